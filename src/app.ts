@@ -1,0 +1,65 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { Config } from './config.js'
+import type { Database } from './db/client.js'
+import { sharedSchemas } from './lib/schemas.js'
+import { archiveRoutes } from './modules/archive/routes.js'
+import { authorRoutes } from './modules/authors/routes.js'
+import { healthRoutes } from './modules/health/routes.js'
+import { postRoutes } from './modules/posts/routes.js'
+import { siteRoutes } from './modules/site/routes.js'
+import { tagRoutes } from './modules/tags/routes.js'
+import { cachingPlugin } from './plugins/caching.js'
+import { dbPlugin } from './plugins/db.js'
+import { errorsPlugin } from './plugins/errors.js'
+import { openapiPlugin } from './plugins/openapi.js'
+
+export interface BuildOptions {
+  /** An already open database (tests); otherwise the app opens, migrates and closes its own. */
+  database?: Database
+}
+
+/** The whole service: every server option, plugin and module, in order. Tests build it the same way. */
+export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    bodyLimit: 1_048_576,
+    connectionTimeout: 30_000,
+    requestTimeout: 30_000,
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: {
+      customOptions: {
+        // Unknown fields and query parameters are errors, not silently dropped: a typo'd filter must not
+        // quietly return everything.
+        removeAdditional: false,
+        coerceTypes: true,
+        useDefaults: true,
+        allErrors: true,
+      },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  for (const schema of sharedSchemas) app.addSchema(schema)
+
+  await app.register(errorsPlugin)
+  await app.register(dbPlugin, { config, database: options.database })
+  await app.register(cachingPlugin, { maxAge: config.cacheMaxAge })
+  await app.register(openapiPlugin, { config })
+
+  await app.register(healthRoutes)
+  await app.register(async (v1) => {
+    await v1.register(siteRoutes, { config })
+    await v1.register(postRoutes, { config })
+    await v1.register(tagRoutes, { config })
+    await v1.register(authorRoutes, { config })
+    await v1.register(archiveRoutes)
+  }, { prefix: '/v1' })
+
+  return app
+}

@@ -1,0 +1,58 @@
+import { Parser } from 'htmlparser2'
+
+const BLOCKS = new Set([
+  'p', 'div', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'blockquote', 'table', 'tr', 'td', 'th',
+  'figure', 'figcaption', 'section', 'aside', 'details', 'summary', 'br', 'hr', 'dt', 'dd',
+])
+// Left out of excerpts: a summary reads as prose, not as code or a heading.
+const NOT_PROSE = new Set(['pre', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'figcaption'])
+
+export interface TextOf { all: string; prose: string }
+
+/** The visible text of an html fragment, entities decoded, with blocks separated by spaces. */
+export function textOf(html: string): TextOf {
+  let all = ''
+  let prose = ''
+  let skipDepth = 0
+  const parser = new Parser(
+    {
+      onopentag(name) {
+        if (BLOCKS.has(name)) { all += ' '; prose += ' ' }
+        if (NOT_PROSE.has(name)) skipDepth++
+      },
+      ontext(text) {
+        all += text
+        if (skipDepth === 0) prose += text
+      },
+      onclosetag(name) {
+        if (NOT_PROSE.has(name)) skipDepth--
+        if (BLOCKS.has(name)) { all += ' '; prose += ' ' }
+      },
+    },
+    { decodeEntities: true },
+  )
+  parser.write(html)
+  parser.end()
+  const squash = (s: string) => s.replace(/\s+/g, ' ').trim()
+  return { all: squash(all), prose: squash(prose) }
+}
+
+export const EXCERPT_LENGTH = 300
+const WORDS_PER_MINUTE = 230
+
+/** Whole words up to about `max` characters, with an ellipsis when the text was cut. */
+export function excerptOf(text: string, max = EXCERPT_LENGTH): string {
+  if (text.length <= max) return text
+  const cut = text.slice(0, max + 1)
+  const lastSpace = cut.lastIndexOf(' ')
+  const words = (lastSpace > max / 2 ? cut.slice(0, lastSpace) : text.slice(0, max)).replace(/[\s,;:.!?-]+$/u, '')
+  return `${words}…`
+}
+
+export function wordCountOf(text: string): number {
+  return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’_-]*/gu)?.length ?? 0
+}
+
+export function readingTimeOf(words: number): number {
+  return Math.max(1, Math.round(words / WORDS_PER_MINUTE))
+}

@@ -1,0 +1,31 @@
+import { excerptOf, readingTimeOf, textOf, wordCountOf } from './derive.js'
+import { renderMarkdown } from './markdown.js'
+import { sanitizeHtml } from './sanitize.js'
+
+export type PostBody = { markdown: string; html?: undefined } | { html: string; markdown?: undefined }
+
+export interface PreparedContent {
+  html: string
+  markdown: string | null
+  excerpt: string
+  wordCount: number
+  readingTimeMinutes: number
+}
+
+/**
+ * Everything a post's row stores about its body, computed once at write time so that lists never read
+ * bodies: sanitised html (from Markdown or html), the excerpt (custom or derived), word count, reading time.
+ */
+export function prepareContent(body: PostBody, customExcerpt?: string | null): PreparedContent {
+  const markdown = body.markdown ?? null
+  const html = sanitizeHtml(markdown !== null ? renderMarkdown(markdown) : (body.html ?? ''))
+  const text = textOf(html)
+  const wordCount = wordCountOf(text.all)
+  return {
+    html,
+    markdown,
+    excerpt: customExcerpt?.trim() ? customExcerpt.trim() : excerptOf(text.prose || text.all),
+    wordCount,
+    readingTimeMinutes: readingTimeOf(wordCount),
+  }
+}

@@ -1,0 +1,48 @@
+import sanitize from 'sanitize-html'
+
+// An allowlist: what a blog post needs (headings, lists, tables, code, images, links, figures) and
+// nothing that runs (script, event handlers, style, iframes, javascript:/data: URLs).
+const options: sanitize.IOptions = {
+  allowedTags: [
+    'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'p', 'br', 'hr', 'blockquote', 'pre', 'code', 'kbd', 'samp', 'var',
+    'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'strong', 'b', 'em', 'i', 'u', 's', 'del', 'ins', 'mark', 'small',
+    'sub', 'sup', 'abbr', 'cite', 'q', 'span', 'div', 'a', 'img', 'figure', 'figcaption', 'picture', 'source',
+    'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'colgroup', 'col', 'details', 'summary',
+    'time', 'aside', 'section', 'input',
+  ],
+  allowedAttributes: {
+    a: ['href', 'title', 'rel', 'name', 'id'],
+    img: ['src', 'srcset', 'sizes', 'alt', 'title', 'width', 'height', 'loading'],
+    source: ['srcset', 'sizes', 'type', 'media'],
+    code: ['class'],
+    pre: ['class'],
+    span: ['class'],
+    div: ['class'],
+    th: ['colspan', 'rowspan', 'scope', 'align'],
+    td: ['colspan', 'rowspan', 'align'],
+    ol: ['start', 'reversed', 'type'],
+    li: ['value'],
+    abbr: ['title'],
+    time: ['datetime'],
+    h1: ['id'], h2: ['id'], h3: ['id'], h4: ['id'], h5: ['id'], h6: ['id'],
+    input: ['type', 'checked', 'disabled'],
+  },
+  allowedClasses: {
+    code: [/^language-[\w-]+$/],
+    pre: [/^language-[\w-]+$/],
+    span: [/^hljs-[\w-]+$/],
+    div: [/^language-[\w-]+$/],
+  },
+  allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+  allowedSchemesByTag: { img: ['http', 'https'] },
+  allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'srcset'],
+  allowProtocolRelative: true,
+  disallowedTagsMode: 'discard',
+  // Keep the text of unknown wrappers, but drop what is inside script-like tags entirely.
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'iframe', 'object', 'embed'],
+  enforceHtmlBoundary: false,
+}
+
+export function sanitizeHtml(html: string): string {
+  return sanitize(html, options)
+}

@@ -1,0 +1,70 @@
+import { mkdirSync } from 'node:fs'
+import { PGlite } from '@electric-sql/pglite'
+import type { Logger as DrizzleLogger } from 'drizzle-orm'
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core'
+import type { ExtractTablesWithRelations } from 'drizzle-orm'
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
+import pg from 'pg'
+import * as schema from './schema.js'
+
+export type Schema = typeof schema
+/** The database handle every query function takes first; a transaction is one too. */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>
+export type Executor = Db | Tx
+
+export interface DbOptions {
+  databaseUrl: string | undefined
+  dataDir: string
+  /** Called with every statement sent; tests count queries with it. */
+  onQuery?: (query: string, params: unknown[]) => void
+}
+
+interface DatabaseBase {
+  db: Db
+  close: () => Promise<void>
+}
+export type Database =
+  | (DatabaseBase & { kind: 'postgres'; pool: pg.Pool })
+  | (DatabaseBase & { kind: 'pglite'; client: PGlite })
+
+/** PostgreSQL through `pg` when a URL is given, otherwise PGlite persisted under `dataDir`. */
+export async function createDb(options: DbOptions): Promise<Database> {
+  const logger: DrizzleLogger | undefined = options.onQuery ? { logQuery: options.onQuery } : undefined
+
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: options.databaseUrl,
+      max: 10,
+      // Fail fast when the server is unreachable rather than waiting for the OS TCP timeout.
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    })
+    // An idle client losing its backend (restart, pg_terminate_backend) must not crash the process.
+    pool.on('error', () => {})
+    const db = drizzlePg(pool, { schema, logger }) as unknown as Db
+    return {
+      db,
+      kind: 'postgres',
+      pool,
+      close: () => pool.end(),
+    }
+  }
+
+  const dataDir = options.dataDir
+  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true })
+  const client = await PGlite.create(dataDir)
+  const db = drizzlePglite(client, { schema, logger }) as unknown as Db
+  return {
+    db,
+    kind: 'pglite',
+    client,
+    close: () => client.close(),
+  }
+}
+
+/** The rows of `db.execute(sql)`, whose result type differs between the two drivers. */
+export function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows
+}

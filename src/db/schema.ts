@@ -1,0 +1,89 @@
+import { sql } from 'drizzle-orm'
+import { boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+}
+
+export const authors = pgTable('authors', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  /** Job title, e.g. "Software Architect". */
+  title: text('title'),
+  bio: text('bio'),
+  avatarUrl: text('avatar_url'),
+  websiteUrl: text('website_url'),
+  ...timestamps,
+})
+
+export const tags = pgTable('tags', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  name: text('name').notNull(),
+  description: text('description'),
+  ...timestamps,
+}, (t) => [index('tags_name_idx').on(t.name, t.id)])
+
+export const posts = pgTable('posts', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  slug: text('slug').notNull().unique(),
+  title: text('title').notNull(),
+  /** The excerpt served: the custom one when set, else derived from the text at write time. */
+  excerpt: text('excerpt').notNull(),
+  customExcerpt: text('custom_excerpt'),
+  html: text('html').notNull(),
+  markdown: text('markdown'),
+  featured: boolean('featured').notNull().default(false),
+  status: text('status', { enum: ['draft', 'published'] }).notNull().default('draft'),
+  publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+  wordCount: integer('word_count').notNull(),
+  readingTimeMinutes: integer('reading_time_minutes').notNull(),
+  featureImageUrl: text('feature_image_url'),
+  featureImageAlt: text('feature_image_alt'),
+  canonicalUrl: text('canonical_url'),
+  ...timestamps,
+}, (t) => [
+  check('posts_status_check', sql`${t.status} in ('draft', 'published')`),
+  check('posts_published_at_check', sql`${t.status} = 'draft' or ${t.publishedAt} is not null`),
+  // The public listing: published posts newest first (visibility adds published_at <= now()).
+  index('posts_published_idx').on(t.publishedAt.desc(), t.id.desc()).where(sql`${t.status} = 'published'`),
+  index('posts_featured_idx').on(t.publishedAt.desc(), t.id.desc()).where(sql`${t.status} = 'published' and ${t.featured}`),
+  index('posts_updated_idx').on(t.updatedAt.desc(), t.id.desc()),
+  index('posts_title_idx').on(t.title, t.id),
+])
+
+export const postAuthors = pgTable('post_authors', {
+  postId: uuid('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
+  authorId: uuid('author_id').notNull().references(() => authors.id, { onDelete: 'restrict' }),
+  position: integer('position').notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.postId, t.authorId] }),
+  uniqueIndex('post_authors_order_idx').on(t.postId, t.position),
+  index('post_authors_author_idx').on(t.authorId, t.postId),
+])
+
+export const postTags = pgTable('post_tags', {
+  postId: uuid('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
+  tagId: uuid('tag_id').notNull().references(() => tags.id, { onDelete: 'cascade' }),
+  position: integer('position').notNull(),
+}, (t) => [
+  primaryKey({ columns: [t.postId, t.tagId] }),
+  uniqueIndex('post_tags_order_idx').on(t.postId, t.position),
+  index('post_tags_tag_idx').on(t.tagId, t.postId),
+])
+
+export const resourceKinds = ['post', 'tag', 'author'] as const
+export type ResourceKind = (typeof resourceKinds)[number]
+
+/** Slugs a resource had before: the public read of one answers 301 to the current slug. */
+export const slugHistory = pgTable('slug_history', {
+  kind: text('kind', { enum: resourceKinds }).notNull(),
+  oldSlug: text('old_slug').notNull(),
+  targetId: uuid('target_id').notNull(),
+  createdAt: timestamps.createdAt,
+}, (t) => [
+  primaryKey({ columns: [t.kind, t.oldSlug] }),
+  index('slug_history_target_idx').on(t.targetId),
+])

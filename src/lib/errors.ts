@@ -1,0 +1,34 @@
+import createError from '@fastify/error'
+
+// Every error the API expects to raise. The errors plugin renders each as RFC 9457 problem+json,
+// taking `type` and `title` from PROBLEM_TYPES by code.
+export const NotFoundError = createError<'QUIRE_NOT_FOUND', 404, [string]>('QUIRE_NOT_FOUND', '%s', 404)
+export const BadRequestError = createError<'QUIRE_BAD_REQUEST', 400, [string]>('QUIRE_BAD_REQUEST', '%s', 400)
+export const PageOutOfRangeError = createError<'QUIRE_PAGE_OUT_OF_RANGE', 400, [number, number]>(
+  'QUIRE_PAGE_OUT_OF_RANGE',
+  'page %d is beyond the last page (%d)',
+  400,
+)
+export const UnauthorizedError = createError<'QUIRE_UNAUTHORIZED', 401, [string]>('QUIRE_UNAUTHORIZED', '%s', 401)
+export const ConflictError = createError<'QUIRE_CONFLICT', 409, [string]>('QUIRE_CONFLICT', '%s', 409)
+export const PreconditionFailedError = createError<'QUIRE_PRECONDITION_FAILED', 412, [string]>('QUIRE_PRECONDITION_FAILED', '%s', 412)
+export const DatabaseUnavailableError = createError<'QUIRE_DATABASE_UNAVAILABLE', 503, []>(
+  'QUIRE_DATABASE_UNAVAILABLE',
+  'The database is unreachable; try again shortly',
+  503,
+)
+
+export interface ProblemType { type: string; title: string }
+
+/** Problem `type` URIs (relative references, documented in the README) and titles, by error code. */
+export const PROBLEM_TYPES: Record<string, ProblemType> = {
+  QUIRE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
+  QUIRE_BAD_REQUEST: { type: '/problems/bad-request', title: 'Bad request' },
+  QUIRE_PAGE_OUT_OF_RANGE: { type: '/problems/page-out-of-range', title: 'Page out of range' },
+  QUIRE_UNAUTHORIZED: { type: '/problems/unauthorized', title: 'Authentication required' },
+  QUIRE_CONFLICT: { type: '/problems/conflict', title: 'Conflict' },
+  QUIRE_PRECONDITION_FAILED: { type: '/problems/precondition-failed', title: 'Precondition failed' },
+  QUIRE_DATABASE_UNAVAILABLE: { type: '/problems/database-unavailable', title: 'Service unavailable' },
+  VALIDATION: { type: '/problems/validation-failed', title: 'Request validation failed' },
+  ROUTE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
+}

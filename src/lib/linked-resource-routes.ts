@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { TSchema } from 'typebox'
+import type { Config } from '../config.js'
+import type { Executor } from '../db/client.js'
+import type { ResourceKind } from '../db/schema.js'
+import { findCurrentSlug } from '../modules/slugs/queries.js'
+import type { CountSort } from '../modules/posts/post-counts.js'
+import { NotFoundError } from './errors.js'
+import { linkHeader, pageMeta, type PageRequest } from './paging.js'
+import { LinkedListQuerySchema, problemResponses, SlugParamsSchema } from './schemas.js'
+
+interface LinkedResource<Row, Out> {
+  kind: Exclude<ResourceKind, 'post'>
+  /** Plural path segment and OpenAPI tag: `tags`, `authors`. */
+  plural: string
+  singular: string
+  schemas: { list: TSchema; one: TSchema }
+  list: (db: Executor, sort: CountSort, page: PageRequest) => Promise<{ rows: Row[]; total: number }>
+  findBySlug: (db: Executor, slug: string) => Promise<Row | undefined>
+  serialize: (row: Row, site: Config['site']) => Out
+}
+
+/** The two read routes every resource linked to posts has: a sorted, paged list and one by slug (301 for an old slug). */
+export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): FastifyPluginAsyncTypebox<{ config: Config }> {
+  const Name = r.singular[0]!.toUpperCase() + r.singular.slice(1)
+  const Plural = r.plural[0]!.toUpperCase() + r.plural.slice(1)
+  return async (app, { config }) => {
+    app.get(`/${r.plural}`, {
+      schema: {
+        tags: [r.plural],
+        operationId: `list${Plural}`,
+        summary: `List ${r.plural} with their published-post counts`,
+        querystring: LinkedListQuerySchema,
+        response: { 200: r.schemas.list, ...problemResponses(400) },
+      },
+    }, async (request, reply) => {
+      const { page = 1, limit = 15, sort = 'name' } = request.query
+      const { rows, total } = await r.list(app.db, sort, { page, limit })
+      const meta = pageMeta({ page, limit }, total)
+      reply.header('link', linkHeader(request.url, meta))
+      return { data: rows.map((row) => r.serialize(row, config.site)), meta }
+    })
+
+    app.get(`/${r.plural}/:slug`, {
+      schema: {
+        tags: [r.plural],
+        operationId: `get${Name}`,
+        summary: `Get a ${r.singular} by slug`,
+        description: `A slug the ${r.singular} had before answers 301 to the current one.`,
+        params: SlugParamsSchema,
+        response: { 200: r.schemas.one, 301: { type: 'null', description: 'Moved: follow `Location`.' }, ...problemResponses(400, 404) },
+      },
+    }, async (request, reply) => {
+      const { slug } = request.params
+      const row = await r.findBySlug(app.db, slug)
+      if (row) return { data: r.serialize(row, config.site) }
+      const current = await findCurrentSlug(app.db, r.kind, slug)
+      if (current) return reply.redirect(`/v1/${r.plural}/${current}`, 301)
+      throw new NotFoundError(`No ${r.singular} has the slug "${slug}"`)
+    })
+  }
+}

@@ -1,0 +1,92 @@
+import { Type, type Static, type TSchema } from 'typebox'
+
+/** A string enum that keeps `type: string` in the JSON Schema (generated clients want it). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options })
+}
+
+/** `T | null` written as a JSON Schema type list, which OpenAPI 3.1 and fast-json-stringify both read well. */
+export function Nullable<T extends TSchema>(schema: T) {
+  const { type, ...rest } = schema as unknown as { type: string } & Record<string, unknown>
+  return Type.Unsafe<Static<T> | null>({ ...rest, type: [type, 'null'] })
+}
+
+export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
+
+export const SlugSchema = Type.String({
+  pattern: SLUG_PATTERN,
+  minLength: 1,
+  maxLength: 120,
+  description: 'Lowercase letters, digits and single hyphens.',
+  examples: ['architecture'],
+})
+
+export const SlugParamsSchema = Type.Object({ slug: SlugSchema }, { additionalProperties: false })
+
+/** A comma-separated list of slugs (at most 50), as taken by the `tag` and `author` filters. */
+export function SlugList(description: string) {
+  return Type.String({
+    pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*(?:,[a-z0-9]+(?:-[a-z0-9]+)*){0,49}$',
+    maxLength: 6100,
+    description: `${description} Comma-separated slugs, at most 50.`,
+  })
+}
+
+export const DateTimeSchema = Type.String({ format: 'date-time', examples: ['2026-01-28T08:00:00.000Z'] })
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'A URI reference naming the kind of problem.', examples: ['/problems/validation-failed'] }),
+    title: Type.String({ examples: ['Request validation failed'] }),
+    status: Type.Integer({ minimum: 400, maximum: 599, examples: [400] }),
+    detail: Type.String({ examples: ['querystring/limit must be <= 100'] }),
+    instance: Type.Optional(Type.String({ description: 'The request path.' })),
+    requestId: Type.Optional(Type.String()),
+    errors: Type.Optional(
+      Type.Array(
+        Type.Object({
+          in: StringEnum(['path', 'query', 'header', 'body']),
+          name: Type.String({ description: 'The field, as a JSON pointer inside its part.', examples: ['/limit'] }),
+          message: Type.String({ examples: ['must be <= 100'] }),
+        }),
+      ),
+    ),
+  },
+  { $id: 'Problem', description: 'An RFC 9457 problem details object.' },
+)
+export type Problem = Static<typeof ProblemSchema>
+
+export const ProblemRef = Type.Unsafe<Problem>(Type.Ref('Problem'))
+
+export const PageMetaSchema = Type.Object(
+  {
+    page: Type.Integer({ minimum: 1, examples: [1] }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, examples: [15] }),
+    total: Type.Integer({ minimum: 0, examples: [35] }),
+    totalPages: Type.Integer({ minimum: 0, examples: [3] }),
+  },
+  { $id: 'PageMeta' },
+)
+export type PageMeta = Static<typeof PageMetaSchema>
+export const PageMetaRef = Type.Unsafe<PageMeta>(Type.Ref('PageMeta'))
+
+export const PageQuerySchema = {
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1, description: 'Page number, from 1.' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 15, description: 'Items per page, 1 to 100.' })),
+}
+
+/** The query of a list of tags or authors: paging and a sort by name or by published-post count. */
+export const LinkedListQuerySchema = Type.Object(
+  {
+    ...PageQuerySchema,
+    sort: Type.Optional(StringEnum(['name', '-postCount'], { default: 'name', description: 'By name (A to Z), or most posts first.' })),
+  },
+  { additionalProperties: false },
+)
+
+/** Responses every route may give: problem bodies for the 4xx/5xx it can reach. */
+export function problemResponses(...statuses: number[]) {
+  return Object.fromEntries(statuses.map((s) => [s, ProblemRef])) as Record<number, typeof ProblemRef>
+}
+
+export const sharedSchemas = [ProblemSchema, PageMetaSchema]

@@ -1,0 +1,8 @@
+import { authors, postAuthors } from '../../db/schema.js'
+import { linkedResourceQueries } from '../posts/post-counts.js'
+
+const authorQueries = linkedResourceQueries(authors, { resourceId: postAuthors.authorId, postId: postAuthors.postId })
+
+export type AuthorRow = typeof authors.$inferSelect & { postCount: number }
+export const listAuthors = authorQueries.list
+export const findAuthorBySlug = authorQueries.findBySlug

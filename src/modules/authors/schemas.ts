@@ -1,0 +1,25 @@
+import { Type, type Static } from 'typebox'
+import { Nullable, PageMetaRef } from '../../lib/schemas.js'
+
+/** An author as listed on a post: enough for a byline with a job title. */
+export const AuthorRefSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  slug: Type.String({ examples: ['ada-okafor'] }),
+  name: Type.String({ examples: ['Ada Okafor'] }),
+  title: Nullable(Type.String({ description: 'Job title.', examples: ['Principal Software Architect'] })),
+  avatarUrl: Nullable(Type.String()),
+  url: Type.String({ description: 'The author page on the site.' }),
+})
+export type AuthorRef = Static<typeof AuthorRefSchema>
+
+export const AuthorSchema = Type.Object({
+  ...AuthorRefSchema.properties,
+  bio: Nullable(Type.String()),
+  websiteUrl: Nullable(Type.String()),
+  postCount: Type.Integer({ minimum: 0, description: 'Published posts by this author.', examples: [7] }),
+})
+export type Author = Static<typeof AuthorSchema>
+
+
+export const AuthorListResponseSchema = Type.Object({ data: Type.Array(AuthorSchema), meta: PageMetaRef })
+export const AuthorResponseSchema = Type.Object({ data: AuthorSchema })

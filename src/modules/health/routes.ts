@@ -1,0 +1,40 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sql } from 'drizzle-orm'
+import { Type } from 'typebox'
+import { pendingMigrations } from '../../db/migrate.js'
+
+const HealthSchema = Type.Object({
+  status: Type.String({ examples: ['ok'] }),
+  checks: Type.Optional(Type.Object({ database: Type.String(), migrations: Type.String() })),
+})
+
+/** Liveness (the process answers) and readiness (the database answers and its schema is current). */
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const noStore = { 'cache-control': 'no-store' }
+
+  app.get('/healthz', {
+    schema: { tags: ['health'], operationId: 'getLiveness', summary: 'Liveness probe', response: { 200: HealthSchema } },
+  }, async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }))
+
+  app.get('/readyz', {
+    schema: {
+      tags: ['health'],
+      operationId: 'getReadiness',
+      summary: 'Readiness probe: database reachable, migrations applied',
+      response: { 200: HealthSchema, 503: HealthSchema },
+    },
+  }, async (request, reply) => {
+    let database = 'ok'
+    let migrations = 'unknown'
+    try {
+      await app.db.execute(sql`select 1`)
+      const pending = await pendingMigrations(app.database)
+      migrations = pending === 0 ? 'ok' : `${pending} pending`
+    } catch (error) {
+      request.log.warn({ err: error }, 'readiness check failed')
+      database = 'unreachable'
+    }
+    const ready = database === 'ok' && migrations === 'ok'
+    return reply.code(ready ? 200 : 503).headers(noStore).send({ status: ready ? 'ok' : 'unavailable', checks: { database, migrations } })
+  })
+}

@@ -1,0 +1,66 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Config } from '../../config.js'
+import { NotFoundError } from '../../lib/errors.js'
+import { linkHeader, pageMeta } from '../../lib/paging.js'
+import { problemResponses, SlugParamsSchema } from '../../lib/schemas.js'
+import { findCurrentSlug } from '../slugs/queries.js'
+import { findPublicPostBySlug, listPosts, loadPostLinks, type PostFilters } from './queries.js'
+import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, type PostListQuery } from './schemas.js'
+import { toPost, toPostSummary } from './serialize.js'
+
+const slugs = (value: string | undefined) => (value ? value.split(',') : undefined)
+// A bare date means midnight UTC, so `publishedAfter=2026-01-01&publishedBefore=2026-02-01` is January.
+const instant = (value: string | undefined) => (value ? new Date(value.length === 10 ? `${value}T00:00:00Z` : value) : undefined)
+
+export function postFilters(q: PostListQuery): PostFilters {
+  return {
+    tag: slugs(q.tag),
+    tagsAll: slugs(q.tagsAll),
+    excludeTags: slugs(q.excludeTags),
+    author: slugs(q.author),
+    featured: q.featured,
+    publishedAfter: instant(q.publishedAfter),
+    publishedBefore: instant(q.publishedBefore),
+  }
+}
+
+export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  app.get('/posts', {
+    schema: {
+      tags: ['posts'],
+      operationId: 'listPosts',
+      summary: 'List published posts',
+      description: 'Published posts as summaries (no body), newest first unless `sort` says otherwise. Filters combine with AND.',
+      querystring: PostListQuerySchema,
+      response: { 200: PostListResponseSchema, ...problemResponses(400) },
+    },
+  }, async (request, reply) => {
+    const { page = 1, limit = 15, sort = '-publishedAt' } = request.query
+    const { rows, total } = await listPosts(app.db, postFilters(request.query), sort, { page, limit })
+    const meta = pageMeta({ page, limit }, total)
+    const links = await loadPostLinks(app.db, rows.map((r) => r.id))
+    reply.header('link', linkHeader(request.url, meta))
+    return { data: rows.map((row) => toPostSummary(row, links, config.site)), meta }
+  })
+
+  app.get('/posts/:slug', {
+    schema: {
+      tags: ['posts'],
+      operationId: 'getPost',
+      summary: 'Get a published post by slug',
+      description: 'The full post with its sanitised html. A slug the post had before answers 301 to the current one.',
+      params: SlugParamsSchema,
+      response: { 200: PostResponseSchema, 301: { type: 'null', description: 'Moved: follow `Location`.' }, ...problemResponses(400, 404) },
+    },
+  }, async (request, reply) => {
+    const { slug } = request.params
+    const row = await findPublicPostBySlug(app.db, slug)
+    if (!row) {
+      const current = await findCurrentSlug(app.db, 'post', slug)
+      if (current) return reply.redirect(`/v1/posts/${current}`, 301)
+      throw new NotFoundError(`No published post has the slug "${slug}"`)
+    }
+    reply.header('last-modified', row.updatedAt.toUTCString())
+    return { data: toPost(row, await loadPostLinks(app.db, [row.id]), config.site) }
+  })
+}

@@ -1,0 +1,63 @@
+import { Type, type Static } from 'typebox'
+import { DateTimeSchema, Nullable, PageMetaRef, PageQuerySchema, SlugList, StringEnum } from '../../lib/schemas.js'
+import { AuthorRefSchema } from '../authors/schemas.js'
+import { TagRefSchema } from '../tags/schemas.js'
+
+export const FeatureImageSchema = Type.Object({
+  url: Type.String({ examples: ['https://cdn.example.com/images/cells.jpg'] }),
+  alt: Nullable(Type.String()),
+})
+
+export const PostSummarySchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  slug: Type.String({ examples: ['cell-based-architecture-routing-engine'] }),
+  title: Type.String({ examples: ['The cell-based architecture behind our routing engine'] }),
+  excerpt: Type.String({ description: 'The custom excerpt, or about 300 characters of the text in whole words.' }),
+  featured: Type.Boolean(),
+  status: StringEnum(['draft', 'published']),
+  publishedAt: Nullable(DateTimeSchema),
+  createdAt: DateTimeSchema,
+  updatedAt: DateTimeSchema,
+  readingTimeMinutes: Type.Integer({ minimum: 1, examples: [6] }),
+  wordCount: Type.Integer({ minimum: 0, examples: [1240] }),
+  featureImage: Nullable(FeatureImageSchema),
+  canonicalUrl: Nullable(Type.String({ description: 'Where the post first appeared, when elsewhere.' })),
+  url: Type.String({ description: 'The post on the site (POST_URL_TEMPLATE).' }),
+  authors: Type.Array(AuthorRefSchema, { description: 'In byline order; the first is the primary author.' }),
+  primaryAuthor: Nullable(AuthorRefSchema),
+  tags: Type.Array(TagRefSchema, { description: 'In order; the first is the primary tag.' }),
+  primaryTag: Nullable(TagRefSchema),
+})
+export type PostSummary = Static<typeof PostSummarySchema>
+
+export const PostSchema = Type.Object({
+  ...PostSummarySchema.properties,
+  html: Type.String({ description: 'Sanitised HTML of the body.' }),
+  markdown: Nullable(Type.String({ description: 'The Markdown source, when the post was written in Markdown.' })),
+})
+export type Post = Static<typeof PostSchema>
+
+const DateOrDateTime = (description: string) =>
+  Type.Union([Type.String({ format: 'date' }), Type.String({ format: 'date-time' })], { description, examples: ['2026-01-01'] })
+
+export const postSorts = ['-publishedAt', 'publishedAt', '-updatedAt', 'title'] as const
+export type PostSort = (typeof postSorts)[number]
+
+export const PostListQuerySchema = Type.Object(
+  {
+    ...PageQuerySchema,
+    tag: Type.Optional(SlugList('Posts with any of these tags.')),
+    tagsAll: Type.Optional(SlugList('Posts with all of these tags.')),
+    excludeTags: Type.Optional(SlugList('Posts with none of these tags.')),
+    author: Type.Optional(SlugList('Posts by any of these authors.')),
+    featured: Type.Optional(Type.Boolean({ description: 'Only featured (true) or only other (false) posts.' })),
+    publishedAfter: Type.Optional(DateOrDateTime('Published at or after this time (a date means midnight UTC).')),
+    publishedBefore: Type.Optional(DateOrDateTime('Published strictly before this time (a date means midnight UTC).')),
+    sort: Type.Optional(StringEnum(postSorts, { default: '-publishedAt', description: 'Order; `-` means descending.' })),
+  },
+  { additionalProperties: false },
+)
+export type PostListQuery = Static<typeof PostListQuerySchema>
+
+export const PostListResponseSchema = Type.Object({ data: Type.Array(PostSummarySchema), meta: PageMetaRef })
+export const PostResponseSchema = Type.Object({ data: PostSchema })

@@ -1,0 +1,26 @@
+import { and, count, eq, lte, sql, type SQL } from 'drizzle-orm'
+import type { PgColumn } from 'drizzle-orm/pg-core'
+import type { Executor } from '../../db/client.js'
+import { posts } from '../../db/schema.js'
+
+/**
+ * What the public sees: published posts whose publication time has come. Scheduling needs no job: a post
+ * dated in the future turns visible when the clock passes it.
+ */
+export function isPublic(): SQL {
+  return and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`))!
+}
+
+/**
+ * Published-post counts per linked resource (tag or author), as a subquery to left-join:
+ * `{ id, postCount }` over the link table's `(resource id, post id)` columns.
+ */
+export function publicPostCounts(db: Executor, resourceId: PgColumn, postId: PgColumn, alias: string) {
+  return db
+    .select({ id: sql<string>`${resourceId}`.as('id'), postCount: count().as('post_count') })
+    .from(resourceId.table)
+    .innerJoin(posts, eq(posts.id, postId))
+    .where(isPublic())
+    .groupBy(resourceId)
+    .as(alias)
+}

@@ -1,0 +1,23 @@
+import { and, eq } from 'drizzle-orm'
+import type { Executor } from '../../db/client.js'
+import { authors, posts, slugHistory, tags, type ResourceKind } from '../../db/schema.js'
+import { isPublic } from '../posts/visibility.js'
+
+/**
+ * The current slug of whatever used to answer to `oldSlug`, or undefined. For posts only public ones
+ * count, so a redirect never reveals a draft.
+ */
+export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug: string): Promise<string | undefined> {
+  const history = and(eq(slugHistory.kind, kind), eq(slugHistory.oldSlug, oldSlug))
+  if (kind === 'post') {
+    const [row] = await db
+      .select({ slug: posts.slug })
+      .from(slugHistory)
+      .innerJoin(posts, eq(posts.id, slugHistory.targetId))
+      .where(and(history, isPublic()))
+    return row?.slug
+  }
+  const table = kind === 'tag' ? tags : authors
+  const [row] = await db.select({ slug: table.slug }).from(slugHistory).innerJoin(table, eq(table.id, slugHistory.targetId)).where(history)
+  return row?.slug
+}

@@ -1,0 +1,8 @@
+import { postTags, tags } from '../../db/schema.js'
+import { linkedResourceQueries } from '../posts/post-counts.js'
+
+const tagQueries = linkedResourceQueries(tags, { resourceId: postTags.tagId, postId: postTags.postId })
+
+export type TagRow = typeof tags.$inferSelect & { postCount: number }
+export const listTags = tagQueries.list
+export const findTagBySlug = tagQueries.findBySlug

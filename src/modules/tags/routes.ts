@@ -1,0 +1,14 @@
+import { linkedResourceRoutes } from '../../lib/linked-resource-routes.js'
+import { findTagBySlug, listTags } from './queries.js'
+import { TagListResponseSchema, TagResponseSchema } from './schemas.js'
+import { toTag } from './serialize.js'
+
+export const tagRoutes = linkedResourceRoutes({
+  kind: 'tag',
+  plural: 'tags',
+  singular: 'tag',
+  schemas: { list: TagListResponseSchema, one: TagResponseSchema },
+  list: listTags,
+  findBySlug: findTagBySlug,
+  serialize: toTag,
+})

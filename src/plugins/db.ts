@@ -1,0 +1,44 @@
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { createDb, type Database, type Db } from '../db/client.js'
+import { migrate } from '../db/migrate.js'
+import { countPosts, seedDemoArchive } from '../db/seed.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    db: Db
+    database: Database
+  }
+}
+
+export interface DbPluginOptions {
+  config: Config
+  /** A database opened by the caller (tests); the app then neither migrates nor closes it. */
+  database?: Database
+}
+
+/**
+ * Opens the database (PostgreSQL or embedded PGlite), applies migrations, loads the demo archive into an
+ * empty embedded database, and closes it with the app.
+ */
+export const dbPlugin = fp<DbPluginOptions>(
+  async (app, { config, database: given }) => {
+    const database = given ?? (await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
+    if (!given) {
+      try {
+        await migrate(database)
+        if (database.kind === 'pglite' && config.seedDemo === 'auto' && (await countPosts(database.db)) === 0) {
+          const { posts } = await seedDemoArchive(database.db)
+          app.log.info({ posts }, 'loaded the demo archive into the empty embedded database')
+        }
+      } catch (error) {
+        await database.close()
+        throw error
+      }
+      app.addHook('onClose', async () => database.close())
+    }
+    app.decorate<Database>('database', database)
+    app.decorate('db', database.db)
+  },
+  { name: 'db' },
+)

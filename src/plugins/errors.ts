@@ -1,0 +1,87 @@
+import { STATUS_CODES } from 'node:http'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { DatabaseUnavailableError, PROBLEM_TYPES } from '../lib/errors.js'
+import type { Problem } from '../lib/schemas.js'
+
+const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
+
+// Connection-level failures: refused, reset, timed out, or the server shutting the session down.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03'])
+
+function isDatabaseUnavailable(error: unknown): boolean {
+  for (let e = error as { code?: string; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true
+    if (e.message && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message)) return true
+  }
+  return false
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Omit<Problem, 'instance' | 'requestId'>) {
+  return reply
+    .code(problem.status)
+    .type('application/problem+json; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send({ ...problem, instance: request.url.split('?')[0], requestId: request.id })
+}
+
+/** One place that turns every error (ours, Fastify's, the database's) into RFC 9457 problem+json. */
+export const errorsPlugin = fp(
+  async (app) => {
+    app.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error.validation) {
+        const part = PARTS[error.validationContext as keyof typeof PARTS] ?? 'body'
+        const seen = new Set<string>()
+        const errors = error.validation
+          .map((v) => {
+            const missing = (v.params as { missingProperty?: string }).missingProperty
+            const unknown = (v.params as { additionalProperty?: string }).additionalProperty
+            const name = missing ? `${v.instancePath}/${missing}` : unknown ? `${v.instancePath}/${unknown}` : v.instancePath || '/'
+            const message = unknown ? 'is not a known field' : (v.message ?? 'is invalid')
+            return { in: part, name, message }
+          })
+          // anyOf failures repeat the same field once per branch; one line per field reads better.
+          .filter((e) => !seen.has(e.name) && seen.add(e.name))
+        const { type, title } = PROBLEM_TYPES.VALIDATION!
+        return sendProblem(request, reply, {
+          type,
+          title,
+          status: 400,
+          detail: errors.map((e) => `${part} ${e.name.slice(1) || '(root)'} ${e.message}`).join('; '),
+          errors,
+        })
+      }
+
+      if (isDatabaseUnavailable(error)) {
+        request.log.warn({ err: error }, 'database unavailable')
+        reply.header('retry-after', '5')
+        return renderError(request, reply, new DatabaseUnavailableError())
+      }
+      return renderError(request, reply, error)
+    })
+
+    app.setNotFoundHandler((request, reply) => {
+      const { type, title } = PROBLEM_TYPES.ROUTE_NOT_FOUND!
+      return sendProblem(request, reply, { type, title, status: 404, detail: `No resource at ${request.method} ${request.url.split('?')[0]}` })
+    })
+  },
+  { name: 'errors' },
+)
+
+function renderError(request: FastifyRequest, reply: FastifyReply, error: FastifyError) {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+  if (status >= 500) request.log.error({ err: error }, 'request failed')
+  else request.log.info({ err: { code: error.code, message: error.message } }, 'request rejected')
+  const known = error.code ? PROBLEM_TYPES[error.code] : undefined
+  return sendProblem(request, reply, {
+    type: known?.type ?? 'about:blank',
+    title: known?.title ?? httpTitle(status),
+    status,
+    // 5xx internals stay in the log: only errors of ours say what went wrong.
+    detail: status >= 500 && !known ? 'An unexpected error occurred' : error.message,
+  })
+}
+
+function httpTitle(status: number): string {
+  return STATUS_CODES[status] ?? (status >= 500 ? 'Server error' : 'Client error')
+}
