@@ -2,7 +2,10 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
-import { sharedSchemas } from './lib/schemas.js'
+import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
+import { AuthorRefSchema, AuthorSchema } from './modules/authors/schemas.js'
+import { FeatureImageSchema, PostSchema, PostSummarySchema } from './modules/posts/schemas.js'
+import { TagRefSchema, TagSchema } from './modules/tags/schemas.js'
 import { archiveRoutes } from './modules/archive/routes.js'
 import { authorRoutes } from './modules/authors/routes.js'
 import { healthRoutes } from './modules/health/routes.js'
@@ -45,7 +48,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
-  for (const schema of sharedSchemas) app.addSchema(schema)
+  // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.
+  for (const schema of [ProblemSchema, PageMetaSchema, TagRefSchema, TagSchema, AuthorRefSchema, AuthorSchema, FeatureImageSchema, PostSummarySchema, PostSchema]) {
+    app.addSchema(schema)
+  }
 
   await app.register(errorsPlugin)
   await app.register(dbPlugin, { config, database: options.database })

@@ -6,6 +6,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
+import { lockDataDir } from './lock.js'
 import * as schema from './schema.js'
 
 export type Schema = typeof schema
@@ -53,14 +54,29 @@ export async function createDb(options: DbOptions): Promise<Database> {
   }
 
   const dataDir = options.dataDir
-  if (!dataDir.startsWith('memory://')) mkdirSync(dataDir, { recursive: true })
-  const client = await PGlite.create(dataDir)
-  const db = drizzlePglite(client, { schema, logger }) as unknown as Db
-  return {
-    db,
-    kind: 'pglite',
-    client,
-    close: () => client.close(),
+  let unlock = () => {}
+  if (!dataDir.startsWith('memory://')) {
+    mkdirSync(dataDir, { recursive: true })
+    unlock = lockDataDir(dataDir)
+  }
+  try {
+    const client = await PGlite.create(dataDir)
+    const db = drizzlePglite(client, { schema, logger }) as unknown as Db
+    return {
+      db,
+      kind: 'pglite',
+      client,
+      close: async () => {
+        try {
+          await client.close()
+        } finally {
+          unlock()
+        }
+      },
+    }
+  } catch (error) {
+    unlock()
+    throw error
   }
 }
 

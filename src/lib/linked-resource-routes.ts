@@ -7,7 +7,7 @@ import { findCurrentSlug } from '../modules/slugs/queries.js'
 import type { CountSort } from '../modules/posts/post-counts.js'
 import { NotFoundError } from './errors.js'
 import { linkHeader, pageMeta, type PageRequest } from './paging.js'
-import { LinkedListQuerySchema, problemResponses, SlugParamsSchema } from './schemas.js'
+import { LinkedListQuerySchema, MovedResponse, problemResponses, SlugParamsSchema } from './schemas.js'
 
 interface LinkedResource<Row, Out> {
   kind: Exclude<ResourceKind, 'post'>
@@ -48,7 +48,7 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
         summary: `Get a ${r.singular} by slug`,
         description: `A slug the ${r.singular} had before answers 301 to the current one.`,
         params: SlugParamsSchema,
-        response: { 200: r.schemas.one, 301: { type: 'null', description: 'Moved: follow `Location`.' }, ...problemResponses(400, 404) },
+        response: { 200: r.schemas.one, 301: MovedResponse, ...problemResponses(400, 404) },
       },
     }, async (request, reply) => {
       const { slug } = request.params

@@ -56,7 +56,17 @@ export const ProblemSchema = Type.Object(
 )
 export type Problem = Static<typeof ProblemSchema>
 
-export const ProblemRef = Type.Unsafe<Problem>(Type.Ref('Problem'))
+/**
+ * A reference to a schema registered once with `app.addSchema` (its `$id` names it in the OpenAPI
+ * document's components), keeping the static type.
+ */
+export function ref<T extends TSchema>(schema: T) {
+  const id = (schema as { $id?: string }).$id
+  if (!id) throw new Error('ref() needs a schema with $id')
+  return Type.Unsafe<Static<T>>(Type.Ref(id))
+}
+
+export const ProblemRef = ref(ProblemSchema)
 
 export const PageMetaSchema = Type.Object(
   {
@@ -68,7 +78,7 @@ export const PageMetaSchema = Type.Object(
   { $id: 'PageMeta' },
 )
 export type PageMeta = Static<typeof PageMetaSchema>
-export const PageMetaRef = Type.Unsafe<PageMeta>(Type.Ref('PageMeta'))
+export const PageMetaRef = ref(PageMetaSchema)
 
 export const PageQuerySchema = {
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1, description: 'Page number, from 1.' })),
@@ -84,9 +94,25 @@ export const LinkedListQuerySchema = Type.Object(
   { additionalProperties: false },
 )
 
-/** Responses every route may give: problem bodies for the 4xx/5xx it can reach. */
-export function problemResponses(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, ProblemRef])) as Record<number, typeof ProblemRef>
+const STATUS_TEXT: Record<number, string> = {
+  400: 'The request is invalid: each bad field is named in `errors`.',
+  401: 'No valid API key was given.',
+  404: 'Nothing has that slug or path.',
+  409: 'The change conflicts with the current state.',
+  412: 'The resource changed since the `If-Match` version.',
+  413: 'The body is too large.',
+  503: 'The database is unreachable; retry after `Retry-After` seconds.',
 }
 
-export const sharedSchemas = [ProblemSchema, PageMetaSchema]
+/** Problem responses (RFC 9457, `application/problem+json`) for the error statuses a route can answer. */
+export function problemResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      { description: STATUS_TEXT[status] ?? 'A problem.', content: { 'application/problem+json': { schema: ProblemRef } } },
+    ]),
+  )
+}
+
+/** Response for a slug that moved: no body, `Location` names the current URL. */
+export const MovedResponse = { type: 'null', description: 'Moved permanently: follow `Location` to the current slug.' } as const

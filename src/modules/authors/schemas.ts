@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Nullable, PageMetaRef } from '../../lib/schemas.js'
+import { Nullable, PageMetaRef, ref } from '../../lib/schemas.js'
 
 /** An author as listed on a post: enough for a byline with a job title. */
 export const AuthorRefSchema = Type.Object({
@@ -9,7 +9,7 @@ export const AuthorRefSchema = Type.Object({
   title: Nullable(Type.String({ description: 'Job title.', examples: ['Principal Software Architect'] })),
   avatarUrl: Nullable(Type.String()),
   url: Type.String({ description: 'The author page on the site.' }),
-})
+}, { $id: 'AuthorRef', description: 'An author as listed on a post: a byline with a job title.' })
 export type AuthorRef = Static<typeof AuthorRefSchema>
 
 export const AuthorSchema = Type.Object({
@@ -17,9 +17,9 @@ export const AuthorSchema = Type.Object({
   bio: Nullable(Type.String()),
   websiteUrl: Nullable(Type.String()),
   postCount: Type.Integer({ minimum: 0, description: 'Published posts by this author.', examples: [7] }),
-})
+}, { $id: 'Author' })
 export type Author = Static<typeof AuthorSchema>
 
 
-export const AuthorListResponseSchema = Type.Object({ data: Type.Array(AuthorSchema), meta: PageMetaRef })
-export const AuthorResponseSchema = Type.Object({ data: AuthorSchema })
+export const AuthorListResponseSchema = Type.Object({ data: Type.Array(ref(AuthorSchema)), meta: PageMetaRef }, { description: 'A page of authors.' })
+export const AuthorResponseSchema = Type.Object({ data: ref(AuthorSchema) }, { description: 'The author.' })

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
 import { NotFoundError } from '../../lib/errors.js'
 import { linkHeader, pageMeta } from '../../lib/paging.js'
-import { problemResponses, SlugParamsSchema } from '../../lib/schemas.js'
+import { MovedResponse, problemResponses, SlugParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
 import { findPublicPostBySlug, listPosts, loadPostLinks, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, type PostListQuery } from './schemas.js'
@@ -50,7 +50,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       summary: 'Get a published post by slug',
       description: 'The full post with its sanitised html. A slug the post had before answers 301 to the current one.',
       params: SlugParamsSchema,
-      response: { 200: PostResponseSchema, 301: { type: 'null', description: 'Moved: follow `Location`.' }, ...problemResponses(400, 404) },
+      response: { 200: PostResponseSchema, 301: MovedResponse, ...problemResponses(400, 404) },
     },
   }, async (request, reply) => {
     const { slug } = request.params

@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox'
-import { DateTimeSchema, Nullable, PageMetaRef, PageQuerySchema, SlugList, StringEnum } from '../../lib/schemas.js'
+import { DateTimeSchema, Nullable, PageMetaRef, PageQuerySchema, ref, SlugList, StringEnum } from '../../lib/schemas.js'
 import { AuthorRefSchema } from '../authors/schemas.js'
 import { TagRefSchema } from '../tags/schemas.js'
 
 export const FeatureImageSchema = Type.Object({
   url: Type.String({ examples: ['https://cdn.example.com/images/cells.jpg'] }),
   alt: Nullable(Type.String()),
-})
+}, { $id: 'FeatureImage' })
 
 export const PostSummarySchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -20,21 +20,21 @@ export const PostSummarySchema = Type.Object({
   updatedAt: DateTimeSchema,
   readingTimeMinutes: Type.Integer({ minimum: 1, examples: [6] }),
   wordCount: Type.Integer({ minimum: 0, examples: [1240] }),
-  featureImage: Nullable(FeatureImageSchema),
+  featureImage: Type.Union([ref(FeatureImageSchema), Type.Null()]),
   canonicalUrl: Nullable(Type.String({ description: 'Where the post first appeared, when elsewhere.' })),
   url: Type.String({ description: 'The post on the site (POST_URL_TEMPLATE).' }),
-  authors: Type.Array(AuthorRefSchema, { description: 'In byline order; the first is the primary author.' }),
-  primaryAuthor: Nullable(AuthorRefSchema),
-  tags: Type.Array(TagRefSchema, { description: 'In order; the first is the primary tag.' }),
-  primaryTag: Nullable(TagRefSchema),
-})
+  authors: Type.Array(ref(AuthorRefSchema), { description: 'In byline order; the first is the primary author.' }),
+  primaryAuthor: Type.Union([ref(AuthorRefSchema), Type.Null()]),
+  tags: Type.Array(ref(TagRefSchema), { description: 'In order; the first is the primary tag.' }),
+  primaryTag: Type.Union([ref(TagRefSchema), Type.Null()]),
+}, { $id: 'PostSummary', description: 'A post without its body, as lists show it.' })
 export type PostSummary = Static<typeof PostSummarySchema>
 
 export const PostSchema = Type.Object({
   ...PostSummarySchema.properties,
   html: Type.String({ description: 'Sanitised HTML of the body.' }),
   markdown: Nullable(Type.String({ description: 'The Markdown source, when the post was written in Markdown.' })),
-})
+}, { $id: 'Post', description: 'A post with its body.' })
 export type Post = Static<typeof PostSchema>
 
 const DateOrDateTime = (description: string) =>
@@ -59,5 +59,5 @@ export const PostListQuerySchema = Type.Object(
 )
 export type PostListQuery = Static<typeof PostListQuerySchema>
 
-export const PostListResponseSchema = Type.Object({ data: Type.Array(PostSummarySchema), meta: PageMetaRef })
-export const PostResponseSchema = Type.Object({ data: PostSchema })
+export const PostListResponseSchema = Type.Object({ data: Type.Array(ref(PostSummarySchema)), meta: PageMetaRef }, { description: 'A page of post summaries.' })
+export const PostResponseSchema = Type.Object({ data: ref(PostSchema) }, { description: 'The post.' })

@@ -17,7 +17,7 @@ export function isPublic(): SQL {
  */
 export function publicPostCounts(db: Executor, resourceId: PgColumn, postId: PgColumn, alias: string) {
   return db
-    .select({ id: sql<string>`${resourceId}`.as('id'), postCount: count().as('post_count') })
+    .select({ id: sql<string>`${resourceId}`.as('counted_id'), postCount: count().as('post_count') })
     .from(resourceId.table)
     .innerJoin(posts, eq(posts.id, postId))
     .where(isPublic())

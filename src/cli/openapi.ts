@@ -1,0 +1,26 @@
+import { writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { buildApp } from '../app.js'
+import { loadConfig } from '../config.js'
+import { createDb } from '../db/client.js'
+
+export const openapiPath = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url))
+
+/** The OpenAPI document as the app generates it under the default configuration (so it is reproducible). */
+export async function generateOpenapi(): Promise<string> {
+  const config = { ...loadConfig({}), logLevel: 'silent' as const }
+  const database = await createDb({ databaseUrl: undefined, dataDir: 'memory://' })
+  const app = await buildApp(config, { database })
+  try {
+    await app.ready()
+    return `${JSON.stringify(app.swagger(), null, 2)}\n`
+  } finally {
+    await app.close()
+    await database.close()
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  writeFileSync(openapiPath, await generateOpenapi())
+  console.log(`wrote ${openapiPath}`)
+}

@@ -1,0 +1,123 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { FastifyInstance } from 'fastify'
+import pg from 'pg'
+import { buildApp } from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+import { createDb, type Database } from '../src/db/client.js'
+import { migrate } from '../src/db/migrate.js'
+import { seedDemoArchive } from '../src/db/seed.js'
+
+export const root = fileURLToPath(new URL('../', import.meta.url))
+
+interface Teardown { teardown: (fn: () => unknown) => void }
+
+export interface TestDbOptions {
+  /** Load the demo archive (default true). */
+  seed?: boolean
+  onQuery?: (query: string, params: unknown[]) => void
+}
+
+/**
+ * A database of this test file's own: PGlite in memory by default, or, when TEST_DATABASE_URL is set, a
+ * PostgreSQL database cloned from a migrated (and seeded) template, dropped at teardown.
+ */
+export async function testDatabase(t: Teardown, options: TestDbOptions = {}): Promise<Database & { url?: string }> {
+  const seed = options.seed ?? true
+  const adminUrl = process.env.TEST_DATABASE_URL
+  if (!adminUrl) {
+    const database = await createDb({ databaseUrl: undefined, dataDir: 'memory://', onQuery: options.onQuery })
+    await migrate(database)
+    if (seed) await seedDemoArchive(database.db)
+    t.teardown(() => database.close())
+    return database
+  }
+  const name = `quire_test_${process.pid}_${randomBytes(4).toString('hex')}`
+  const template = await ensureTemplate(adminUrl, seed)
+  await withAdmin(adminUrl, async (admin) => {
+    await admin.query('select pg_advisory_lock(7305118)')
+    try {
+      await admin.query(`create database "${name}" template "${template}"`)
+    } finally {
+      await admin.query('select pg_advisory_unlock(7305118)')
+    }
+  })
+  const url = databaseUrlFor(adminUrl, name)
+  const database = await createDb({ databaseUrl: url, dataDir: '', onQuery: options.onQuery })
+  t.teardown(async () => {
+    await database.close()
+    await withAdmin(adminUrl, (admin) => admin.query(`drop database if exists "${name}" with (force)`))
+  })
+  return { ...database, url }
+}
+
+/** Builds the real app (production options) on a fresh test database; closes both at teardown. */
+export async function build(
+  t: Teardown,
+  options: TestDbOptions & { env?: Record<string, string> } = {},
+): Promise<{ app: FastifyInstance; database: Database; config: Config }> {
+  const config = loadConfig({ LOG_LEVEL: 'silent', SITE_URL: 'https://blog.example.com', ...options.env })
+  const database = await testDatabase(t, options)
+  const app = await buildApp(config, { database })
+  t.teardown(() => app.close())
+  await app.ready()
+  return { app, database, config }
+}
+
+export function databaseUrlFor(url: string, name: string): string {
+  const u = new URL(url)
+  u.pathname = `/${name}`
+  return u.toString()
+}
+
+async function withAdmin<T>(url: string, body: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await body(client)
+  } finally {
+    await client.end()
+  }
+}
+
+/** Everything that shapes a template's contents: a change to any of it makes a new template. */
+function templateFingerprint(seed: boolean): string {
+  const hash = createHash('sha1').update(String(seed))
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir).sort()) {
+      const path = join(dir, entry)
+      if (statSync(path).isDirectory()) walk(path)
+      else hash.update(path).update(readFileSync(path))
+    }
+  }
+  for (const dir of ['drizzle', 'demo', 'src/db', 'src/content']) walk(join(root, dir))
+  return hash.digest('hex').slice(0, 12)
+}
+
+async function ensureTemplate(adminUrl: string, seed: boolean): Promise<string> {
+  const name = `quire_template_${templateFingerprint(seed)}`
+  await withAdmin(adminUrl, async (admin) => {
+    // Test files start in parallel: one builds the template while the others wait.
+    await admin.query('select pg_advisory_lock(7305118)')
+    try {
+      const { rowCount } = await admin.query('select 1 from pg_database where datname = $1', [name])
+      if (rowCount) return
+      await admin.query(`create database "${name}"`)
+      const database = await createDb({ databaseUrl: databaseUrlFor(adminUrl, name), dataDir: '' })
+      try {
+        await migrate(database)
+        if (seed) await seedDemoArchive(database.db)
+        await database.close()
+      } catch (error) {
+        await database.close()
+        await admin.query(`drop database if exists "${name}" with (force)`)
+        throw error
+      }
+    } finally {
+      await admin.query('select pg_advisory_unlock(7305118)')
+    }
+  })
+  return name
+}

@@ -1,0 +1,27 @@
+import t from 'tap'
+import { sql } from 'drizzle-orm'
+import { build } from '../../helper.js'
+
+t.test('health probes', async (t) => {
+  const { app, database } = await build(t, { seed: false })
+
+  t.test('/healthz answers 200 while the process lives', async (t) => {
+    const res = await app.inject('/healthz')
+    t.equal(res.statusCode, 200)
+    t.same(res.json(), { status: 'ok' })
+    t.equal(res.headers['cache-control'], 'no-store')
+  })
+
+  t.test('/readyz answers 200 when the database answers and migrations are applied', async (t) => {
+    const res = await app.inject('/readyz')
+    t.equal(res.statusCode, 200)
+    t.same(res.json(), { status: 'ok', checks: { database: 'ok', migrations: 'ok' } })
+  })
+
+  t.test('/readyz answers 503 while a migration is pending', async (t) => {
+    await database.db.execute(sql`delete from drizzle.__drizzle_migrations`)
+    const res = await app.inject('/readyz')
+    t.equal(res.statusCode, 503)
+    t.match(res.json(), { status: 'unavailable', checks: { database: 'ok', migrations: /pending/ } })
+  })
+})

@@ -1,0 +1,58 @@
+import t from 'tap'
+import { eq } from 'drizzle-orm'
+import { slugHistory, tags } from '../../../src/db/schema.js'
+import { build } from '../../helper.js'
+import { demo, publicDemoPosts } from '../../support/demo.js'
+
+const visible = publicDemoPosts()
+const expectedCount = (slug: string) => visible.filter((p) => p.tags.includes(slug)).length
+
+t.test('GET /v1/tags', async (t) => {
+  const { app, database } = await build(t)
+
+  t.test('lists every tag by name with its published-post count', async (t) => {
+    const res = await app.inject('/v1/tags?limit=100')
+    t.equal(res.statusCode, 200)
+    const { data, meta } = res.json()
+    t.same(meta, { page: 1, limit: 100, total: demo.tags.length, totalPages: 1 })
+    t.same(data.map((x: { name: string }) => x.name), demo.tags.map((x) => x.name).sort((a, b) => a.localeCompare(b)))
+    for (const tag of data) t.equal(tag.postCount, expectedCount(tag.slug), `${tag.slug} postCount`)
+    const architecture = data.find((x: { slug: string }) => x.slug === 'architecture')
+    t.match(architecture, { name: 'Architecture', url: 'https://blog.example.com/tags/architecture', description: /boundaries/ })
+  })
+
+  t.test('each postCount equals the total of /v1/posts?tag=', async (t) => {
+    const { data } = (await app.inject('/v1/tags?limit=100')).json()
+    for (const tag of data) {
+      const { meta } = (await app.inject(`/v1/posts?tag=${tag.slug}&limit=1`)).json()
+      t.equal(meta.total, tag.postCount, tag.slug)
+    }
+  })
+
+  t.test('sort=-postCount lists the busiest tags first', async (t) => {
+    const { data } = (await app.inject('/v1/tags?sort=-postCount&limit=100')).json()
+    const counts = data.map((x: { postCount: number }) => x.postCount)
+    t.same(counts, [...counts].sort((a, b) => b - a))
+    t.equal(data[0].slug, 'architecture')
+  })
+
+  t.test('rejects an unknown sort and a page past the end', async (t) => {
+    t.equal((await app.inject('/v1/tags?sort=popularity')).statusCode, 400)
+    t.equal((await app.inject('/v1/tags?page=3&limit=5')).statusCode, 400)
+    t.equal((await app.inject('/v1/tags?page=2&limit=5')).statusCode, 200)
+  })
+
+  t.test('GET /v1/tags/:slug answers the tag, 404 for an unknown one, 301 for an old slug', async (t) => {
+    const res = await app.inject('/v1/tags/postgresql')
+    t.equal(res.statusCode, 200)
+    t.match(res.json().data, { slug: 'postgresql', name: 'PostgreSQL', postCount: expectedCount('postgresql') })
+    const missing = await app.inject('/v1/tags/cobol')
+    t.equal(missing.statusCode, 404)
+    t.match(missing.headers['content-type'], /^application\/problem\+json/)
+    const [tag] = await database.db.select().from(tags).where(eq(tags.slug, 'postgresql'))
+    await database.db.insert(slugHistory).values({ kind: 'tag', oldSlug: 'postgres', targetId: tag!.id })
+    const moved = await app.inject('/v1/tags/postgres')
+    t.equal(moved.statusCode, 301)
+    t.equal(moved.headers.location, '/v1/tags/postgresql')
+  })
+})

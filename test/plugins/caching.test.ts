@@ -1,0 +1,48 @@
+import t from 'tap'
+import { eq } from 'drizzle-orm'
+import { posts } from '../../src/db/schema.js'
+import { build } from '../helper.js'
+
+t.test('conditional GETs', async (t) => {
+  const { app, database } = await build(t, { env: { CACHE_MAX_AGE: '120' } })
+
+  t.test('every JSON GET carries an ETag and Cache-Control', async (t) => {
+    for (const url of ['/v1/site', '/v1/posts', '/v1/posts/slos-for-internal-platforms', '/v1/tags', '/v1/tags/data', '/v1/authors', '/v1/authors/mateo-ruiz', '/v1/archive']) {
+      const res = await app.inject(url)
+      t.equal(res.statusCode, 200, url)
+      t.match(res.headers.etag, /^"[\w-]+"$/, `${url} ETag`)
+      t.equal(res.headers['cache-control'], 'public, max-age=120', `${url} Cache-Control`)
+    }
+  })
+
+  t.test('a matching If-None-Match answers 304 with no body', async (t) => {
+    const first = await app.inject('/v1/posts?tag=data')
+    const etag = first.headers.etag as string
+    const again = await app.inject({ url: '/v1/posts?tag=data', headers: { 'if-none-match': etag } })
+    t.equal(again.statusCode, 304)
+    t.equal(again.body, '')
+    t.equal(again.headers.etag, etag)
+    const listed = await app.inject({ url: '/v1/posts?tag=data', headers: { 'if-none-match': `"nope", W/${etag}` } })
+    t.equal(listed.statusCode, 304, 'weak comparison inside a list of tags')
+    const other = await app.inject({ url: '/v1/posts?tag=data', headers: { 'if-none-match': '"something-else"' } })
+    t.equal(other.statusCode, 200)
+  })
+
+  t.test('If-Modified-Since answers 304 for an unchanged post, 200 once it changes', async (t) => {
+    const url = '/v1/posts/slos-for-internal-platforms'
+    const first = await app.inject(url)
+    const lastModified = first.headers['last-modified'] as string
+    t.equal((await app.inject({ url, headers: { 'if-modified-since': lastModified } })).statusCode, 304)
+    await database.db.update(posts).set({ title: 'SLOs for internal platforms, revised', updatedAt: new Date() }).where(eq(posts.slug, 'slos-for-internal-platforms'))
+    const changed = await app.inject({ url, headers: { 'if-modified-since': lastModified, 'if-none-match': first.headers.etag as string } })
+    t.equal(changed.statusCode, 200)
+    t.not(changed.headers.etag, first.headers.etag, 'the ETag changes with the content')
+  })
+
+  t.test('errors are not cached', async (t) => {
+    const res = await app.inject('/v1/posts/nothing-here')
+    t.equal(res.statusCode, 404)
+    t.equal(res.headers['cache-control'], 'no-store')
+    t.notOk(res.headers.etag)
+  })
+})
