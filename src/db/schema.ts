@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -87,3 +87,13 @@ export const slugHistory = pgTable('slug_history', {
   primaryKey({ columns: [t.kind, t.oldSlug] }),
   index('slug_history_target_idx').on(t.targetId),
 ])
+
+/**
+ * One row that every content change advances (statement-level triggers on the content tables, see the
+ * migration): the basis of feed Last-Modified and of response caching that is never stale.
+ */
+export const contentState = pgTable('content_state', {
+  id: integer('id').primaryKey().default(1),
+  version: bigint('version', { mode: 'number' }).notNull().default(1),
+  changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+}, (t) => [check('content_state_single_row', sql`${t.id} = 1`)])

@@ -1,0 +1,14 @@
+import { eq } from 'drizzle-orm'
+import type { Executor } from './client.js'
+import { contentState } from './schema.js'
+
+export interface ContentState {
+  /** Advanced by every statement that changes content (database triggers), whoever ran it. */
+  version: number
+  changedAt: Date
+}
+
+export async function readContentState(db: Executor): Promise<ContentState> {
+  const [row] = await db.select({ version: contentState.version, changedAt: contentState.changedAt }).from(contentState).where(eq(contentState.id, 1))
+  return row ?? { version: 0, changedAt: new Date(0) }
+}
