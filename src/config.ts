@@ -18,7 +18,7 @@ const EnvSchema = Type.Object({
   AUTHOR_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}' })),
   CORS_ORIGINS: Type.String({ default: '' }),
   CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
-  SEED_DEMO: StringEnum(['auto', 'never'], { default: 'auto' }),
+  SEED_DEMO: StringEnum(['auto', 'if-empty', 'never'], { default: 'auto' }),
 })
 
 export interface Config {
@@ -44,8 +44,11 @@ export interface Config {
   corsOrigins: string[]
   /** `Cache-Control: max-age` for public GETs, in seconds. */
   cacheMaxAge: number
-  /** `auto` loads the demo archive into an embedded database that holds no posts. */
-  seedDemo: 'auto' | 'never'
+  /**
+   * When the demo archive is loaded at start-up: `auto` into an embedded database that holds no posts,
+   * `if-empty` into any database that holds none (the compose stack), `never`.
+   */
+  seedDemo: 'auto' | 'if-empty' | 'never'
 }
 
 export class ConfigError extends Error {

@@ -19,7 +19,7 @@ export interface DbPluginOptions {
 
 /**
  * Opens the database (PostgreSQL or embedded PGlite), applies migrations, loads the demo archive into an
- * empty embedded database, and closes it with the app.
+ * empty database when SEED_DEMO says so, and closes it with the app.
  */
 export const dbPlugin = fp<DbPluginOptions>(
   async (app, { config, database: given }) => {
@@ -27,9 +27,10 @@ export const dbPlugin = fp<DbPluginOptions>(
     if (!given) {
       try {
         await migrate(database)
-        if (database.kind === 'pglite' && config.seedDemo === 'auto' && (await countPosts(database.db)) === 0) {
+        const seed = config.seedDemo === 'if-empty' || (config.seedDemo === 'auto' && database.kind === 'pglite')
+        if (seed && (await countPosts(database.db)) === 0) {
           const { posts } = await seedDemoArchive(database.db)
-          app.log.info({ posts }, 'loaded the demo archive into the empty embedded database')
+          app.log.info({ posts, database: database.kind }, 'loaded the demo archive into the empty database')
         }
       } catch (error) {
         await database.close()

@@ -1,0 +1,33 @@
+import t from 'tap'
+import { excerptOf, readingTimeOf, textOf, wordCountOf } from '../../src/content/derive.js'
+import { prepareContent } from '../../src/content/prepare.js'
+
+t.test('textOf decodes entities, separates blocks and leaves code and headings out of prose', async (t) => {
+  const { all, prose } = textOf('<h2>Heading</h2><p>Fish &amp; chips</p><pre><code>let x = 1</code></pre><p>End.</p>')
+  t.equal(all, 'Heading Fish & chips let x = 1 End.')
+  t.equal(prose, 'Fish & chips End.')
+})
+
+t.test('excerptOf cuts at a whole word near 300 characters', async (t) => {
+  const text = 'word '.repeat(100).trim()
+  const excerpt = excerptOf(text)
+  t.ok(excerpt.length <= 301)
+  t.ok(excerpt.endsWith('word…'), 'ends on a whole word with an ellipsis')
+  t.equal(excerptOf('Short text.'), 'Short text.')
+})
+
+t.test('word count and reading time', async (t) => {
+  t.equal(wordCountOf("It's a well-known fact: 42 engineers"), 6)
+  t.equal(readingTimeOf(0), 1, 'never less than a minute')
+  t.equal(readingTimeOf(1150), 5)
+})
+
+t.test('prepareContent renders Markdown, sanitises it and derives the excerpt', async (t) => {
+  const prepared = prepareContent({ markdown: '# Title\n\nHello <script>alert(1)</script> **world**.\n\n```ts\nconst a = 1\n```\n' })
+  t.match(prepared.html, /<strong>world<\/strong>/)
+  t.notMatch(prepared.html, /script/)
+  t.match(prepared.html, /<code class="language-ts">/)
+  t.equal(prepared.excerpt, 'Hello world.')
+  t.equal(prepared.markdown, '# Title\n\nHello <script>alert(1)</script> **world**.\n\n```ts\nconst a = 1\n```\n')
+  t.equal(prepareContent({ html: '<p>Hi</p>' }, '  Custom  ').excerpt, 'Custom')
+})

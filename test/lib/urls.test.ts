@@ -1,0 +1,19 @@
+import t from 'tap'
+import { fillTemplate } from '../../src/lib/urls.js'
+import { linkHeader, pageMeta } from '../../src/lib/paging.js'
+
+t.test('fillTemplate fills slug, id and the publication date in UTC', async (t) => {
+  const date = new Date('2026-01-31T23:30:00-05:00')
+  t.equal(fillTemplate('https://b.example.com/{year}/{month}/{day}/{slug}?id={id}', { slug: 'a-b', id: 'x1', date }), 'https://b.example.com/2026/02/01/a-b?id=x1')
+})
+
+t.test('pageMeta counts pages and refuses a page past the last', async (t) => {
+  t.same(pageMeta({ page: 2, limit: 10 }, 25), { page: 2, limit: 10, total: 25, totalPages: 3 })
+  t.same(pageMeta({ page: 1, limit: 10 }, 0), { page: 1, limit: 10, total: 0, totalPages: 0 })
+  t.throws(() => pageMeta({ page: 4, limit: 10 }, 25), { name: 'FastifyError', message: 'page 4 is beyond the last page (3)' })
+})
+
+t.test('linkHeader keeps other parameters and omits prev/next at the ends', async (t) => {
+  const link = linkHeader('/v1/posts?tag=data&page=1', { page: 1, limit: 15, total: 0, totalPages: 0 })
+  t.equal(link, '</v1/posts?tag=data&page=1>; rel="first", </v1/posts?tag=data&page=1>; rel="last"')
+})

@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs'
+import { validate, compileErrors } from '@readme/openapi-parser'
+import t from 'tap'
+import { generateOpenapi, openapiPath } from '../src/cli/openapi.js'
+import { build } from './helper.js'
+import { openapiDocument, responseValidator } from './support/openapi.js'
+
+t.test('openapi/openapi.json is what `npm run openapi` generates now (run it when this fails)', async (t) => {
+  t.equal(readFileSync(openapiPath, 'utf8'), await generateOpenapi())
+})
+
+t.test('the document is valid OpenAPI 3.1', async (t) => {
+  const result = await validate(structuredClone(openapiDocument) as Parameters<typeof validate>[0])
+  t.ok(result.valid, result.valid ? 'valid' : compileErrors(result))
+  t.equal(openapiDocument.openapi, '3.1.0')
+})
+
+t.test('every operation has a unique operationId, tags, a summary and typed responses', async (t) => {
+  const ids = new Set<string>()
+  for (const [path, item] of Object.entries(openapiDocument.paths as Record<string, Record<string, any>>)) {
+    for (const [method, op] of Object.entries(item)) {
+      t.ok(op.operationId, `${method} ${path} operationId`)
+      t.notOk(ids.has(op.operationId), `${op.operationId} is unique`)
+      ids.add(op.operationId)
+      t.ok(op.tags?.length, `${op.operationId} tags`)
+      t.ok(op.summary, `${op.operationId} summary`)
+      t.ok(op.responses['200']?.content, `${op.operationId} declares its 200 body`)
+    }
+  }
+})
+
+t.test('live responses match the document', async (t) => {
+  const { app } = await build(t)
+  const check = responseValidator()
+  const requests = [
+    '/v1/site',
+    '/v1/posts',
+    '/v1/posts?limit=100&sort=title',
+    '/v1/posts?tag=architecture&featured=true',
+    '/v1/posts/cell-based-architecture-routing-engine',
+    '/v1/posts/event-sourcing-paid-off-and-hurt',
+    '/v1/posts/no-such-post',
+    '/v1/posts?limit=1000',
+    '/v1/posts?page=500',
+    '/v1/tags',
+    '/v1/tags?sort=-postCount',
+    '/v1/tags/architecture',
+    '/v1/tags/nope',
+    '/v1/authors',
+    '/v1/authors/ada-okafor',
+    '/v1/authors/BAD_SLUG',
+    '/v1/archive',
+    '/healthz',
+    '/readyz',
+  ]
+  for (const url of requests) {
+    const res = await app.inject(url)
+    t.same(check('GET', url, res.statusCode, res.headers['content-type'] as string, res.body), [], `${url} -> ${res.statusCode}`)
+  }
+})
+
+t.test('/openapi.json serves the document and /docs renders it', async (t) => {
+  const { app } = await build(t, { seed: false })
+  const doc = await app.inject('/openapi.json')
+  t.equal(doc.statusCode, 200)
+  t.same(doc.json().paths['/v1/posts'].get.operationId, 'listPosts')
+  const docs = await app.inject('/docs/')
+  t.equal(docs.statusCode, 200)
+  t.match(docs.headers['content-type'], /text\/html/)
+  t.match(docs.body, /swagger-ui/i)
+})
+
+t.test('the response check itself rejects what the document forbids', async (t) => {
+  const check = responseValidator()
+  t.not(check('GET', '/v1/site', 200, 'application/json', '{"data":{"title":1}}').length, 0, 'a wrong body')
+  t.not(check('GET', '/v1/posts', 418, 'application/json', '{}').length, 0, 'an undeclared status')
+  t.not(check('GET', '/v1/posts/x', 404, 'application/json', '{}').length, 0, 'a problem sent as plain JSON')
+  t.not(check('GET', '/v1/unknown', 200, 'application/json', '{}').length, 0, 'an undeclared path')
+})
