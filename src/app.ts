@@ -8,10 +8,14 @@ import { FeatureImageSchema, PostSchema, PostSummarySchema } from './modules/pos
 import { TagRefSchema, TagSchema } from './modules/tags/schemas.js'
 import { archiveRoutes } from './modules/archive/routes.js'
 import { authorRoutes } from './modules/authors/routes.js'
+import { authorWriteRoutes } from './modules/authors/write-routes.js'
 import { healthRoutes } from './modules/health/routes.js'
 import { postRoutes } from './modules/posts/routes.js'
+import { postWriteRoutes } from './modules/posts/write-routes.js'
 import { siteRoutes } from './modules/site/routes.js'
 import { tagRoutes } from './modules/tags/routes.js'
+import { tagWriteRoutes } from './modules/tags/write-routes.js'
+import { authPlugin } from './plugins/auth.js'
 import { cachingPlugin } from './plugins/caching.js'
 import { dbPlugin } from './plugins/db.js'
 import { errorsPlugin } from './plugins/errors.js'
@@ -55,6 +59,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(errorsPlugin)
   await app.register(dbPlugin, { config, database: options.database })
+  await app.register(authPlugin)
   await app.register(cachingPlugin, { maxAge: config.cacheMaxAge })
   await app.register(openapiPlugin, { config })
 
@@ -65,6 +70,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await v1.register(tagRoutes, { config })
     await v1.register(authorRoutes, { config })
     await v1.register(archiveRoutes)
+    await v1.register(postWriteRoutes, { config })
+    await v1.register(tagWriteRoutes(config))
+    await v1.register(authorWriteRoutes(config))
   }, { prefix: '/v1' })
 
   return app

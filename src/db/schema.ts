@@ -97,3 +97,15 @@ export const contentState = pgTable('content_state', {
   version: bigint('version', { mode: 'number' }).notNull().default(1),
   changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 }, (t) => [check('content_state_single_row', sql`${t.id} = 1`)])
+
+/** API keys for the write API: only a SHA-256 hash of the key is stored; the key is shown once. */
+export const apiKeys = pgTable('api_keys', {
+  id: uuid('id').primaryKey().defaultRandom(),
+  name: text('name').notNull(),
+  /** The key's first characters, to tell keys apart in listings without revealing them. */
+  prefix: text('prefix').notNull(),
+  hash: text('hash').notNull().unique(),
+  createdAt: timestamps.createdAt,
+  lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+  revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
+})

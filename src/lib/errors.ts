@@ -9,6 +9,15 @@ export const PageOutOfRangeError = createError<'QUIRE_PAGE_OUT_OF_RANGE', 400, [
   'page %d is beyond the last page (%d)',
   400,
 )
+/** A body that is well-formed but names things that do not exist (an unknown author, say). */
+export interface FieldError { in: 'path' | 'query' | 'header' | 'body'; name: string; message: string }
+export class InvalidFieldsError extends Error {
+  readonly statusCode = 400
+  readonly code = 'QUIRE_INVALID_FIELDS'
+  constructor(readonly fields: FieldError[]) {
+    super(fields.map((f) => `${f.in} ${f.name.slice(1)} ${f.message}`).join('; '))
+  }
+}
 export const UnauthorizedError = createError<'QUIRE_UNAUTHORIZED', 401, [string]>('QUIRE_UNAUTHORIZED', '%s', 401)
 export const ConflictError = createError<'QUIRE_CONFLICT', 409, [string]>('QUIRE_CONFLICT', '%s', 409)
 export const PreconditionFailedError = createError<'QUIRE_PRECONDITION_FAILED', 412, [string]>('QUIRE_PRECONDITION_FAILED', '%s', 412)
@@ -25,10 +34,17 @@ export const PROBLEM_TYPES: Record<string, ProblemType> = {
   QUIRE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
   QUIRE_BAD_REQUEST: { type: '/problems/bad-request', title: 'Bad request' },
   QUIRE_PAGE_OUT_OF_RANGE: { type: '/problems/page-out-of-range', title: 'Page out of range' },
+  QUIRE_INVALID_FIELDS: { type: '/problems/validation-failed', title: 'Request validation failed' },
   QUIRE_UNAUTHORIZED: { type: '/problems/unauthorized', title: 'Authentication required' },
   QUIRE_CONFLICT: { type: '/problems/conflict', title: 'Conflict' },
   QUIRE_PRECONDITION_FAILED: { type: '/problems/precondition-failed', title: 'Precondition failed' },
   QUIRE_DATABASE_UNAVAILABLE: { type: '/problems/database-unavailable', title: 'Service unavailable' },
+  QUIRE_SLUG_TAKEN: { type: '/problems/conflict', title: 'Conflict' },
+  QUIRE_IN_USE: { type: '/problems/conflict', title: 'Conflict' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { type: '/problems/malformed-body', title: 'Malformed request body' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { type: '/problems/malformed-body', title: 'Malformed request body' },
+  FST_ERR_CTP_BODY_TOO_LARGE: { type: '/problems/body-too-large', title: 'Request body too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { type: '/problems/unsupported-media-type', title: 'Unsupported media type' },
   VALIDATION: { type: '/problems/validation-failed', title: 'Request validation failed' },
   ROUTE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
 }

@@ -5,6 +5,7 @@ import type { Executor } from '../db/client.js'
 import type { ResourceKind } from '../db/schema.js'
 import { findCurrentSlug } from '../modules/slugs/queries.js'
 import type { CountSort } from '../modules/posts/post-counts.js'
+import { resourceEtag } from './conditional.js'
 import { NotFoundError } from './errors.js'
 import { linkHeader, pageMeta, type PageRequest } from './paging.js'
 import { LinkedListQuerySchema, MovedResponse, problemResponses, SlugParamsSchema } from './schemas.js'
@@ -53,7 +54,11 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
     }, async (request, reply) => {
       const { slug } = request.params
       const row = await r.findBySlug(app.db, slug)
-      if (row) return { data: r.serialize(row, config.site) }
+      if (row) {
+        const data = r.serialize(row, config.site)
+        reply.header('etag', resourceEtag(data))
+        return { data }
+      }
       const current = await findCurrentSlug(app.db, r.kind, slug)
       if (current) return reply.redirect(`/v1/${r.plural}/${current}`, 301)
       throw new NotFoundError(`No ${r.singular} has the slug "${slug}"`)

@@ -21,6 +21,22 @@ export const SlugSchema = Type.String({
   examples: ['architecture'],
 })
 
+/** An absolute http(s) URL: `format: uri` alone would let `javascript:` through. */
+export function HttpUrl(description?: string) {
+  return Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000, ...(description ? { description } : {}) })
+}
+
+/** A required, non-blank line of text. */
+export function Text(maxLength: number, description?: string) {
+  return Type.String({ minLength: 1, maxLength, pattern: '\\S', ...(description ? { description } : {}) })
+}
+
+export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+
+export const IfMatchHeadersSchema = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'The ETag you last read: the write answers 412 if the resource changed since.' })),
+})
+
 export const SlugParamsSchema = Type.Object({ slug: SlugSchema }, { additionalProperties: false })
 
 /** A comma-separated list of slugs (at most 50), as taken by the `tag` and `author` filters. */
@@ -113,6 +129,8 @@ export function problemResponses(...statuses: number[]) {
     ]),
   )
 }
+
+export const NoContentResponse = { type: 'null', description: 'Done: no content.' } as const
 
 /** Response for a slug that moved: no body, `Location` names the current URL. */
 export const MovedResponse = { type: 'null', description: 'Moved permanently: follow `Location` to the current slug.' } as const

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { DatabaseUnavailableError, PROBLEM_TYPES } from '../lib/errors.js'
+import { ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES } from '../lib/errors.js'
 import type { Problem } from '../lib/schemas.js'
 
 const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
@@ -52,6 +52,9 @@ export const errorsPlugin = fp(
         })
       }
 
+      const constraint = constraintProblem(error)
+      if (constraint) return renderError(request, reply, constraint)
+
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable')
         reply.header('retry-after', '5')
@@ -68,6 +71,23 @@ export const errorsPlugin = fp(
   { name: 'errors' },
 )
 
+/**
+ * The one place database constraint violations become client errors: a unique slug taken (23505) is a
+ * 409, and so is deleting a row others still reference (23503, e.g. an author with posts).
+ */
+function constraintProblem(error: unknown): FastifyError | undefined {
+  for (let e = error as { code?: string; constraint?: string; detail?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
+    if (e.code === '23505') {
+      const field = /\((\w+)\)=/.exec(e.detail ?? '')?.[1] ?? e.constraint ?? 'a unique field'
+      return Object.assign(new ConflictError(`Another resource already has this ${field}`), { code: 'QUIRE_SLUG_TAKEN' })
+    }
+    if (e.code === '23503') {
+      return Object.assign(new ConflictError('The resource is still referenced by others (for example an author who still has posts)'), { code: 'QUIRE_IN_USE' })
+    }
+  }
+  return undefined
+}
+
 function renderError(request: FastifyRequest, reply: FastifyReply, error: FastifyError) {
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
   if (status >= 500) request.log.error({ err: error }, 'request failed')
@@ -79,6 +99,7 @@ function renderError(request: FastifyRequest, reply: FastifyReply, error: Fastif
     status,
     // 5xx internals stay in the log: only errors of ours say what went wrong.
     detail: status >= 500 && !known ? 'An unexpected error occurred' : error.message,
+    ...(error instanceof InvalidFieldsError ? { errors: error.fields } : {}),
   })
 }
 

@@ -32,6 +32,15 @@ export const openapiPlugin = fp<{ config: Config }>(
         },
         servers: [{ url: '/', description: 'This server' }],
         tags: API_TAGS,
+        components: {
+          securitySchemes: {
+            bearerAuth: {
+              type: 'http',
+              scheme: 'bearer',
+              description: 'An API key from `npm run apikey -- create --name NAME`. Writes need one; reads never do.',
+            },
+          },
+        },
       },
       // Shared schemas registered with `$id` (Problem, PageMeta) become components/schemas under that name.
       refResolver: { buildLocalReference: (json, _baseUri, fragment, i) => String(json.$id ?? `${fragment}-${i}`) },

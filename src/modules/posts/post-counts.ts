@@ -36,6 +36,11 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
       return { rows: rows as Row[], total: totalRow?.n ?? 0 }
     },
 
+    async findById(db: Executor, id: string): Promise<Row | undefined> {
+      const [row] = await selectWithCounts(db).query.where(eq(table.id, id))
+      return row as Row | undefined
+    },
+
     async findBySlug(db: Executor, slug: string): Promise<Row | undefined> {
       const [row] = await selectWithCounts(db).query.where(eq(table.slug, slug))
       return row as Row | undefined

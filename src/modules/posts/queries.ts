@@ -3,9 +3,10 @@ import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import type { PostSort } from './schemas.js'
-import { isPublic } from './visibility.js'
+import { visibleAs, type Visibility } from './visibility.js'
 
 export interface PostFilters {
+  visibility: Visibility
   tag?: string[]
   tagsAll?: string[]
   excludeTags?: string[]
@@ -28,7 +29,9 @@ function taggedWith(db: Executor, slugs: string[]) {
 }
 
 function filterConditions(db: Executor, f: PostFilters): SQL[] {
-  const where: SQL[] = [isPublic()]
+  const where: SQL[] = []
+  const visible = visibleAs(f.visibility)
+  if (visible) where.push(visible)
   if (f.tag?.length) where.push(exists(taggedWith(db, f.tag)))
   // One semi-join per required tag: each uses the (post_id, tag_id) primary key.
   for (const slug of f.tagsAll ?? []) where.push(exists(taggedWith(db, [slug])))
@@ -72,8 +75,13 @@ export async function listPosts(
   return { rows, total: totalRow?.n ?? 0 }
 }
 
-export async function findPublicPostBySlug(db: Executor, slug: string): Promise<PostRow | undefined> {
-  const [row] = await db.select().from(posts).where(and(eq(posts.slug, slug), isPublic()))
+export async function findPostBySlug(db: Executor, slug: string, visibility: Visibility): Promise<PostRow | undefined> {
+  const [row] = await db.select().from(posts).where(and(eq(posts.slug, slug), visibleAs(visibility)))
+  return row
+}
+
+export async function findPostById(db: Executor, id: string): Promise<PostRow | undefined> {
+  const [row] = await db.select().from(posts).where(eq(posts.id, id))
   return row
 }
 

@@ -1,19 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
-import { NotFoundError } from '../../lib/errors.js'
+import { resourceEtag } from '../../lib/conditional.js'
+import { NotFoundError, UnauthorizedError } from '../../lib/errors.js'
+import { bearerSecurity } from '../../plugins/auth.js'
 import { linkHeader, pageMeta } from '../../lib/paging.js'
 import { MovedResponse, problemResponses, SlugParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
-import { findPublicPostBySlug, listPosts, loadPostLinks, type PostFilters } from './queries.js'
+import { findPostBySlug, listPosts, loadPostLinks, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, type PostListQuery } from './schemas.js'
 import { toPost, toPostSummary } from './serialize.js'
+import type { Visibility } from './visibility.js'
 
 const slugs = (value: string | undefined) => (value ? value.split(',') : undefined)
 // A bare date means midnight UTC, so `publishedAfter=2026-01-01&publishedBefore=2026-02-01` is January.
 const instant = (value: string | undefined) => (value ? new Date(value.length === 10 ? `${value}T00:00:00Z` : value) : undefined)
 
-export function postFilters(q: PostListQuery): PostFilters {
+export function postFilters(q: PostListQuery, visibility: Visibility): PostFilters {
   return {
+    visibility,
     tag: slugs(q.tag),
     tagsAll: slugs(q.tagsAll),
     excludeTags: slugs(q.excludeTags),
@@ -32,11 +36,18 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       summary: 'List published posts',
       description: 'Published posts as summaries (no body), newest first unless `sort` says otherwise. Filters combine with AND.',
       querystring: PostListQuerySchema,
-      response: { 200: PostListResponseSchema, ...problemResponses(400) },
+      security: [{}, ...bearerSecurity],
+      response: { 200: PostListResponseSchema, ...problemResponses(400, 401) },
     },
+    preHandler: app.acceptApiKey,
   }, async (request, reply) => {
-    const { page = 1, limit = 15, sort = '-publishedAt' } = request.query
-    const { rows, total } = await listPosts(app.db, postFilters(request.query), sort, { page, limit })
+    const { page = 1, limit = 15, sort = '-publishedAt', status } = request.query
+    if (status && status !== 'published' && !request.apiKey) {
+      reply.header('www-authenticate', 'Bearer realm="quire"')
+      throw new UnauthorizedError(`status=${status} needs an API key`)
+    }
+    const visibility: Visibility = request.apiKey && status ? status : 'public'
+    const { rows, total } = await listPosts(app.db, postFilters(request.query, visibility), sort, { page, limit })
     const meta = pageMeta({ page, limit }, total)
     const links = await loadPostLinks(app.db, rows.map((r) => r.id))
     reply.header('link', linkHeader(request.url, meta))
@@ -48,19 +59,24 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       tags: ['posts'],
       operationId: 'getPost',
       summary: 'Get a published post by slug',
-      description: 'The full post with its sanitised html. A slug the post had before answers 301 to the current one.',
+      description:
+        'The full post with its sanitised html. A slug the post had before answers 301 to the current one. ' +
+        'With an API key, drafts and scheduled posts are found too.',
       params: SlugParamsSchema,
-      response: { 200: PostResponseSchema, 301: MovedResponse, ...problemResponses(400, 404) },
+      security: [{}, ...bearerSecurity],
+      response: { 200: PostResponseSchema, 301: MovedResponse, ...problemResponses(400, 401, 404) },
     },
+    preHandler: app.acceptApiKey,
   }, async (request, reply) => {
     const { slug } = request.params
-    const row = await findPublicPostBySlug(app.db, slug)
+    const row = await findPostBySlug(app.db, slug, request.apiKey ? 'all' : 'public')
     if (!row) {
       const current = await findCurrentSlug(app.db, 'post', slug)
       if (current) return reply.redirect(`/v1/posts/${current}`, 301)
       throw new NotFoundError(`No published post has the slug "${slug}"`)
     }
-    reply.header('last-modified', row.updatedAt.toUTCString())
-    return { data: toPost(row, await loadPostLinks(app.db, [row.id]), config.site) }
+    const data = toPost(row, await loadPostLinks(app.db, [row.id]), config.site)
+    reply.header('last-modified', row.updatedAt.toUTCString()).header('etag', resourceEtag(data))
+    return { data }
   })
 }

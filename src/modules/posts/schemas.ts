@@ -54,6 +54,13 @@ export const PostListQuerySchema = Type.Object(
     publishedAfter: Type.Optional(DateOrDateTime('Published at or after this time (a date means midnight UTC).')),
     publishedBefore: Type.Optional(DateOrDateTime('Published strictly before this time (a date means midnight UTC).')),
     sort: Type.Optional(StringEnum(postSorts, { default: '-publishedAt', description: 'Order; `-` means descending.' })),
+    status: Type.Optional(
+      StringEnum(['published', 'draft', 'all'], {
+        description:
+          'Needs an API key unless `published`. With a key: `published` includes scheduled posts, `draft` only drafts, `all` both. ' +
+          'Without the parameter, everyone sees what the public sees.',
+      }),
+    ),
   },
   { additionalProperties: false },
 )

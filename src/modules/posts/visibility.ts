@@ -12,6 +12,21 @@ export function isPublic(): SQL {
 }
 
 /**
+ * Which posts a read may see: the public (`public`), or, for a request with an API key, drafts,
+ * published posts including scheduled ones, or all.
+ */
+export type Visibility = 'public' | 'draft' | 'published' | 'all'
+
+export function visibleAs(visibility: Visibility): SQL | undefined {
+  switch (visibility) {
+    case 'public': return isPublic()
+    case 'draft': return eq(posts.status, 'draft')
+    case 'published': return eq(posts.status, 'published')
+    case 'all': return undefined
+  }
+}
+
+/**
  * Published-post counts per linked resource (tag or author), as a subquery to left-join:
  * `{ id, postCount }` over the link table's `(resource id, post id)` columns.
  */

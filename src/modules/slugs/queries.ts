@@ -21,3 +21,25 @@ export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug:
   const [row] = await db.select({ slug: table.slug }).from(slugHistory).innerJoin(table, eq(table.id, slugHistory.targetId)).where(history)
   return row?.slug
 }
+
+/**
+ * A slug taken by a resource stops redirecting elsewhere: current slugs win over history, so the
+ * history row is dropped rather than left to shadow nothing.
+ */
+export async function claimSlug(tx: Executor, kind: ResourceKind, slug: string): Promise<void> {
+  await tx.delete(slugHistory).where(and(eq(slugHistory.kind, kind), eq(slugHistory.oldSlug, slug)))
+}
+
+/** Records a rename so the old slug answers 301 to the resource's current one. */
+export async function recordSlugChange(tx: Executor, kind: ResourceKind, targetId: string, oldSlug: string, newSlug: string): Promise<void> {
+  if (oldSlug === newSlug) return
+  await claimSlug(tx, kind, newSlug)
+  await tx
+    .insert(slugHistory)
+    .values({ kind, oldSlug, targetId })
+    .onConflictDoUpdate({ target: [slugHistory.kind, slugHistory.oldSlug], set: { targetId, createdAt: new Date() } })
+}
+
+export async function forgetSlugs(tx: Executor, kind: ResourceKind, targetId: string): Promise<void> {
+  await tx.delete(slugHistory).where(and(eq(slugHistory.kind, kind), eq(slugHistory.targetId, targetId)))
+}

@@ -1,0 +1,41 @@
+import { parseArgs } from 'node:util'
+import { createApiKey, listApiKeys, revokeApiKey } from '../modules/apikeys/queries.js'
+import { withDatabase } from './run.js'
+
+const usage = `usage:
+  npm run apikey -- create --name NAME   make a key (shown once: store it now)
+  npm run apikey -- list                 list keys (names, prefixes, last use)
+  npm run apikey -- revoke ID            revoke a key for good`
+
+const { positionals, values } = parseArgs({ options: { name: { type: 'string' } }, allowPositionals: true })
+const [command, arg] = positionals
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+if (command === 'create' && values.name?.trim()) {
+  await withDatabase(async (database) => {
+    const { key, row } = await createApiKey(database.db, values.name!.trim())
+    console.log(`created key ${row.id} (${row.name})\n\n  ${key}\n\nThis is the only time the key is shown: only its hash is stored.`)
+  })
+} else if (command === 'list') {
+  await withDatabase(async (database) => {
+    const rows = await listApiKeys(database.db)
+    if (rows.length === 0) console.log('no keys yet')
+    for (const k of rows) {
+      const state = k.revokedAt ? `revoked ${k.revokedAt.toISOString()}` : 'active'
+      console.log(`${k.id}  ${k.prefix}…  ${k.name}  ${state}  created ${k.createdAt.toISOString()}  last used ${k.lastUsedAt?.toISOString() ?? 'never'}`)
+    }
+  })
+} else if (command === 'revoke' && arg && uuid.test(arg)) {
+  await withDatabase(async (database) => {
+    const row = await revokeApiKey(database.db, arg)
+    if (!row) {
+      console.error(`no active key has the id ${arg}`)
+      process.exitCode = 1
+      return
+    }
+    console.log(`revoked ${row.id} (${row.name})`)
+  })
+} else {
+  console.error(usage)
+  process.exitCode = 2
+}

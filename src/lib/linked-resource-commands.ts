@@ -1,0 +1,67 @@
+import { eq, sql } from 'drizzle-orm'
+import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
+import type { Db, Executor } from '../db/client.js'
+import type { ResourceKind } from '../db/schema.js'
+import { claimSlug, forgetSlugs, recordSlugChange } from '../modules/slugs/queries.js'
+import { assertIfMatch, resourceEtag } from './conditional.js'
+import { NotFoundError } from './errors.js'
+import { uniqueSlugFor } from './unique-slug.js'
+
+type Table = PgTable & { id: PgColumn; slug: PgColumn; updatedAt: PgColumn }
+
+export interface LinkedResourceStore<Out> {
+  kind: Exclude<ResourceKind, 'post'>
+  table: Table
+  /** The representation served for a row id (with its post count), or undefined. */
+  represent: (db: Executor, id: string) => Promise<Out | undefined>
+}
+
+export interface Written<Out> { data: Out; etag: string }
+
+// Tags and authors are written the same way: a slug (given, or derived from the name and made unique),
+// slug history on rename, If-Match against the current representation, each use case one transaction.
+
+async function represented<Out>(store: LinkedResourceStore<Out>, db: Executor, id: string): Promise<Written<Out> | undefined> {
+  const data = await store.represent(db, id)
+  return data === undefined ? undefined : { data, etag: resourceEtag(data) }
+}
+
+async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, id: string, ifMatch: string | undefined) {
+  const [row] = await tx.select({ slug: store.table.slug }).from(store.table as PgTable).where(eq(store.table.id, id)).for('update')
+  if (!row) throw new NotFoundError(`No ${store.kind} has the id ${id}`)
+  assertIfMatch(ifMatch, (await represented(store, tx, id))!.etag)
+  return row as { slug: string }
+}
+
+export async function createLinked<Out>(
+  store: LinkedResourceStore<Out>, db: Db, body: { name: string; slug?: string },
+): Promise<Written<Out>> {
+  const { slug: given, ...values } = body
+  const id = await db.transaction(async (tx) => {
+    const slug = given ?? (await uniqueSlugFor(tx, store.table, body.name, store.kind))
+    await claimSlug(tx, store.kind, slug)
+    const [row] = await tx.insert(store.table).values({ ...values, name: body.name.trim(), slug }).returning({ id: store.table.id })
+    return (row as { id: string }).id
+  })
+  return (await represented(store, db, id))!
+}
+
+export async function updateLinked<Out>(
+  store: LinkedResourceStore<Out>, db: Db, id: string, patch: { slug?: string; name?: string }, ifMatch: string | undefined,
+): Promise<Written<Out>> {
+  await db.transaction(async (tx) => {
+    const current = await lockForWrite(store, tx, id, ifMatch)
+    if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, id, current.slug, patch.slug)
+    const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
+    await tx.update(store.table).set(values).where(eq(store.table.id, id))
+  })
+  return (await represented(store, db, id))!
+}
+
+export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, id: string, ifMatch: string | undefined): Promise<void> {
+  await db.transaction(async (tx) => {
+    await lockForWrite(store, tx, id, ifMatch)
+    await forgetSlugs(tx, store.kind, id)
+    await tx.delete(store.table).where(eq(store.table.id, id))
+  })
+}

@@ -1,0 +1,70 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { TSchema } from 'typebox'
+import { bearerSecurity } from '../plugins/auth.js'
+import { createLinked, deleteLinked, updateLinked, type LinkedResourceStore } from './linked-resource-commands.js'
+import { IdParamsSchema, IfMatchHeadersSchema, NoContentResponse, problemResponses } from './schemas.js'
+
+interface LinkedWrites<Out> {
+  store: LinkedResourceStore<Out>
+  plural: string
+  singular: string
+  schemas: { create: TSchema; patch: TSchema; one: TSchema }
+  /** What deleting does to posts, for the OpenAPI description. */
+  onDelete: string
+  deleteStatuses: number[]
+}
+
+/** POST, PATCH and DELETE for a resource linked to posts (tags, authors), all behind an API key. */
+export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPluginAsyncTypebox {
+  const Name = w.singular[0]!.toUpperCase() + w.singular.slice(1)
+  const common = { tags: [w.plural], security: bearerSecurity }
+  return async (app) => {
+    app.addHook('preHandler', app.requireApiKey)
+
+    app.post(`/${w.plural}`, {
+      schema: {
+        ...common,
+        operationId: `create${Name}`,
+        summary: `Create a ${w.singular}`,
+        description: 'The slug is derived from the name (and made unique) when none is given.',
+        body: w.schemas.create,
+        response: { 201: { ...w.schemas.one, description: 'Created: `Location` names it.' }, ...problemResponses(400, 401, 409, 413, 415) },
+      },
+    }, async (request, reply) => {
+      const { data, etag } = await createLinked(w.store, app.db, request.body as { name: string; slug?: string })
+      const slug = (data as { slug: string }).slug
+      return reply.code(201).header('location', `/v1/${w.plural}/${slug}`).header('etag', etag).send({ data })
+    })
+
+    app.patch(`/${w.plural}/:id`, {
+      schema: {
+        ...common,
+        operationId: `update${Name}`,
+        summary: `Change a ${w.singular}`,
+        description: 'Only the fields given change; a new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
+        params: IdParamsSchema,
+        headers: IfMatchHeadersSchema,
+        body: w.schemas.patch,
+        response: { 200: w.schemas.one, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
+      },
+    }, async (request, reply) => {
+      const { data, etag } = await updateLinked(w.store, app.db, request.params.id, request.body as { slug?: string }, request.headers['if-match'])
+      return reply.header('etag', etag).send({ data })
+    })
+
+    app.delete(`/${w.plural}/:id`, {
+      schema: {
+        ...common,
+        operationId: `delete${Name}`,
+        summary: `Delete a ${w.singular}`,
+        description: w.onDelete,
+        params: IdParamsSchema,
+        headers: IfMatchHeadersSchema,
+        response: { 204: NoContentResponse, ...problemResponses(...w.deleteStatuses) },
+      },
+    }, async (request, reply) => {
+      await deleteLinked(w.store, app.db, request.params.id, request.headers['if-match'])
+      return reply.code(204).send(null)
+    })
+  }
+}

@@ -1,0 +1,29 @@
+import { Type } from 'typebox'
+import type { Config } from '../../config.js'
+import { authors } from '../../db/schema.js'
+import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
+import { HttpUrl, Nullable, SlugSchema, Text } from '../../lib/schemas.js'
+import { findAuthorById } from './queries.js'
+import { AuthorResponseSchema } from './schemas.js'
+import { toAuthor } from './serialize.js'
+
+const optional = {
+  slug: Type.Optional(SlugSchema),
+  title: Type.Optional(Nullable(Text(200, 'Job title, e.g. "Software Architect".'))),
+  bio: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+  avatarUrl: Type.Optional(Nullable(HttpUrl())),
+  websiteUrl: Type.Optional(Nullable(HttpUrl())),
+}
+
+export const AuthorCreateBodySchema = Type.Object({ name: Text(200), ...optional }, { additionalProperties: false })
+export const AuthorPatchBodySchema = Type.Object({ name: Type.Optional(Text(200)), ...optional }, { additionalProperties: false, minProperties: 1 })
+
+export const authorWriteRoutes = (config: Config) =>
+  linkedResourceWriteRoutes({
+    store: { kind: 'author', table: authors, represent: async (db, id) => { const row = await findAuthorById(db, id); return row && toAuthor(row, config.site) } },
+    plural: 'authors',
+    singular: 'author',
+    schemas: { create: AuthorCreateBodySchema, patch: AuthorPatchBodySchema, one: AuthorResponseSchema },
+    onDelete: 'Refused with 409 while the author still has posts (drafts included): reassign or delete them first.',
+    deleteStatuses: [400, 401, 404, 409, 412],
+  })

@@ -1,0 +1,117 @@
+import type { Config } from '../../config.js'
+import { prepareContent, type PostBody } from '../../content/prepare.js'
+import type { Db, Executor } from '../../db/client.js'
+import { posts } from '../../db/schema.js'
+import { assertIfMatch, resourceEtag } from '../../lib/conditional.js'
+import { InvalidFieldsError, NotFoundError } from '../../lib/errors.js'
+import { uniqueSlugFor } from '../../lib/unique-slug.js'
+import { claimSlug, forgetSlugs, recordSlugChange } from '../slugs/queries.js'
+import { findPostById, loadPostLinks } from './queries.js'
+import type { Post } from './schemas.js'
+import { toPost } from './serialize.js'
+import type { PostCreateBody, PostPatchBody } from './write-schemas.js'
+import {
+  authorIdsFor, deletePostRow, insertPost, lockPostById, setPostAuthors, setPostTags, tagIdsFor, updatePostRow, type PostValues,
+} from './write-queries.js'
+
+type Site = Config['site']
+export interface Written { data: Post; etag: string }
+
+// Each use case is one transaction: the row, its authors and tags and its slug history commit together
+// or not at all.
+
+function bodyOf(input: { markdown?: string; html?: string }): PostBody | undefined {
+  if (input.markdown !== undefined && input.html !== undefined) {
+    throw new InvalidFieldsError([{ in: 'body', name: '/html', message: 'give either markdown or html, not both' }])
+  }
+  if (input.markdown !== undefined) return { markdown: input.markdown }
+  if (input.html !== undefined) return { html: input.html }
+  return undefined
+}
+
+/** A published post needs a publication time: now, unless one was given. */
+function publicationTime(status: 'draft' | 'published', given: string | null | undefined, current: Date | null): Date | null {
+  if (given !== undefined) return given === null ? (status === 'published' ? new Date() : null) : new Date(given)
+  return current ?? (status === 'published' ? new Date() : null)
+}
+
+export async function representPost(db: Executor, id: string, site: Site): Promise<Written | undefined> {
+  const row = await findPostById(db, id)
+  if (!row) return undefined
+  const data = toPost(row, await loadPostLinks(db, [id]), site)
+  return { data, etag: resourceEtag(data) }
+}
+
+export async function createPost(db: Db, input: PostCreateBody, site: Site): Promise<Written> {
+  const body = bodyOf(input)
+  if (!body) throw new InvalidFieldsError([{ in: 'body', name: '/markdown', message: 'a post needs markdown or html' }])
+  const id = await db.transaction(async (tx) => {
+    const authorIds = await authorIdsFor(tx, input.authors)
+    const slug = input.slug ?? (await uniqueSlugFor(tx, posts, input.title, 'post'))
+    const status = input.status ?? 'draft'
+    const content = prepareContent(body, input.excerpt)
+    const values: PostValues = {
+      slug,
+      title: input.title.trim(),
+      ...content,
+      customExcerpt: input.excerpt?.trim() || null,
+      status,
+      publishedAt: publicationTime(status, input.publishedAt, null),
+      featured: input.featured ?? false,
+      featureImageUrl: input.featureImage?.url ?? null,
+      featureImageAlt: input.featureImage?.alt ?? null,
+      canonicalUrl: input.canonicalUrl ?? null,
+    }
+    await claimSlug(tx, 'post', slug)
+    const postId = await insertPost(tx, values)
+    await setPostAuthors(tx, postId, authorIds)
+    await setPostTags(tx, postId, await tagIdsFor(tx, input.tags ?? []))
+    return postId
+  })
+  return (await representPost(db, id, site))!
+}
+
+export async function updatePost(db: Db, id: string, patch: PostPatchBody, ifMatch: string | undefined, site: Site): Promise<Written> {
+  await db.transaction(async (tx) => {
+    const current = await lockPostById(tx, id)
+    if (!current) throw new NotFoundError(`No post has the id ${id}`)
+    assertIfMatch(ifMatch, (await representPost(tx, id, site))!.etag)
+
+    const values: Partial<PostValues> = {}
+    const body = bodyOf(patch)
+    if (body || patch.excerpt !== undefined) {
+      const source: PostBody = body ?? (current.markdown !== null ? { markdown: current.markdown } : { html: current.html })
+      const customExcerpt = patch.excerpt !== undefined ? patch.excerpt?.trim() || null : current.customExcerpt
+      Object.assign(values, prepareContent(source, customExcerpt), { customExcerpt })
+    }
+    if (patch.title !== undefined) values.title = patch.title.trim()
+    if (patch.featured !== undefined) values.featured = patch.featured
+    if (patch.canonicalUrl !== undefined) values.canonicalUrl = patch.canonicalUrl
+    if (patch.featureImage !== undefined) {
+      values.featureImageUrl = patch.featureImage?.url ?? null
+      values.featureImageAlt = patch.featureImage?.alt ?? null
+    }
+    const status = patch.status ?? current.status
+    if (patch.status !== undefined || patch.publishedAt !== undefined) {
+      values.status = status
+      values.publishedAt = publicationTime(status, patch.publishedAt, current.publishedAt)
+    }
+    if (patch.slug !== undefined && patch.slug !== current.slug) {
+      values.slug = patch.slug
+      await recordSlugChange(tx, 'post', id, current.slug, patch.slug)
+    }
+    if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
+    if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags))
+    await updatePostRow(tx, id, values)
+  })
+  return (await representPost(db, id, site))!
+}
+
+export async function deletePost(db: Db, id: string, ifMatch: string | undefined, site: Site): Promise<void> {
+  await db.transaction(async (tx) => {
+    if (!(await lockPostById(tx, id))) throw new NotFoundError(`No post has the id ${id}`)
+    assertIfMatch(ifMatch, (await representPost(tx, id, site))!.etag)
+    await forgetSlugs(tx, 'post', id)
+    await deletePostRow(tx, id)
+  })
+}

@@ -1,0 +1,62 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { Config } from '../../config.js'
+import { IdParamsSchema, IfMatchHeadersSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
+import { bearerSecurity } from '../../plugins/auth.js'
+import { createPost, deletePost, updatePost } from './commands.js'
+import { PostResponseSchema } from './schemas.js'
+import { PostCreateBodySchema, PostPatchBodySchema } from './write-schemas.js'
+
+/** The authenticated write API for posts: every operation needs `Authorization: Bearer <key>`. */
+export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  app.addHook('preHandler', app.requireApiKey)
+
+  app.post('/posts', {
+    schema: {
+      tags: ['posts'],
+      operationId: 'createPost',
+      summary: 'Create a post',
+      description:
+        'Written in `markdown` or `html` (sanitised before it is stored); authors and tags by slug, unknown tags being created. ' +
+        'A draft unless `status` is `published`; a future `publishedAt` schedules it.',
+      security: bearerSecurity,
+      body: PostCreateBodySchema,
+      response: { 201: { ...PostResponseSchema, description: 'Created: `Location` names the post.' }, ...problemResponses(400, 401, 409, 413, 415) },
+    },
+  }, async (request, reply) => {
+    const { data, etag } = await createPost(app.db, request.body, config.site)
+    return reply.code(201).header('location', `/v1/posts/${data.slug}`).header('etag', etag).send({ data })
+  })
+
+  app.patch('/posts/:id', {
+    schema: {
+      tags: ['posts'],
+      operationId: 'updatePost',
+      summary: 'Change a post',
+      description: 'Only the fields given change. A new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
+      security: bearerSecurity,
+      params: IdParamsSchema,
+      headers: IfMatchHeadersSchema,
+      body: PostPatchBodySchema,
+      response: { 200: PostResponseSchema, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
+    },
+  }, async (request, reply) => {
+    const { data, etag } = await updatePost(app.db, request.params.id, request.body, request.headers['if-match'], config.site)
+    return reply.header('etag', etag).send({ data })
+  })
+
+  app.delete('/posts/:id', {
+    schema: {
+      tags: ['posts'],
+      operationId: 'deletePost',
+      summary: 'Delete a post',
+      security: bearerSecurity,
+      params: IdParamsSchema,
+      headers: IfMatchHeadersSchema,
+      response: { 204: NoContentResponse, ...problemResponses(400, 401, 404, 412) },
+    },
+  }, async (request, reply) => {
+    await deletePost(app.db, request.params.id, request.headers['if-match'], config.site)
+    return reply.code(204).send(null)
+  })
+}
+

@@ -1,0 +1,33 @@
+import { Type } from 'typebox'
+import type { Config } from '../../config.js'
+import { tags } from '../../db/schema.js'
+import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
+import { Nullable, SlugSchema, Text } from '../../lib/schemas.js'
+import { findTagById } from './queries.js'
+import { TagResponseSchema } from './schemas.js'
+import { toTag } from './serialize.js'
+
+const fields = {
+  name: Text(100),
+  slug: SlugSchema,
+  description: Nullable(Type.String({ maxLength: 2000 })),
+}
+
+export const TagCreateBodySchema = Type.Object(
+  { name: fields.name, slug: Type.Optional(fields.slug), description: Type.Optional(fields.description) },
+  { additionalProperties: false },
+)
+export const TagPatchBodySchema = Type.Object(
+  { name: Type.Optional(fields.name), slug: Type.Optional(fields.slug), description: Type.Optional(fields.description) },
+  { additionalProperties: false, minProperties: 1 },
+)
+
+export const tagWriteRoutes = (config: Config) =>
+  linkedResourceWriteRoutes({
+    store: { kind: 'tag', table: tags, represent: async (db, id) => { const row = await findTagById(db, id); return row && toTag(row, config.site) } },
+    plural: 'tags',
+    singular: 'tag',
+    schemas: { create: TagCreateBodySchema, patch: TagPatchBodySchema, one: TagResponseSchema },
+    onDelete: 'The tag is removed from every post that had it.',
+    deleteStatuses: [400, 401, 404, 412],
+  })

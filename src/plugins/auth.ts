@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { UnauthorizedError } from '../lib/errors.js'
+import { looksLikeApiKey } from '../modules/apikeys/keys.js'
+import { findActiveApiKey, touchApiKey, type ApiKeyRow } from '../modules/apikeys/queries.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The API key the request authenticated with, if any. */
+    apiKey: ApiKeyRow | null
+  }
+  interface FastifyInstance {
+    /** preHandler: the request must carry a valid key. */
+    requireApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /** preHandler: a key is optional, but one that is sent must be valid. */
+    acceptApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+  }
+}
+
+/** The OpenAPI security requirement of every write operation. */
+export const bearerSecurity = [{ bearerAuth: [] }]
+
+/**
+ * `Authorization: Bearer <key>` against the stored key hashes. A missing or bad key answers 401 with
+ * `WWW-Authenticate` (RFC 6750), rendered as problem+json by the errors plugin.
+ */
+export const authPlugin = fp(
+  async (app) => {
+    app.decorateRequest('apiKey', null)
+
+    async function authenticate(request: FastifyRequest, reply: FastifyReply, required: boolean) {
+      const header = request.headers.authorization
+      if (!header) {
+        if (!required) return
+        reply.header('www-authenticate', 'Bearer realm="quire"')
+        throw new UnauthorizedError('This operation needs an API key: send Authorization: Bearer <key>')
+      }
+      const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+      const row = match && looksLikeApiKey(match[1]!) ? await findActiveApiKey(app.db, match[1]!) : undefined
+      if (!row) {
+        reply.header('www-authenticate', 'Bearer realm="quire", error="invalid_token"')
+        throw new UnauthorizedError('The API key is missing, malformed, unknown or revoked')
+      }
+      request.apiKey = row
+      await touchApiKey(app.db, row.id)
+    }
+
+    app.decorate('requireApiKey', (request: FastifyRequest, reply: FastifyReply) => authenticate(request, reply, true))
+    app.decorate('acceptApiKey', (request: FastifyRequest, reply: FastifyReply) => authenticate(request, reply, false))
+  },
+  { name: 'auth', dependencies: ['db'] },
+)
