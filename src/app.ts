@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
+import { requestValidatorCompiler } from './lib/validation.js'
 import { AuthorRefSchema, AuthorSchema } from './modules/authors/schemas.js'
 import { FeatureImageSchema, PostSchema, PostSummarySchema } from './modules/posts/schemas.js'
 import { TagRefSchema, TagSchema } from './modules/tags/schemas.js'
@@ -40,17 +41,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestTimeout: 30_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    ajv: {
-      customOptions: {
-        // Unknown fields and query parameters are errors, not silently dropped: a typo'd filter must not
-        // quietly return everything.
-        removeAdditional: false,
-        coerceTypes: true,
-        useDefaults: true,
-        allErrors: true,
-      },
-    },
   }).withTypeProvider<TypeBoxTypeProvider>()
+
+  app.setValidatorCompiler(requestValidatorCompiler())
+  // Bodies are JSON or nothing: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain')
 
   // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.
   for (const schema of [ProblemSchema, PageMetaSchema, TagRefSchema, TagSchema, AuthorRefSchema, AuthorSchema, FeatureImageSchema, PostSummarySchema, PostSchema]) {

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url'
 import { count } from 'drizzle-orm'
 import { prepareContent } from '../content/prepare.js'
 import type { Db } from './client.js'
-import { authors, postAuthors, posts, postTags, tags } from './schema.js'
+import { authorIdsFor, insertPost, setPostAuthors, setPostTags, tagIdsFor } from '../modules/posts/write-queries.js'
+import { authors, posts, tags } from './schema.js'
 
 const demoFolder = fileURLToPath(new URL('../../demo/', import.meta.url))
 
@@ -39,41 +40,29 @@ export async function countPosts(db: Db): Promise<number> {
 export async function seedDemoArchive(db: Db): Promise<{ posts: number }> {
   const archive = readDemoArchive()
   await db.transaction(async (tx) => {
-    const authorRows = await tx.insert(authors).values(archive.authors).returning({ id: authors.id, slug: authors.slug })
-    const tagRows = await tx.insert(tags).values(archive.tags).returning({ id: tags.id, slug: tags.slug })
-    const authorIds = new Map(authorRows.map((a) => [a.slug, a.id]))
-    const tagIds = new Map(tagRows.map((t) => [t.slug, t.id]))
-
+    await tx.insert(authors).values(archive.authors)
+    await tx.insert(tags).values(archive.tags)
+    // The same write steps as the API's, with the archive's own dates.
     for (const post of archive.posts) {
       const content = prepareContent({ markdown: archive.bodies.get(post.slug) ?? '' }, post.excerpt)
       const publishedAt = post.publishedAt ? new Date(post.publishedAt) : null
-      const [row] = await tx
-        .insert(posts)
-        .values({
-          slug: post.slug,
-          title: post.title,
-          ...content,
-          customExcerpt: post.excerpt ?? null,
-          featured: post.featured ?? false,
-          status: post.status ?? 'published',
-          publishedAt,
-          featureImageUrl: post.featureImage?.url ?? null,
-          featureImageAlt: post.featureImage?.alt ?? null,
-          canonicalUrl: post.canonicalUrl ?? null,
-          createdAt: publishedAt ?? undefined,
-          updatedAt: publishedAt ?? undefined,
-        })
-        .returning({ id: posts.id })
-      const postId = row!.id
-      await tx.insert(postAuthors).values(post.authors.map((slug, position) => ({ postId, authorId: mustGet(authorIds, slug), position })))
-      await tx.insert(postTags).values(post.tags.map((slug, position) => ({ postId, tagId: mustGet(tagIds, slug), position })))
+      const postId = await insertPost(tx, {
+        slug: post.slug,
+        title: post.title,
+        ...content,
+        customExcerpt: post.excerpt ?? null,
+        featured: post.featured ?? false,
+        status: post.status ?? 'published',
+        publishedAt,
+        featureImageUrl: post.featureImage?.url ?? null,
+        featureImageAlt: post.featureImage?.alt ?? null,
+        canonicalUrl: post.canonicalUrl ?? null,
+        createdAt: publishedAt ?? undefined,
+        updatedAt: publishedAt ?? undefined,
+      })
+      await setPostAuthors(tx, postId, await authorIdsFor(tx, post.authors))
+      await setPostTags(tx, postId, await tagIdsFor(tx, post.tags))
     }
   })
   return { posts: archive.posts.length }
-}
-
-function mustGet(map: Map<string, string>, slug: string): string {
-  const id = map.get(slug)
-  if (!id) throw new Error(`demo archive: unknown slug ${slug}`)
-  return id
 }

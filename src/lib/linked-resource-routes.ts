@@ -8,7 +8,7 @@ import type { CountSort } from '../modules/posts/post-counts.js'
 import { resourceEtag } from './conditional.js'
 import { NotFoundError } from './errors.js'
 import { linkHeader, pageMeta, type PageRequest } from './paging.js'
-import { LinkedListQuerySchema, MovedResponse, problemResponses, SlugParamsSchema } from './schemas.js'
+import { isUuid, LinkedListQuerySchema, MovedResponse, problemResponses, RefParamsSchema } from './schemas.js'
 
 interface LinkedResource<Row, Out> {
   kind: Exclude<ResourceKind, 'post'>
@@ -17,7 +17,7 @@ interface LinkedResource<Row, Out> {
   singular: string
   schemas: { list: TSchema; one: TSchema }
   list: (db: Executor, sort: CountSort, page: PageRequest) => Promise<{ rows: Row[]; total: number }>
-  findBySlug: (db: Executor, slug: string) => Promise<Row | undefined>
+  find: (db: Executor, idOrSlug: string) => Promise<Row | undefined>
   serialize: (row: Row, site: Config['site']) => Out
 }
 
@@ -42,26 +42,26 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
       return { data: rows.map((row) => r.serialize(row, config.site)), meta }
     })
 
-    app.get(`/${r.plural}/:slug`, {
+    app.get(`/${r.plural}/:idOrSlug`, {
       schema: {
         tags: [r.plural],
         operationId: `get${Name}`,
-        summary: `Get a ${r.singular} by slug`,
+        summary: `Get a ${r.singular} by slug (or id)`,
         description: `A slug the ${r.singular} had before answers 301 to the current one.`,
-        params: SlugParamsSchema,
+        params: RefParamsSchema,
         response: { 200: r.schemas.one, 301: MovedResponse, ...problemResponses(400, 404) },
       },
     }, async (request, reply) => {
-      const { slug } = request.params
-      const row = await r.findBySlug(app.db, slug)
+      const { idOrSlug } = request.params
+      const row = await r.find(app.db, idOrSlug)
       if (row) {
         const data = r.serialize(row, config.site)
         reply.header('etag', resourceEtag(data))
         return { data }
       }
-      const current = await findCurrentSlug(app.db, r.kind, slug)
+      const current = isUuid(idOrSlug) ? undefined : await findCurrentSlug(app.db, r.kind, idOrSlug)
       if (current) return reply.redirect(`/v1/${r.plural}/${current}`, 301)
-      throw new NotFoundError(`No ${r.singular} has the slug "${slug}"`)
+      throw new NotFoundError(`No ${r.singular} has the id or slug "${idOrSlug}"`)
     })
   }
 }

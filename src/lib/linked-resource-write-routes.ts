@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { TSchema } from 'typebox'
 import { bearerSecurity } from '../plugins/auth.js'
 import { createLinked, deleteLinked, updateLinked, type LinkedResourceStore } from './linked-resource-commands.js'
-import { IdParamsSchema, IfMatchHeadersSchema, NoContentResponse, problemResponses } from './schemas.js'
+import { IfMatchHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from './schemas.js'
 
 interface LinkedWrites<Out> {
   store: LinkedResourceStore<Out>
@@ -36,34 +36,34 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
       return reply.code(201).header('location', `/v1/${w.plural}/${slug}`).header('etag', etag).send({ data })
     })
 
-    app.patch(`/${w.plural}/:id`, {
+    app.patch(`/${w.plural}/:idOrSlug`, {
       schema: {
         ...common,
         operationId: `update${Name}`,
         summary: `Change a ${w.singular}`,
         description: 'Only the fields given change; a new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
-        params: IdParamsSchema,
+        params: RefParamsSchema,
         headers: IfMatchHeadersSchema,
         body: w.schemas.patch,
         response: { 200: w.schemas.one, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
       },
     }, async (request, reply) => {
-      const { data, etag } = await updateLinked(w.store, app.db, request.params.id, request.body as { slug?: string }, request.headers['if-match'])
+      const { data, etag } = await updateLinked(w.store, app.db, request.params.idOrSlug, request.body as { slug?: string }, request.headers['if-match'])
       return reply.header('etag', etag).send({ data })
     })
 
-    app.delete(`/${w.plural}/:id`, {
+    app.delete(`/${w.plural}/:idOrSlug`, {
       schema: {
         ...common,
         operationId: `delete${Name}`,
         summary: `Delete a ${w.singular}`,
         description: w.onDelete,
-        params: IdParamsSchema,
+        params: RefParamsSchema,
         headers: IfMatchHeadersSchema,
         response: { 204: NoContentResponse, ...problemResponses(...w.deleteStatuses) },
       },
     }, async (request, reply) => {
-      await deleteLinked(w.store, app.db, request.params.id, request.headers['if-match'])
+      await deleteLinked(w.store, app.db, request.params.idOrSlug, request.headers['if-match'])
       return reply.code(204).send(null)
     })
   }

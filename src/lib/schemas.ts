@@ -31,13 +31,34 @@ export function Text(maxLength: number, description?: string) {
   return Type.String({ minLength: 1, maxLength, pattern: '\\S', ...(description ? { description } : {}) })
 }
 
-export const IdParamsSchema = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 
 export const IfMatchHeadersSchema = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'The ETag you last read: the write answers 412 if the resource changed since.' })),
 })
 
-export const SlugParamsSchema = Type.Object({ slug: SlugSchema }, { additionalProperties: false })
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** Whether a path reference is an id (a UUID) rather than a slug. */
+export function isUuid(value: string): boolean {
+  return UUID.test(value)
+}
+
+/**
+ * One path parameter for a resource, read or written: its id or its current slug. (OpenAPI treats
+ * `/posts/{id}` and `/posts/{slug}` as the same path, so reads and writes share this one.)
+ */
+export const RefParamsSchema = Type.Object(
+  {
+    idOrSlug: Type.String({
+      pattern: '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9]+(?:-[a-z0-9]+)*)$',
+      minLength: 1,
+      maxLength: 120,
+      description: 'The id (a UUID) or the current slug.',
+      examples: ['architecture'],
+    }),
+  },
+  { additionalProperties: false },
+)
 
 /** A comma-separated list of slugs (at most 50), as taken by the `tag` and `author` filters. */
 export function SlugList(description: string) {

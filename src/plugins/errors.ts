@@ -73,7 +73,7 @@ export const errorsPlugin = fp(
 
 /**
  * The one place database constraint violations become client errors: a unique slug taken (23505) is a
- * 409, and so is deleting a row others still reference (23503, e.g. an author with posts).
+ * 409, and so is deleting a row others still reference (23503, 23001: e.g. an author with posts).
  */
 function constraintProblem(error: unknown): FastifyError | undefined {
   for (let e = error as { code?: string; constraint?: string; detail?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
@@ -81,7 +81,7 @@ function constraintProblem(error: unknown): FastifyError | undefined {
       const field = /\((\w+)\)=/.exec(e.detail ?? '')?.[1] ?? e.constraint ?? 'a unique field'
       return Object.assign(new ConflictError(`Another resource already has this ${field}`), { code: 'QUIRE_SLUG_TAKEN' })
     }
-    if (e.code === '23503') {
+    if (e.code === '23503' || e.code === '23001') {
       return Object.assign(new ConflictError('The resource is still referenced by others (for example an author who still has posts)'), { code: 'QUIRE_IN_USE' })
     }
   }

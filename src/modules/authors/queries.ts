@@ -5,5 +5,4 @@ const authorQueries = linkedResourceQueries(authors, { resourceId: postAuthors.a
 
 export type AuthorRow = typeof authors.$inferSelect & { postCount: number }
 export const listAuthors = authorQueries.list
-export const findAuthorBySlug = authorQueries.findBySlug
-export const findAuthorById = authorQueries.findById
+export const findAuthor = authorQueries.find

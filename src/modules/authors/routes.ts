@@ -1,5 +1,5 @@
 import { linkedResourceRoutes } from '../../lib/linked-resource-routes.js'
-import { findAuthorBySlug, listAuthors } from './queries.js'
+import { findAuthor, listAuthors } from './queries.js'
 import { AuthorListResponseSchema, AuthorResponseSchema } from './schemas.js'
 import { toAuthor } from './serialize.js'
 
@@ -9,6 +9,6 @@ export const authorRoutes = linkedResourceRoutes({
   singular: 'author',
   schemas: { list: AuthorListResponseSchema, one: AuthorResponseSchema },
   list: listAuthors,
-  findBySlug: findAuthorBySlug,
+  find: findAuthor,
   serialize: toAuthor,
 })

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js'
 import { authors } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
 import { HttpUrl, Nullable, SlugSchema, Text } from '../../lib/schemas.js'
-import { findAuthorById } from './queries.js'
+import { findAuthor } from './queries.js'
 import { AuthorResponseSchema } from './schemas.js'
 import { toAuthor } from './serialize.js'
 
@@ -20,7 +20,7 @@ export const AuthorPatchBodySchema = Type.Object({ name: Type.Optional(Text(200)
 
 export const authorWriteRoutes = (config: Config) =>
   linkedResourceWriteRoutes({
-    store: { kind: 'author', table: authors, represent: async (db, id) => { const row = await findAuthorById(db, id); return row && toAuthor(row, config.site) } },
+    store: { kind: 'author', table: authors, represent: async (db, id) => { const row = await findAuthor(db, id); return row && toAuthor(row, config.site) } },
     plural: 'authors',
     singular: 'author',
     schemas: { create: AuthorCreateBodySchema, patch: AuthorPatchBodySchema, one: AuthorResponseSchema },

@@ -6,12 +6,12 @@ import { assertIfMatch, resourceEtag } from '../../lib/conditional.js'
 import { InvalidFieldsError, NotFoundError } from '../../lib/errors.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
 import { claimSlug, forgetSlugs, recordSlugChange } from '../slugs/queries.js'
-import { findPostById, loadPostLinks } from './queries.js'
+import { findPost, loadPostLinks } from './queries.js'
 import type { Post } from './schemas.js'
 import { toPost } from './serialize.js'
 import type { PostCreateBody, PostPatchBody } from './write-schemas.js'
 import {
-  authorIdsFor, deletePostRow, insertPost, lockPostById, setPostAuthors, setPostTags, tagIdsFor, updatePostRow, type PostValues,
+  authorIdsFor, deletePostRow, insertPost, lockPost, setPostAuthors, setPostTags, tagIdsFor, updatePostRow, type PostValues,
 } from './write-queries.js'
 
 type Site = Config['site']
@@ -36,7 +36,7 @@ function publicationTime(status: 'draft' | 'published', given: string | null | u
 }
 
 export async function representPost(db: Executor, id: string, site: Site): Promise<Written | undefined> {
-  const row = await findPostById(db, id)
+  const row = await findPost(db, id, 'all')
   if (!row) return undefined
   const data = toPost(row, await loadPostLinks(db, [id]), site)
   return { data, etag: resourceEtag(data) }
@@ -71,10 +71,11 @@ export async function createPost(db: Db, input: PostCreateBody, site: Site): Pro
   return (await representPost(db, id, site))!
 }
 
-export async function updatePost(db: Db, id: string, patch: PostPatchBody, ifMatch: string | undefined, site: Site): Promise<Written> {
-  await db.transaction(async (tx) => {
-    const current = await lockPostById(tx, id)
-    if (!current) throw new NotFoundError(`No post has the id ${id}`)
+export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody, ifMatch: string | undefined, site: Site): Promise<Written> {
+  const id = await db.transaction(async (tx) => {
+    const current = await lockPost(tx, idOrSlug)
+    if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
+    const id = current.id
     assertIfMatch(ifMatch, (await representPost(tx, id, site))!.etag)
 
     const values: Partial<PostValues> = {}
@@ -103,15 +104,17 @@ export async function updatePost(db: Db, id: string, patch: PostPatchBody, ifMat
     if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
     if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags))
     await updatePostRow(tx, id, values)
+    return id
   })
   return (await representPost(db, id, site))!
 }
 
-export async function deletePost(db: Db, id: string, ifMatch: string | undefined, site: Site): Promise<void> {
+export async function deletePost(db: Db, idOrSlug: string, ifMatch: string | undefined, site: Site): Promise<void> {
   await db.transaction(async (tx) => {
-    if (!(await lockPostById(tx, id))) throw new NotFoundError(`No post has the id ${id}`)
-    assertIfMatch(ifMatch, (await representPost(tx, id, site))!.etag)
-    await forgetSlugs(tx, 'post', id)
-    await deletePostRow(tx, id)
+    const current = await lockPost(tx, idOrSlug)
+    if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
+    assertIfMatch(ifMatch, (await representPost(tx, current.id, site))!.etag)
+    await forgetSlugs(tx, 'post', current.id)
+    await deletePostRow(tx, current.id)
   })
 }

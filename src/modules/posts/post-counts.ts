@@ -2,6 +2,7 @@ import { asc, count, desc, eq, getTableColumns, sql, type InferSelectModel } fro
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
+import { refCondition } from '../../lib/ref.js'
 import { publicPostCounts } from './visibility.js'
 
 type LinkedTable = PgTable & { id: PgColumn; slug: PgColumn; name: PgColumn }
@@ -36,13 +37,8 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
       return { rows: rows as Row[], total: totalRow?.n ?? 0 }
     },
 
-    async findById(db: Executor, id: string): Promise<Row | undefined> {
-      const [row] = await selectWithCounts(db).query.where(eq(table.id, id))
-      return row as Row | undefined
-    },
-
-    async findBySlug(db: Executor, slug: string): Promise<Row | undefined> {
-      const [row] = await selectWithCounts(db).query.where(eq(table.slug, slug))
+    async find(db: Executor, idOrSlug: string): Promise<Row | undefined> {
+      const [row] = await selectWithCounts(db).query.where(refCondition(table, idOrSlug))
       return row as Row | undefined
     },
   }

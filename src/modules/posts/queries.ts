@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, n
 import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
+import { refCondition } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
 import { visibleAs, type Visibility } from './visibility.js'
 
@@ -75,13 +76,9 @@ export async function listPosts(
   return { rows, total: totalRow?.n ?? 0 }
 }
 
-export async function findPostBySlug(db: Executor, slug: string, visibility: Visibility): Promise<PostRow | undefined> {
-  const [row] = await db.select().from(posts).where(and(eq(posts.slug, slug), visibleAs(visibility)))
-  return row
-}
-
-export async function findPostById(db: Executor, id: string): Promise<PostRow | undefined> {
-  const [row] = await db.select().from(posts).where(eq(posts.id, id))
+/** A post by id or slug (see RefParamsSchema), if the visibility lets the reader see it. */
+export async function findPost(db: Executor, idOrSlug: string, visibility: Visibility): Promise<PostRow | undefined> {
+  const [row] = await db.select().from(posts).where(and(refCondition(posts, idOrSlug), visibleAs(visibility)))
   return row
 }
 

@@ -4,9 +4,9 @@ import { resourceEtag } from '../../lib/conditional.js'
 import { NotFoundError, UnauthorizedError } from '../../lib/errors.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { linkHeader, pageMeta } from '../../lib/paging.js'
-import { MovedResponse, problemResponses, SlugParamsSchema } from '../../lib/schemas.js'
+import { isUuid, MovedResponse, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
-import { findPostBySlug, listPosts, loadPostLinks, type PostFilters } from './queries.js'
+import { findPost, listPosts, loadPostLinks, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, type PostListQuery } from './schemas.js'
 import { toPost, toPostSummary } from './serialize.js'
 import type { Visibility } from './visibility.js'
@@ -54,26 +54,26 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     return { data: rows.map((row) => toPostSummary(row, links, config.site)), meta }
   })
 
-  app.get('/posts/:slug', {
+  app.get('/posts/:idOrSlug', {
     schema: {
       tags: ['posts'],
       operationId: 'getPost',
-      summary: 'Get a published post by slug',
+      summary: 'Get a published post by slug (or id)',
       description:
         'The full post with its sanitised html. A slug the post had before answers 301 to the current one. ' +
         'With an API key, drafts and scheduled posts are found too.',
-      params: SlugParamsSchema,
+      params: RefParamsSchema,
       security: [{}, ...bearerSecurity],
       response: { 200: PostResponseSchema, 301: MovedResponse, ...problemResponses(400, 401, 404) },
     },
     preHandler: app.acceptApiKey,
   }, async (request, reply) => {
-    const { slug } = request.params
-    const row = await findPostBySlug(app.db, slug, request.apiKey ? 'all' : 'public')
+    const { idOrSlug } = request.params
+    const row = await findPost(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
     if (!row) {
-      const current = await findCurrentSlug(app.db, 'post', slug)
+      const current = isUuid(idOrSlug) ? undefined : await findCurrentSlug(app.db, 'post', idOrSlug)
       if (current) return reply.redirect(`/v1/posts/${current}`, 301)
-      throw new NotFoundError(`No published post has the slug "${slug}"`)
+      throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
     }
     const data = toPost(row, await loadPostLinks(app.db, [row.id]), config.site)
     reply.header('last-modified', row.updatedAt.toUTCString()).header('etag', resourceEtag(data))

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
-import { IdParamsSchema, IfMatchHeadersSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
+import { IfMatchHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { createPost, deletePost, updatePost } from './commands.js'
 import { PostResponseSchema } from './schemas.js'
@@ -27,35 +27,35 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
     return reply.code(201).header('location', `/v1/posts/${data.slug}`).header('etag', etag).send({ data })
   })
 
-  app.patch('/posts/:id', {
+  app.patch('/posts/:idOrSlug', {
     schema: {
       tags: ['posts'],
       operationId: 'updatePost',
       summary: 'Change a post',
       description: 'Only the fields given change. A new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
       security: bearerSecurity,
-      params: IdParamsSchema,
+      params: RefParamsSchema,
       headers: IfMatchHeadersSchema,
       body: PostPatchBodySchema,
       response: { 200: PostResponseSchema, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
     },
   }, async (request, reply) => {
-    const { data, etag } = await updatePost(app.db, request.params.id, request.body, request.headers['if-match'], config.site)
+    const { data, etag } = await updatePost(app.db, request.params.idOrSlug, request.body, request.headers['if-match'], config.site)
     return reply.header('etag', etag).send({ data })
   })
 
-  app.delete('/posts/:id', {
+  app.delete('/posts/:idOrSlug', {
     schema: {
       tags: ['posts'],
       operationId: 'deletePost',
       summary: 'Delete a post',
       security: bearerSecurity,
-      params: IdParamsSchema,
+      params: RefParamsSchema,
       headers: IfMatchHeadersSchema,
       response: { 204: NoContentResponse, ...problemResponses(400, 401, 404, 412) },
     },
   }, async (request, reply) => {
-    await deletePost(app.db, request.params.id, request.headers['if-match'], config.site)
+    await deletePost(app.db, request.params.idOrSlug, request.headers['if-match'], config.site)
     return reply.code(204).send(null)
   })
 }

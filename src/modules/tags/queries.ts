@@ -5,5 +5,4 @@ const tagQueries = linkedResourceQueries(tags, { resourceId: postTags.tagId, pos
 
 export type TagRow = typeof tags.$inferSelect & { postCount: number }
 export const listTags = tagQueries.list
-export const findTagBySlug = tagQueries.findBySlug
-export const findTagById = tagQueries.findById
+export const findTag = tagQueries.find

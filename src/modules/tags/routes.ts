@@ -1,5 +1,5 @@
 import { linkedResourceRoutes } from '../../lib/linked-resource-routes.js'
-import { findTagBySlug, listTags } from './queries.js'
+import { findTag, listTags } from './queries.js'
 import { TagListResponseSchema, TagResponseSchema } from './schemas.js'
 import { toTag } from './serialize.js'
 
@@ -9,6 +9,6 @@ export const tagRoutes = linkedResourceRoutes({
   singular: 'tag',
   schemas: { list: TagListResponseSchema, one: TagResponseSchema },
   list: listTags,
-  findBySlug: findTagBySlug,
+  find: findTag,
   serialize: toTag,
 })

@@ -3,7 +3,7 @@ import type { Config } from '../../config.js'
 import { tags } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
 import { Nullable, SlugSchema, Text } from '../../lib/schemas.js'
-import { findTagById } from './queries.js'
+import { findTag } from './queries.js'
 import { TagResponseSchema } from './schemas.js'
 import { toTag } from './serialize.js'
 
@@ -24,7 +24,7 @@ export const TagPatchBodySchema = Type.Object(
 
 export const tagWriteRoutes = (config: Config) =>
   linkedResourceWriteRoutes({
-    store: { kind: 'tag', table: tags, represent: async (db, id) => { const row = await findTagById(db, id); return row && toTag(row, config.site) } },
+    store: { kind: 'tag', table: tags, represent: async (db, id) => { const row = await findTag(db, id); return row && toTag(row, config.site) } },
     plural: 'tags',
     singular: 'tag',
     schemas: { create: TagCreateBodySchema, patch: TagPatchBodySchema, one: TagResponseSchema },

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { createDb, type Database } from '../../src/db/client.js'
+import { root, testDatabase } from '../helper.js'
+
+const run = promisify(execFile)
+
+/** The CLI as a user runs it, in its own process, against the test's database. */
+async function apikey(env: Record<string, string>, ...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/apikey.ts', ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: '', ...env },
+    })
+    return { code: 0, stdout, stderr }
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string }
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
+  }
+}
+
+t.test('npm run apikey -- create / list / revoke', async (t) => {
+  // PostgreSQL when the suite runs on it, else an embedded database in a temporary DATA_DIR.
+  let env: Record<string, string>
+  let open: () => Promise<Database>
+  if (process.env.TEST_DATABASE_URL) {
+    const database = await testDatabase(t, { seed: false })
+    env = { DATABASE_URL: (database as { url?: string }).url! }
+    open = async () => database
+  } else {
+    const dir = mkdtempSync(join(tmpdir(), 'quire-cli-'))
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    env = { DATA_DIR: dir }
+    open = () => createDb({ databaseUrl: undefined, dataDir: dir })
+  }
+
+  const created = await apikey(env, 'create', '--name', 'deploy bot')
+  t.equal(created.code, 0, created.stderr)
+  const key = /quire_[\w-]{43}/.exec(created.stdout)?.[0]
+  const id = /created key ([0-9a-f-]{36})/.exec(created.stdout)?.[1]
+  t.ok(key, 'the key is shown once')
+  t.ok(id)
+
+  const listed = await apikey(env, 'list')
+  t.match(listed.stdout, /deploy bot\s+active/)
+  t.notMatch(listed.stdout, new RegExp(key!), 'list never shows the key')
+
+  const write = async () => {
+    const database = await open()
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+    try {
+      return (await app.inject({ method: 'POST', url: '/v1/tags', headers: { authorization: `Bearer ${key}` }, payload: { name: 'From CI' } })).statusCode
+    } finally {
+      await app.close()
+      if (!process.env.TEST_DATABASE_URL) await database.close()
+    }
+  }
+  t.equal(await write(), 201, 'the key authorises a write')
+
+  const revoked = await apikey(env, 'revoke', id!)
+  t.equal(revoked.code, 0)
+  t.match((await apikey(env, 'list')).stdout, /deploy bot\s+revoked/)
+  t.equal(await write(), 401, 'a revoked key no longer works')
+
+  t.equal((await apikey(env, 'revoke', id!)).code, 1, 'revoking twice fails')
+  t.equal((await apikey(env, 'create')).code, 2, 'create needs --name')
+})
+
+t.test('the CLI refuses an embedded database another process holds', { skip: Boolean(process.env.TEST_DATABASE_URL) }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'quire-lock-'))
+  const database = await createDb({ databaseUrl: undefined, dataDir: dir })
+  t.teardown(async () => {
+    await database.close()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const res = await apikey({ DATA_DIR: dir }, 'list')
+  t.equal(res.code, 1)
+  t.match(res.stderr, /in use by process \d+/)
+})

@@ -1,0 +1,195 @@
+import t from 'tap'
+import { count, eq, sql } from 'drizzle-orm'
+import { posts, slugHistory, tags } from '../../../src/db/schema.js'
+import { build } from '../../helper.js'
+import { authHeaders } from '../../support/auth.js'
+
+const markdown = '## Why\n\nWe moved the **routing** cache.\n\n- one\n- two\n\n```sql\nselect 1;\n```\n\n[docs](https://www.postgresql.org/docs/)\n'
+
+t.test('the post write API', async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const create = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/posts', headers, payload: payload as object })
+  const postCount = async () => (await database.db.select({ n: count() }).from(posts))[0]!.n
+
+  t.test('POST /v1/posts creates a draft from Markdown, with derived fields, Location and ETag', async (t) => {
+    const res = await create({ title: 'Moving the routing cache', markdown, authors: ['ada-okafor', 'mateo-ruiz'], tags: ['architecture', 'caching'] })
+    t.equal(res.statusCode, 201)
+    const { data } = res.json()
+    t.equal(res.headers.location, '/v1/posts/moving-the-routing-cache')
+    t.match(res.headers.etag, /^"[\w-]+"$/)
+    t.match(data, { slug: 'moving-the-routing-cache', status: 'draft', publishedAt: null, featured: false, markdown })
+    t.match(data.html, /<h2>Why<\/h2>/)
+    t.match(data.html, /<pre><code class="language-sql">/)
+    t.equal(data.excerpt, 'We moved the routing cache. one two docs', 'prose only: no heading, no code')
+    t.ok(data.wordCount > 5)
+    t.equal(data.readingTimeMinutes, 1)
+    t.same(data.authors.map((a: { slug: string }) => a.slug), ['ada-okafor', 'mateo-ruiz'])
+    t.same(data.tags.map((x: { slug: string }) => x.slug), ['architecture', 'caching'])
+    const [created] = await database.db.select().from(tags).where(eq(tags.slug, 'caching'))
+    t.equal(created?.name, 'Caching', 'an unknown tag is created')
+    t.equal((await app.inject('/v1/posts/moving-the-routing-cache')).statusCode, 404, 'a draft is not public')
+    const withKey = await app.inject({ url: '/v1/posts/moving-the-routing-cache', headers })
+    t.equal(withKey.statusCode, 200, 'a key reads the draft')
+    t.equal(withKey.headers.etag, res.headers.etag, 'the same representation has the same ETag')
+  })
+
+  t.test('a derived slug is made unique; a given slug that is taken is a 409', async (t) => {
+    const again = await create({ title: 'Moving the routing cache', html: '<p>Second</p>', authors: ['ada-okafor'] })
+    t.equal(again.json().data.slug, 'moving-the-routing-cache-2')
+    const before = await postCount()
+    const taken = await create({ title: 'Other', slug: 'moving-the-routing-cache', html: '<p>x</p>', authors: ['ada-okafor'] })
+    t.equal(taken.statusCode, 409)
+    t.match(taken.headers['content-type'], /problem\+json/)
+    t.equal(await postCount(), before)
+  })
+
+  t.test('publishing: now by default, or scheduled in the future and invisible until then', async (t) => {
+    const now = await create({ title: 'Published now', markdown: 'Hello.', authors: ['lin-zhang'], status: 'published' })
+    t.equal(now.statusCode, 201)
+    t.ok(Math.abs(Date.parse(now.json().data.publishedAt) - Date.now()) < 60_000)
+    t.equal((await app.inject('/v1/posts?limit=1')).json().data[0].slug, 'published-now')
+
+    const future = await create({ title: 'Next year', markdown: 'Soon.', authors: ['lin-zhang'], status: 'published', publishedAt: '2099-01-01T00:00:00Z' })
+    t.equal(future.statusCode, 201)
+    t.equal((await app.inject('/v1/posts/next-year')).statusCode, 404, 'scheduled is not public')
+    const publicSlugs = (await app.inject('/v1/posts?limit=100')).json().data.map((p: { slug: string }) => p.slug)
+    t.notOk(publicSlugs.includes('next-year'))
+    const keyed = (await app.inject({ url: '/v1/posts?status=published&limit=100', headers })).json().data.map((p: { slug: string }) => p.slug)
+    t.ok(keyed.includes('next-year'), 'status=published with a key includes scheduled posts')
+    const drafts = (await app.inject({ url: '/v1/posts?status=draft&limit=100', headers })).json().data
+    t.ok(drafts.every((p: { status: string }) => p.status === 'draft'))
+    t.ok(drafts.some((p: { slug: string }) => p.slug === 'moving-the-routing-cache'))
+  })
+
+  t.test('PATCH changes only the given fields; a new slug leaves a 301 behind', async (t) => {
+    const { data: before } = (await app.inject({ url: '/v1/posts/published-now', headers })).json()
+    const res = await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { title: 'Published, renamed', slug: 'published-renamed', tags: ['culture'] } })
+    t.equal(res.statusCode, 200)
+    const { data } = res.json()
+    t.match(data, { title: 'Published, renamed', slug: 'published-renamed', html: before.html, publishedAt: before.publishedAt })
+    t.same(data.tags.map((x: { slug: string }) => x.slug), ['culture'])
+    t.ok(Date.parse(data.updatedAt) >= Date.parse(before.updatedAt))
+    const moved = await app.inject('/v1/posts/published-now')
+    t.equal(moved.statusCode, 301)
+    t.equal(moved.headers.location, '/v1/posts/published-renamed')
+    const [history] = await database.db.select().from(slugHistory).where(eq(slugHistory.oldSlug, 'published-now'))
+    t.equal(history?.targetId, before.id)
+  })
+
+  t.test('PATCH recomputes html, excerpt and reading time from a new body', async (t) => {
+    const { data: before } = (await app.inject({ url: '/v1/posts/published-renamed', headers })).json()
+    const body = `${'word '.repeat(700)}`
+    const { data } = (await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { markdown: body } })).json()
+    t.equal(data.wordCount, 700)
+    t.equal(data.readingTimeMinutes, 3)
+    t.ok(data.excerpt.length <= 301)
+    const custom = (await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { excerpt: 'Hand-written.' } })).json().data
+    t.equal(custom.excerpt, 'Hand-written.')
+    const derived = (await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { excerpt: null } })).json().data
+    t.equal(derived.excerpt, data.excerpt, 'null goes back to the derived excerpt')
+  })
+
+  t.test('If-Match: a stale version answers 412 and changes nothing', async (t) => {
+    const first = await app.inject({ url: '/v1/posts/published-renamed', headers })
+    const { id } = first.json().data
+    const etag = first.headers.etag as string
+    const ok = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': etag }, payload: { featured: true } })
+    t.equal(ok.statusCode, 200)
+    const stale = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': etag }, payload: { title: 'Lost update' } })
+    t.equal(stale.statusCode, 412)
+    t.match(stale.json(), { type: '/problems/precondition-failed', status: 412 })
+    t.equal((await app.inject({ url: '/v1/posts/published-renamed', headers })).json().data.title, 'Published, renamed')
+    const staleDelete = await app.inject({ method: 'DELETE', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': etag } })
+    t.equal(staleDelete.statusCode, 412)
+  })
+
+  t.test('two editors racing on the same version: one wins, the other gets 412', async (t) => {
+    const current = await app.inject({ url: '/v1/posts/published-renamed', headers })
+    const { id } = current.json().data
+    const etag = current.headers.etag as string
+    const [a, b] = await Promise.all(
+      ['Editor A', 'Editor B'].map((title) =>
+        app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': etag }, payload: { title } })),
+    )
+    t.same([a!.statusCode, b!.statusCode].sort(), [200, 412])
+    const winner = a!.statusCode === 200 ? 'Editor A' : 'Editor B'
+    t.equal((await app.inject({ url: '/v1/posts/published-renamed', headers })).json().data.title, winner)
+  })
+
+  t.test('DELETE removes the post and its slug history', async (t) => {
+    const { data } = (await app.inject({ url: '/v1/posts/published-renamed', headers })).json()
+    const res = await app.inject({ method: 'DELETE', url: `/v1/posts/${data.id}`, headers })
+    t.equal(res.statusCode, 204)
+    t.equal(res.body, '')
+    t.equal((await app.inject({ url: '/v1/posts/published-renamed', headers })).statusCode, 404)
+    t.equal((await app.inject('/v1/posts/published-now')).statusCode, 404, 'the old slug no longer redirects')
+    t.equal((await app.inject({ method: 'DELETE', url: `/v1/posts/${data.id}`, headers })).statusCode, 404)
+  })
+
+  t.test('every rejected body answers 4xx problem+json naming the field and leaves the post count unchanged', async (t) => {
+    const before = await postCount()
+    const good = { title: 'Fine', markdown: 'Body', authors: ['ada-okafor'] }
+    const cases: [string, unknown, number, string | null][] = [
+      ['empty title', { ...good, title: '' }, 400, '/title'],
+      ['blank title', { ...good, title: '   ' }, 400, '/title'],
+      ['missing title', { markdown: 'x', authors: ['ada-okafor'] }, 400, '/title'],
+      ['title of the wrong type', { ...good, title: 42 }, 400, '/title'],
+      ['unknown field', { ...good, colour: 'red' }, 400, '/colour'],
+      ['bad slug', { ...good, slug: 'Bad Slug!' }, 400, '/slug'],
+      ['slug too long', { ...good, slug: 'a'.repeat(121) }, 400, '/slug'],
+      ['bad date', { ...good, publishedAt: 'next tuesday' }, 400, '/publishedAt'],
+      ['bad status', { ...good, status: 'live' }, 400, '/status'],
+      ['no authors', { ...good, authors: [] }, 400, '/authors'],
+      ['unknown author', { ...good, authors: ['ada-okafor', 'nobody-here'] }, 400, '/authors/1'],
+      ['duplicate authors', { ...good, authors: ['ada-okafor', 'ada-okafor'] }, 400, '/authors'],
+      ['bad tag slug', { ...good, tags: ['Not OK'] }, 400, '/tags/0'],
+      ['both markdown and html', { ...good, html: '<p>x</p>' }, 400, '/html'],
+      ['no body', { title: 'x', authors: ['ada-okafor'] }, 400, '/markdown'],
+      ['javascript: canonical URL', { ...good, canonicalUrl: 'javascript:alert(1)' }, 400, '/canonicalUrl'],
+      ['data: feature image', { ...good, featureImage: { url: 'data:image/png;base64,AAAA' } }, 400, '/featureImage'],
+      ['featured as a string', { ...good, featured: 'yes' }, 400, '/featured'],
+    ]
+    for (const [name, payload, status, field] of cases) {
+      const res = await create(payload)
+      t.equal(res.statusCode, status, name)
+      t.match(res.headers['content-type'], /^application\/problem\+json/, name)
+      if (field) t.ok(res.json().errors?.some((e: { name: string }) => e.name === field || e.name.startsWith(`${field}/`) || field.startsWith(e.name)), `${name}: names ${field} (${JSON.stringify(res.json().errors)})`)
+    }
+    const raw = async (payload: string, contentType: string) =>
+      app.inject({ method: 'POST', url: '/v1/posts', headers: { ...headers, 'content-type': contentType }, payload })
+    const malformed = await raw('{"title": "x",', 'application/json')
+    t.equal(malformed.statusCode, 400, 'malformed JSON')
+    t.equal(malformed.json().type, '/problems/malformed-body')
+    const text = await raw('title=x', 'text/plain')
+    t.equal(text.statusCode, 415, 'not JSON')
+    const huge = await raw(JSON.stringify({ ...good, markdown: 'x'.repeat(1_100_000) }), 'application/json')
+    t.equal(huge.statusCode, 413, 'oversize body')
+    t.match(huge.headers['content-type'], /problem\+json/)
+    const patchEmpty = await app.inject({ method: 'PATCH', url: '/v1/posts/00000000-0000-4000-8000-000000000000', headers, payload: {} })
+    t.equal(patchEmpty.statusCode, 400, 'an empty PATCH')
+    const patchMissing = await app.inject({ method: 'PATCH', url: '/v1/posts/00000000-0000-4000-8000-000000000000', headers, payload: { featured: true } })
+    t.equal(patchMissing.statusCode, 404, 'PATCH of an unknown id')
+    t.equal((await app.inject({ method: 'PATCH', url: '/v1/posts/Not_A_Ref', headers, payload: { featured: true } })).statusCode, 400, 'a malformed id or slug')
+    t.equal(await postCount(), before, 'nothing was stored')
+  })
+
+  t.test('a failure halfway through a write leaves no trace', async (t) => {
+    const before = await postCount()
+    const tagsBefore = (await database.db.select({ n: count() }).from(tags))[0]!.n
+    // Make the last step of the write (linking tags) fail inside the database.
+    await database.db.execute(sql`create function fail_tag_link() returns trigger language plpgsql as $$ begin raise exception 'forced failure'; end $$`)
+    await database.db.execute(sql`create trigger fail_tag_link before insert on post_tags for each statement execute function fail_tag_link()`)
+    t.teardown(async () => {
+      await database.db.execute(sql`drop trigger fail_tag_link on post_tags`)
+      await database.db.execute(sql`drop function fail_tag_link()`)
+    })
+    const res = await create({ title: 'Half written', markdown: 'x', authors: ['ada-okafor'], tags: ['brand-new-tag'] })
+    t.equal(res.statusCode, 500)
+    t.match(res.json(), { status: 500, detail: 'An unexpected error occurred' })
+    t.notMatch(res.body, /forced failure/, '5xx internals are not shown')
+    t.equal(await postCount(), before, 'no post row')
+    t.equal((await database.db.select({ n: count() }).from(tags))[0]!.n, tagsBefore, 'no new tag')
+    t.equal((await app.inject({ url: '/v1/posts/half-written', headers })).statusCode, 404)
+  })
+})

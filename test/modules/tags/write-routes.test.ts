@@ -1,0 +1,55 @@
+import t from 'tap'
+import { count, eq } from 'drizzle-orm'
+import { postTags, tags } from '../../../src/db/schema.js'
+import { build } from '../../helper.js'
+import { authHeaders } from '../../support/auth.js'
+
+t.test('the tag write API', async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+
+  t.test('POST creates a tag with a derived, unique slug', async (t) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Site Reliability', description: 'SRE things' } })
+    t.equal(res.statusCode, 201)
+    t.equal(res.headers.location, '/v1/tags/site-reliability')
+    t.match(res.json().data, { slug: 'site-reliability', name: 'Site Reliability', description: 'SRE things', postCount: 0 })
+    const again = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Site reliability!' } })
+    t.equal(again.json().data.slug, 'site-reliability-2')
+    const taken = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'X', slug: 'architecture' } })
+    t.equal(taken.statusCode, 409)
+  })
+
+  t.test('PATCH renames with a 301 from the old slug, honouring If-Match', async (t) => {
+    const current = await app.inject('/v1/tags/data')
+    const { id } = current.json().data
+    const stale = await app.inject({ method: 'PATCH', url: `/v1/tags/${id}`, headers: { ...headers, 'if-match': '"old"' }, payload: { name: 'Nope' } })
+    t.equal(stale.statusCode, 412)
+    const res = await app.inject({ method: 'PATCH', url: `/v1/tags/${id}`, headers: { ...headers, 'if-match': current.headers.etag as string }, payload: { slug: 'data-engineering', name: 'Data engineering' } })
+    t.equal(res.statusCode, 200)
+    t.match(res.json().data, { slug: 'data-engineering', name: 'Data engineering', postCount: current.json().data.postCount })
+    const moved = await app.inject('/v1/tags/data')
+    t.equal(moved.statusCode, 301)
+    t.equal(moved.headers.location, '/v1/tags/data-engineering')
+    t.equal((await app.inject('/v1/posts?tag=data-engineering&limit=1')).json().meta.total, current.json().data.postCount)
+  })
+
+  t.test('DELETE removes the tag from its posts', async (t) => {
+    const { data } = (await app.inject('/v1/tags/testing')).json()
+    t.ok(data.postCount > 0)
+    const res = await app.inject({ method: 'DELETE', url: `/v1/tags/${data.id}`, headers })
+    t.equal(res.statusCode, 204)
+    t.equal((await app.inject('/v1/tags/testing')).statusCode, 404)
+    t.equal((await database.db.select({ n: count() }).from(postTags).where(eq(postTags.tagId, data.id)))[0]!.n, 0)
+    const posts = (await app.inject('/v1/posts?limit=100')).json().data
+    t.notOk(posts.some((p: { tags: { slug: string }[] }) => p.tags.some((x) => x.slug === 'testing')))
+  })
+
+  t.test('bad bodies are 400 and change nothing', async (t) => {
+    const before = (await database.db.select({ n: count() }).from(tags))[0]!.n
+    for (const payload of [{}, { name: '' }, { name: 5 }, { name: 'ok', slug: 'NO' }, { name: 'ok', extra: 1 }, { name: 'x'.repeat(101) }]) {
+      const res = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload })
+      t.equal(res.statusCode, 400, JSON.stringify(payload).slice(0, 40))
+    }
+    t.equal((await database.db.select({ n: count() }).from(tags))[0]!.n, before)
+  })
+})

@@ -1,0 +1,57 @@
+import t from 'tap'
+import { eq } from 'drizzle-orm'
+import { apiKeys } from '../../src/db/schema.js'
+import { createApiKey, revokeApiKey } from '../../src/modules/apikeys/queries.js'
+import { hashApiKey } from '../../src/modules/apikeys/keys.js'
+import { build } from '../helper.js'
+
+t.test('API keys', async (t) => {
+  const { app, database } = await build(t)
+  const post = (headers: Record<string, string>) =>
+    app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Auth test' } })
+
+  t.test('a write without a key answers 401 problem+json with WWW-Authenticate', async (t) => {
+    const res = await post({})
+    t.equal(res.statusCode, 401)
+    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.equal(res.headers['www-authenticate'], 'Bearer realm="quire"')
+    t.match(res.json(), { type: '/problems/unauthorized', status: 401 })
+  })
+
+  t.test('a malformed, unknown or revoked key answers 401 with error="invalid_token"', async (t) => {
+    const { key, row } = await createApiKey(database.db, 'soon revoked')
+    await revokeApiKey(database.db, row.id)
+    for (const authorization of ['Bearer', 'Basic dXNlcjpwYXNz', 'Bearer not-a-key', `Bearer quire_${'A'.repeat(43)}`, `Bearer ${key}`]) {
+      const res = await post({ authorization })
+      t.equal(res.statusCode, 401, authorization.slice(0, 20))
+      t.match(res.headers['www-authenticate'], /error="invalid_token"/)
+    }
+  })
+
+  t.test('a valid key is accepted, stored only as a hash, and its last use recorded', async (t) => {
+    const { key, row } = await createApiKey(database.db, 'editor')
+    t.match(key, /^quire_[\w-]{43}$/)
+    const [stored] = await database.db.select().from(apiKeys).where(eq(apiKeys.id, row.id))
+    t.equal(stored!.hash, hashApiKey(key))
+    t.notOk(JSON.stringify(stored).includes(key), 'the key itself is not stored')
+    t.equal(stored!.lastUsedAt, null)
+    const res = await post({ authorization: `Bearer ${key}` })
+    t.equal(res.statusCode, 201)
+    const [used] = await database.db.select().from(apiKeys).where(eq(apiKeys.id, row.id))
+    t.ok(used!.lastUsedAt instanceof Date, 'lastUsedAt is set')
+  })
+
+  t.test('reads never need a key, but a bad key on a read is still refused', async (t) => {
+    t.equal((await app.inject('/v1/posts')).statusCode, 200)
+    t.equal((await app.inject({ url: '/v1/posts', headers: { authorization: 'Bearer nope' } })).statusCode, 401)
+  })
+
+  t.test('status other than published needs a key', async (t) => {
+    for (const status of ['draft', 'all']) {
+      const res = await app.inject(`/v1/posts?status=${status}`)
+      t.equal(res.statusCode, 401, status)
+      t.equal(res.headers['www-authenticate'], 'Bearer realm="quire"')
+    }
+    t.equal((await app.inject('/v1/posts?status=published')).statusCode, 200)
+  })
+})
