@@ -12,6 +12,7 @@ import { authorRoutes } from './modules/authors/routes.js'
 import { authorWriteRoutes } from './modules/authors/write-routes.js'
 import { healthRoutes } from './modules/health/routes.js'
 import { postRoutes } from './modules/posts/routes.js'
+import { resolveRoutes } from './modules/resolve/routes.js'
 import { postWriteRoutes } from './modules/posts/write-routes.js'
 import { siteRoutes } from './modules/site/routes.js'
 import { tagRoutes } from './modules/tags/routes.js'
@@ -65,6 +66,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await v1.register(tagRoutes, { config })
     await v1.register(authorRoutes, { config })
     await v1.register(archiveRoutes)
+    await v1.register(resolveRoutes, { config })
     await v1.register(postWriteRoutes, { config })
     await v1.register(tagWriteRoutes(config))
     await v1.register(authorWriteRoutes(config))

@@ -92,7 +92,7 @@ function templateFingerprint(seed: boolean): string {
       else hash.update(path).update(readFileSync(path))
     }
   }
-  for (const dir of ['drizzle', 'demo', 'src/db', 'src/content']) walk(join(root, dir))
+  for (const dir of ['drizzle', 'demo', 'src/db', 'src/content', 'src/modules/posts']) walk(join(root, dir))
   return hash.digest('hex').slice(0, 12)
 }
 

@@ -9,3 +9,35 @@ export function fillTemplate(template: string, values: { slug: string; id?: stri
     .replaceAll('{month}', date ? pad(date.getUTCMonth() + 1) : '')
     .replaceAll('{day}', date ? pad(date.getUTCDate()) : '')
 }
+
+export interface TemplateMatch { slug?: string; id?: string }
+
+/**
+ * Matches a frontend path against the path part of a URL template (`/posts/{slug}`,
+ * `/{year}/{month}/{slug}/`...), returning the slug or id it names. A trailing slash is optional.
+ */
+export function matchTemplate(template: string, path: string): TemplateMatch | undefined {
+  const templatePath = template.replace(/^[a-z]+:\/\/[^/]+/i, '') || '/'
+  const pattern = templatePath
+    .replace(/\/+$/, '')
+    .split(/(\{slug\}|\{id\}|\{year\}|\{month\}|\{day\})/)
+    .map((part) => {
+      switch (part) {
+        case '{slug}': return '(?<slug>[a-z0-9]+(?:-[a-z0-9]+)*)'
+        case '{id}': return '(?<id>[0-9a-f-]{36})'
+        case '{year}': return '\\d{4}'
+        case '{month}':
+        case '{day}': return '\\d{2}'
+        default: return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+      }
+    })
+    .join('')
+  const match = new RegExp(`^${pattern}/?$`).exec(path.split(/[?#]/)[0]!)
+  if (!match) return undefined
+  return { slug: match.groups?.slug, id: match.groups?.id }
+}
+
+/** The path part of a filled template (what a frontend router sees). */
+export function pathOf(url: string): string {
+  return url.replace(/^[a-z]+:\/\/[^/]+/i, '') || '/'
+}
