@@ -7,6 +7,8 @@ export type PostBody = { markdown: string; html?: undefined } | { html: string; 
 export interface PreparedContent {
   html: string
   markdown: string | null
+  /** The visible text, for search snippets. */
+  bodyText: string
   excerpt: string
   wordCount: number
   readingTimeMinutes: number
@@ -24,6 +26,7 @@ export function prepareContent(body: PostBody, customExcerpt?: string | null): P
   return {
     html,
     markdown,
+    bodyText: text.all,
     excerpt: customExcerpt?.trim() ? customExcerpt.trim() : excerptOf(text.prose || text.all),
     wordCount,
     readingTimeMinutes: readingTimeOf(wordCount),

@@ -5,6 +5,7 @@ import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import type { PgliteDatabase } from 'drizzle-orm/pglite'
+import { backfillBodyText } from './backfill.js'
 import { rowsOf, type Database } from './client.js'
 
 /** `drizzle/` at the project root, from `src/db` and from `dist/db` alike. */
@@ -15,6 +16,11 @@ const MIGRATION_LOCK = 7_305_117
 
 /** Applies pending migrations; replicas starting together take turns behind an advisory lock. */
 export async function migrate(database: Database): Promise<void> {
+  await applyMigrations(database)
+  await backfillBodyText(database.db)
+}
+
+async function applyMigrations(database: Database): Promise<void> {
   if (database.kind === 'pglite') {
     await migratePglite(database.db as unknown as PgliteDatabase, { migrationsFolder })
     return

@@ -1,5 +1,8 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, check, index, integer, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, boolean, check, customType, index, integer, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
+
+/** PostgreSQL's tsvector: kept current by triggers (see the search migration), never written by the app. */
+const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
 
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
@@ -43,8 +46,13 @@ export const posts = pgTable('posts', {
   featureImageUrl: text('feature_image_url'),
   featureImageAlt: text('feature_image_alt'),
   canonicalUrl: text('canonical_url'),
+  /** The visible text of the body, for search snippets (computed at write time). */
+  bodyText: text('body_text'),
+  /** Title (A), excerpt and tag names (B), body (D): maintained by the database, indexed with GIN. */
+  searchVector: tsvector('search_vector'),
   ...timestamps,
 }, (t) => [
+  index('posts_search_idx').using('gin', t.searchVector),
   check('posts_status_check', sql`${t.status} in ('draft', 'published')`),
   check('posts_published_at_check', sql`${t.status} = 'draft' or ${t.publishedAt} is not null`),
   // The public listing: published posts newest first (visibility adds published_at <= now()).

@@ -1,10 +1,12 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, notExists, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, ne, notExists, notInArray, type SQL } from 'drizzle-orm'
+import { alias } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
-import { visibleAs, type Visibility } from './visibility.js'
+import { headline, matches, rank, searchQuery } from './search.js'
+import { isPublic, visibleAs, type Visibility } from './visibility.js'
 
 export interface PostFilters {
   visibility: Visibility
@@ -15,11 +17,15 @@ export interface PostFilters {
   featured?: boolean
   publishedAfter?: Date
   publishedBefore?: Date
+  /** Full-text search (see search.ts). */
+  q?: string
 }
 
-const { html: _html, markdown: _markdown, ...summaryColumns } = getTableColumns(posts)
-export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown'>
-export type PostRow = typeof posts.$inferSelect
+// Lists never read bodies (nor the search columns): excerpt, word count and reading time are on the row.
+const { html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _searchVector, ...summaryColumns } = getTableColumns(posts)
+export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector'>
+const { searchVector: _vector, ...postColumns } = getTableColumns(posts)
+export type PostRow = Omit<typeof posts.$inferSelect, 'searchVector'>
 
 function taggedWith(db: Executor, slugs: string[]) {
   return db
@@ -51,6 +57,7 @@ function filterConditions(db: Executor, f: PostFilters): SQL[] {
   if (f.featured !== undefined) where.push(eq(posts.featured, f.featured))
   if (f.publishedAfter) where.push(gte(posts.publishedAt, f.publishedAfter))
   if (f.publishedBefore) where.push(lt(posts.publishedAt, f.publishedBefore))
+  if (f.q) where.push(matches(searchQuery(f.q)))
   return where
 }
 
@@ -61,16 +68,20 @@ const ORDER: Record<PostSort, SQL[]> = {
   title: [asc(posts.title), asc(posts.id)],
 }
 
-/** One page of public post summaries (never bodies) and the total matching the filters: two queries. */
+/**
+ * One page of post summaries (never bodies) and the total matching the filters: two queries. A search
+ * is ranked by relevance (ties newest first) unless a sort is given.
+ */
 export async function listPosts(
   db: Executor,
   filters: PostFilters,
-  sort: PostSort,
+  sort: PostSort | undefined,
   page: PageRequest,
 ): Promise<{ rows: PostSummaryRow[]; total: number }> {
   const where = and(...filterConditions(db, filters))
+  const order = sort ? ORDER[sort] : filters.q ? [desc(rank(searchQuery(filters.q))), ...ORDER['-publishedAt']] : ORDER['-publishedAt']
   const [rows, [totalRow]] = await Promise.all([
-    db.select(summaryColumns).from(posts).where(where).orderBy(...ORDER[sort]).limit(page.limit).offset(offsetOf(page)),
+    db.select(summaryColumns).from(posts).where(where).orderBy(...order).limit(page.limit).offset(offsetOf(page)),
     db.select({ n: count() }).from(posts).where(where),
   ])
   return { rows, total: totalRow?.n ?? 0 }
@@ -78,8 +89,39 @@ export async function listPosts(
 
 /** A post by id or slug (see RefParamsSchema), if the visibility lets the reader see it. */
 export async function findPost(db: Executor, idOrSlug: string, visibility: Visibility): Promise<PostRow | undefined> {
-  const [row] = await db.select().from(posts).where(and(refCondition(posts, idOrSlug), visibleAs(visibility)))
+  const [row] = await db.select(postColumns).from(posts).where(and(refCondition(posts, idOrSlug), visibleAs(visibility)))
   return row
+}
+
+/**
+ * Public posts related to one: those sharing the most tags first (ties newest first), topped up with the
+ * newest other posts when too few share a tag. Never the post itself, never a draft or scheduled post.
+ */
+export async function relatedPosts(db: Executor, postId: string, limit: number): Promise<PostSummaryRow[]> {
+  const theirs = alias(postTags, 'theirs')
+  const shared = count(theirs.tagId)
+  const sharing = await db
+    .select({ ...summaryColumns, shared })
+    .from(postTags)
+    .innerJoin(theirs, and(eq(theirs.tagId, postTags.tagId), ne(theirs.postId, postTags.postId)))
+    .innerJoin(posts, eq(posts.id, theirs.postId))
+    .where(and(eq(postTags.postId, postId), isPublic()))
+    .groupBy(posts.id)
+    .orderBy(desc(shared), ...ORDER['-publishedAt'])
+    .limit(limit)
+  const rows: PostSummaryRow[] = sharing.map(({ shared: _, ...row }) => row)
+  if (rows.length < limit) {
+    const exclude = [postId, ...rows.map((r) => r.id)]
+    rows.push(...(await db.select(summaryColumns).from(posts).where(and(isPublic(), notInArray(posts.id, exclude))).orderBy(...ORDER['-publishedAt']).limit(limit - rows.length)))
+  }
+  return rows
+}
+
+/** Highlighted fragments of the given posts' bodies for a search, by post id. */
+export async function searchSnippets(db: Executor, postIds: string[], q: string): Promise<Map<string, string>> {
+  if (postIds.length === 0) return new Map()
+  const rows = await db.select({ id: posts.id, snippet: headline(searchQuery(q)) }).from(posts).where(inArray(posts.id, postIds))
+  return new Map(rows.map((r) => [r.id, r.snippet]))
 }
 
 export interface PostLinks {

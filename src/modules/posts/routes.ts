@@ -6,8 +6,8 @@ import { bearerSecurity } from '../../plugins/auth.js'
 import { linkHeader, pageMeta } from '../../lib/paging.js'
 import { isUuid, MovedResponse, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
-import { findPost, listPosts, loadPostLinks, type PostFilters } from './queries.js'
-import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, type PostListQuery } from './schemas.js'
+import { findPost, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
+import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, RelatedQuerySchema, RelatedResponseSchema, type PostListQuery } from './schemas.js'
 import { toPost, toPostSummary } from './serialize.js'
 import type { Visibility } from './visibility.js'
 
@@ -25,6 +25,7 @@ export function postFilters(q: PostListQuery, visibility: Visibility): PostFilte
     featured: q.featured,
     publishedAfter: instant(q.publishedAfter),
     publishedBefore: instant(q.publishedBefore),
+    q: q.q?.trim() || undefined,
   }
 }
 
@@ -41,7 +42,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     },
     preHandler: app.acceptApiKey,
   }, async (request, reply) => {
-    const { page = 1, limit = 15, sort = '-publishedAt', status } = request.query
+    const { page = 1, limit = 15, sort, status, q } = request.query
     if (status && status !== 'published' && !request.apiKey) {
       reply.header('www-authenticate', 'Bearer realm="quire"')
       throw new UnauthorizedError(`status=${status} needs an API key`)
@@ -49,9 +50,10 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     const visibility: Visibility = request.apiKey && status ? status : 'public'
     const { rows, total } = await listPosts(app.db, postFilters(request.query, visibility), sort, { page, limit })
     const meta = pageMeta({ page, limit }, total)
-    const links = await loadPostLinks(app.db, rows.map((r) => r.id))
+    const ids = rows.map((r) => r.id)
+    const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), q ? searchSnippets(app.db, ids, q) : undefined])
     reply.header('link', linkHeader(request.url, meta))
-    return { data: rows.map((row) => toPostSummary(row, links, config.site)), meta }
+    return { data: rows.map((row) => toPostSummary(row, links, config.site, snippets?.get(row.id))), meta }
   })
 
   app.get('/posts/:idOrSlug', {
@@ -78,5 +80,25 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     const data = toPost(row, await loadPostLinks(app.db, [row.id]), config.site)
     reply.header('last-modified', row.updatedAt.toUTCString()).header('etag', resourceEtag(data))
     return { data }
+  })
+
+  app.get('/posts/:idOrSlug/related', {
+    schema: {
+      tags: ['posts'],
+      operationId: 'listRelatedPosts',
+      summary: 'Posts related to one: most shared tags first, then the newest',
+      params: RefParamsSchema,
+      querystring: RelatedQuerySchema,
+      security: [{}, ...bearerSecurity],
+      response: { 200: RelatedResponseSchema, ...problemResponses(400, 401, 404) },
+    },
+    preHandler: app.acceptApiKey,
+  }, async (request) => {
+    const { idOrSlug } = request.params
+    const post = await findPost(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
+    if (!post) throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
+    const rows = await relatedPosts(app.db, post.id, request.query.limit ?? 3)
+    const links = await loadPostLinks(app.db, rows.map((r) => r.id))
+    return { data: rows.map((row) => toPostSummary(row, links, config.site)) }
   })
 }

@@ -27,6 +27,10 @@ export const PostSummarySchema = Type.Object({
   primaryAuthor: Type.Union([ref(AuthorRefSchema), Type.Null()]),
   tags: Type.Array(ref(TagRefSchema), { description: 'In order; the first is the primary tag.' }),
   primaryTag: Type.Union([ref(TagRefSchema), Type.Null()]),
+  snippet: Type.Optional(Type.String({
+    description: 'Search hits only: the best fragments of the body, html-escaped, with matches in `<mark>` (safe to insert as html).',
+    examples: ['… the routing engine splits work into <mark>cells</mark> …'],
+  })),
 }, { $id: 'PostSummary', description: 'A post without its body, as lists show it.' })
 export type PostSummary = Static<typeof PostSummarySchema>
 
@@ -54,6 +58,15 @@ export const PostListQuerySchema = Type.Object(
     publishedAfter: Type.Optional(DateOrDateTime('Published at or after this time (a date means midnight UTC).')),
     publishedBefore: Type.Optional(DateOrDateTime('Published strictly before this time (a date means midnight UTC).')),
     sort: Type.Optional(StringEnum(postSorts, { default: '-publishedAt', description: 'Order; `-` means descending.' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 500,
+        description:
+          'Full-text search in title, excerpt, tags and body: "quoted phrases", `or`, `-excluded`; the last word also matches as a prefix. ' +
+          'Ranked by relevance unless `sort` is given; each hit carries a highlighted `snippet`.',
+      }),
+    ),
     status: Type.Optional(
       StringEnum(['published', 'draft', 'all'], {
         description:
@@ -65,6 +78,12 @@ export const PostListQuerySchema = Type.Object(
   { additionalProperties: false },
 )
 export type PostListQuery = Static<typeof PostListQuerySchema>
+
+export const RelatedQuerySchema = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 20, default: 3, description: 'How many, 1 to 20.' })) },
+  { additionalProperties: false },
+)
+export const RelatedResponseSchema = Type.Object({ data: Type.Array(ref(PostSummarySchema)) }, { description: 'Related posts, most related first.' })
 
 export const PostListResponseSchema = Type.Object({ data: Type.Array(ref(PostSummarySchema)), meta: PageMetaRef }, { description: 'A page of post summaries.' })
 export const PostResponseSchema = Type.Object({ data: ref(PostSchema) }, { description: 'The post.' })

@@ -1,4 +1,5 @@
 import type { Config } from '../../config.js'
+import { snippetHtml } from '../../content/snippet.js'
 import { fillTemplate } from '../../lib/urls.js'
 import { toAuthorRef } from '../authors/serialize.js'
 import { toTagRef } from '../tags/serialize.js'
@@ -11,7 +12,7 @@ export function postUrl(row: Pick<PostSummaryRow, 'slug' | 'id' | 'publishedAt'>
   return fillTemplate(site.postUrlTemplate, { slug: row.slug, id: row.id, date: row.publishedAt })
 }
 
-export function toPostSummary(row: PostSummaryRow, links: PostLinks, site: Site): PostSummary {
+export function toPostSummary(row: PostSummaryRow, links: PostLinks, site: Site, snippet?: string): PostSummary {
   const authors = (links.authors.get(row.id) ?? []).map((a) => toAuthorRef(a, site))
   const tags = (links.tags.get(row.id) ?? []).map((t) => toTagRef(t, site))
   return {
@@ -33,6 +34,7 @@ export function toPostSummary(row: PostSummaryRow, links: PostLinks, site: Site)
     primaryAuthor: authors[0] ?? null,
     tags,
     primaryTag: tags[0] ?? null,
+    ...(snippet !== undefined ? { snippet: snippetHtml(snippet) } : {}),
   }
 }
 

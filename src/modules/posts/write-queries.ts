@@ -1,4 +1,4 @@
-import { eq, inArray, sql } from 'drizzle-orm'
+import { eq, getTableColumns, inArray, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { InvalidFieldsError } from '../../lib/errors.js'
@@ -9,7 +9,8 @@ export type PostValues = Omit<typeof posts.$inferInsert, 'id'>
 
 /** The post row, locked until the transaction ends, so concurrent writers of one post take turns. */
 export async function lockPost(tx: Executor, idOrSlug: string): Promise<PostRow | undefined> {
-  const [row] = await tx.select().from(posts).where(refCondition(posts, idOrSlug)).for('update')
+  const { searchVector: _, ...columns } = getTableColumns(posts)
+  const [row] = await tx.select(columns).from(posts).where(refCondition(posts, idOrSlug)).for('update')
   return row
 }
 

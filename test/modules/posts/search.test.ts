@@ -1,0 +1,109 @@
+import t from 'tap'
+import { build } from '../../helper.js'
+import { authHeaders } from '../../support/auth.js'
+
+t.test('full-text search on GET /v1/posts?q=', async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const publish = async (title: string, markdown: string, tags: string[] = []) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title, markdown, authors: ['ada-okafor'], tags, status: 'published' } })
+    t.equal(res.statusCode, 201, title)
+    return res.json().data
+  }
+  await publish('A note on the bodyshop', `Somewhere deep in this text we mention zephyrine once. ${'filler words here. '.repeat(40)}`)
+  await publish('Zephyrine routing, explained', 'The routing engine is called Zephyrine internally. It plans routes.', ['architecture'])
+  await publish('Blue whale sightings', 'We saw a blue whale from the ferry. <b>Bold</b> claims & "quotes".')
+  await publish('Whales of many colours', 'The whale was not blue; it was grey. Another whale was blue-ish.')
+  const search = async (q: string, extra = '') => {
+    const res = await app.inject(`/v1/posts?q=${encodeURIComponent(q)}${extra}`)
+    return { res, body: res.json() }
+  }
+  const slugs = (body: { data: { slug: string }[] }) => body.data.map((p) => p.slug)
+
+  t.test('a title match outranks a body mention', async (t) => {
+    const { res, body } = await search('zephyrine')
+    t.equal(res.statusCode, 200)
+    t.same(slugs(body), ['zephyrine-routing-explained', 'a-note-on-the-bodyshop'])
+    t.equal(body.meta.total, 2)
+  })
+
+  t.test('the last word matches as a prefix (type-ahead)', async (t) => {
+    t.same(slugs((await search('zephyr')).body), ['zephyrine-routing-explained', 'a-note-on-the-bodyshop'])
+    t.same(slugs((await search('routing zeph')).body), ['zephyrine-routing-explained'])
+  })
+
+  t.test('quoted phrases, or, and -exclusions', async (t) => {
+    t.same(slugs((await search('"blue whale"')).body), ['blue-whale-sightings'])
+    t.same(slugs((await search('whale -ferry')).body), ['whales-of-many-colours'])
+    t.same(new Set(slugs((await search('ferry or zephyrine')).body)), new Set(['blue-whale-sightings', 'zephyrine-routing-explained', 'a-note-on-the-bodyshop']))
+  })
+
+  t.test('tag names are searched', async (t) => {
+    const { body } = await search('architecture zephyrine')
+    t.same(slugs(body), ['zephyrine-routing-explained'])
+  })
+
+  t.test('each hit carries a snippet with <mark> and nothing else of the html', async (t) => {
+    const { body } = await search('whale')
+    t.ok(body.data.length >= 2)
+    for (const hit of body.data) {
+      t.match(hit.snippet, /<mark>[Ww]hale<\/mark>/)
+      t.notMatch(hit.snippet.replace(/<\/?mark>/g, ''), /[<>]/, 'no other tag in the snippet')
+    }
+    const sightings = body.data.find((p: { slug: string }) => p.slug === 'blue-whale-sightings')
+    t.match(sightings.snippet, /&amp;/, 'text is escaped')
+    t.notOk('snippet' in (await app.inject('/v1/posts?limit=1')).json().data[0], 'no snippet without a search')
+  })
+
+  t.test('combines with filters, sort and paging', async (t) => {
+    const all = (await search('postgresql', '&limit=100')).body
+    t.ok(all.meta.total > 3)
+    const tagged = (await search('postgresql', '&tag=reliability&limit=100')).body
+    t.ok(tagged.meta.total > 0 && tagged.meta.total < all.meta.total)
+    for (const p of tagged.data) t.ok(p.tags.some((x: { slug: string }) => x.slug === 'reliability'))
+    const pages = [...(await search('postgresql', '&limit=2&page=1')).body.data, ...(await search('postgresql', '&limit=2&page=2')).body.data]
+    t.same(pages.map((p) => p.slug), all.data.slice(0, 4).map((p: { slug: string }) => p.slug), 'pages follow the ranked order')
+    const oldest = (await search('postgresql', '&sort=publishedAt&limit=100')).body.data.map((p: { publishedAt: string }) => p.publishedAt)
+    t.same(oldest, [...oldest].sort(), 'an explicit sort wins over relevance')
+  })
+
+  t.test('drafts are never found', async (t) => {
+    await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Secret zephyrine draft', markdown: 'x', authors: ['ada-okafor'] } })
+    t.notOk(slugs((await search('zephyrine')).body).includes('secret-zephyrine-draft'))
+  })
+
+  t.test('hostile or empty queries answer 200 or 400, never 500', async (t) => {
+    for (const q of ["'", '&|!():*', '"unbalanced', '-', 'or', 'the and of', '🚀', "O'Reilly", 'a:* | b', '\\', '<script>', 'ünïcödé']) {
+      const { res } = await search(q)
+      t.equal(res.statusCode, 200, JSON.stringify(q))
+    }
+    t.same((await search('the and of')).body.data, [], 'only stop words finds nothing')
+    t.equal((await search('x'.repeat(5000))).res.statusCode, 400, '5,000 characters')
+    t.equal((await app.inject('/v1/posts?q=')).statusCode, 400, 'an empty q')
+  })
+})
+
+t.test('GET /v1/posts/:idOrSlug/related', async (t) => {
+  const { app } = await build(t)
+
+  t.test('answers the posts sharing the most tags, never the post itself or a draft', async (t) => {
+    const { data: post } = (await app.inject('/v1/posts/choosing-boring-technology-on-purpose')).json()
+    const res = await app.inject('/v1/posts/choosing-boring-technology-on-purpose/related?limit=5')
+    t.equal(res.statusCode, 200)
+    const related = res.json().data
+    t.equal(related.length, 5)
+    const mine = new Set(post.tags.map((x: { slug: string }) => x.slug))
+    const shared = related.map((p: { tags: { slug: string }[] }) => p.tags.filter((x) => mine.has(x.slug)).length)
+    t.same(shared, [...shared].sort((a, b) => b - a), 'most shared tags first')
+    t.equal(shared[0], 2, 'the best match shares both tags')
+    t.notOk(related.some((p: { slug: string }) => p.slug === post.slug || p.slug === 'notes-on-multi-region-writes'))
+    t.notOk('html' in related[0])
+  })
+
+  t.test('defaults to three, tops up with the newest, and validates', async (t) => {
+    t.equal((await app.inject('/v1/posts/local-development-in-one-command/related')).json().data.length, 3)
+    t.equal((await app.inject('/v1/posts/local-development-in-one-command/related?limit=20')).json().data.length, 20)
+    t.equal((await app.inject('/v1/posts/local-development-in-one-command/related?limit=0')).statusCode, 400)
+    t.equal((await app.inject('/v1/posts/notes-on-multi-region-writes/related')).statusCode, 404, 'a draft has no public related posts')
+  })
+})
