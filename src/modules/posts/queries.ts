@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, notExists, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, notExists, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
@@ -18,6 +18,8 @@ export interface PostFilters {
 const { html: _html, markdown: _markdown, ...summaryColumns } = getTableColumns(posts)
 export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown'>
 export type PostRow = typeof posts.$inferSelect
+/** A summary with the sanitised html body, as feeds carry it (the Markdown source stays behind). */
+export type PostWithHtmlRow = PostSummaryRow & Pick<PostRow, 'html'>
 
 function taggedWith(db: Executor, slugs: string[]) {
   return db
@@ -57,19 +59,44 @@ const ORDER: Record<PostSort, SQL[]> = {
   title: [asc(posts.title), asc(posts.id)],
 }
 
-/** One page of public post summaries (never bodies) and the total matching the filters: two queries. */
+/**
+ * One page of public posts matching the filters, and their total: two queries. Lists never read bodies;
+ * feeds ask for the html with `{ html: true }` (the same query, one more column).
+ */
+export async function listPosts(db: Executor, filters: PostFilters, sort: PostSort, page: PageRequest): Promise<{ rows: PostSummaryRow[]; total: number }>
 export async function listPosts(
   db: Executor,
   filters: PostFilters,
   sort: PostSort,
   page: PageRequest,
+  options: { html: true },
+): Promise<{ rows: PostWithHtmlRow[]; total: number }>
+export async function listPosts(
+  db: Executor,
+  filters: PostFilters,
+  sort: PostSort,
+  page: PageRequest,
+  options: { html?: boolean } = {},
 ): Promise<{ rows: PostSummaryRow[]; total: number }> {
   const where = and(...filterConditions(db, filters))
+  const columns = options.html ? { ...summaryColumns, html: posts.html } : summaryColumns
   const [rows, [totalRow]] = await Promise.all([
-    db.select(summaryColumns).from(posts).where(where).orderBy(...ORDER[sort]).limit(page.limit).offset(offsetOf(page)),
+    db.select(columns).from(posts).where(where).orderBy(...ORDER[sort]).limit(page.limit).offset(offsetOf(page)),
     db.select({ n: count() }).from(posts).where(where),
   ])
   return { rows, total: totalRow?.n ?? 0 }
+}
+
+/**
+ * How many public posts match the filters and when the newest was published, in one indexed aggregate.
+ * Feeds derive their validators from it without reading any post.
+ */
+export async function publicPostStats(db: Executor, filters: PostFilters): Promise<{ total: number; newestPublishedAt: Date | null }> {
+  const [row] = await db
+    .select({ total: count(), newestPublishedAt: max(posts.publishedAt) })
+    .from(posts)
+    .where(and(...filterConditions(db, filters)))
+  return { total: row?.total ?? 0, newestPublishedAt: row?.newestPublishedAt ?? null }
 }
 
 export async function findPublicPostBySlug(db: Executor, slug: string): Promise<PostRow | undefined> {
