@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Config } from '../config.js'
 import type { Executor } from '../db/client.js'
-import { readContentState } from '../db/content-state.js'
 import { findAuthorBySlug } from '../modules/authors/queries.js'
 import { toAuthorRef } from '../modules/authors/serialize.js'
 import { listPosts, loadPostLinks, publicPostStats, type PostFilters } from '../modules/posts/queries.js'
@@ -59,8 +58,8 @@ export interface FeedState {
  * write landing in between costs a client one extra download, never a stale 304.
  */
 export async function readFeedState(db: Executor, scope: FeedScope): Promise<FeedState> {
-  const [content, stats] = await Promise.all([readContentState(db), publicPostStats(db, scope.filters)])
-  return { version: content.version, changedAt: content.changedAt, ...stats }
+  const stats = await publicPostStats(db, scope.filters)
+  return { version: stats.contentVersion, changedAt: stats.contentChangedAt, total: stats.total, newestPublishedAt: stats.newestPublishedAt }
 }
 
 /**

@@ -1,6 +1,6 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, notExists, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, notExists, sql, type SQL } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
-import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
+import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import type { PostSort } from './schemas.js'
 import { isPublic } from './visibility.js'
@@ -87,16 +87,36 @@ export async function listPosts(
   return { rows, total: totalRow?.n ?? 0 }
 }
 
+export interface PostStats {
+  total: number
+  newestPublishedAt: Date | null
+  /** The content state (src/db/content-state.ts) in the same snapshot as the counts. */
+  contentVersion: number
+  contentChangedAt: Date
+}
+
 /**
- * How many public posts match the filters and when the newest was published, in one indexed aggregate.
- * Feeds derive their validators from it without reading any post.
+ * How many public posts match the filters, when the newest was published, and the content state, in one
+ * statement: one snapshot and one round trip. Feeds derive their validators from it without reading a post.
  */
-export async function publicPostStats(db: Executor, filters: PostFilters): Promise<{ total: number; newestPublishedAt: Date | null }> {
+export async function publicPostStats(db: Executor, filters: PostFilters): Promise<PostStats> {
+  const state = (column: typeof contentState.version | typeof contentState.changedAt) =>
+    sql`(select ${column} from ${contentState} where ${contentState.id} = 1)`
   const [row] = await db
-    .select({ total: count(), newestPublishedAt: max(posts.publishedAt) })
+    .select({
+      total: count(),
+      newestPublishedAt: max(posts.publishedAt),
+      contentVersion: state(contentState.version).mapWith(Number),
+      contentChangedAt: state(contentState.changedAt).mapWith(contentState.changedAt),
+    })
     .from(posts)
     .where(and(...filterConditions(db, filters)))
-  return { total: row?.total ?? 0, newestPublishedAt: row?.newestPublishedAt ?? null }
+  return {
+    total: row?.total ?? 0,
+    newestPublishedAt: row?.newestPublishedAt ?? null,
+    contentVersion: row?.contentVersion ?? 0,
+    contentChangedAt: row?.contentChangedAt ?? new Date(0),
+  }
 }
 
 export async function findPublicPostBySlug(db: Executor, slug: string): Promise<PostRow | undefined> {
