@@ -17,6 +17,7 @@ import { FEED_CONTENT_TYPES, FeedQuerySchema, feedResponses } from './schemas.js
 
 const RENDER: Record<FeedFormat, (model: FeedModel) => unknown> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed }
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'Rss', atom: 'Atom', json: 'Json' }
+const STANDARDS: Record<FeedFormat, string> = { rss: 'RSS 2.0 feed', atom: 'Atom 1.0 feed', json: 'JSON Feed 1.1' }
 const LINKED = [
   { kind: 'tag', plural: 'tags', name: 'Tag' },
   { kind: 'author', plural: 'authors', name: 'Author' },
@@ -66,7 +67,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       schema: {
         tags: ['feeds'],
         operationId: `getSite${FORMAT_NAMES[format]}Feed`,
-        summary: `The site's ${format === 'json' ? 'JSON Feed' : format === 'rss' ? 'RSS' : 'Atom'} feed: the 20 newest posts in full`,
+        summary: `The site's ${STANDARDS[format]}: the 20 newest posts in full`,
         querystring: FeedQuerySchema,
         response: feedResponses(format, { moved: false }),
       },
@@ -77,7 +78,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
         schema: {
           tags: ['feeds'],
           operationId: `get${linked.name}${FORMAT_NAMES[format]}Feed`,
-          summary: `A ${linked.kind}'s ${format === 'json' ? 'JSON Feed' : format === 'rss' ? 'RSS' : 'Atom'} feed: its 20 newest posts in full`,
+          summary: `A ${linked.kind}'s ${STANDARDS[format]}: its 20 newest posts in full`,
           description: `An unknown slug answers 404; a slug the ${linked.kind} had before answers 301 to its current feed.`,
           params: SlugParamsSchema,
           querystring: FeedQuerySchema,

@@ -1,10 +1,14 @@
 import t from 'tap'
-import { posts } from '../../src/db/schema.js'
+import { Ajv2020 } from 'ajv/dist/2020.js'
+import addFormatsModule from 'ajv-formats'
+import { eq } from 'drizzle-orm'
+import { posts, slugHistory, tags } from '../../src/db/schema.js'
 import { build } from '../helper.js'
 import { publicDemoPosts } from '../support/demo.js'
 import { FILES, FORMATS, itemId, MEDIA, readAsReader, readFeed } from '../support/feeds.js'
 
 const visible = publicDemoPosts()
+const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020
 
 interface ApiPost {
   id: string
@@ -106,5 +110,30 @@ t.test('the nine feeds', async (t) => {
     const res = await app.inject('/feed.xml?utm_source=newsletter')
     t.equal(res.statusCode, 200)
     t.equal(readFeed('rss', res.body).items.length, 20)
+  })
+
+  t.test('the OpenAPI document describes every feed, and JSON feeds match its schema', async (t) => {
+    const doc = (await app.inject('/openapi.json')).json()
+    const media = { rss: 'application/rss+xml', atom: 'application/atom+xml', json: 'application/feed+json' }
+    for (const prefix of ['', '/tags/{slug}', '/authors/{slug}']) {
+      for (const format of FORMATS) {
+        const op = doc.paths[`${prefix}/${FILES[format]}`]?.get
+        t.ok(op?.responses['200'].content[media[format]], `${prefix}/${FILES[format]} declares ${media[format]}`)
+        t.same(op?.tags, ['feeds'])
+      }
+    }
+    const schema = doc.paths['/feed.json'].get.responses['200'].content['application/feed+json'].schema
+    const validate = addFormats(new Ajv2020({ strict: false, allErrors: true })).compile(schema)
+    for (const url of ['/feed.json', '/feed.json?archive=1', '/tags/data/feed.json', '/authors/lin-zhang/feed.json']) {
+      t.ok(validate((await app.inject(url)).json()), `${url} ${JSON.stringify(validate.errors)}`)
+    }
+  })
+
+  t.test('an old tag slug answers 301 to the current feed', async (t) => {
+    const [tag] = await database.db.select().from(tags).where(eq(tags.slug, 'data'))
+    await database.db.insert(slugHistory).values({ kind: 'tag', oldSlug: 'data-engineering', targetId: tag!.id })
+    const res = await app.inject('/tags/data-engineering/feed.atom?archive=1')
+    t.equal(res.statusCode, 301)
+    t.equal(res.headers.location, '/tags/data/feed.atom?archive=1')
   })
 })
