@@ -31,7 +31,7 @@ const LINKED = [
 export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   // Part of every ETag: a change of site settings (URLs, titles, hub) changes every feed's content.
   const configKey = createHash('sha1').update(JSON.stringify([config.site, config.websubHub ?? null])).digest('base64url')
-  // 64 documents or about 32 MB of text, whichever comes first (a site feed is about 200 kB).
+  // 64 documents or 16 million characters (16 to 32 MB), whichever comes first; a site feed is about 200 kB.
   const documents = new DocumentCache<unknown>(64, 16_000_000, (doc) => (typeof doc === 'string' ? doc.length : JSON.stringify(doc).length))
 
   async function serve(request: FastifyRequest, reply: FastifyReply, format: FeedFormat, kind: FeedKind, slug: string, archive: number | undefined) {
