@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
+import { feedRoutes } from './feeds/routes.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
 import { requestValidatorCompiler } from './lib/validation.js'
 import { AuthorRefSchema, AuthorSchema } from './modules/authors/schemas.js'
@@ -60,6 +61,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(openapiPlugin, { config })
 
   await app.register(healthRoutes)
+  // Feeds live at the root (/feed.xml, /tags/{slug}/feed.atom ...): the URLs readers expect and keep.
+  await app.register(feedRoutes, { config })
   await app.register(async (v1) => {
     await v1.register(siteRoutes, { config })
     await v1.register(postRoutes, { config })

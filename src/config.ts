@@ -17,6 +17,7 @@ const EnvSchema = Type.Object({
   TAG_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}' })),
   AUTHOR_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}' })),
   CORS_ORIGINS: Type.String({ default: '' }),
+  WEBSUB_HUB: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
   CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
   SEED_DEMO: StringEnum(['auto', 'if-empty', 'never'], { default: 'auto' }),
 })
@@ -42,6 +43,8 @@ export interface Config {
     apiUrl: string
   }
   corsOrigins: string[]
+  /** A WebSub hub that feeds advertise with `rel="hub"`, so readers can subscribe to pushes instead of polling. */
+  websubHub: string | undefined
   /** `Cache-Control: max-age` for public GETs, in seconds. */
   cacheMaxAge: number
   /**
@@ -87,6 +90,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiUrl: (e.API_URL ?? siteUrl).replace(/\/+$/, ''),
     },
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
+    websubHub: e.WEBSUB_HUB,
     cacheMaxAge: e.CACHE_MAX_AGE,
     seedDemo: e.SEED_DEMO,
   }

@@ -36,6 +36,9 @@ export const IfMatchHeadersSchema = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'The ETag you last read: the write answers 412 if the resource changed since.' })),
 })
 
+/** A path naming a resource by slug alone (feeds). */
+export const SlugParamsSchema = Type.Object({ slug: SlugSchema }, { additionalProperties: false })
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** Whether a path reference is an id (a UUID) rather than a slug. */

@@ -30,25 +30,46 @@ function notModifiedSince(request: FastifyRequest, reply: FastifyReply): boolean
 }
 
 /**
+ * Whether the client's copy is still current, from the validators the reply carries: If-None-Match (weak
+ * comparison) wins over If-Modified-Since. A route that can set its validators before doing the expensive
+ * part (feeds) asks this and answers 304 itself.
+ */
+export function isFresh(request: FastifyRequest, reply: FastifyReply): boolean {
+  const ifNoneMatch = request.headers['if-none-match']
+  if (ifNoneMatch) {
+    const etag = reply.getHeader('etag')
+    return typeof etag === 'string' && matchesIfNoneMatch(ifNoneMatch, etag)
+  }
+  return notModifiedSince(request, reply)
+}
+
+/**
  * Conditional GETs for every successful read: an ETag from the body (unless the route set one), Cache-Control,
- * and 304 Not Modified when the client's validators still match. If-None-Match wins over If-Modified-Since.
+ * and 304 Not Modified when the client's validators still match.
  */
 export const cachingPlugin = fp<CachingOptions>(
   async (app, { maxAge }) => {
-    app.addHook('onSend', async (request, reply, payload) => {
-      if ((request.method !== 'GET' && request.method !== 'HEAD') || reply.statusCode !== 200) return payload
-      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
-
-      if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
+    const cacheHeaders = (request: FastifyRequest, reply: FastifyReply) => {
       if (!reply.hasHeader('cache-control')) {
         const privacy = request.headers.authorization ? 'private' : 'public'
         reply.header('cache-control', `${privacy}, max-age=${maxAge}`)
       }
       reply.header('vary', 'Accept-Encoding, Authorization')
+    }
 
-      const ifNoneMatch = request.headers['if-none-match']
-      const fresh = ifNoneMatch ? matchesIfNoneMatch(ifNoneMatch, String(reply.getHeader('etag'))) : notModifiedSince(request, reply)
-      if (!fresh) return payload
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (request.method !== 'GET' && request.method !== 'HEAD') return payload
+      // A 304 the route answered itself carries the same caching headers a 200 would (RFC 9110 15.4.5).
+      if (reply.statusCode === 304) {
+        cacheHeaders(request, reply)
+        return payload
+      }
+      if (reply.statusCode !== 200) return payload
+      if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
+
+      if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
+      cacheHeaders(request, reply)
+      if (!isFresh(request, reply)) return payload
       reply.code(304)
       reply.removeHeader('content-type')
       reply.removeHeader('content-length')

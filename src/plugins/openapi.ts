@@ -9,6 +9,7 @@ export const API_TAGS = [
   { name: 'tags', description: 'Tags with the number of published posts in each.' },
   { name: 'authors', description: 'Authors with their job titles and post counts.' },
   { name: 'archive', description: 'Browse the archive by month.' },
+  { name: 'feeds', description: 'Full-text RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site, each tag and each author, with RFC 5005 archive pages.' },
   { name: 'health', description: 'Liveness and readiness probes for operators.' },
 ]
 

@@ -1,7 +1,7 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, ne, notExists, notInArray, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
-import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
+import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
@@ -26,6 +26,8 @@ const { html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _se
 export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector'>
 const { searchVector: _vector, ...postColumns } = getTableColumns(posts)
 export type PostRow = Omit<typeof posts.$inferSelect, 'searchVector'>
+/** A summary with the sanitised html body, as feeds carry it (the Markdown source stays behind). */
+export type PostWithHtmlRow = PostSummaryRow & Pick<PostRow, 'html'>
 
 function taggedWith(db: Executor, slugs: string[]) {
   return db
@@ -69,22 +71,65 @@ const ORDER: Record<PostSort, SQL[]> = {
 }
 
 /**
- * One page of post summaries (never bodies) and the total matching the filters: two queries. A search
- * is ranked by relevance (ties newest first) unless a sort is given.
+ * One page of posts matching the filters (summaries: lists never read bodies), and their total: two
+ * queries. A search is ranked by relevance (ties newest first) unless a sort is given. Feeds ask for the
+ * html with `{ html: true }` (the same query, one more column).
  */
+export async function listPosts(db: Executor, filters: PostFilters, sort: PostSort | undefined, page: PageRequest): Promise<{ rows: PostSummaryRow[]; total: number }>
 export async function listPosts(
   db: Executor,
   filters: PostFilters,
   sort: PostSort | undefined,
   page: PageRequest,
+  options: { html: true },
+): Promise<{ rows: PostWithHtmlRow[]; total: number }>
+export async function listPosts(
+  db: Executor,
+  filters: PostFilters,
+  sort: PostSort | undefined,
+  page: PageRequest,
+  options: { html?: boolean } = {},
 ): Promise<{ rows: PostSummaryRow[]; total: number }> {
   const where = and(...filterConditions(db, filters))
   const order = sort ? ORDER[sort] : filters.q ? [desc(rank(searchQuery(filters.q))), ...ORDER['-publishedAt']] : ORDER['-publishedAt']
+  const columns = options.html ? { ...summaryColumns, html: posts.html } : summaryColumns
   const [rows, [totalRow]] = await Promise.all([
-    db.select(summaryColumns).from(posts).where(where).orderBy(...order).limit(page.limit).offset(offsetOf(page)),
+    db.select(columns).from(posts).where(where).orderBy(...order).limit(page.limit).offset(offsetOf(page)),
     db.select({ n: count() }).from(posts).where(where),
   ])
   return { rows, total: totalRow?.n ?? 0 }
+}
+
+export interface PostStats {
+  total: number
+  newestPublishedAt: Date | null
+  /** The content state (src/db/content-state.ts) in the same snapshot as the counts. */
+  contentVersion: number
+  contentChangedAt: Date
+}
+
+/**
+ * How many public posts match the filters, when the newest was published, and the content state, in one
+ * statement: one snapshot and one round trip. Feeds derive their validators from it without reading a post.
+ */
+export async function publicPostStats(db: Executor, filters: PostFilters): Promise<PostStats> {
+  const state = (column: typeof contentState.version | typeof contentState.changedAt) =>
+    sql`(select ${column} from ${contentState} where ${contentState.id} = 1)`
+  const [row] = await db
+    .select({
+      total: count(),
+      newestPublishedAt: max(posts.publishedAt),
+      contentVersion: state(contentState.version).mapWith(Number),
+      contentChangedAt: state(contentState.changedAt).mapWith(contentState.changedAt),
+    })
+    .from(posts)
+    .where(and(...filterConditions(db, filters)))
+  return {
+    total: row?.total ?? 0,
+    newestPublishedAt: row?.newestPublishedAt ?? null,
+    contentVersion: row?.contentVersion ?? 0,
+    contentChangedAt: row?.contentChangedAt ?? new Date(0),
+  }
 }
 
 /** A post by id or slug (see RefParamsSchema), if the visibility lets the reader see it. */

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type, type Static } from 'typebox'
+import { Type } from 'typebox'
 import type { Config } from '../../config.js'
+import { feedLinks } from '../../feeds/feed-urls.js'
 import { siteCounts } from './queries.js'
 
 const FeedLinksSchema = Type.Object({
@@ -21,10 +22,6 @@ const SiteSchema = Type.Object({
     authors: Type.Integer({ minimum: 0 }),
   }),
 })
-
-export function feedLinks(apiUrl: string, prefix = ''): Static<typeof FeedLinksSchema> {
-  return { rss: `${apiUrl}${prefix}/feed.xml`, atom: `${apiUrl}${prefix}/feed.atom`, json: `${apiUrl}${prefix}/feed.json` }
-}
 
 export const siteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   app.get('/site', {

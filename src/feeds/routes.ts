@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Config } from '../config.js'
+import { NotFoundError } from '../lib/errors.js'
+import { SlugParamsSchema } from '../lib/schemas.js'
+import { findCurrentSlug } from '../modules/slugs/queries.js'
+import { isFresh } from '../plugins/caching.js'
+import { renderAtom } from './atom.js'
+import type { FeedModel } from './build-feed.js'
+import { DocumentCache } from './document-cache.js'
+import { archivePageCount, FEED_FILES, FEED_FORMATS, type FeedFormat } from './feed-urls.js'
+import { renderJsonFeed } from './json-feed.js'
+import { feedValidators, findFeedScope, loadFeed, readFeedState, type FeedKind } from './load-feed.js'
+import { renderRss } from './rss.js'
+import { FEED_CONTENT_TYPES, FeedQuerySchema, feedResponses } from './schemas.js'
+
+const RENDER: Record<FeedFormat, (model: FeedModel) => unknown> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed }
+const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'Rss', atom: 'Atom', json: 'Json' }
+const STANDARDS: Record<FeedFormat, string> = { rss: 'RSS 2.0 feed', atom: 'Atom 1.0 feed', json: 'JSON Feed 1.1' }
+const LINKED = [
+  { kind: 'tag', plural: 'tags', name: 'Tag' },
+  { kind: 'author', plural: 'authors', name: 'Author' },
+] as const
+
+/**
+ * The nine feeds: RSS, Atom and JSON Feed for the site, each tag and each author, with their RFC 5005
+ * archive pages. A handler sets only the media type and the caching headers: the validators come from a
+ * cheap read first, so a reader polling with If-None-Match costs no post query and no rendering.
+ */
+export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  // Part of every ETag: a change of site settings (URLs, titles, hub) changes every feed's content.
+  const configKey = createHash('sha1').update(JSON.stringify([config.site, config.websubHub ?? null])).digest('base64url')
+  // 64 documents or 16 million characters (16 to 32 MB), whichever comes first; a site feed is about 200 kB.
+  const documents = new DocumentCache<unknown>(64, 16_000_000, (doc) => (typeof doc === 'string' ? doc.length : JSON.stringify(doc).length))
+
+  async function serve(request: FastifyRequest, reply: FastifyReply, format: FeedFormat, kind: FeedKind, slug: string, archive: number | undefined) {
+    const scope = await findFeedScope(app.db, config.site, kind, slug)
+    if (!scope) {
+      const linked = LINKED.find((l) => l.kind === kind)!
+      const current = await findCurrentSlug(app.db, linked.kind, slug)
+      const query = archive === undefined ? '' : `?archive=${archive}`
+      // Readers follow a permanent redirect and update the subscription.
+      if (current) return reply.redirect(`/${linked.plural}/${current}/${FEED_FILES[format]}${query}`, 301)
+      throw new NotFoundError(`No ${kind} has the slug "${slug}"`)
+    }
+    const state = await readFeedState(app.db, scope)
+    const pages = archivePageCount(state.total)
+    if (archive !== undefined && archive > pages) throw new NotFoundError(`This feed has ${pages} archive page(s); there is no page ${archive}`)
+
+    const { etag, lastModified } = feedValidators(state, `${configKey} ${format} ${scope.channel.prefix} ${archive ?? 'current'}`)
+    reply.header('etag', etag).header('last-modified', lastModified.toUTCString())
+    if (isFresh(request, reply)) return reply.code(304).send()
+
+    let document = documents.get(etag)
+    if (document === undefined) {
+      document = RENDER[format](await loadFeed(app.db, config, scope, archive, lastModified))
+      documents.set(etag, document)
+    }
+    reply.type(FEED_CONTENT_TYPES[format])
+    return document
+  }
+
+  for (const format of FEED_FORMATS) {
+    const file = FEED_FILES[format]
+    app.get(`/${file}`, {
+      schema: {
+        tags: ['feeds'],
+        operationId: `getSite${FORMAT_NAMES[format]}Feed`,
+        summary: `The site's ${STANDARDS[format]}: the 20 newest posts in full`,
+        querystring: FeedQuerySchema,
+        response: feedResponses(format, { moved: false }),
+      },
+    }, async (request, reply) => serve(request, reply, format, 'site', '', request.query.archive))
+
+    for (const linked of LINKED) {
+      app.get(`/${linked.plural}/:slug/${file}`, {
+        schema: {
+          tags: ['feeds'],
+          operationId: `get${linked.name}${FORMAT_NAMES[format]}Feed`,
+          summary: `A ${linked.kind}'s ${STANDARDS[format]}: its 20 newest posts in full`,
+          description: `An unknown slug answers 404; a slug the ${linked.kind} had before answers 301 to its current feed.`,
+          params: SlugParamsSchema,
+          querystring: FeedQuerySchema,
+          response: feedResponses(format, { moved: true }),
+        },
+      }, async (request, reply) => serve(request, reply, format, linked.kind, request.params.slug, request.query.archive))
+    }
+  }
+}

@@ -1,0 +1,113 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { eq } from 'drizzle-orm'
+import { readContentState } from '../../src/db/content-state.js'
+import { posts } from '../../src/db/schema.js'
+import { build } from '../helper.js'
+import { insertPost, readFeed } from '../support/feeds.js'
+
+const FEEDS = ['/feed.xml', '/feed.atom', '/feed.json', '/tags/data/feed.xml', '/authors/lin-zhang/feed.atom', '/feed.json?archive=1']
+
+/** HTTP dates have one-second precision: wait until a change now would land in a later second than `date`. */
+async function nextSecondAfter(date: string) {
+  while (Math.floor(Date.now() / 1000) <= Date.parse(date) / 1000) await sleep(50)
+}
+
+t.test('feed caching and conditional GETs', async (t) => {
+  const queries: string[] = []
+  const { app, database } = await build(t, { env: { CACHE_MAX_AGE: '300' }, onQuery: (q) => queries.push(q) })
+
+  t.test('every feed carries ETag, Last-Modified and Cache-Control', async (t) => {
+    const { changedAt } = await readContentState(database.db)
+    for (const url of FEEDS) {
+      const res = await app.inject(url)
+      t.equal(res.statusCode, 200, url)
+      t.match(res.headers.etag, /^W\/"[\w-]+"$/, `${url} ETag`)
+      t.equal(res.headers['cache-control'], 'public, max-age=300', `${url} Cache-Control`)
+      // The demo's newest post is older than the last content write, so the write's time wins.
+      t.equal(res.headers['last-modified'], changedAt.toUTCString(), `${url} Last-Modified`)
+    }
+    const etags = new Set(await Promise.all(FEEDS.map(async (url) => (await app.inject(url)).headers.etag)))
+    t.equal(etags.size, FEEDS.length, 'each feed document has its own ETag')
+  })
+
+  t.test('a matching If-None-Match or If-Modified-Since answers 304 with no body', async (t) => {
+    for (const url of FEEDS) {
+      const first = await app.inject(url)
+      const etag = first.headers.etag as string
+      const byTag = await app.inject({ url, headers: { 'if-none-match': etag } })
+      t.equal(byTag.statusCode, 304, `${url} If-None-Match`)
+      t.equal(byTag.body, '')
+      t.equal(byTag.headers.etag, etag)
+      t.equal(byTag.headers['cache-control'], 'public, max-age=300', 'a 304 keeps Cache-Control')
+      t.equal(byTag.headers['last-modified'], first.headers['last-modified'])
+      const byDate = await app.inject({ url, headers: { 'if-modified-since': first.headers['last-modified'] as string } })
+      t.equal(byDate.statusCode, 304, `${url} If-Modified-Since`)
+      const head = await app.inject({ method: 'HEAD', url, headers: { 'if-none-match': etag } })
+      t.equal(head.statusCode, 304, `${url} HEAD`)
+    }
+    const older = new Date(Date.parse((await app.inject('/feed.xml')).headers['last-modified'] as string) - 1000).toUTCString()
+    t.equal((await app.inject({ url: '/feed.xml', headers: { 'if-modified-since': older } })).statusCode, 200, 'an older date gets the feed')
+    t.equal((await app.inject({ url: '/feed.xml', headers: { 'if-none-match': '"something-else"' } })).statusCode, 200)
+  })
+
+  t.test('the 304 path reads no post: one aggregate statement, and no rendering', async (t) => {
+    const etag = (await app.inject('/feed.xml')).headers.etag as string
+    queries.length = 0
+    t.equal((await app.inject({ url: '/feed.xml', headers: { 'if-none-match': etag } })).statusCode, 304)
+    t.equal(queries.length, 1, queries.join('\n'))
+    t.notMatch(queries.join('\n'), /"html"/, 'no body is read')
+  })
+
+  t.test('an unchanged feed is served from the rendered-document cache', async (t) => {
+    const first = await app.inject('/tags/data/feed.atom')
+    queries.length = 0
+    const again = await app.inject('/tags/data/feed.atom')
+    t.equal(again.statusCode, 200)
+    t.equal(again.body, first.body)
+    t.equal(again.headers.etag, first.headers.etag)
+    t.equal(queries.length, 2, 'the tag lookup and the validators only')
+    t.notMatch(queries.join('\n'), /"html"/, 'no body is read')
+  })
+
+  t.test('unpublishing a post changes both validators, and stale ones get the new feed', async (t) => {
+    const url = '/feed.xml'
+    const before = await app.inject(url)
+    const slug = readFeed('rss', before.body).items[3]!.url.split('/').pop()!
+    await nextSecondAfter(before.headers['last-modified'] as string)
+    await database.db.update(posts).set({ status: 'draft' }).where(eq(posts.slug, slug))
+    t.teardown(() => database.db.update(posts).set({ status: 'published' }).where(eq(posts.slug, slug)))
+
+    const after = await app.inject({ url, headers: { 'if-none-match': before.headers.etag as string } })
+    t.equal(after.statusCode, 200, 'a stale If-None-Match gets 200')
+    t.not(after.headers.etag, before.headers.etag)
+    t.ok(Date.parse(after.headers['last-modified'] as string) > Date.parse(before.headers['last-modified'] as string), 'Last-Modified moves forward, not back')
+    t.notMatch(after.body, new RegExp(`/posts/${slug}<`), 'the post is gone from the feed')
+    const sinceOld = await app.inject({ url, headers: { 'if-modified-since': before.headers['last-modified'] as string } })
+    t.equal(sinceOld.statusCode, 200, 'a stale If-Modified-Since gets 200')
+  })
+
+  t.test('deleting a post changes the validators', async (t) => {
+    const before = await app.inject('/tags/data/feed.json')
+    const victim = before.json().items[0]
+    await nextSecondAfter(before.headers['last-modified'] as string)
+    await database.db.delete(posts).where(eq(posts.id, victim.id))
+    const after = await app.inject({ url: '/tags/data/feed.json', headers: { 'if-none-match': before.headers.etag as string } })
+    t.equal(after.statusCode, 200)
+    t.not(after.headers.etag, before.headers.etag)
+    t.notOk(after.json().items.some((i: { id: string }) => i.id === victim.id))
+  })
+
+  t.test('a scheduled post going live changes the validators with no write at all', async (t) => {
+    const publishedAt = new Date(Date.now() + 1500)
+    await insertPost(database.db, { slug: 'goes-live-shortly', title: 'Goes live shortly', html: '<p>Soon.</p>', publishedAt })
+    const before = await app.inject('/feed.atom')
+    t.notMatch(before.body, /goes-live-shortly/, 'not visible before its time')
+    await sleep(publishedAt.getTime() - Date.now() + 100)
+    const after = await app.inject({ url: '/feed.atom', headers: { 'if-none-match': before.headers.etag as string, 'if-modified-since': before.headers['last-modified'] as string } })
+    t.equal(after.statusCode, 200)
+    t.not(after.headers.etag, before.headers.etag)
+    t.equal(after.headers['last-modified'], publishedAt.toUTCString(), 'Last-Modified is the new post\'s publication')
+    t.equal(readFeed('atom', after.body).items[0]!.title, 'Goes live shortly')
+  })
+})
