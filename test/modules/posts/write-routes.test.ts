@@ -57,6 +57,11 @@ t.test('the post write API', async (t) => {
     t.notOk(publicSlugs.includes('next-year'))
     const keyed = (await app.inject({ url: '/v1/posts?status=published&limit=100', headers })).json().data.map((p: { slug: string }) => p.slug)
     t.ok(keyed.includes('next-year'), 'status=published with a key includes scheduled posts')
+    for (const feed of ['/feed.xml', '/feed.atom', '/feed.json', '/authors/lin-zhang/feed.json']) {
+      const body = (await app.inject(feed)).body
+      t.match(body, /published-now/, `${feed} has the published post`)
+      t.notMatch(body, /next-year|moving-the-routing-cache/, `${feed} has no scheduled post or draft`)
+    }
     const drafts = (await app.inject({ url: '/v1/posts?status=draft&limit=100', headers })).json().data
     t.ok(drafts.every((p: { status: string }) => p.status === 'draft'))
     t.ok(drafts.some((p: { slug: string }) => p.slug === 'moving-the-routing-cache'))
