@@ -1,8 +1,10 @@
+import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
 import { feedRoutes } from './feeds/routes.js'
+import { CursorCodec } from './lib/cursor.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
 import { requestValidatorCompiler } from './lib/validation.js'
 import { AuthorRefSchema, AuthorSchema } from './modules/authors/schemas.js'
@@ -50,6 +52,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.removeContentTypeParser('text/plain')
 
   // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.
+  if (!config.cursorSecret && config.databaseUrl) {
+    app.log.warn('CURSOR_SECRET is unset: this process signs cursors with a key of its own, which other replicas reject')
+  }
+  const cursors = new CursorCodec(config.cursorSecret ? Buffer.from(config.cursorSecret) : randomBytes(32))
+
   for (const schema of [ProblemSchema, PageMetaSchema, TagRefSchema, TagSchema, AuthorRefSchema, AuthorSchema, FeatureImageSchema, PostSummarySchema, PostSchema]) {
     app.addSchema(schema)
   }
@@ -65,7 +72,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(feedRoutes, { config })
   await app.register(async (v1) => {
     await v1.register(siteRoutes, { config })
-    await v1.register(postRoutes, { config })
+    await v1.register(postRoutes, { config, cursors })
     await v1.register(tagRoutes, { config })
     await v1.register(authorRoutes, { config })
     await v1.register(archiveRoutes)

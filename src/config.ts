@@ -19,6 +19,7 @@ const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '' }),
   WEBSUB_HUB: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
   CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
+  CURSOR_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   SEED_DEMO: StringEnum(['auto', 'if-empty', 'never'], { default: 'auto' }),
 })
 
@@ -45,6 +46,11 @@ export interface Config {
   corsOrigins: string[]
   /** A WebSub hub that feeds advertise with `rel="hub"`, so readers can subscribe to pushes instead of polling. */
   websubHub: string | undefined
+  /**
+   * Signs keyset cursors. Replicas behind one load balancer must share it; when unset each process makes
+   * its own (cursors then only work on the process that issued them).
+   */
+  cursorSecret: string | undefined
   /** `Cache-Control: max-age` for public GETs, in seconds. */
   cacheMaxAge: number
   /**
@@ -92,6 +98,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     websubHub: e.WEBSUB_HUB,
     cacheMaxAge: e.CACHE_MAX_AGE,
+    cursorSecret: e.CURSOR_SECRET,
     seedDemo: e.SEED_DEMO,
   }
 }

@@ -95,7 +95,7 @@ export async function loadFeed(
     hub: config.websubHub,
     channel: scope.channel,
     archive,
-    archivePages: archivePageCount(total),
+    archivePages: archivePageCount(total ?? 0),
     posts: rows,
     links,
     updatedAt,

@@ -7,28 +7,44 @@ export function offsetOf({ page, limit }: PageRequest): number {
   return (page - 1) * limit
 }
 
-/** The list envelope's meta; a page past the last one (when there is one) is the client's error. */
-export function pageMeta({ page, limit }: PageRequest, total: number): PageMeta {
-  const totalPages = Math.ceil(total / limit)
-  if (page > 1 && page > totalPages) throw new PageOutOfRangeError(page, totalPages)
-  return { page, limit, total, totalPages }
+/**
+ * The list envelope's meta. `total` is undefined when the client asked not to count (`count=false`);
+ * a page past the last one (when the total is known) is the client's error.
+ */
+export function pageMeta({ page, limit }: PageRequest, total: number | undefined, nextCursor?: string | null): PageMeta {
+  const counted = total === undefined ? {} : { total, totalPages: Math.ceil(total / limit) }
+  if (counted.totalPages !== undefined && page > 1 && page > counted.totalPages) throw new PageOutOfRangeError(page, counted.totalPages)
+  return { page, limit, ...counted, ...(nextCursor !== undefined ? { nextCursor } : {}) }
+}
+
+function href(url: string, changes: Record<string, string | undefined>): string {
+  const [path, search = ''] = url.split('?', 2) as [string, string?]
+  const params = new URLSearchParams(search)
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === undefined) params.delete(key)
+    else params.set(key, value)
+  }
+  const query = params.toString()
+  return `<${path}${query ? `?${query}` : ''}>`
 }
 
 /**
- * An RFC 8288 `Link` header with first, prev, next and last, as path-absolute references that keep the
- * request's other query parameters (so they stay right behind any proxy that rewrites the host).
+ * An RFC 8288 `Link` header as path-absolute references that keep the request's other query parameters
+ * (so they stay right behind any proxy that rewrites the host). Pages: first, prev, next and last (when
+ * counted). Cursors: first and next.
  */
-export function linkHeader(url: string, meta: PageMeta): string {
-  const [path, search = ''] = url.split('?', 2) as [string, string?]
-  const href = (page: number) => {
-    const params = new URLSearchParams(search)
-    params.set('page', String(page))
-    return `<${path}?${params.toString()}>`
+export function linkHeader(url: string, meta: PageMeta, mode: 'page' | 'cursor' = 'page'): string {
+  if (mode === 'cursor') {
+    const links = [`${href(url, { cursor: undefined, page: undefined })}; rel="first"`]
+    if (meta.nextCursor) links.push(`${href(url, { cursor: meta.nextCursor })}; rel="next"`)
+    return links.join(', ')
   }
-  const last = Math.max(1, meta.totalPages)
-  const links = [`${href(1)}; rel="first"`]
-  if (meta.page > 1) links.push(`${href(Math.min(meta.page - 1, last))}; rel="prev"`)
-  if (meta.page < last) links.push(`${href(meta.page + 1)}; rel="next"`)
-  links.push(`${href(last)}; rel="last"`)
+  const page = meta.page ?? 1
+  const last = meta.totalPages === undefined ? undefined : Math.max(1, meta.totalPages)
+  const hasNext = last === undefined ? Boolean(meta.nextCursor) : page < last
+  const links = [`${href(url, { page: '1' })}; rel="first"`]
+  if (page > 1) links.push(`${href(url, { page: String(last === undefined ? page - 1 : Math.min(page - 1, last)) })}; rel="prev"`)
+  if (hasNext) links.push(`${href(url, { page: String(page + 1) })}; rel="next"`)
+  if (last !== undefined) links.push(`${href(url, { page: String(last) })}; rel="last"`)
   return links.join(', ')
 }

@@ -110,10 +110,13 @@ export const ProblemRef = ref(ProblemSchema)
 
 export const PageMetaSchema = Type.Object(
   {
-    page: Type.Integer({ minimum: 1, examples: [1] }),
+    page: Type.Optional(Type.Integer({ minimum: 1, examples: [1], description: 'Absent when paging by cursor.' })),
     limit: Type.Integer({ minimum: 1, maximum: 100, examples: [15] }),
-    total: Type.Integer({ minimum: 0, examples: [35] }),
-    totalPages: Type.Integer({ minimum: 0, examples: [3] }),
+    total: Type.Optional(Type.Integer({ minimum: 0, examples: [35], description: 'Absent with `count=false`.' })),
+    totalPages: Type.Optional(Type.Integer({ minimum: 0, examples: [3], description: 'Absent with `count=false`.' })),
+    nextCursor: Type.Optional(Nullable(Type.String({
+      description: 'Pass as `cursor` for the next items (keyset paging, cost independent of depth); null on the last page.',
+    }))),
   },
   { $id: 'PageMeta' },
 )
@@ -121,7 +124,8 @@ export type PageMeta = Static<typeof PageMetaSchema>
 export const PageMetaRef = ref(PageMetaSchema)
 
 export const PageQuerySchema = {
-  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, default: 1, description: 'Page number, from 1.' })),
+  // No schema default: a request that gives no page may give a cursor instead.
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Page number, from 1 (the default).' })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 15, description: 'Items per page, 1 to 100.' })),
 }
 

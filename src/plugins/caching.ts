@@ -1,11 +1,37 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { LRUCache } from 'lru-cache'
+import type { ContentVersion } from '../db/content-version.js'
 
 export interface CachingOptions {
   /** `max-age` for public responses, in seconds. */
   maxAge: number
+  /** The content version responses are cached under; no response cache without it. */
+  version?: ContentVersion
+  /** The response cache's budget in bytes (0: no response cache). */
+  maxBytes: number
 }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: never keep this route's responses (health, metrics). */
+    cache?: boolean
+  }
+  interface FastifyRequest {
+    /** The content version when the request arrived, if its response may be cached. */
+    cacheVersion?: string
+    cacheHit?: boolean
+  }
+}
+
+interface CachedResponse {
+  version: string
+  payload: string
+  headers: Record<string, string>
+}
+
+const KEPT_HEADERS = ['content-type', 'etag', 'last-modified', 'link', 'cache-control']
 
 /** A strong validator from the exact bytes sent. */
 export function etagOf(payload: string | Buffer): string {
@@ -46,9 +72,49 @@ export function isFresh(request: FastifyRequest, reply: FastifyReply): boolean {
 /**
  * Conditional GETs for every successful read: an ETag from the body (unless the route set one), Cache-Control,
  * and 304 Not Modified when the client's validators still match.
+ *
+ * And a response cache that is never stale: public GET responses are kept by URL under the content version
+ * (src/db/content-version.ts), which every write advances in the database and announces to every replica.
+ * A request under the same version is answered from memory, and its conditional GET costs no query.
  */
 export const cachingPlugin = fp<CachingOptions>(
-  async (app, { maxAge }) => {
+  async (app, { maxAge, version, maxBytes }) => {
+    const cache = version && maxBytes > 0
+      ? new LRUCache<string, CachedResponse>({ maxSize: maxBytes, sizeCalculation: (e) => e.payload.length * 2 + 512 })
+      : undefined
+
+    if (cache && version) {
+      app.addHook('onRequest', async (request, reply) => {
+        if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return
+        if (request.routeOptions.config?.cache === false || !request.routeOptions.url) return
+        const current = version.current()
+        if (current === undefined) return
+        request.cacheVersion = current
+        const hit = cache.get(request.url)
+        if (!hit || hit.version !== current) return
+        request.cacheHit = true
+        reply.headers(hit.headers)
+        return reply.code(200).send(hit.payload)
+      })
+
+      // A write made here changes what is current even before the database's notification arrives.
+      app.addHook('onResponse', async (request, reply) => {
+        if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) version.changed()
+      })
+    }
+
+    const remember = (request: FastifyRequest, reply: FastifyReply, payload: string) => {
+      // Kept only if nothing changed while it was made: otherwise it may mix the old and the new.
+      if (!cache || !version || request.cacheHit || request.cacheVersion === undefined) return
+      if (version.current() !== request.cacheVersion) return
+      const headers: Record<string, string> = {}
+      for (const name of KEPT_HEADERS) {
+        const value = reply.getHeader(name)
+        if (typeof value === 'string') headers[name] = value
+      }
+      cache.set(request.url, { version: request.cacheVersion, payload, headers })
+    }
+
     const cacheHeaders = (request: FastifyRequest, reply: FastifyReply) => {
       if (!reply.hasHeader('cache-control')) {
         const privacy = request.headers.authorization ? 'private' : 'public'
@@ -69,6 +135,7 @@ export const cachingPlugin = fp<CachingOptions>(
 
       if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
       cacheHeaders(request, reply)
+      if (typeof payload === 'string') remember(request, reply, payload)
       if (!isFresh(request, reply)) return payload
       reply.code(304)
       reply.removeHeader('content-type')

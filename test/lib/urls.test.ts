@@ -14,6 +14,13 @@ t.test('pageMeta counts pages and refuses a page past the last', async (t) => {
 })
 
 t.test('linkHeader keeps other parameters and omits prev/next at the ends', async (t) => {
-  const link = linkHeader('/v1/posts?tag=data&page=1', { page: 1, limit: 15, total: 0, totalPages: 0 })
+  const link = linkHeader('/v1/posts?tag=data&page=1', { page: 1, limit: 15, total: 0, totalPages: 0, nextCursor: null })
   t.equal(link, '</v1/posts?tag=data&page=1>; rel="first", </v1/posts?tag=data&page=1>; rel="last"')
+})
+
+t.test('linkHeader without a total has no last, and a cursor list links first and next', async (t) => {
+  t.equal(linkHeader('/v1/posts?page=2', { page: 2, limit: 15, nextCursor: 'abc.def' }),
+    '</v1/posts?page=1>; rel="first", </v1/posts?page=1>; rel="prev", </v1/posts?page=3>; rel="next"')
+  t.equal(linkHeader('/v1/posts?limit=5&cursor=x.y', { limit: 5, nextCursor: 'abc.def' }, 'cursor'),
+    '</v1/posts?limit=5>; rel="first", </v1/posts?limit=5&cursor=abc.def>; rel="next"')
 })

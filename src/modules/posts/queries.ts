@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, m
 import { alias } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
 import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
+import type { CursorValue } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
@@ -70,34 +71,60 @@ const ORDER: Record<PostSort, SQL[]> = {
   title: [asc(posts.title), asc(posts.id)],
 }
 
+// Keyset conditions matching ORDER: rows strictly after the cursor's (sort value, id), so the index
+// serves any depth at the cost of the first page.
+const AFTER: Record<PostSort, (v: CursorValue[]) => SQL> = {
+  '-publishedAt': ([at, id]) => sql`(${posts.publishedAt}, ${posts.id}) < (${at}::timestamptz, ${id}::uuid)`,
+  publishedAt: ([at, id]) => sql`(${posts.publishedAt}, ${posts.id}) > (${at}::timestamptz, ${id}::uuid)`,
+  '-updatedAt': ([at, id]) => sql`(${posts.updatedAt}, ${posts.id}) < (${at}::timestamptz, ${id}::uuid)`,
+  title: ([title, id]) => sql`(${posts.title}, ${posts.id}) > (${title}::text, ${id}::uuid)`,
+}
+
+/** The cursor values of a row under a sort: what AFTER compares with. */
+export function keysetOf(row: PostSummaryRow, sort: PostSort): CursorValue[] {
+  switch (sort) {
+    case '-publishedAt':
+    case 'publishedAt': return [row.publishedAt?.toISOString() ?? null, row.id]
+    case '-updatedAt': return [row.updatedAt.toISOString(), row.id]
+    case 'title': return [row.title, row.id]
+  }
+}
+
+export interface ListOptions {
+  /** Also select the sanitised html (feeds). */
+  html?: boolean
+  /** Keyset paging: start after these sort values (from keysetOf) instead of at the page's offset. */
+  after?: CursorValue[]
+  /** Count the matches too (a second query); false skips it. */
+  count?: boolean
+}
+
 /**
- * One page of posts matching the filters (summaries: lists never read bodies), and their total: two
- * queries. A search is ranked by relevance (ties newest first) unless a sort is given. Feeds ask for the
- * html with `{ html: true }` (the same query, one more column).
+ * One page of posts matching the filters (summaries: lists never read bodies) and, unless asked not to,
+ * their total: two queries. A search is ranked by relevance (ties newest first) unless a sort is given.
+ * One more row than the limit is read, to know whether another page follows.
  */
-export async function listPosts(db: Executor, filters: PostFilters, sort: PostSort | undefined, page: PageRequest): Promise<{ rows: PostSummaryRow[]; total: number }>
 export async function listPosts(
-  db: Executor,
-  filters: PostFilters,
-  sort: PostSort | undefined,
-  page: PageRequest,
-  options: { html: true },
-): Promise<{ rows: PostWithHtmlRow[]; total: number }>
+  db: Executor, filters: PostFilters, sort: PostSort | undefined, page: PageRequest, options: ListOptions & { html: true },
+): Promise<{ rows: PostWithHtmlRow[]; total: number | undefined; hasMore: boolean }>
 export async function listPosts(
-  db: Executor,
-  filters: PostFilters,
-  sort: PostSort | undefined,
-  page: PageRequest,
-  options: { html?: boolean } = {},
-): Promise<{ rows: PostSummaryRow[]; total: number }> {
-  const where = and(...filterConditions(db, filters))
+  db: Executor, filters: PostFilters, sort: PostSort | undefined, page: PageRequest, options?: ListOptions,
+): Promise<{ rows: PostSummaryRow[]; total: number | undefined; hasMore: boolean }>
+export async function listPosts(
+  db: Executor, filters: PostFilters, sort: PostSort | undefined, page: PageRequest, options: ListOptions = {},
+): Promise<{ rows: PostSummaryRow[]; total: number | undefined; hasMore: boolean }> {
+  const conditions = filterConditions(db, filters)
+  const where = and(...conditions)
   const order = sort ? ORDER[sort] : filters.q ? [desc(rank(searchQuery(filters.q))), ...ORDER['-publishedAt']] : ORDER['-publishedAt']
   const columns = options.html ? { ...summaryColumns, html: posts.html } : summaryColumns
-  const [rows, [totalRow]] = await Promise.all([
-    db.select(columns).from(posts).where(where).orderBy(...order).limit(page.limit).offset(offsetOf(page)),
-    db.select({ n: count() }).from(posts).where(where),
+  const pageQuery = options.after && sort
+    ? db.select(columns).from(posts).where(and(...conditions, AFTER[sort](options.after))).orderBy(...order).limit(page.limit + 1)
+    : db.select(columns).from(posts).where(where).orderBy(...order).limit(page.limit + 1).offset(offsetOf(page))
+  const [rows, totalRows] = await Promise.all([
+    pageQuery,
+    options.count === false ? undefined : db.select({ n: count() }).from(posts).where(where),
   ])
-  return { rows, total: totalRow?.n ?? 0 }
+  return { rows: rows.slice(0, page.limit), total: totalRows ? (totalRows[0]?.n ?? 0) : undefined, hasMore: rows.length > page.limit }
 }
 
 export interface PostStats {

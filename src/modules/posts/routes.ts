@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
 import { resourceEtag } from '../../lib/conditional.js'
-import { NotFoundError, UnauthorizedError } from '../../lib/errors.js'
+import { cursorScope, type CursorCodec, type CursorValue } from '../../lib/cursor.js'
+import { InvalidFieldsError, NotFoundError, UnauthorizedError } from '../../lib/errors.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { linkHeader, pageMeta } from '../../lib/paging.js'
 import { isUuid, MovedResponse, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
-import { findPost, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
+import { findPost, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, RelatedQuerySchema, RelatedResponseSchema, type PostListQuery } from './schemas.js'
 import { toPost, toPostSummary } from './serialize.js'
 import type { Visibility } from './visibility.js'
@@ -29,7 +30,7 @@ export function postFilters(q: PostListQuery, visibility: Visibility): PostFilte
   }
 }
 
-export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: CursorCodec }> = async (app, { config, cursors }) => {
   app.get('/posts', {
     schema: {
       tags: ['posts'],
@@ -42,17 +43,30 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     },
     preHandler: app.acceptApiKey,
   }, async (request, reply) => {
-    const { page = 1, limit = 15, sort, status, q } = request.query
+    const { page, limit = 15, status, q, cursor, count } = request.query
     if (status && status !== 'published' && !request.apiKey) {
       reply.header('www-authenticate', 'Bearer realm="quire"')
       throw new UnauthorizedError(`status=${status} needs an API key`)
     }
     const visibility: Visibility = request.apiKey && status ? status : 'public'
-    const { rows, total } = await listPosts(app.db, postFilters(request.query, visibility), sort, { page, limit })
-    const meta = pageMeta({ page, limit }, total)
+    const filters = postFilters(request.query, visibility)
+    // Relevance has no keyset to continue from: a ranked search pages by number; any sort can use cursors.
+    const sort = request.query.sort ?? (q ? undefined : '-publishedAt')
+    const scope = cursorScope({ sort, filters })
+    let after: CursorValue[] | undefined
+    if (cursor !== undefined) {
+      if (page !== undefined) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'give either cursor or page, not both' }])
+      if (!sort) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'a search ranked by relevance pages with page; add sort to use a cursor' }])
+      if (visibility === 'draft' || visibility === 'all') throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'drafts page with page, not cursor' }])
+      after = cursors.decode(scope, cursor)
+    }
+    const { rows, total, hasMore } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { after, count })
+    const last = rows.at(-1)
+    const nextCursor = hasMore && last && sort && visibility !== 'draft' && visibility !== 'all' ? cursors.encode(scope, keysetOf(last, sort)) : null
+    const meta = after ? { limit, ...(total !== undefined ? { total } : {}), nextCursor } : pageMeta({ page: page ?? 1, limit }, total, nextCursor)
     const ids = rows.map((r) => r.id)
     const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), q ? searchSnippets(app.db, ids, q) : undefined])
-    reply.header('link', linkHeader(request.url, meta))
+    reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page'))
     return { data: rows.map((row) => toPostSummary(row, links, config.site, snippets?.get(row.id))), meta }
   })
 

@@ -58,6 +58,12 @@ export const PostListQuerySchema = Type.Object(
     publishedAfter: Type.Optional(DateOrDateTime('Published at or after this time (a date means midnight UTC).')),
     publishedBefore: Type.Optional(DateOrDateTime('Published strictly before this time (a date means midnight UTC).')),
     sort: Type.Optional(StringEnum(postSorts, { default: '-publishedAt', description: 'Order; `-` means descending.' })),
+    cursor: Type.Optional(Type.String({
+      pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+      maxLength: 2000,
+      description: '`meta.nextCursor` of the previous page: keyset paging whose cost does not grow with depth. Not with `page`.',
+    })),
+    count: Type.Optional(Type.Boolean({ default: true, description: '`false` skips counting the matches (no `total`, `totalPages` or `last` link).' })),
     q: Type.Optional(
       Type.String({
         minLength: 1,

@@ -1,0 +1,109 @@
+import t from 'tap'
+import { build } from '../../helper.js'
+import { authHeaders } from '../../support/auth.js'
+import { publicDemoPosts } from '../../support/demo.js'
+
+const visible = publicDemoPosts()
+
+t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
+  const { app, database } = await build(t)
+  const get = async (url: string) => {
+    const res = await app.inject(url)
+    return { res, body: res.json() }
+  }
+  /** Follows nextCursor from the first page to the end, as a client would. */
+  const walk = async (query: string) => {
+    const seen: string[] = []
+    let { body } = await get(`/v1/posts?${query}`)
+    seen.push(...body.data.map((p: { slug: string }) => p.slug))
+    let hops = 0
+    while (body.meta.nextCursor) {
+      const next = await get(`/v1/posts?${query}&cursor=${body.meta.nextCursor}`)
+      t.equal(next.res.statusCode, 200)
+      t.notOk('page' in next.body.meta, 'a cursor page has no page number')
+      body = next.body
+      seen.push(...body.data.map((p: { slug: string }) => p.slug))
+      if (++hops > 50) break
+    }
+    t.equal(body.meta.nextCursor, null, 'the last page says there is no next')
+    return seen
+  }
+
+  t.test('following cursors visits every post once, in the same order as pages', async (t) => {
+    t.same(await walk('limit=4'), visible.map((p) => p.slug))
+    for (const [query, expected] of [
+      ['limit=5&sort=publishedAt', [...visible].reverse().map((p) => p.slug)],
+      ['limit=3&tag=architecture', visible.filter((p) => p.tags.includes('architecture')).map((p) => p.slug)],
+    ] as const) {
+      t.same(await walk(query), expected, query)
+    }
+    const byTitle = (await get('/v1/posts?limit=100&sort=title')).body.data.map((p: { slug: string }) => p.slug)
+    t.same(await walk('limit=6&sort=title'), byTitle)
+    const byUpdate = (await get('/v1/posts?limit=100&sort=-updatedAt')).body.data.map((p: { slug: string }) => p.slug)
+    t.same(await walk('limit=6&sort=-updatedAt'), byUpdate)
+  })
+
+  t.test('a page answers a nextCursor to switch to keyset paging, and a next link', async (t) => {
+    const { res, body } = await get('/v1/posts?limit=10&page=2')
+    t.type(body.meta.nextCursor, 'string')
+    const next = await get(`/v1/posts?limit=10&cursor=${body.meta.nextCursor}`)
+    const page3 = await get('/v1/posts?limit=10&page=3')
+    t.same(next.body.data.map((p: { id: string }) => p.id), page3.body.data.map((p: { id: string }) => p.id))
+    t.match(res.headers.link, /rel="next"/)
+    t.match(next.res.headers.link, new RegExp(`<\\/v1\\/posts\\?limit=10>; rel="first"`))
+  })
+
+  t.test('a new post does not shift a keyset walk (no duplicates, unlike offsets)', async (t) => {
+    const first = await get('/v1/posts?limit=5')
+    const headers = await authHeaders(database.db)
+    const created = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Breaking news', markdown: 'x', authors: ['ada-okafor'], status: 'published' } })
+    t.equal(created.statusCode, 201)
+    t.teardown(() => app.inject({ method: 'DELETE', url: `/v1/posts/${created.json().data.id}`, headers }))
+    const second = await get(`/v1/posts?limit=5&cursor=${first.body.meta.nextCursor}`)
+    t.same(second.body.data.map((p: { slug: string }) => p.slug), visible.slice(5, 10).map((p) => p.slug))
+  })
+
+  t.test('count=false skips the total', async (t) => {
+    const { res, body } = await get('/v1/posts?limit=10&count=false')
+    t.same(Object.keys(body.meta).sort(), ['limit', 'nextCursor', 'page'])
+    t.notMatch(res.headers.link, /rel="last"/)
+    t.match(res.headers.link, /rel="next"/)
+    const deep = await get(`/v1/posts?limit=10&count=false&cursor=${body.meta.nextCursor}`)
+    t.same(Object.keys(deep.body.meta).sort(), ['limit', 'nextCursor'])
+  })
+
+  t.test('a forged, altered or misused cursor is a 400', async (t) => {
+    const { body } = await get('/v1/posts?limit=5')
+    const cursor: string = body.meta.nextCursor
+    const [payload, signature] = cursor.split('.') as [string, string]
+    const forgedPayload = Buffer.from(JSON.stringify({ s: 'x', v: ['2020-01-01T00:00:00Z', '00000000-0000-4000-8000-000000000000'] })).toString('base64url')
+    const flipped = `${payload}.${signature.slice(0, -1)}${signature.endsWith('A') ? 'B' : 'A'}`
+    for (const [name, url] of [
+      ['forged', `/v1/posts?limit=5&cursor=${forgedPayload}.${signature}`],
+      ['altered signature', `/v1/posts?limit=5&cursor=${flipped}`],
+      ['not a cursor', '/v1/posts?limit=5&cursor=hello'],
+      ['other filters', `/v1/posts?limit=5&tag=data&cursor=${cursor}`],
+      ['other sort', `/v1/posts?limit=5&sort=title&cursor=${cursor}`],
+      ['with page', `/v1/posts?limit=5&page=2&cursor=${cursor}`],
+      ['ranked search', `/v1/posts?limit=5&q=postgresql&cursor=${cursor}`],
+    ] as const) {
+      const res = await app.inject(url)
+      t.equal(res.statusCode, 400, name)
+      t.match(res.headers['content-type'], /problem\+json/, name)
+    }
+  })
+
+  t.test('a deep cursor page costs the same queries as the first', async (t) => {
+    const queries: string[] = []
+    const { app: counted } = await build(t, { onQuery: (q) => queries.push(q) })
+    queries.length = 0
+    let body = (await counted.inject('/v1/posts?limit=2&count=false')).json()
+    const firstCost = queries.length
+    for (let i = 0; i < 10; i++) {
+      queries.length = 0
+      body = (await counted.inject(`/v1/posts?limit=2&count=false&cursor=${body.meta.nextCursor}`)).json()
+      t.equal(queries.length, firstCost)
+    }
+    t.notMatch(queries.join('\n'), /offset/i, 'no OFFSET in a cursor page')
+  })
+})
