@@ -64,7 +64,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(errorsPlugin)
   await app.register(dbPlugin, { config, database: options.database })
   await app.register(authPlugin)
-  await app.register(cachingPlugin, { maxAge: config.cacheMaxAge })
+  await app.register(cachingPlugin, { maxAge: config.cacheMaxAge, maxBytes: config.responseCacheBytes })
   await app.register(openapiPlugin, { config })
 
   await app.register(healthRoutes)

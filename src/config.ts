@@ -19,6 +19,7 @@ const EnvSchema = Type.Object({
   CORS_ORIGINS: Type.String({ default: '' }),
   WEBSUB_HUB: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
   CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
+  RESPONSE_CACHE_MB: Type.Integer({ minimum: 0, maximum: 4096, default: 32 }),
   CURSOR_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   SEED_DEMO: StringEnum(['auto', 'if-empty', 'never'], { default: 'auto' }),
 })
@@ -51,6 +52,8 @@ export interface Config {
    * its own (cursors then only work on the process that issued them).
    */
   cursorSecret: string | undefined
+  /** Memory for the in-process cache of rendered public responses, in bytes (0 turns it off). */
+  responseCacheBytes: number
   /** `Cache-Control: max-age` for public GETs, in seconds. */
   cacheMaxAge: number
   /**
@@ -98,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     websubHub: e.WEBSUB_HUB,
     cacheMaxAge: e.CACHE_MAX_AGE,
+    responseCacheBytes: e.RESPONSE_CACHE_MB * 1024 * 1024,
     cursorSecret: e.CURSOR_SECRET,
     seedDemo: e.SEED_DEMO,
   }

@@ -66,6 +66,21 @@ export async function build(
   return { app, database, config }
 }
 
+/**
+ * Runs a write made behind the app's back (straight to the database, as another replica would) and waits
+ * until the app has heard of it: the content version it caches responses under has moved on.
+ */
+export async function writeBehindApp(app: FastifyInstance, write: () => Promise<unknown>): Promise<void> {
+  const before = app.contentVersion.current()
+  await write()
+  for (let i = 0; i < 1000; i++) {
+    const now = app.contentVersion.current()
+    if (now !== undefined && now !== before) return
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+  throw new Error('the app never heard of the change')
+}
+
 export function databaseUrlFor(url: string, name: string): string {
   const u = new URL(url)
   u.pathname = `/${name}`

@@ -8,7 +8,6 @@ import { findCurrentSlug } from '../modules/slugs/queries.js'
 import { isFresh } from '../plugins/caching.js'
 import { renderAtom } from './atom.js'
 import type { FeedModel } from './build-feed.js'
-import { DocumentCache } from './document-cache.js'
 import { archivePageCount, FEED_FILES, FEED_FORMATS, type FeedFormat } from './feed-urls.js'
 import { renderJsonFeed } from './json-feed.js'
 import { feedValidators, findFeedScope, loadFeed, readFeedState, type FeedKind } from './load-feed.js'
@@ -31,8 +30,6 @@ const LINKED = [
 export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   // Part of every ETag: a change of site settings (URLs, titles, hub) changes every feed's content.
   const configKey = createHash('sha1').update(JSON.stringify([config.site, config.websubHub ?? null])).digest('base64url')
-  // 64 documents or 16 million characters (16 to 32 MB), whichever comes first; a site feed is about 200 kB.
-  const documents = new DocumentCache<unknown>(64, 16_000_000, (doc) => (typeof doc === 'string' ? doc.length : JSON.stringify(doc).length))
 
   async function serve(request: FastifyRequest, reply: FastifyReply, format: FeedFormat, kind: FeedKind, slug: string, archive: number | undefined) {
     const scope = await findFeedScope(app.db, config.site, kind, slug)
@@ -52,11 +49,8 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     reply.header('etag', etag).header('last-modified', lastModified.toUTCString())
     if (isFresh(request, reply)) return reply.code(304).send()
 
-    let document = documents.get(etag)
-    if (document === undefined) {
-      document = RENDER[format](await loadFeed(app.db, config, scope, archive, lastModified))
-      documents.set(etag, document)
-    }
+    // Rendered once per content version: the response cache (plugins/caching.ts) keeps the document.
+    const document = RENDER[format](await loadFeed(app.db, config, scope, archive, lastModified))
     reply.type(FEED_CONTENT_TYPES[format])
     return document
   }

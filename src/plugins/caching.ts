@@ -7,8 +7,6 @@ import type { ContentVersion } from '../db/content-version.js'
 export interface CachingOptions {
   /** `max-age` for public responses, in seconds. */
   maxAge: number
-  /** The content version responses are cached under; no response cache without it. */
-  version?: ContentVersion
   /** The response cache's budget in bytes (0: no response cache). */
   maxBytes: number
 }
@@ -78,7 +76,8 @@ export function isFresh(request: FastifyRequest, reply: FastifyReply): boolean {
  * A request under the same version is answered from memory, and its conditional GET costs no query.
  */
 export const cachingPlugin = fp<CachingOptions>(
-  async (app, { maxAge, version, maxBytes }) => {
+  async (app, { maxAge, maxBytes }) => {
+    const version: ContentVersion | undefined = app.contentVersion
     const cache = version && maxBytes > 0
       ? new LRUCache<string, CachedResponse>({ maxSize: maxBytes, sizeCalculation: (e) => e.payload.length * 2 + 512 })
       : undefined
@@ -97,9 +96,11 @@ export const cachingPlugin = fp<CachingOptions>(
         return reply.code(200).send(hit.payload)
       })
 
-      // A write made here changes what is current even before the database's notification arrives.
-      app.addHook('onResponse', async (request, reply) => {
+      // A write made here changes what is current even before the database's notification arrives: forget
+      // the version before the write's response leaves, so this client's next read cannot be served stale.
+      app.addHook('onSend', async (request, reply, payload) => {
         if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) version.changed()
+        return payload
       })
     }
 
@@ -143,5 +144,5 @@ export const cachingPlugin = fp<CachingOptions>(
       return ''
     })
   },
-  { name: 'caching' },
+  { name: 'caching', dependencies: ['db'] },
 )

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { createDb, type Database, type Db } from '../db/client.js'
+import { watchContentVersion, type ContentVersion } from '../db/content-version.js'
 import { migrate } from '../db/migrate.js'
 import { countPosts, seedDemoArchive } from '../db/seed.js'
 
@@ -8,6 +9,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     db: Db
     database: Database
+    /** The database's content version, followed by LISTEN (src/db/content-version.ts). */
+    contentVersion: ContentVersion
   }
 }
 
@@ -19,7 +22,7 @@ export interface DbPluginOptions {
 
 /**
  * Opens the database (PostgreSQL or embedded PGlite), applies migrations, loads the demo archive into an
- * empty database when SEED_DEMO says so, and closes it with the app.
+ * empty database when SEED_DEMO says so, follows its content version, and closes it with the app.
  */
 export const dbPlugin = fp<DbPluginOptions>(
   async (app, { config, database: given }) => {
@@ -36,10 +39,15 @@ export const dbPlugin = fp<DbPluginOptions>(
         await database.close()
         throw error
       }
-      app.addHook('onClose', async () => database.close())
     }
+    const contentVersion = await watchContentVersion(database, app.log)
+    app.addHook('onClose', async () => {
+      await contentVersion.close()
+      if (!given) await database.close()
+    })
     app.decorate<Database>('database', database)
     app.decorate('db', database.db)
+    app.decorate('contentVersion', contentVersion)
   },
   { name: 'db' },
 )

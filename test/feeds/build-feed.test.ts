@@ -1,7 +1,6 @@
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
 import { buildFeed, type BuildFeedInput } from '../../src/feeds/build-feed.js'
-import { DocumentCache } from '../../src/feeds/document-cache.js'
 import { absoluteHtml, absoluteSrcset, xmlSafe } from '../../src/feeds/feed-text.js'
 import { archivePageCount } from '../../src/feeds/feed-urls.js'
 import type { PostLinks, PostWithHtmlRow } from '../../src/modules/posts/queries.js'
@@ -128,21 +127,4 @@ t.test('buildFeed: RFC 5005 links', async (t) => {
   t.equal(oldest.prevArchive, null)
   const newest = buildFeed(input({ archive: 3, archivePages: 3 }))
   t.equal(newest.nextArchive, null)
-})
-
-t.test('DocumentCache keeps the most recently used documents within its bounds', async (t) => {
-  const cache = new DocumentCache<string>(2, 10, (s) => s.length)
-  cache.set('a', 'aaa')
-  cache.set('b', 'bbb')
-  t.equal(cache.get('a'), 'aaa', 'a is now the most recently used')
-  cache.set('c', 'ccc')
-  t.equal(cache.get('b'), undefined, 'b was the least recently used')
-  t.equal(cache.get('a'), 'aaa')
-  cache.set('d', 'dddddddd')
-  t.equal(cache.get('c'), undefined, 'evicted to stay within 10 characters')
-  t.equal(cache.get('a'), undefined)
-  t.equal(cache.get('d'), 'dddddddd')
-  cache.set('huge', 'x'.repeat(11))
-  t.equal(cache.get('huge'), undefined, 'a document larger than the whole cache is not kept')
-  t.equal(cache.get('d'), 'dddddddd', 'and evicts nothing')
 })

@@ -3,7 +3,7 @@ import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { readContentState } from '../../src/db/content-state.js'
 import { posts } from '../../src/db/schema.js'
-import { build } from '../helper.js'
+import { build, writeBehindApp } from '../helper.js'
 import { insertPost, readFeed } from '../support/feeds.js'
 
 const FEEDS = ['/feed.xml', '/feed.atom', '/feed.json', '/tags/data/feed.xml', '/authors/lin-zhang/feed.atom', '/feed.json?archive=1']
@@ -54,20 +54,22 @@ t.test('feed caching and conditional GETs', async (t) => {
   t.test('the 304 path reads no post: one aggregate statement, and no rendering', async (t) => {
     const etag = (await app.inject('/feed.xml')).headers.etag as string
     queries.length = 0
-    t.equal((await app.inject({ url: '/feed.xml', headers: { 'if-none-match': etag } })).statusCode, 304)
+    // With an unknown URL variant the response cache cannot answer, so the route does: validators only.
+    t.equal((await app.inject({ url: '/feed.xml?utm_source=reader', headers: { 'if-none-match': etag } })).statusCode, 304)
     t.equal(queries.length, 1, queries.join('\n'))
     t.notMatch(queries.join('\n'), /"html"/, 'no body is read')
   })
 
-  t.test('an unchanged feed is served from the rendered-document cache', async (t) => {
+  t.test('an unchanged feed is served from the response cache: no query at all', async (t) => {
     const first = await app.inject('/tags/data/feed.atom')
     queries.length = 0
     const again = await app.inject('/tags/data/feed.atom')
     t.equal(again.statusCode, 200)
     t.equal(again.body, first.body)
     t.equal(again.headers.etag, first.headers.etag)
-    t.equal(queries.length, 2, 'the tag lookup and the validators only')
-    t.notMatch(queries.join('\n'), /"html"/, 'no body is read')
+    const notModified = await app.inject({ url: '/tags/data/feed.atom', headers: { 'if-none-match': first.headers.etag as string } })
+    t.equal(notModified.statusCode, 304)
+    t.equal(queries.length, 0, 'neither the 200 nor the 304 touched the database')
   })
 
   t.test('unpublishing a post changes both validators, and stale ones get the new feed', async (t) => {
@@ -75,7 +77,7 @@ t.test('feed caching and conditional GETs', async (t) => {
     const before = await app.inject(url)
     const slug = readFeed('rss', before.body).items[3]!.url.split('/').pop()!
     await nextSecondAfter(before.headers['last-modified'] as string)
-    await database.db.update(posts).set({ status: 'draft' }).where(eq(posts.slug, slug))
+    await writeBehindApp(app, () => database.db.update(posts).set({ status: 'draft' }).where(eq(posts.slug, slug)))
     t.teardown(() => database.db.update(posts).set({ status: 'published' }).where(eq(posts.slug, slug)))
 
     const after = await app.inject({ url, headers: { 'if-none-match': before.headers.etag as string } })
@@ -91,7 +93,7 @@ t.test('feed caching and conditional GETs', async (t) => {
     const before = await app.inject('/tags/data/feed.json')
     const victim = before.json().items[0]
     await nextSecondAfter(before.headers['last-modified'] as string)
-    await database.db.delete(posts).where(eq(posts.id, victim.id))
+    await writeBehindApp(app, () => database.db.delete(posts).where(eq(posts.id, victim.id)))
     const after = await app.inject({ url: '/tags/data/feed.json', headers: { 'if-none-match': before.headers.etag as string } })
     t.equal(after.statusCode, 200)
     t.not(after.headers.etag, before.headers.etag)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { posts } from '../../src/db/schema.js'
-import { build } from '../helper.js'
+import { build, writeBehindApp } from '../helper.js'
 
 t.test('conditional GETs', async (t) => {
   const { app, database } = await build(t, { env: { CACHE_MAX_AGE: '120' } })
@@ -33,7 +33,7 @@ t.test('conditional GETs', async (t) => {
     const first = await app.inject(url)
     const lastModified = first.headers['last-modified'] as string
     t.equal((await app.inject({ url, headers: { 'if-modified-since': lastModified } })).statusCode, 304)
-    await database.db.update(posts).set({ title: 'SLOs for internal platforms, revised', updatedAt: new Date() }).where(eq(posts.slug, 'slos-for-internal-platforms'))
+    await writeBehindApp(app, () => database.db.update(posts).set({ title: 'SLOs for internal platforms, revised', updatedAt: new Date() }).where(eq(posts.slug, 'slos-for-internal-platforms')))
     const changed = await app.inject({ url, headers: { 'if-modified-since': lastModified, 'if-none-match': first.headers.etag as string } })
     t.equal(changed.statusCode, 200)
     t.not(changed.headers.etag, first.headers.etag, 'the ETag changes with the content')

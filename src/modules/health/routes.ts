@@ -14,6 +14,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/healthz', {
     schema: { tags: ['health'], operationId: 'getLiveness', summary: 'Liveness probe', response: { 200: HealthSchema } },
+    config: { cache: false },
   }, async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }))
 
   app.get('/readyz', {
@@ -23,6 +24,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Readiness probe: database reachable, migrations applied',
       response: { 200: HealthSchema, 503: HealthSchema },
     },
+    config: { cache: false },
   }, async (request, reply) => {
     let database = 'ok'
     let migrations = 'unknown'

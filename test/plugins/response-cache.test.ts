@@ -1,0 +1,97 @@
+import t from 'tap'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { createDb } from '../../src/db/client.js'
+import { build, testDatabase } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
+
+t.test('the response cache', async (t) => {
+  const queries: string[] = []
+  const { app, database } = await build(t, { onQuery: (q) => queries.push(q) })
+  const headers = await authHeaders(database.db)
+
+  t.test('a repeated public GET, and its conditional GET, cost no query', async (t) => {
+    const first = await app.inject('/v1/posts?tag=frontend')
+    queries.length = 0
+    const again = await app.inject('/v1/posts?tag=frontend')
+    t.equal(again.statusCode, 200)
+    t.equal(again.body, first.body)
+    t.equal(again.headers.etag, first.headers.etag)
+    t.equal(again.headers.link, first.headers.link)
+    t.equal(again.headers['content-type'], first.headers['content-type'])
+    const notModified = await app.inject({ url: '/v1/posts?tag=frontend', headers: { 'if-none-match': first.headers.etag as string } })
+    t.equal(notModified.statusCode, 304)
+    t.equal(queries.length, 0, 'no query for either')
+  })
+
+  t.test('a write is visible on the very next read', async (t) => {
+    const before = (await app.inject('/v1/posts/slos-for-internal-platforms')).json().data
+    const patched = await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { title: 'SLOs, revisited' } })
+    t.equal(patched.statusCode, 200)
+    t.equal((await app.inject('/v1/posts/slos-for-internal-platforms')).json().data.title, 'SLOs, revisited')
+    t.equal((await app.inject('/v1/posts?limit=100')).json().data.find((p: { id: string }) => p.id === before.id).title, 'SLOs, revisited')
+    t.match((await app.inject('/feed.xml')).body, /SLOs, revisited/)
+  })
+
+  t.test('what a key may see is never cached for the public', async (t) => {
+    const keyed = await app.inject({ url: '/v1/posts/notes-on-multi-region-writes', headers })
+    t.equal(keyed.statusCode, 200)
+    t.match(keyed.headers['cache-control'], /^private/)
+    t.equal((await app.inject('/v1/posts/notes-on-multi-region-writes')).statusCode, 404)
+  })
+
+  t.test('a scheduled post appears when its time comes, though nothing was written', async (t) => {
+    const publishedAt = new Date(Date.now() + 1500).toISOString()
+    const created = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Right on time', markdown: 'Tick.', authors: ['mateo-ruiz'], status: 'published', publishedAt } })
+    t.equal(created.statusCode, 201)
+    t.not((await app.inject('/v1/posts?limit=1')).json().data[0].slug, 'right-on-time', 'not yet')
+    t.not((await app.inject('/v1/posts?limit=1')).json().data[0].slug, 'right-on-time', 'not yet, from the cache')
+    await new Promise((resolve) => setTimeout(resolve, Date.parse(publishedAt) - Date.now() + 50))
+    t.equal((await app.inject('/v1/posts?limit=1')).json().data[0].slug, 'right-on-time', 'live now')
+  })
+
+  t.test('health and errors are not cached', async (t) => {
+    queries.length = 0
+    await app.inject('/readyz')
+    await app.inject('/readyz')
+    t.ok(queries.length >= 2, 'each readiness probe asks the database')
+  })
+})
+
+t.test('RESPONSE_CACHE_MB=0 turns the response cache off', async (t) => {
+  const queries: string[] = []
+  const { app } = await build(t, { env: { RESPONSE_CACHE_MB: '0' }, onQuery: (q) => queries.push(q) })
+  await app.inject('/v1/tags')
+  queries.length = 0
+  await app.inject('/v1/tags')
+  t.ok(queries.length > 0)
+})
+
+t.test('two replicas on one PostgreSQL never serve each other stale content', { skip: process.env.TEST_DATABASE_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
+  const { url } = await testDatabase(t)
+  const replica = async () => {
+    const database = await createDb({ databaseUrl: url, dataDir: '' })
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url! }), { database })
+    t.teardown(async () => {
+      await app.close()
+      await database.close()
+    })
+    await app.ready()
+    return { app, database }
+  }
+  const a = await replica()
+  const b = await replica()
+  const headers = await authHeaders(a.database.db)
+
+  for (let round = 1; round <= 20; round++) {
+    // Both replicas have the current list cached...
+    const before = (await b.app.inject('/v1/posts?limit=1')).json().data[0]
+    await a.app.inject('/v1/posts?limit=1')
+    // ...a write lands on A, and the very next read goes to B.
+    const title = `Round ${round}`
+    const res = await a.app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { title } })
+    t.equal(res.statusCode, 200)
+    t.equal((await b.app.inject('/v1/posts?limit=1')).json().data[0].title, title, `round ${round}: B sees A's write`)
+    t.equal((await a.app.inject('/v1/posts?limit=1')).json().data[0].title, title, `round ${round}: A sees its own write`)
+  }
+})
