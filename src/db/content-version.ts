@@ -16,6 +16,12 @@ export interface ContentVersion {
   current(): string | undefined
   /** Something changed here (a write this process made): stop trusting the version until re-read. */
   changed(): void
+  /**
+   * Waits (briefly) until this process has heard the notification of every change committed so far. A
+   * write calls it before answering: every replica is notified at the same commit, so once the writer
+   * has heard, the others have too, and the writer's client cannot reach a replica that has not.
+   */
+  settle(): Promise<void>
   close(): Promise<void>
 }
 
@@ -31,6 +37,16 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   let refreshing: Promise<void> | undefined
   let dirty = false
   let closed = false
+  /** The highest version a notification has announced. */
+  let heard = 0
+  const waiters = new Set<() => void>()
+
+  function hear(payload: string | undefined): void {
+    const announced = Number(payload)
+    if (Number.isFinite(announced) && announced > heard) heard = announced
+    for (const wake of waiters) wake()
+    refresh()
+  }
 
   async function read(): Promise<void> {
     const result = await database.db.execute(sql`
@@ -62,8 +78,8 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   }
 
   const stopListening = database.kind === 'pglite'
-    ? await database.client.listen(CONTENT_CHANNEL, () => refresh())
-    : await listenPostgres(database.pool.options.connectionString!, refresh, log, () => closed)
+    ? await database.client.listen(CONTENT_CHANNEL, hear)
+    : await listenPostgres(database.pool.options.connectionString!, hear, refresh, log, () => closed)
 
   refresh()
   await refreshing
@@ -79,6 +95,19 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
       return `${version}.${epoch}`
     },
     changed: refresh,
+    async settle() {
+      refresh()
+      const result = await database.db.execute(sql`select version from content_state where id = 1`)
+      const committed = Number(rowsOf<{ version: string | number }>(result)[0]?.version ?? 0)
+      const deadline = Date.now() + 250
+      while (heard < committed && Date.now() < deadline && !closed) {
+        await new Promise<void>((resolve) => {
+          const wake = () => { waiters.delete(wake); clearTimeout(timer); resolve() }
+          const timer = setTimeout(wake, Math.max(1, deadline - Date.now()))
+          waiters.add(wake)
+        })
+      }
+    },
     async close() {
       closed = true
       await stopListening()
@@ -88,7 +117,13 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
 }
 
 /** A dedicated connection LISTENing on the channel; reconnects with backoff, marking the version unknown meanwhile. */
-async function listenPostgres(url: string, onChange: () => void, log: FastifyBaseLogger, isClosed: () => boolean): Promise<() => Promise<void>> {
+async function listenPostgres(
+  url: string,
+  onNotify: (payload: string | undefined) => void,
+  onChange: () => void,
+  log: FastifyBaseLogger,
+  isClosed: () => boolean,
+): Promise<() => Promise<void>> {
   let client: pg.Client | undefined
   let delay = 250
   let timer: NodeJS.Timeout | undefined
@@ -96,7 +131,7 @@ async function listenPostgres(url: string, onChange: () => void, log: FastifyBas
   const connect = async (): Promise<void> => {
     if (isClosed()) return
     const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 })
-    next.on('notification', onChange)
+    next.on('notification', (message) => onNotify(message.payload))
     next.on('error', () => reconnect())
     next.on('end', () => reconnect())
     try {

@@ -86,6 +86,9 @@ export const cachingPlugin = fp<CachingOptions>(
       app.addHook('onRequest', async (request, reply) => {
         if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return
         if (request.routeOptions.config?.cache === false || !request.routeOptions.url) return
+        // Let the event loop take in what already reached this process (a change notification that arrived
+        // with, or just before, this request) before trusting the version.
+        await new Promise((resolve) => setImmediate(resolve))
         const current = version.current()
         if (current === undefined) return
         request.cacheVersion = current
@@ -99,7 +102,7 @@ export const cachingPlugin = fp<CachingOptions>(
       // A write made here changes what is current even before the database's notification arrives: forget
       // the version before the write's response leaves, so this client's next read cannot be served stale.
       app.addHook('onSend', async (request, reply, payload) => {
-        if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) version.changed()
+        if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) await version.settle()
         return payload
       })
     }
