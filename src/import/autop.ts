@@ -1,8 +1,8 @@
 // WordPress stores a classic-editor post without its paragraphs: they are blank lines, turned into <p> only
 // when the post is displayed (wpautop). Imported as it is, such a post would read as one long run of text.
 // This is the core of wpautop: block elements stand apart, blank lines separate paragraphs, a single
-// newline is a line break, and <pre> keeps its newlines. Block-editor posts are html already and, as in
-// WordPress, pass through unchanged.
+// newline is a line break, and <pre> keeps its newlines. Block-editor posts are html already: as in
+// WordPress, they are left as they are, less the block delimiters (html comments).
 
 const BLOCKS = 'p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|table|thead|tbody|tfoot|tr|td|th|caption|figure|figcaption|hr|section|aside|header|footer|details|summary|form|address'
 const OPENING = new RegExp(`(<(?:${BLOCKS})\\b[^>]*>)`, 'gi')
@@ -14,7 +14,7 @@ const PRESERVE = /<(pre|script|style|textarea)\b[\s\S]*?<\/\1>/gi
 const BLOCK_EDITOR = /<!--\s*wp:/
 
 export function autop(html: string): string {
-  if (BLOCK_EDITOR.test(html)) return html
+  if (BLOCK_EDITOR.test(html)) return html.replace(/(?:\s*<!--\s*\/?wp:[\s\S]*?-->\s*)+/g, '\n').trim()
   const kept: string[] = []
   const text = html
     .replace(/\r\n?/g, '\n')

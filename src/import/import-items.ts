@@ -108,8 +108,9 @@ async function createFrom(tx: Tx, source: string, item: ImportItem, hash: string
   // The source's slug (or the old URL's last segment) when it is free, so old paths keep working.
   const slug = await uniqueSlugFor(tx, posts, item.slug ?? item.title, 'post')
   await claimSlug(tx, 'post', slug)
-  // An archive keeps its history: created when first published, updated when the source says.
-  const createdAt = item.publishedAt ?? undefined
+  // An archive keeps its history: created when first published (a draft: when last edited), updated when
+  // the source says.
+  const createdAt = item.publishedAt ?? item.updatedAt ?? undefined
   const postId = await insertPost(tx, { slug, ...postValues(item), createdAt, updatedAt: item.updatedAt ?? createdAt })
   await linkPost(tx, postId, item)
   await insertImported(tx, source, item.sourceId, { postId, contentHash: hash })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { excerptOf, textOf } from '../content/derive.js'
 import { slugFrom } from '../lib/slugs.js'
+import { autop } from './autop.js'
 
 /** One post to import, the same whatever the format it came from. */
 export interface ImportItem {
@@ -61,6 +62,8 @@ export interface ItemDraft extends Omit<ImportItem, 'title' | 'authors' | 'tags'
 }
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
+const MAX_TITLE = 300
+const MAX_EXCERPT = 1000
 const squash = (s: string) => s.replace(/\s+/g, ' ').trim()
 
 /** The slug an author is matched by: the same display name is the same author in every import. */
@@ -95,6 +98,7 @@ export function normaliseSource(value: string): string {
   const v = value.trim()
   try {
     const url = new URL(v)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return v
     return `${url.origin}${url.pathname.replace(/\/+$/, '')}${url.search}`
   } catch {
     return v
@@ -109,18 +113,26 @@ export function finishItem(draft: ItemDraft, defaultAuthors: string[]): ImportIt
   if (!draft.sourceId?.trim()) throw new ItemError('it has no id (guid, id or link) to recognise it by on a later run')
   if (draft.status === 'published' && !draft.publishedAt) throw new ItemError('it has no publication date')
 
+  const excerpt = squash(draft.excerpt ?? '')
   const named = draft.authors.map(squash).filter(Boolean)
   const authors = unique(named.length > 0 ? named : defaultAuthors.map(squash).filter(Boolean), authorSlug)
   if (authors.length === 0) throw new ItemError('it names no author, and neither does the feed')
   const tags = unique(
-    draft.tags.map((t) => ({ name: squash(t.name), slug: validSlug(t.slug) ?? slugFrom(t.name, '') })),
+    draft.tags.map((t) => {
+      const slug = validSlug(t.slug) ?? slugFrom(t.name, '')
+      return { name: squash(t.name) || slug, slug }
+    }),
     (t) => t.slug,
   )
   return {
     ...draft,
+    // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
+    html: /<[a-z!/]/i.test(draft.html) ? draft.html : autop(draft.html),
     sourceId: draft.sourceId.trim(),
-    title: title || excerptOf(text, 60),
-    excerpt: draft.excerpt?.trim() ? draft.excerpt.trim() : null,
+    // Within what the write API accepts (300 and 1000 characters), so the post can be edited as it is.
+    title: excerptOf(title || excerptOf(text, 60), MAX_TITLE),
+    // A "summary" longer than that is the whole text again (feeds do that): the excerpt is derived instead.
+    excerpt: excerpt && excerpt.length <= MAX_EXCERPT ? excerpt : null,
     authors,
     tags,
   }

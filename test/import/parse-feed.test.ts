@@ -35,7 +35,9 @@ t.test('RSS 2.0: items with their html, dates, slugs from their links, authors a
   t.same(handbook.authors, ['Ops Team'], 'the name of an RSS author "email (Name)"')
   t.equal(handbook.publishedAt?.toISOString(), '2024-03-13T13:00:00.000Z', 'EST is UTC-5')
   t.equal(handbook.slug, 'handbook', 'the last segment of the link, without .html')
-  t.same(bySourceId(feed.entries, 'harbour-notes-606').authors, ['Editorial Desk'], "an item without an author is the channel editor's")
+  const note = bySourceId(feed.entries, 'harbour-notes-606')
+  t.same(note.authors, ['Editorial Desk'], "an item without an author is the channel editor's")
+  t.equal(note.html, "<p>A short note without an author of its own: it is the editor's.</p>", 'a plain-text body gets its paragraph')
 
   t.match(feed.entries[3], { kind: 'invalid', label: 'item 4', reason: 'it has neither a title nor a body' })
   t.match(feed.entries[4], { kind: 'invalid', label: 'item 5 "A post with a date nobody can read"', reason: /"yesterday at noon" is not a valid RFC 822/ })
@@ -87,7 +89,7 @@ t.test('WordPress WXR: statuses, display names, categories and tags, paragraphs,
     'classic-editor paragraphs become <p>')
   t.match(deploys.html, /<pre>deploy\.sh --all\n\n# the blank line above is part of the script<\/pre>/, 'a blank line inside <pre> stays')
 
-  t.match(upgrades.html, /^<!-- wp:paragraph -->\n<p>We upgrade one/, 'block-editor html passes through')
+  t.match(upgrades.html, /^<p>We upgrade one <a href="https:\/\/kubernetes\.io\/">minor version<\/a> a quarter\.<\/p>\n<ul>/, 'block-editor html passes through')
   t.same(upgrades.tags.map((x) => x.slug), ['kubernetes'], 'the default Uncategorized category is no tag')
   t.match(draft, { status: 'draft', publishedAt: null, slug: null, html: '<p>Still a draft: <em>who</em>, what, when.</p>' })
   t.match(locked, { status: 'draft', title: 'Salaries, openly' }, 'a password-protected post is not published')
@@ -96,10 +98,28 @@ t.test('WordPress WXR: statuses, display names, categories and tags, paragraphs,
   t.match(feed.entries[6], { kind: 'invalid', reason: /"2024-13-45 10:00:00" is not a valid WordPress date/ })
 })
 
+t.test('the source names the blog: its link, else its Atom id', async (t) => {
+  const atom = (links: string) => parseFeed(`<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6</id>${links}</feed>`)
+  t.equal(atom('<link rel="alternate" href="HTTPS://Blog.Example.com/"/>').source, 'https://blog.example.com', 'host case and a trailing slash do not matter')
+  t.equal(atom('<link rel="self" href="https://blog.example.com/feed.atom"/>').source, 'urn:uuid:60a76c80-d399-11d9-b93C-0003939e0af6')
+})
+
 t.test('an item whose id repeats an earlier one is an error, not a second post', async (t) => {
   const item = (title: string) => `<item><title>${title}</title><guid>same</guid><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate><description>x</description><dc:creator>A</dc:creator></item>`
   const feed = parseFeed(`<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><link>https://t.example</link>${item('One')}${item('Two')}</channel></rss>`)
   t.match(feed.entries, [{ kind: 'item' }, { kind: 'invalid', reason: 'it has the same id as item 1 (same)' }])
+})
+
+t.test('an untitled item is named from its text; a summary as long as a post is no excerpt', async (t) => {
+  const long = 'word '.repeat(300)
+  const feed = parseFeed(`<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>T</title><link>https://t.example</link>
+    <item><guid>a</guid><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate><description>Short notes have no title in some blogs, like this one here today.</description></item>
+    <item><title>Long</title><guid>b</guid><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate><description>${long}</description><content:encoded>&lt;p&gt;${long}&lt;/p&gt;</content:encoded></item>
+  </channel></rss>`)
+  const [untitled, full] = items(feed.entries) as [ImportItem, ImportItem]
+  t.equal(untitled.title, 'Short notes have no title in some blogs, like this one here…')
+  t.same(untitled.authors, ['T'], 'with no author anywhere, the blog is the author')
+  t.equal(full.excerpt, null)
 })
 
 t.test('a file that is not a feed fails as a whole, saying why', async (t) => {
