@@ -117,3 +117,20 @@ export const apiKeys = pgTable('api_keys', {
   lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
   revokedAt: timestamp('revoked_at', { withTimezone: true, mode: 'date' }),
 })
+
+/**
+ * Which post an imported item became (`npm run import`): re-running an import finds its posts here by the
+ * item's id in its source, skips those whose content hash is unchanged and updates the others in place.
+ */
+export const importSources = pgTable('import_sources', {
+  /** The blog the item came from: its feed or site URL (or id). */
+  source: text('source').notNull(),
+  /** The item's id there: RSS guid (or link), Atom id, WordPress guid (or post id). */
+  sourceId: text('source_id').notNull(),
+  postId: uuid('post_id').notNull().references(() => posts.id, { onDelete: 'cascade' }),
+  contentHash: text('content_hash').notNull(),
+  importedAt: timestamp('imported_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+}, (t) => [
+  primaryKey({ columns: [t.source, t.sourceId] }),
+  uniqueIndex('import_sources_post_idx').on(t.postId),
+])

@@ -36,15 +36,28 @@ export async function authorIdsFor(tx: Executor, slugs: string[], field = '/auth
   return slugs.map((slug) => ids.get(slug)!)
 }
 
-/** Tag ids for slugs, in the order given, creating the tags that do not exist yet (named from the slug). */
-export async function tagIdsFor(tx: Executor, slugs: string[]): Promise<string[]> {
+/**
+ * Tag ids for slugs, in the order given, creating the tags that do not exist yet: named by `names` when it
+ * has the slug (an import knows the display names), else from the slug.
+ */
+export async function tagIdsFor(tx: Executor, slugs: string[], names?: ReadonlyMap<string, string>): Promise<string[]> {
   if (slugs.length === 0) return []
-  const nameOf = (slug: string) => slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ')
+  const nameOf = (slug: string) => names?.get(slug) ?? slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ')
   await tx
     .insert(tags)
     .values(slugs.map((slug) => ({ slug, name: nameOf(slug) })))
     .onConflictDoNothing({ target: tags.slug })
   const rows = await tx.select({ id: tags.id, slug: tags.slug }).from(tags).where(inArray(tags.slug, slugs))
+  const ids = new Map(rows.map((r) => [r.slug, r.id]))
+  return slugs.map((slug) => ids.get(slug)!)
+}
+
+/** Author ids for (slug, name) pairs, in the order given, creating the authors that do not exist yet. */
+export async function authorIdsCreating(tx: Executor, people: { slug: string; name: string }[]): Promise<string[]> {
+  if (people.length === 0) return []
+  await tx.insert(authors).values(people).onConflictDoNothing({ target: authors.slug })
+  const slugs = people.map((p) => p.slug)
+  const rows = await tx.select({ id: authors.id, slug: authors.slug }).from(authors).where(inArray(authors.slug, slugs))
   const ids = new Map(rows.map((r) => [r.slug, r.id]))
   return slugs.map((slug) => ids.get(slug)!)
 }

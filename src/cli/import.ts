@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { importFeed } from '../import/import-items.js'
+import { FeedFormatError, type ParsedFeed } from '../import/item.js'
+import { decodeFeedFile, parseFeed } from '../import/parse-feed.js'
+import { errorLine, headerLine, planLine, progressLine, summaryLine } from '../import/report.js'
+import { withDatabase } from './run.js'
+
+const usage = `usage: npm run import -- FILE [--dry-run]
+  FILE       an RSS 2.0 or Atom 1.0 feed, or a WordPress export (WXR)
+  --dry-run  report what would be created, updated and skipped; write nothing`
+
+// Exit codes: 0 every item imported or skipped, 1 nothing imported (a bad file, no database),
+// 2 wrong usage, 3 finished but some items failed (each is reported).
+
+function main(): void {
+  let values: { 'dry-run'?: boolean; help?: boolean }
+  let positionals: string[]
+  try {
+    ;({ values, positionals } = parseArgs({ options: { 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true }))
+  } catch (error) {
+    return fail(2, `${(error as Error).message}\n${usage}`)
+  }
+  if (values.help) return void console.log(usage)
+  const [file, ...extra] = positionals
+  if (!file || extra.length > 0) return fail(2, usage)
+
+  // The whole file is read and parsed before the database is opened: a bad file writes nothing.
+  let feed: ParsedFeed
+  try {
+    feed = parseFeed(decodeFeedFile(readFileSync(file)))
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException
+    if (e instanceof FeedFormatError) return fail(1, `error: ${file} cannot be imported: ${e.message}. Nothing was imported.`)
+    return fail(1, `error: cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
+  }
+  void run(feed, values['dry-run'] ?? false)
+}
+
+async function run(feed: ParsedFeed, dryRun: boolean): Promise<void> {
+  console.error(headerLine(feed, dryRun))
+  await withDatabase(async (database) => {
+    const summary = await importFeed(database.db, feed, {
+      dryRun,
+      onItem: (result, done, total) => {
+        const error = errorLine(result)
+        if (error) console.error(error)
+        const plan = dryRun ? planLine(result) : undefined
+        if (plan) console.log(plan)
+        const progress = progressLine(done, total)
+        if (progress) console.error(progress)
+      },
+    })
+    console.log(summaryLine(summary, dryRun))
+    if (summary.errors.length > 0) process.exitCode = 3
+  })
+}
+
+function fail(code: number, message: string): void {
+  console.error(message)
+  process.exitCode = code
+}
+
+main()

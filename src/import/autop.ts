@@ -1,0 +1,35 @@
+// WordPress stores a classic-editor post without its paragraphs: they are blank lines, turned into <p> only
+// when the post is displayed (wpautop). Imported as it is, such a post would read as one long run of text.
+// This is the core of wpautop: block elements stand apart, blank lines separate paragraphs, a single
+// newline is a line break, and <pre> keeps its newlines. Block-editor posts are html already: as in
+// WordPress, they are left as they are, less the block delimiters (html comments).
+
+const BLOCKS = 'p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|table|thead|tbody|tfoot|tr|td|th|caption|figure|figcaption|hr|section|aside|header|footer|details|summary|form|address'
+const OPENING = new RegExp(`(<(?:${BLOCKS})\\b[^>]*>)`, 'gi')
+const CLOSING = new RegExp(`(</(?:${BLOCKS})>)`, 'gi')
+const STARTS_BLOCK = new RegExp(`^(?:</?(?:${BLOCKS})\\b|<!--|\u0000)`, 'i')
+const ENDS_BLOCK = new RegExp(`(?:</(?:${BLOCKS})>|-->|\u0000)$`, 'i')
+// Kept whole: newlines in these mean what they say.
+const PRESERVE = /<(pre|script|style|textarea)\b[\s\S]*?<\/\1>/gi
+const BLOCK_EDITOR = /<!--\s*wp:/
+
+export function autop(html: string): string {
+  if (BLOCK_EDITOR.test(html)) return html.replace(/(?:\s*<!--\s*\/?wp:[\s\S]*?-->\s*)+/g, '\n').trim()
+  const kept: string[] = []
+  const text = html
+    .replace(/\r\n?/g, '\n')
+    .replace(PRESERVE, (match) => `\n\n\u0000${kept.push(match) - 1}\u0000\n\n`)
+    .replace(OPENING, '\n\n$1')
+    .replace(CLOSING, '$1\n\n')
+  const restore = (s: string) => s.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]!)
+  return text
+    .split(/\n\s*\n/)
+    .map((chunk) => chunk.trim())
+    .filter(Boolean)
+    .map((chunk) => {
+      if (STARTS_BLOCK.test(chunk) || ENDS_BLOCK.test(chunk)) return restore(chunk)
+      // A newline inside a tag (attributes over several lines) is no line break.
+      return `<p>${restore(chunk.replace(/(<[^>]*>)|\n/g, (_match: string, tag?: string) => tag ?? '<br>\n'))}</p>`
+    })
+    .join('\n')
+}

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto'
+import { excerptOf, textOf } from '../content/derive.js'
+import { slugFrom } from '../lib/slugs.js'
+import { autop } from './autop.js'
+
+/** One post to import, the same whatever the format it came from. */
+export interface ImportItem {
+  /** The item's id in its source: what a re-run recognises it by. */
+  sourceId: string
+  title: string
+  /** As the source has it; sanitised when written, like every post body. */
+  html: string
+  /** A custom excerpt (plain text), or null to derive one from the body. */
+  excerpt: string | null
+  /** The slug the source gives or implies, or null to derive one from the title. */
+  slug: string | null
+  status: 'draft' | 'published'
+  publishedAt: Date | null
+  updatedAt: Date | null
+  featured: boolean
+  /** Display names, in order; at least one. */
+  authors: string[]
+  tags: { slug: string; name: string }[]
+}
+
+export type FeedEntry =
+  | { kind: 'item'; position: number; label: string; item: ImportItem }
+  /** Not a blog post (a WordPress page or attachment...): left out, and counted as skipped. */
+  | { kind: 'ignored'; position: number; label: string; reason: string }
+  /** A post that cannot be imported: reported as an error, the rest goes on. */
+  | { kind: 'invalid'; position: number; label: string; reason: string }
+
+export type FeedFormat = 'rss' | 'atom' | 'wxr'
+
+export const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'RSS 2.0', atom: 'Atom 1.0', wxr: 'WordPress WXR' }
+
+export interface ParsedFeed {
+  format: FeedFormat
+  /** Identifies the blog, so that two blogs' item ids never meet: its URL, or its Atom id. */
+  source: string
+  title: string
+  entries: FeedEntry[]
+}
+
+/** The file as a whole cannot be imported: nothing is written. */
+export class FeedFormatError extends Error {
+  override name = 'FeedFormatError'
+}
+
+/** One item cannot be imported: it is reported and skipped. */
+export class ItemError extends Error {
+  override name = 'ItemError'
+}
+
+/** What every format needs checked and filled in the same way. */
+export interface ItemDraft extends Omit<ImportItem, 'title' | 'authors' | 'tags' | 'sourceId'> {
+  sourceId: string | undefined
+  title: string
+  authors: string[]
+  /** Tag names, with the slug the source gives when it gives one. */
+  tags: { name: string; slug?: string }[]
+}
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
+const MAX_TITLE = 300
+const MAX_EXCERPT = 1000
+const squash = (s: string) => s.replace(/\s+/g, ' ').trim()
+
+/** The slug an author is matched by: the same display name is the same author in every import. */
+export function authorSlug(name: string): string {
+  return slugFrom(name, 'author')
+}
+
+/** `value` when it is already a valid Quire slug, else undefined. */
+export function validSlug(value: string | undefined | null): string | undefined {
+  const v = value?.trim()
+  return v && v.length <= 120 && SLUG.test(v) ? v : undefined
+}
+
+/** The last path segment of a post's URL, when it is a slug: imported posts keep their old paths. */
+export function slugFromLink(link: string | undefined): string | undefined {
+  if (!link) return undefined
+  try {
+    const segments = new URL(link).pathname.split('/').filter(Boolean)
+    return validSlug(decodeURIComponent(segments.at(-1) ?? '').replace(/\.html?$/, ''))
+  } catch {
+    return undefined
+  }
+}
+
+/** The plain text of an html fragment, whitespace squashed. */
+export function plainText(html: string): string {
+  return textOf(html).all
+}
+
+/** A feed's source URL without the differences that do not matter (case of the host, a trailing slash). */
+export function normaliseSource(value: string): string {
+  const v = value.trim()
+  try {
+    const url = new URL(v)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return v
+    return `${url.origin}${url.pathname.replace(/\/+$/, '')}${url.search}`
+  } catch {
+    return v
+  }
+}
+
+/** Validates a draft and fills what may be derived: a missing title from the body, authors from the feed. */
+export function finishItem(draft: ItemDraft, defaultAuthors: string[]): ImportItem {
+  const title = squash(draft.title)
+  const text = plainText(draft.html)
+  if (!title && !text) throw new ItemError('it has neither a title nor a body')
+  if (!draft.sourceId?.trim()) throw new ItemError('it has no id (guid, id or link) to recognise it by on a later run')
+  if (draft.status === 'published' && !draft.publishedAt) throw new ItemError('it has no publication date')
+
+  const excerpt = squash(draft.excerpt ?? '')
+  const named = draft.authors.map(squash).filter(Boolean)
+  const authors = unique(named.length > 0 ? named : defaultAuthors.map(squash).filter(Boolean), authorSlug)
+  if (authors.length === 0) throw new ItemError('it names no author, and neither does the feed')
+  const tags = unique(
+    draft.tags.map((t) => {
+      const slug = validSlug(t.slug) ?? slugFrom(t.name, '')
+      return { name: squash(t.name) || slug, slug }
+    }),
+    (t) => t.slug,
+  )
+  return {
+    ...draft,
+    // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
+    html: /<[a-z!/]/i.test(draft.html) ? draft.html : autop(draft.html),
+    sourceId: draft.sourceId.trim(),
+    // Within what the write API accepts (300 and 1000 characters), so the post can be edited as it is.
+    title: excerptOf(title || excerptOf(text, 60), MAX_TITLE),
+    // A "summary" longer than that is the whole text again (feeds do that): the excerpt is derived instead.
+    excerpt: excerpt && excerpt.length <= MAX_EXCERPT ? excerpt : null,
+    authors,
+    tags,
+  }
+}
+
+/** Keeps the first of each key, dropping those whose key is empty (a name with no letters or digits). */
+function unique<T>(values: T[], key: (value: T) => string): T[] {
+  const seen = new Set<string>()
+  return values.filter((v) => {
+    const k = key(v)
+    if (!k || seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
+}
+
+/** Runs one item's conversion, turning an ItemError into an entry that reports it. */
+export function entryOf(position: number, label: string, build: () => ImportItem | { ignored: string }): FeedEntry {
+  try {
+    const result = build()
+    if ('ignored' in result) return { kind: 'ignored', position, label, reason: result.ignored }
+    return { kind: 'item', position, label, item: result }
+  } catch (error) {
+    if (error instanceof ItemError) return { kind: 'invalid', position, label, reason: error.message }
+    throw error
+  }
+}
+
+/** A label for messages: the item's position and title. */
+export function labelOf(position: number, title: string): string {
+  const t = squash(title)
+  return t ? `item ${position} "${t.length > 60 ? `${t.slice(0, 59)}…` : t}"` : `item ${position}`
+}
+
+/** A hash of everything imported from the item: equal hashes mean nothing changed at the source. */
+export function contentHash(item: ImportItem): string {
+  return createHash('sha256').update(JSON.stringify(item)).digest('base64url')
+}

@@ -1,0 +1,148 @@
+import { asc, count, eq, inArray } from 'drizzle-orm'
+import type { FastifyInstance } from 'fastify'
+import t, { type Test } from 'tap'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import type { Db } from '../../src/db/client.js'
+import { authors, contentState, importSources, posts, tags } from '../../src/db/schema.js'
+import { importFeed } from '../../src/import/import-items.js'
+import { parseFeed } from '../../src/import/parse-feed.js'
+import { testDatabase } from '../helper.js'
+import { fixture, FORMATS, type ImportFormat } from '../support/import.js'
+
+interface Case {
+  created: number
+  ignored: number
+  errors: number
+  /** The public posts, newest first. */
+  published: string[]
+  drafts: string[]
+  authors: Record<string, string>
+  tags: Record<string, string>
+  /** An edit at the source: a text in one post's body, and what it becomes. */
+  edit: { slug: string; from: string; to: string }
+  /** What else the format carries, checked on the served post. */
+  more?: (t: Test, app: FastifyInstance) => Promise<void>
+}
+
+const cases: Record<ImportFormat, Case> = {
+  rss: {
+    created: 4, ignored: 0, errors: 2,
+    published: ['notes-from-the-desk', 'handbook', 'pairing-across-time-zones', 'moving-our-job-queue-into-postgresql'],
+    drafts: [],
+    authors: { 'priya-raman': 'Priya Raman', 'tomas-ortega': 'Tomás Ortega', 'ops-team': 'Ops Team', 'editorial-desk': 'Editorial Desk' },
+    tags: { postgresql: 'PostgreSQL', architecture: 'Architecture', culture: 'Culture', reliability: 'Reliability' },
+    edit: { slug: 'moving-our-job-queue-into-postgresql', from: 'We ran a separate broker', to: 'We ran a self-hosted broker' },
+  },
+  atom: {
+    created: 4, ignored: 0, errors: 1,
+    published: ['summary-only', 'plain-text-plainly', 'fast-builds', 'sharding-the-ledger'],
+    drafts: [],
+    authors: { 'amara-nwosu': 'Amara Nwosu', 'jonas-berg': 'Jonas Berg', 'lattice-team': 'Lattice Team' },
+    tags: { databases: 'Databases', architecture: 'Architecture', 'build-tools': 'Build Tools' },
+    edit: { slug: 'sharding-the-ledger', from: 'We split the ledger by', to: 'We sharded the ledger by' },
+  },
+  wxr: {
+    created: 4, ignored: 2, errors: 1,
+    published: ['kubernetes-upgrades', 'ten-years-of-deploys'],
+    drafts: ['half-written-our-incident-review-template', 'salaries-openly'],
+    authors: { 'hanna-kowalski': 'Hanna Kowalski', 'dev-mensah': 'Dev Mensah' },
+    tags: { 'platform-engineering': 'Platform Engineering', kubernetes: 'Kubernetes', 'ci-cd': 'CI/CD' },
+    edit: { slug: 'ten-years-of-deploys', from: 'Rollbacks in under a minute.', to: 'Rollbacks in under thirty seconds.' },
+    more: async (t, app) => {
+      const { data } = (await app.inject('/v1/posts/ten-years-of-deploys')).json()
+      t.match(data, {
+        title: 'Ten years of Copperline’s deploy pipeline',
+        publishedAt: '2024-03-04T09:15:00.000Z',
+        featured: true,
+        excerpt: 'A decade of shipping, from one shell script to progressive delivery.',
+        primaryTag: { slug: 'platform-engineering', name: 'Platform Engineering' },
+      }, 'a WordPress post keeps its date, sticky flag, custom excerpt and primary category')
+      t.match(data.html, /^<p>We started with a shell script/)
+    },
+  },
+}
+
+/** Every post as stored, and the version every content write advances: equal snapshots mean nothing was written. */
+async function snapshot(db: Db) {
+  const rows = await db.select({ id: posts.id, slug: posts.slug, title: posts.title, html: posts.html, status: posts.status, updatedAt: posts.updatedAt })
+    .from(posts).orderBy(asc(posts.slug))
+  const [state] = await db.select({ version: contentState.version }).from(contentState)
+  return { rows, version: state!.version }
+}
+
+for (const format of FORMATS) {
+  const c = cases[format]
+  t.test(`${format}: importing twice imports once; an edit at the source updates the same post`, async (t) => {
+    const database = await testDatabase(t, { seed: false })
+    const db = database.db
+    const text = fixture(format)
+
+    const first = await importFeed(db, parseFeed(text))
+    t.match(first, { created: c.created, updated: 0, unchanged: 0, ignored: c.ignored, skipped: c.ignored })
+    t.equal(first.errors.length, c.errors, 'the bad items are reported')
+    t.ok(first.errors.every((e) => e.outcome === 'error' && e.reason), 'each with its reason')
+    const afterFirst = await snapshot(db)
+    t.equal(afterFirst.rows.length, c.created)
+    t.same(afterFirst.rows.filter((r) => r.status === 'draft').map((r) => r.slug), c.drafts, 'drafts stay drafts')
+    t.equal((await db.select({ n: count() }).from(importSources))[0]!.n, c.created, 'each post remembers its source item')
+
+    for (const row of afterFirst.rows) {
+      t.notMatch(row.html, /<script|onerror|onclick|javascript:/i, `${row.slug}: the stored html is sanitised`)
+    }
+    const authorRows = await db.select({ slug: authors.slug, name: authors.name }).from(authors)
+    t.same(Object.fromEntries(authorRows.map((a) => [a.slug, a.name])), c.authors, 'authors are created with their display names')
+    const tagRows = await db.select({ slug: tags.slug, name: tags.name }).from(tags).where(inArray(tags.slug, Object.keys(c.tags)))
+    t.same(Object.fromEntries(tagRows.map((x) => [x.slug, x.name])), c.tags, 'tags are created with their display names')
+
+    const second = await importFeed(db, parseFeed(text))
+    t.match(second, { created: 0, updated: 0, unchanged: c.created, skipped: c.created + c.ignored })
+    t.same(await snapshot(db), afterFirst, 'the second run writes nothing')
+
+    const edited = text.replace(c.edit.from, c.edit.to)
+    t.not(edited, text)
+    const dry = await importFeed(db, parseFeed(edited), { dryRun: true })
+    t.match(dry, { created: 0, updated: 1, unchanged: c.created - 1 })
+    t.same(await snapshot(db), afterFirst, 'a dry run writes nothing')
+
+    const third = await importFeed(db, parseFeed(edited))
+    t.match(third, { created: 0, updated: 1, unchanged: c.created - 1 })
+    const afterEdit = await snapshot(db)
+    const before = afterFirst.rows.find((r) => r.slug === c.edit.slug)!
+    const after = afterEdit.rows.find((r) => r.slug === c.edit.slug)!
+    t.equal(after.id, before.id, 'the same post, with the same slug')
+    t.ok(after.html.includes(c.edit.to), 'now with the edited text')
+    t.ok(after.updatedAt > before.updatedAt, 'and a new updatedAt')
+    t.same(afterEdit.rows.filter((r) => r.slug !== c.edit.slug), afterFirst.rows.filter((r) => r.slug !== c.edit.slug), 'the other posts are untouched')
+    t.match(await importFeed(db, parseFeed(edited)), { created: 0, updated: 0, unchanged: c.created }, 'and the next run skips it again')
+
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', SITE_URL: 'https://blog.example.com' }), { database })
+    t.teardown(() => app.close())
+    const list = await app.inject('/v1/posts')
+    t.equal(list.statusCode, 200)
+    t.same(list.json().data.map((p: { slug: string }) => p.slug), c.published, 'GET /v1/posts serves the published ones, newest first')
+    const one = (await app.inject(`/v1/posts/${c.edit.slug}`)).json().data
+    t.ok(one.html.includes(c.edit.to))
+    t.ok(one.authors.every((a: { slug: string; name: string }) => c.authors[a.slug] === a.name), 'with their authors')
+    for (const slug of c.drafts) t.equal((await app.inject(`/v1/posts/${slug}`)).statusCode, 404, `the draft ${slug} is not public`)
+    await c.more?.(t, app)
+  })
+}
+
+t.test('a slug taken by another post gets a suffix; an existing author or tag is reused, not renamed', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const db = database.db
+  await db.insert(authors).values({ slug: 'priya-raman', name: 'Dr Priya Raman', title: 'Principal Engineer' })
+  await db.insert(tags).values({ slug: 'architecture', name: 'Software Architecture' })
+  await importFeed(db, parseFeed(fixture('rss')))
+  // The same blog, moved to a new address: another source, so its items are new posts.
+  const moved = fixture('rss').replace('<link>https://notes.example.org/</link>', '<link>https://harbour.example.org/</link>')
+  const summary = await importFeed(db, parseFeed(moved))
+  t.equal(summary.created, 4)
+  const slugs = (await db.select({ slug: posts.slug }).from(posts)).map((r) => r.slug)
+  t.ok(slugs.includes('handbook') && slugs.includes('handbook-2'), 'the second import of a slug is made unique')
+  const [priya] = await db.select().from(authors).where(eq(authors.slug, 'priya-raman'))
+  t.match(priya, { name: 'Dr Priya Raman', title: 'Principal Engineer' }, 'the existing author keeps her name and title')
+  const [architecture] = await db.select().from(tags).where(eq(tags.slug, 'architecture'))
+  t.equal(architecture?.name, 'Software Architecture')
+})
