@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { uncodedEtag } from '../lib/conditional.js'
 
 export interface CachingOptions {
   /** `max-age` for public responses, in seconds. */
@@ -12,13 +13,25 @@ export function etagOf(payload: string | Buffer): string {
   return `"${createHash('sha1').update(payload).digest('base64url')}"`
 }
 
-// RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation.
+// RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation; a tag
+// of any content coding of it (`"h.gzip"`) is the same content, so it matches too.
 function matchesIfNoneMatch(header: string, etag: string): boolean {
-  const bare = etag.replace(/^W\//, '')
+  const bare = uncodedEtag(etag)
   return header.split(',').some((candidate) => {
     const c = candidate.trim()
-    return c === '*' || c.replace(/^W\//, '') === bare
+    return c === '*' || uncodedEtag(c) === bare
   })
+}
+
+/** Adds fields to `Vary`, keeping those set before (CORS's `Origin`) and listing each once. */
+export function varyOn(reply: FastifyReply, ...fields: string[]): void {
+  const current = reply.getHeader('vary')
+  const given = (Array.isArray(current) ? current.join(',') : String(current ?? '')).split(',').map((f) => f.trim())
+  const listed: string[] = []
+  for (const field of [...given, ...fields]) {
+    if (field && !listed.some((f) => f.toLowerCase() === field.toLowerCase())) listed.push(field)
+  }
+  reply.header('vary', listed.join(', '))
 }
 
 function notModifiedSince(request: FastifyRequest, reply: FastifyReply): boolean {
@@ -54,7 +67,7 @@ export const cachingPlugin = fp<CachingOptions>(
         const privacy = request.headers.authorization ? 'private' : 'public'
         reply.header('cache-control', `${privacy}, max-age=${maxAge}`)
       }
-      reply.header('vary', 'Accept-Encoding, Authorization')
+      varyOn(reply, 'Accept-Encoding', 'Authorization')
     }
 
     app.addHook('onSend', async (request, reply, payload) => {

@@ -12,11 +12,16 @@ const HealthSchema = Type.Object({
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const noStore = { 'cache-control': 'no-store' }
 
+  // Probes are never rate limited: an orchestrator polling them must not get the service restarted.
+  const config = { rateLimit: false as const }
+
   app.get('/healthz', {
+    config,
     schema: { tags: ['health'], operationId: 'getLiveness', summary: 'Liveness probe', response: { 200: HealthSchema } },
   }, async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }))
 
   app.get('/readyz', {
+    config,
     schema: {
       tags: ['health'],
       operationId: 'getReadiness',
