@@ -87,12 +87,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
     const value = env[key]
     if (value !== undefined && value !== '') raw[key] = value
   }
-  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw))
-  const errors = [...Value.Errors(EnvSchema, converted)].map((e) => ({ name: e.instancePath.slice(1) || '(root)', message: e.message }))
+  // Value.Convert truncates `2.5` to 2 for an integer (and converts in place): a value that is not a whole
+  // number is an error instead.
+  const notWhole = Object.entries(EnvSchema.properties)
+    .filter(([key, schema]) => (schema as { type?: string }).type === 'integer' && typeof raw[key] === 'string' && !/^\s*[+-]?\d+\s*$/.test(raw[key]))
+    .map(([key]) => ({ name: key, message: 'must be a whole number', got: raw[key] }))
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, structuredClone(raw)))
+  const errors = [...Value.Errors(EnvSchema, converted)]
+    .map((e) => ({ name: e.instancePath.slice(1) || '(root)', message: e.message, got: raw[e.instancePath.slice(1)] }))
+    .filter((e) => !notWhole.some((n) => n.name === e.name))
+  errors.push(...notWhole)
   const trustProxy = parseTrustProxy(String((converted as { TRUST_PROXY?: unknown }).TRUST_PROXY ?? 'false'))
-  if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal' })
+  if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal', got: raw.TRUST_PROXY })
   if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.name}: ${e.message} (got ${JSON.stringify(raw[e.name])})`)
+    const lines = errors.map((e) => `${e.name}: ${e.message} (got ${JSON.stringify(e.got)})`)
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
   }
   const e = converted as Static<typeof EnvSchema>
