@@ -25,9 +25,12 @@ export async function startServer(t: { teardown: (fn: () => unknown) => void }, 
     env: { ...inherited, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
-  t.teardown(() => {
+  const kill = () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-  })
+  }
+  t.teardown(kill)
+  // Also when tap ends this test process on a timeout, which skips teardowns: no server outlives its test.
+  process.once('exit', kill)
   const exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }))
 
   const lines: string[] = []
@@ -63,7 +66,7 @@ export async function startServer(t: { teardown: (fn: () => unknown) => void }, 
 
 /** Whether a new TCP connection to the port is refused, asking a few times while the server winds down. */
 export async function refusesConnections(port: number): Promise<boolean> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+  for (let attempt = 0; attempt < 200; attempt++) {
     const refused = await new Promise<boolean>((resolve) => {
       const socket = net.connect(port, '127.0.0.1')
       socket.once('connect', () => {
