@@ -77,7 +77,8 @@ function table(rows: Row[]): string {
 const dataDir = mkdtempSync(join(tmpdir(), 'quire-bench-'))
 const [apiPort, basePort] = [await freePort(), await freePort()]
 const children = [
-  start(['dist/server.js'], { PORT: String(apiPort), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'auto' }),
+  // Rate limits off: every request comes from one address, and this measures serving, not refusing.
+  start(['dist/server.js'], { PORT: String(apiPort), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'auto', RATE_LIMIT_READS_PER_MINUTE: '0' }),
   start(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort) }),
 ]
 const api = `http://127.0.0.1:${apiPort}`
@@ -92,6 +93,8 @@ try {
     await measure('baseline: bare Fastify, constant JSON', `http://127.0.0.1:${basePort}/`),
     await measure('GET /feed.xml (full, 200)', `${api}/feed.xml`),
     await measure('GET /feed.xml If-None-Match (304)', `${api}/feed.xml`, { 'if-none-match': etag }),
+    await measure('GET /feed.xml Accept-Encoding: br (200)', `${api}/feed.xml`, { 'accept-encoding': 'br, gzip' }),
+    await measure('GET /feed.xml Accept-Encoding: gzip (200)', `${api}/feed.xml`, { 'accept-encoding': 'gzip' }),
     await measure('GET /feed.json (full, 200)', `${api}/feed.json`),
     await measure('GET /tags/architecture/feed.atom (200)', `${api}/tags/architecture/feed.atom`),
   ]

@@ -22,9 +22,14 @@ import { tagRoutes } from './modules/tags/routes.js'
 import { tagWriteRoutes } from './modules/tags/write-routes.js'
 import { authPlugin } from './plugins/auth.js'
 import { cachingPlugin } from './plugins/caching.js'
+import { compressionPlugin } from './plugins/compression.js'
 import { dbPlugin } from './plugins/db.js'
 import { errorsPlugin } from './plugins/errors.js'
+import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
+import { rateLimitPlugin } from './plugins/rate-limit.js'
+import { requestIdOf, requestIdPlugin } from './plugins/request-id.js'
+import { securityPlugin } from './plugins/security.js'
 
 export interface BuildOptions {
   /** An already open database (tests); otherwise the app opens, migrates and closes its own. */
@@ -37,9 +42,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      // Lines for people at a terminal; JSON for everything that collects logs.
+      ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
     },
-    requestIdHeader: 'x-request-id',
-    genReqId: () => crypto.randomUUID(),
+    // genReqId reads x-request-id itself, so that a malformed one is replaced rather than logged.
+    requestIdHeader: false,
+    genReqId: requestIdOf,
+    trustProxy: config.trustProxy,
     bodyLimit: 1_048_576,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
@@ -62,9 +71,15 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   }
 
   await app.register(errorsPlugin)
+  await app.register(requestIdPlugin)
+  await app.register(securityPlugin, { config })
+  await app.register(rateLimitPlugin, { config })
   await app.register(dbPlugin, { config, database: options.database })
   await app.register(authPlugin)
   await app.register(cachingPlugin, { maxAge: config.cacheMaxAge, maxBytes: config.responseCacheBytes })
+  // After caching, which hashes (and keeps) the uncompressed body.
+  await app.register(compressionPlugin)
+  await app.register(metricsPlugin, { config })
   await app.register(openapiPlugin, { config })
 
   await app.register(healthRoutes)

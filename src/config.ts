@@ -1,3 +1,4 @@
+import { isIP } from 'node:net'
 import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 import { StringEnum } from './lib/schemas.js'
@@ -8,6 +9,7 @@ const EnvSchema = Type.Object({
   DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  LOG_FORMAT: StringEnum(['auto', 'json', 'pretty'], { default: 'auto' }),
   SITE_URL: Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', default: 'http://localhost:3000' }),
   SITE_TITLE: Type.String({ minLength: 1, default: 'Fernhill Engineering' }),
   SITE_DESCRIPTION: Type.String({ default: 'How the engineers at Fernhill build logistics software: architecture, reliability, data and the web.' }),
@@ -22,7 +24,16 @@ const EnvSchema = Type.Object({
   RESPONSE_CACHE_MB: Type.Integer({ minimum: 0, maximum: 4096, default: 32 }),
   CURSOR_SECRET: Type.Optional(Type.String({ minLength: 32 })),
   SEED_DEMO: StringEnum(['auto', 'if-empty', 'never'], { default: 'auto' }),
+  // Checked by parseTrustProxy: true, false, or proxy addresses and CIDR ranges.
+  TRUST_PROXY: Type.String({ minLength: 1, default: 'false' }),
+  RATE_LIMIT_READS_PER_MINUTE: Type.Integer({ minimum: 0, default: 1000 }),
+  RATE_LIMIT_WRITES_PER_MINUTE: Type.Integer({ minimum: 0, default: 60 }),
+  RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, default: 10 }),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$' })),
 })
+
+/** Every variable the service reads (the README's table and the compose file list each one). */
+export const CONFIG_VARIABLES = Object.keys(EnvSchema.properties)
 
 export interface Config {
   port: number
@@ -32,6 +43,10 @@ export interface Config {
   /** PGlite's data directory, or `memory://` for a throwaway database. */
   dataDir: string
   logLevel: Static<typeof EnvSchema>['LOG_LEVEL']
+  /** Human-readable log lines (pino-pretty) instead of JSON: LOG_FORMAT, or `auto` = stdout is a terminal. */
+  logPretty: boolean
+  /** Fastify's `trustProxy`: whom to believe about the client address (X-Forwarded-For) that rate limits key on. */
+  trustProxy: boolean | string[]
   site: {
     url: string
     title: string
@@ -61,23 +76,40 @@ export interface Config {
    * `if-empty` into any database that holds none (the compose stack), `never`.
    */
   seedDemo: 'auto' | 'if-empty' | 'never'
+  /** Requests per client address and minute; 0 turns a limit off. */
+  rateLimit: { readsPerMinute: number; writesPerMinute: number; authFailuresPerMinute: number }
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is open (scraped on a private network). */
+  metricsToken: string | undefined
 }
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-/** The only reader of the environment: validates every variable once and names the bad ones. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The only reader of the environment: validates every variable once and names the bad ones. `terminal` says
+ * whether stdout is a terminal, which `LOG_FORMAT=auto` follows.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = process.stdout.isTTY === true): Config {
   const raw: Record<string, unknown> = {}
   for (const key of Object.keys(EnvSchema.properties)) {
     const value = env[key]
     if (value !== undefined && value !== '') raw[key] = value
   }
-  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw))
+  // Value.Convert truncates `2.5` to 2 for an integer (and converts in place): a value that is not a whole
+  // number is an error instead.
+  const notWhole = Object.entries(EnvSchema.properties)
+    .filter(([key, schema]) => (schema as { type?: string }).type === 'integer' && typeof raw[key] === 'string' && !/^\s*[+-]?\d+\s*$/.test(raw[key]))
+    .map(([key]) => ({ name: key, message: 'must be a whole number', got: raw[key] }))
+  const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, structuredClone(raw)))
   const errors = [...Value.Errors(EnvSchema, converted)]
+    .map((e) => ({ name: e.instancePath.slice(1) || '(root)', message: e.message, got: raw[e.instancePath.slice(1)] }))
+    .filter((e) => !notWhole.some((n) => n.name === e.name))
+  errors.push(...notWhole)
+  const trustProxy = parseTrustProxy(String((converted as { TRUST_PROXY?: unknown }).TRUST_PROXY ?? 'false'))
+  if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal', got: raw.TRUST_PROXY })
   if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.instancePath.slice(1) || '(root)'}: ${e.message} (got ${JSON.stringify(raw[e.instancePath.slice(1)])})`)
+    const lines = errors.map((e) => `${e.name}: ${e.message} (got ${JSON.stringify(e.got)})`)
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
   }
   const e = converted as Static<typeof EnvSchema>
@@ -88,6 +120,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     logLevel: e.LOG_LEVEL,
+    logPretty: e.LOG_FORMAT === 'pretty' || (e.LOG_FORMAT === 'auto' && terminal),
+    trustProxy: trustProxy!,
     site: {
       url: siteUrl,
       title: e.SITE_TITLE,
@@ -104,5 +138,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     responseCacheBytes: e.RESPONSE_CACHE_MB * 1024 * 1024,
     cursorSecret: e.CURSOR_SECRET,
     seedDemo: e.SEED_DEMO,
+    rateLimit: {
+      readsPerMinute: e.RATE_LIMIT_READS_PER_MINUTE,
+      writesPerMinute: e.RATE_LIMIT_WRITES_PER_MINUTE,
+      authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
+    },
+    metricsToken: e.METRICS_TOKEN,
   }
+}
+
+/**
+ * `true` (trust any forwarder), `false`, or the proxies' addresses, CIDR ranges and proxy-addr's names
+ * (`loopback`, `linklocal`, `uniquelocal`: the last covers Docker's networks); undefined when malformed.
+ * Fastify 5 no longer takes a hop count (it cannot tell a proxy from a client that claims hops).
+ */
+function parseTrustProxy(value: string): Config['trustProxy'] | undefined {
+  if (value === 'true' || value === 'false') return value === 'true'
+  const entries = value.split(',').map((s) => s.trim())
+  const valid = entries.every((entry) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) return true
+    const [address, bits, extra] = entry.split('/')
+    const family = isIP(address ?? '')
+    if (family === 0 || extra !== undefined) return false
+    return bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+  })
+  return valid ? entries : undefined
 }

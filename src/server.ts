@@ -20,7 +20,10 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     closing = true
     app.log.info({ signal }, 'shutting down: finishing in-flight requests')
     app.close().then(
-      () => process.exit(0),
+      () => {
+        app.log.info('closed: requests finished, database closed')
+        process.exit(0)
+      },
       (error: unknown) => {
         app.log.error({ err: error }, 'error while shutting down')
         process.exit(1)

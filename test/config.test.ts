@@ -53,3 +53,41 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
   }
   t.throws(() => loadConfig({ PORT: 'x' }), ConfigError)
 })
+
+t.test('operations settings: rate limits, proxies, metrics token, log format', async (t) => {
+  const defaults = loadConfig({}, false)
+  t.same(defaults.rateLimit, { readsPerMinute: 1000, writesPerMinute: 60, authFailuresPerMinute: 10 })
+  t.equal(defaults.trustProxy, false)
+  t.equal(defaults.metricsToken, undefined)
+  t.equal(defaults.logPretty, false, 'JSON when stdout is not a terminal')
+  t.equal(loadConfig({}, true).logPretty, true, 'pretty on a terminal')
+  t.equal(loadConfig({ LOG_FORMAT: 'json' }, true).logPretty, false)
+  t.equal(loadConfig({ LOG_FORMAT: 'pretty' }, false).logPretty, true)
+
+  const set = loadConfig({
+    RATE_LIMIT_READS_PER_MINUTE: '0',
+    RATE_LIMIT_WRITES_PER_MINUTE: '5',
+    RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '3',
+    TRUST_PROXY: '10.0.0.0/8, 192.168.1.7, uniquelocal, ::1',
+    METRICS_TOKEN: 'a-long-enough-token',
+  })
+  t.same(set.rateLimit, { readsPerMinute: 0, writesPerMinute: 5, authFailuresPerMinute: 3 })
+  t.same(set.trustProxy, ['10.0.0.0/8', '192.168.1.7', 'uniquelocal', '::1'])
+  t.equal(set.metricsToken, 'a-long-enough-token')
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ RATE_LIMIT_READS_PER_MINUTE: '-1' }, /RATE_LIMIT_READS_PER_MINUTE/],
+    [{ RATE_LIMIT_WRITES_PER_MINUTE: 'lots' }, /RATE_LIMIT_WRITES_PER_MINUTE/],
+    [{ RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '2.5' }, /RATE_LIMIT_AUTH_FAILURES_PER_MINUTE/],
+    [{ TRUST_PROXY: '2' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: 'proxy.example.com' }, /TRUST_PROXY/],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/],
+    [{ METRICS_TOKEN: 'short' }, /METRICS_TOKEN/],
+    [{ LOG_FORMAT: 'xml' }, /LOG_FORMAT/],
+    [{ PORT: '3000.5' }, /PORT: must be a whole number/],
+  ]
+  for (const [env, name] of cases) {
+    t.throws(() => loadConfig(env), { name: 'ConfigError', message: name }, JSON.stringify(env))
+  }
+})

@@ -30,18 +30,30 @@ export type Database =
   | (DatabaseBase & { kind: 'postgres'; pool: pg.Pool })
   | (DatabaseBase & { kind: 'pglite'; client: PGlite })
 
+/**
+ * How the pool behaves when PostgreSQL is slow or gone: every wait is bounded, so a request answers 503
+ * within seconds instead of hanging for the OS's TCP timeouts (minutes), and the errors plugin can say so.
+ */
+export const POOL_OPTIONS = {
+  max: 10,
+  // Connecting (or waiting for a free connection) to an unreachable server fails after 2 s.
+  connectionTimeoutMillis: 2_000,
+  idleTimeoutMillis: 30_000,
+  // The server cancels a statement after 30 s (the request timeout: nobody waits for the answer after that).
+  statement_timeout: 30_000,
+  // And the client gives up 5 s later, for a server that stopped answering without closing the connection.
+  query_timeout: 35_000,
+  // Probes idle connections, so one cut by a firewall or a failover is found and dropped before it is used.
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+} satisfies pg.PoolConfig
+
 /** PostgreSQL through `pg` when a URL is given, otherwise PGlite persisted under `dataDir`. */
 export async function createDb(options: DbOptions): Promise<Database> {
   const logger: DrizzleLogger | undefined = options.onQuery ? { logQuery: options.onQuery } : undefined
 
   if (options.databaseUrl) {
-    const pool = new pg.Pool({
-      connectionString: options.databaseUrl,
-      max: 10,
-      // Fail fast when the server is unreachable rather than waiting for the OS TCP timeout.
-      connectionTimeoutMillis: 5_000,
-      idleTimeoutMillis: 30_000,
-    })
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, ...POOL_OPTIONS })
     // An idle client losing its backend (restart, pg_terminate_backend) must not crash the process.
     pool.on('error', () => {})
     const db = drizzlePg(pool, { schema, logger }) as unknown as Db

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm'
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator'
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle } from 'drizzle-orm/node-postgres'
+import pg from 'pg'
 import type { PgliteDatabase } from 'drizzle-orm/pglite'
 import { backfillBodyText } from './backfill.js'
 import { rowsOf, type Database } from './client.js'
@@ -25,14 +26,17 @@ async function applyMigrations(database: Database): Promise<void> {
     await migratePglite(database.db as unknown as PgliteDatabase, { migrationsFolder })
     return
   }
-  // The lock is held by one connection, so the migration runs on that same connection.
-  const client = await database.pool.connect()
+  // The lock is held by one connection, so the migration runs on that same connection: one of its own, with
+  // no statement or query timeout, since waiting for another replica's migration, or a migration building an
+  // index over a large table, may rightly take longer than any request.
+  const client = new pg.Client({ ...database.pool.options, statement_timeout: 0, query_timeout: undefined })
+  await client.connect()
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
     await migratePg(drizzle(client), { migrationsFolder })
   } finally {
     await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {})
-    client.release()
+    await client.end()
   }
 }
 

@@ -21,6 +21,11 @@ export class InvalidFieldsError extends Error {
 export const UnauthorizedError = createError<'QUIRE_UNAUTHORIZED', 401, [string]>('QUIRE_UNAUTHORIZED', '%s', 401)
 export const ConflictError = createError<'QUIRE_CONFLICT', 409, [string]>('QUIRE_CONFLICT', '%s', 409)
 export const PreconditionFailedError = createError<'QUIRE_PRECONDITION_FAILED', 412, [string]>('QUIRE_PRECONDITION_FAILED', '%s', 412)
+export const TooManyRequestsError = createError<'QUIRE_RATE_LIMITED', 429, [string]>(
+  'QUIRE_RATE_LIMITED',
+  'Too many requests from this address; retry in %s',
+  429,
+)
 export const DatabaseUnavailableError = createError<'QUIRE_DATABASE_UNAVAILABLE', 503, []>(
   'QUIRE_DATABASE_UNAVAILABLE',
   'The database is unreachable; try again shortly',
@@ -38,6 +43,7 @@ export const PROBLEM_TYPES: Record<string, ProblemType> = {
   QUIRE_UNAUTHORIZED: { type: '/problems/unauthorized', title: 'Authentication required' },
   QUIRE_CONFLICT: { type: '/problems/conflict', title: 'Conflict' },
   QUIRE_PRECONDITION_FAILED: { type: '/problems/precondition-failed', title: 'Precondition failed' },
+  QUIRE_RATE_LIMITED: { type: '/problems/rate-limited', title: 'Too many requests' },
   QUIRE_DATABASE_UNAVAILABLE: { type: '/problems/database-unavailable', title: 'Service unavailable' },
   QUIRE_SLUG_TAKEN: { type: '/problems/conflict', title: 'Conflict' },
   QUIRE_IN_USE: { type: '/problems/conflict', title: 'Conflict' },

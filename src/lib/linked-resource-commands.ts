@@ -5,6 +5,7 @@ import type { ResourceKind } from '../db/schema.js'
 import { claimSlug, forgetSlugs, recordSlugChange } from '../modules/slugs/queries.js'
 import { assertIfMatch, resourceEtag } from './conditional.js'
 import { NotFoundError } from './errors.js'
+import { refCondition } from './ref.js'
 import { uniqueSlugFor } from './unique-slug.js'
 
 type Table = PgTable & { id: PgColumn; slug: PgColumn; updatedAt: PgColumn }
@@ -26,11 +27,16 @@ async function represented<Out>(store: LinkedResourceStore<Out>, db: Executor, i
   return data === undefined ? undefined : { data, etag: resourceEtag(data) }
 }
 
-async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, id: string, ifMatch: string | undefined) {
-  const [row] = await tx.select({ slug: store.table.slug }).from(store.table as PgTable).where(eq(store.table.id, id)).for('update')
-  if (!row) throw new NotFoundError(`No ${store.kind} has the id ${id}`)
-  assertIfMatch(ifMatch, (await represented(store, tx, id))!.etag)
-  return row as { slug: string }
+async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, idOrSlug: string, ifMatch: string | undefined) {
+  const [row] = await tx
+    .select({ id: store.table.id, slug: store.table.slug })
+    .from(store.table as PgTable)
+    .where(refCondition(store.table, idOrSlug))
+    .for('update')
+  if (!row) throw new NotFoundError(`No ${store.kind} has the id or slug ${idOrSlug}`)
+  const current = row as { id: string; slug: string }
+  assertIfMatch(ifMatch, (await represented(store, tx, current.id))!.etag)
+  return current
 }
 
 export async function createLinked<Out>(
@@ -47,20 +53,21 @@ export async function createLinked<Out>(
 }
 
 export async function updateLinked<Out>(
-  store: LinkedResourceStore<Out>, db: Db, id: string, patch: { slug?: string; name?: string }, ifMatch: string | undefined,
+  store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, patch: { slug?: string; name?: string }, ifMatch: string | undefined,
 ): Promise<Written<Out>> {
-  await db.transaction(async (tx) => {
-    const current = await lockForWrite(store, tx, id, ifMatch)
-    if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, id, current.slug, patch.slug)
+  const id = await db.transaction(async (tx) => {
+    const current = await lockForWrite(store, tx, idOrSlug, ifMatch)
+    if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
     const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
-    await tx.update(store.table).set(values).where(eq(store.table.id, id))
+    await tx.update(store.table).set(values).where(eq(store.table.id, current.id))
+    return current.id
   })
   return (await represented(store, db, id))!
 }
 
-export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, id: string, ifMatch: string | undefined): Promise<void> {
+export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, ifMatch: string | undefined): Promise<void> {
   await db.transaction(async (tx) => {
-    await lockForWrite(store, tx, id, ifMatch)
+    const { id } = await lockForWrite(store, tx, idOrSlug, ifMatch)
     await forgetSlugs(tx, store.kind, id)
     await tx.delete(store.table).where(eq(store.table.id, id))
   })

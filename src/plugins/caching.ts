@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
+import { uncodedEtag } from '../lib/conditional.js'
 
 export interface CachingOptions {
   /** `max-age` for public responses, in seconds. */
@@ -36,13 +37,25 @@ export function etagOf(payload: string | Buffer): string {
   return `"${createHash('sha1').update(payload).digest('base64url')}"`
 }
 
-// RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation.
+// RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation; a tag
+// of any content coding of it (`"h.gzip"`) is the same content, so it matches too.
 function matchesIfNoneMatch(header: string, etag: string): boolean {
-  const bare = etag.replace(/^W\//, '')
+  const bare = uncodedEtag(etag)
   return header.split(',').some((candidate) => {
     const c = candidate.trim()
-    return c === '*' || c.replace(/^W\//, '') === bare
+    return c === '*' || uncodedEtag(c) === bare
   })
+}
+
+/** Adds fields to `Vary`, keeping those set before (CORS's `Origin`) and listing each once. */
+export function varyOn(reply: FastifyReply, ...fields: string[]): void {
+  const current = reply.getHeader('vary')
+  const given = (Array.isArray(current) ? current.join(',') : String(current ?? '')).split(',').map((f) => f.trim())
+  const listed: string[] = []
+  for (const field of [...given, ...fields]) {
+    if (field && !listed.some((f) => f.toLowerCase() === field.toLowerCase())) listed.push(field)
+  }
+  reply.header('vary', listed.join(', '))
 }
 
 function notModifiedSince(request: FastifyRequest, reply: FastifyReply): boolean {
@@ -83,7 +96,8 @@ export const cachingPlugin = fp<CachingOptions>(
       : undefined
 
     if (cache && version) {
-      app.addHook('onRequest', async (request, reply) => {
+      // After every onRequest hook (rate limits, request ids, CORS): a cached answer is still a request.
+      app.addHook('preValidation', async (request, reply) => {
         if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return
         if (request.routeOptions.config?.cache === false || !request.routeOptions.url) return
         // Let the event loop take in what already reached this process (a change notification that arrived
@@ -124,7 +138,7 @@ export const cachingPlugin = fp<CachingOptions>(
         const privacy = request.headers.authorization ? 'private' : 'public'
         reply.header('cache-control', `${privacy}, max-age=${maxAge}`)
       }
-      reply.header('vary', 'Accept-Encoding, Authorization')
+      varyOn(reply, 'Accept-Encoding', 'Authorization')
     }
 
     app.addHook('onSend', async (request, reply, payload) => {

@@ -6,13 +6,14 @@ import type { Problem } from '../lib/schemas.js'
 
 const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
 
-// Connection-level failures: refused, reset, timed out, or the server shutting the session down.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03'])
+// Connection-level failures: refused, reset, timed out, or the server shutting the session down; and a
+// server too busy to take the query (out of connections, or the statement timeout cancelled it).
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '57014'])
 
 function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as { code?: string; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true
-    if (e.message && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message)) return true
+    if (e.message && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/.test(e.message)) return true
   }
   return false
 }

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t from 'tap'
 import { parse } from 'yaml'
-import { loadConfig } from '../../src/config.js'
+import { CONFIG_VARIABLES, loadConfig } from '../../src/config.js'
 import { root } from '../helper.js'
 
 // No Docker engine runs where the tests do, so the stack's structure is checked instead of run.
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'))
 const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8')
+const readme = readFileSync(join(root, 'README.md'), 'utf8')
 
 t.test('compose runs PostgreSQL with a named volume and a health check', async (t) => {
   const db = compose.services.db
@@ -27,11 +28,15 @@ t.test('compose builds the API, waits for a healthy database and checks its own 
   t.ok(api.ports.some((p: string) => p.endsWith(':3000')))
 })
 
+// The embedded database's directory: meaningless when the stack runs PostgreSQL.
+const NOT_IN_COMPOSE = ['DATA_DIR']
+
 t.test('compose passes every variable the config reads, and the defaults it sets are valid', async (t) => {
   const env = compose.services.api.environment as Record<string, string>
-  for (const name of ['PORT', 'HOST', 'DATABASE_URL', 'LOG_LEVEL', 'SITE_URL', 'POST_URL_TEMPLATE', 'CORS_ORIGINS']) {
+  for (const name of CONFIG_VARIABLES.filter((v) => !NOT_IN_COMPOSE.includes(v))) {
     t.ok(name in env, `${name} is set`)
   }
+  for (const name of Object.keys(env)) t.ok(CONFIG_VARIABLES.includes(name), `${name} is a variable the config reads`)
   // Substitute compose defaults (${X:-default}) and check the result passes the app's own validation.
   const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]))
   t.doesNotThrow(() => loadConfig(resolved))
@@ -43,4 +48,22 @@ t.test('the Dockerfile is multi-stage, runs as a non-root user and has a health 
   t.match(dockerfile, /^HEALTHCHECK /m)
   t.match(dockerfile, /COPY drizzle \.\/drizzle/, 'migrations ship in the image')
   t.match(dockerfile, /CMD \["node", "dist\/server\.js"\]/)
+})
+
+t.test('the API gets time to drain on `docker compose stop`', async (t) => {
+  const grace = /^(\d+)s$/.exec(compose.services.api.stop_grace_period)
+  t.ok(grace && Number(grace[1]) > 30, 'longer than the 30 s request timeout')
+})
+
+t.test('the README documents every variable in its Configuration table', async (t) => {
+  const table = readme.slice(readme.indexOf('## Configuration'), readme.indexOf('\n## ', readme.indexOf('## Configuration') + 1))
+  for (const name of CONFIG_VARIABLES) t.match(table, new RegExp(`^\\| \`${name}\` \\|`, 'm'), name)
+})
+
+t.test('the README has an operations section: compose, configuration, health, metrics, rate limits, logs, backup', async (t) => {
+  const operations = readme.slice(readme.indexOf('## Operations'))
+  t.ok(readme.includes('## Operations'))
+  for (const topic of ['docker compose up', '/healthz', '/readyz', '/metrics', 'RATE_LIMIT_', 'LOG_FORMAT', 'pg_dump', 'SIGTERM']) {
+    t.ok(operations.includes(topic), topic)
+  }
 })

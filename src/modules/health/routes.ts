@@ -12,19 +12,23 @@ const HealthSchema = Type.Object({
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const noStore = { 'cache-control': 'no-store' }
 
+  // Probes are never rate limited (an orchestrator polling them must not get the service restarted) and
+  // never cached (they must ask the database each time).
+  const config = { rateLimit: false as const, cache: false }
+
   app.get('/healthz', {
+    config,
     schema: { tags: ['health'], operationId: 'getLiveness', summary: 'Liveness probe', response: { 200: HealthSchema } },
-    config: { cache: false },
   }, async (_request, reply) => reply.headers(noStore).send({ status: 'ok' }))
 
   app.get('/readyz', {
+    config,
     schema: {
       tags: ['health'],
       operationId: 'getReadiness',
       summary: 'Readiness probe: database reachable, migrations applied',
       response: { 200: HealthSchema, 503: HealthSchema },
     },
-    config: { cache: false },
   }, async (request, reply) => {
     let database = 'ok'
     let migrations = 'unknown'

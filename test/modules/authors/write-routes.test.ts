@@ -16,7 +16,8 @@ t.test('the author write API', async (t) => {
     const { id } = res.json().data
     const post = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'By Zoë', markdown: 'Hi', authors: ['zoe-fischer'], status: 'published' } })
     t.equal(post.statusCode, 201)
-    const patched = await app.inject({ method: 'PATCH', url: `/v1/authors/${id}`, headers, payload: { title: 'Principal Engineer' } })
+    const patched = await app.inject({ method: 'PATCH', url: '/v1/authors/zoe-fischer', headers, payload: { title: 'Principal Engineer' } })
+    t.equal(patched.json().data.id, id, 'found by its slug')
     t.equal(patched.json().data.title, 'Principal Engineer')
     t.equal(patched.json().data.postCount, 1)
     const { data } = (await app.inject('/v1/posts/by-zoe')).json()

@@ -33,6 +33,17 @@ t.test('the tag write API', async (t) => {
     t.equal((await app.inject('/v1/posts?tag=data-engineering&limit=1')).json().meta.total, current.json().data.postCount)
   })
 
+  t.test('PATCH and DELETE take the current slug as well as the id', async (t) => {
+    const created = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'By slug' } })
+    t.equal(created.statusCode, 201)
+    const patched = await app.inject({ method: 'PATCH', url: '/v1/tags/by-slug', headers, payload: { description: 'Found by its slug' } })
+    t.equal(patched.statusCode, 200)
+    t.equal(patched.json().data.id, created.json().data.id)
+    t.equal((await app.inject({ method: 'PATCH', url: '/v1/tags/no-such-tag', headers, payload: { name: 'x' } })).statusCode, 404)
+    t.equal((await app.inject({ method: 'DELETE', url: '/v1/tags/by-slug', headers })).statusCode, 204)
+    t.equal((await app.inject('/v1/tags/by-slug')).statusCode, 404)
+  })
+
   t.test('DELETE removes the tag from its posts', async (t) => {
     const { data } = (await app.inject('/v1/tags/testing')).json()
     t.ok(data.postCount > 0)

@@ -1,0 +1,54 @@
+import compress from '@fastify/compress'
+import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler } from 'fastify'
+import fp from 'fastify-plugin'
+import { codedEtag, uncodedEtag } from '../lib/conditional.js'
+import { varyOn } from './caching.js'
+
+/**
+ * After compression: a strong ETag names the coded bytes (`"h"` becomes `"h.br"`), and a 304 names the
+ * representation the client holds.
+ *
+ * The caching plugin hashes the uncompressed body and decides 304s before compression, so a Brotli, a gzip
+ * and an uncompressed copy of one JSON document have the same hash. Strong ETags are kept (rather than the
+ * weak ones nginx makes) because the write API's If-Match uses the strong comparison: a client that read a
+ * post with `Accept-Encoding: br` must be able to send that ETag back. So each coding gets its own strong
+ * tag, If-Match and If-None-Match accept the tag of any coding of the current content, and a 304 repeats
+ * the tag the client sent, which is the one its cache stored. Feeds carry weak ETags, left as they are.
+ */
+const tagRepresentation: onSendAsyncHookHandler<unknown> = async (request: FastifyRequest, reply: FastifyReply, payload) => {
+  const etag = reply.getHeader('etag')
+  if (typeof etag === 'string' && !etag.startsWith('W/')) {
+    const coding = reply.getHeader('content-encoding')
+    if (reply.statusCode === 304) {
+      const held = request.headers['if-none-match']?.split(',').map((c) => c.trim()).find((c) => !c.startsWith('W/') && uncodedEtag(c) === etag)
+      if (held) reply.header('etag', held)
+    } else if (typeof coding === 'string') {
+      reply.header('etag', codedEtag(etag, coding))
+    }
+  }
+  if (reply.hasHeader('content-encoding')) varyOn(reply, 'Accept-Encoding')
+  return payload
+}
+
+/**
+ * Brotli or gzip for JSON, problem+json, feeds (RSS, Atom, JSON Feed) and the OpenAPI document, when the
+ * client accepts it and the body is 1 kB or more. Registered after the caching plugin, which needs the
+ * uncompressed body; request bodies are not decompressed (writes are small JSON, and a compressed body is a
+ * way to make the server inflate far more than the body limit it checks).
+ */
+export const compressionPlugin = fp(
+  async (app) => {
+    await app.register(compress, {
+      encodings: ['br', 'gzip'],
+      threshold: 1024,
+      globalDecompression: false,
+    })
+    // Route-level onSend hooks run after the instance's (caching), in the order they were added: compress's
+    // own hook first, then this one.
+    app.addHook('onRoute', (route) => {
+      const hooks = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
+      route.onSend = [...hooks, tagRepresentation as never]
+    })
+  },
+  { name: 'compression', dependencies: ['caching'] },
+)

@@ -1,0 +1,66 @@
+import rateLimit, { normalizeIP } from '@fastify/rate-limit'
+import type { FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Config } from '../config.js'
+import { TooManyRequestsError } from '../lib/errors.js'
+
+const MINUTE = 60_000
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+const isWrite = (request: FastifyRequest) => !READ_METHODS.has(request.method)
+// An IPv6 client usually holds a whole /64: keyed per address, it could rotate past any limit.
+const clientOf = (request: FastifyRequest) => normalizeIP(request.ip, 64)
+
+/**
+ * Per client address and minute: reads and writes in separate buckets (a burst of reads never blocks a
+ * publishing pipeline's writes, and the other way round), and failed authentication in a third, smaller
+ * one. A 429 is problem+json with `Retry-After`; every limited response carries `RateLimit-Limit`,
+ * `RateLimit-Remaining` and `RateLimit-Reset` (draft-ietf-httpapi-ratelimit-headers). Health probes and
+ * /metrics opt out with `config: { rateLimit: false }`.
+ *
+ * The counters live in this process: with several replicas each counts alone (give @fastify/rate-limit a
+ * Redis store to share them). Behind a proxy, TRUST_PROXY makes `request.ip` the client's, not the proxy's.
+ */
+export const rateLimitPlugin = fp<{ config: Config }>(
+  async (app, { config }) => {
+    const { readsPerMinute, writesPerMinute, authFailuresPerMinute } = config.rateLimit
+    const limitOf = (request: FastifyRequest) => (isWrite(request) ? writesPerMinute : readsPerMinute)
+
+    await app.register(rateLimit, {
+      global: true,
+      enableDraftSpec: true,
+      timeWindow: MINUTE,
+      max: (request) => limitOf(request),
+      keyGenerator: (request) => `${isWrite(request) ? 'write' : 'read'} ${clientOf(request)}`,
+      allowList: (request) => limitOf(request) === 0,
+      errorResponseBuilder: (_request, context) => new TooManyRequestsError(context.after),
+    })
+
+    if (authFailuresPerMinute === 0) return
+    // A request that presents credentials and is refused (401) counts here. Once an address has used up its
+    // failures, any request from it that presents credentials is refused before they are checked: guessing
+    // a key gets a 429 after a handful of tries, however good the guesses.
+    const failures = app.createRateLimit({
+      max: authFailuresPerMinute,
+      timeWindow: MINUTE,
+      keyGenerator: (request) => `auth-failure ${clientOf(request)}`,
+    })
+
+    app.addHook('onRequest', async (request, reply) => {
+      if (request.headers.authorization === undefined) return
+      const state = await failures(request, { increment: false })
+      if (state.isAllowed || state.remaining > 0) return
+      reply
+        .header('ratelimit-limit', state.max)
+        .header('ratelimit-remaining', 0)
+        .header('ratelimit-reset', state.ttlInSeconds)
+        .header('retry-after', state.ttlInSeconds)
+      throw new TooManyRequestsError(`${state.ttlInSeconds} seconds`)
+    })
+
+    app.addHook('onResponse', async (request, reply) => {
+      if (reply.statusCode === 401 && request.headers.authorization !== undefined) await failures(request)
+    })
+  },
+  { name: 'rate-limit' },
+)

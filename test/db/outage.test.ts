@@ -1,0 +1,97 @@
+import t, { type Test } from 'tap'
+import pg from 'pg'
+import type { LightMyRequestResponse } from 'fastify'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
+import { createDb } from '../../src/db/client.js'
+import { testDatabase } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
+import { TcpProxy } from '../support/tcp-proxy.js'
+
+const adminUrl = process.env.TEST_DATABASE_URL
+
+/** What every answer during an outage must be: served, or a 503 problem saying when to retry. Never a 500. */
+function servedOrUnavailable(t: Test, res: LightMyRequestResponse, what: string) {
+  if (res.statusCode === 503) assertUnavailable(t, res, what)
+  else t.ok(res.statusCode < 500, `${what} answered ${res.statusCode}`)
+}
+
+function assertUnavailable(t: Test, res: LightMyRequestResponse, what: string) {
+  t.equal(res.statusCode, 503, what)
+  t.match(res.headers['content-type'], /^application\/problem\+json/, `${what} is problem+json`)
+  t.match(res.headers['retry-after'], /^\d+$/, `${what} says when to retry`)
+  t.match(res.json(), { type: '/problems/database-unavailable', status: 503, requestId: String }, what)
+}
+
+/** Asks until the service answers 200 again; every answer on the way must be a 200 or a proper 503. */
+async function recovers(t: Test, request: () => Promise<LightMyRequestResponse>, what: string) {
+  for (let attempt = 1; attempt <= 50; attempt++) {
+    const res = await request()
+    if (res.statusCode === 200) return t.pass(`${what} recovered (attempt ${attempt})`)
+    servedOrUnavailable(t, res, what)
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  t.fail(`${what} did not recover`)
+}
+
+t.test('PostgreSQL outages: 503 with Retry-After while it is gone, service again when it is back', { skip: adminUrl ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
+  // The app reaches its database through a proxy the test can take down; the test's own connection does not.
+  const direct = await testDatabase(t)
+  const target = new URL(direct.url!)
+  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) })
+  const proxied = new URL(direct.url!)
+  proxied.hostname = '127.0.0.1'
+  proxied.port = String(proxy.port)
+  const database = await createDb({ databaseUrl: proxied.toString(), dataDir: '' })
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+  t.teardown(async () => {
+    await app.close()
+    await database.close()
+    await proxy.close()
+  })
+  await app.ready()
+  const headers = await authHeaders(direct.db)
+
+  const reads = ['/v1/posts', '/v1/posts/slos-for-internal-platforms', '/v1/tags', '/feed.xml', '/v1/site']
+  const write = () => app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: `Outage ${Date.now()}` } })
+  for (const url of reads) t.equal((await app.inject(url)).statusCode, 200, `${url} before`)
+
+  t.test('backends terminated by the server (pg_terminate_backend): no 500, and the pool reconnects', async (t) => {
+    const admin = new pg.Client({ connectionString: adminUrl })
+    await admin.connect()
+    const { rowCount } = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [target.pathname.slice(1)])
+    await admin.end()
+    t.ok(rowCount! >= 1, `terminated ${rowCount} backend(s)`)
+    for (const url of reads) servedOrUnavailable(t, await app.inject(url), url)
+    await recovers(t, () => app.inject('/v1/posts'), '/v1/posts')
+    t.equal((await write()).statusCode, 201, 'writes work again')
+  })
+
+  t.test('the server refuses connections (stopped): 503 at once, readiness down, liveness up', async (t) => {
+    await proxy.refuse()
+    for (const url of reads) assertUnavailable(t, await app.inject(url), url)
+    assertUnavailable(t, await write(), 'a write')
+    const ready = await app.inject('/readyz')
+    t.equal(ready.statusCode, 503)
+    t.match(ready.json(), { status: 'unavailable', checks: { database: 'unreachable' } })
+    t.equal((await app.inject('/healthz')).statusCode, 200, 'the process lives: an orchestrator should not restart it')
+
+    await proxy.resume()
+    await recovers(t, () => app.inject('/v1/posts'), '/v1/posts')
+    t.equal((await app.inject('/readyz')).statusCode, 200)
+    t.equal((await write()).statusCode, 201)
+  })
+
+  t.test('the server stops answering (packets dropped): 503 after the connect timeout, not the TCP one', async (t) => {
+    await proxy.blackhole()
+    // Without connectionTimeoutMillis these would wait for the operating system to give up: minutes.
+    assertUnavailable(t, await app.inject('/v1/posts'), '/v1/posts')
+    assertUnavailable(t, await write(), 'a write')
+    t.equal((await app.inject('/readyz')).statusCode, 503)
+    t.equal((await app.inject('/healthz')).statusCode, 200)
+
+    await proxy.resume()
+    await recovers(t, () => app.inject('/v1/posts'), '/v1/posts')
+    t.equal((await app.inject('/readyz')).statusCode, 200)
+  })
+})

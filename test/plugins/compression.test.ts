@@ -1,0 +1,101 @@
+import { brotliDecompressSync, gunzipSync } from 'node:zlib'
+import t from 'tap'
+import { build } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
+
+const decode: Record<string, (body: Buffer) => Buffer> = { br: brotliDecompressSync, gzip: gunzipSync }
+
+t.test('compression', async (t) => {
+  const { app, database } = await build(t)
+  const get = (url: string, headers: Record<string, string> = {}) => app.inject({ url, headers })
+
+  t.test('JSON and the three feeds are sent as br or gzip, byte for byte the same once decoded', async (t) => {
+    for (const url of ['/v1/posts', '/v1/posts/slos-for-internal-platforms', '/feed.xml', '/feed.atom', '/feed.json', '/openapi.json']) {
+      const plain = await get(url)
+      t.notOk(plain.headers['content-encoding'], `${url} without Accept-Encoding is not compressed`)
+      for (const coding of ['br', 'gzip']) {
+        const res = await get(url, { 'accept-encoding': coding })
+        t.equal(res.statusCode, 200)
+        t.equal(res.headers['content-encoding'], coding, `${url} ${coding}`)
+        t.ok(res.rawPayload.length < plain.rawPayload.length, `${url} ${coding} is smaller`)
+        t.equal(decode[coding]!(res.rawPayload).toString('utf8'), plain.body, `${url} ${coding} decodes to the same body`)
+        t.equal(res.headers['content-type'], plain.headers['content-type'])
+      }
+    }
+  })
+
+  t.test('br is preferred when both are accepted; q-values are honoured', async (t) => {
+    t.equal((await get('/v1/posts', { 'accept-encoding': 'gzip, deflate, br' })).headers['content-encoding'], 'br')
+    t.equal((await get('/v1/posts', { 'accept-encoding': 'br;q=0.5, gzip' })).headers['content-encoding'], 'gzip')
+    t.notOk((await get('/v1/posts', { 'accept-encoding': 'identity' })).headers['content-encoding'])
+  })
+
+  t.test('a small body is not worth compressing', async (t) => {
+    const res = await get('/healthz', { 'accept-encoding': 'br' })
+    t.notOk(res.headers['content-encoding'])
+    t.same(res.json(), { status: 'ok' })
+  })
+
+  t.test('each coding has its own strong ETag, and Vary names Accept-Encoding once', async (t) => {
+    const url = '/v1/posts?tag=architecture'
+    const plain = await get(url)
+    const br = await get(url, { 'accept-encoding': 'br' })
+    const gzip = await get(url, { 'accept-encoding': 'gzip' })
+    const tag = plain.headers.etag as string
+    t.match(tag, /^"[\w-]+"$/)
+    t.equal(br.headers.etag, tag.replace(/"$/, '.br"'))
+    t.equal(gzip.headers.etag, tag.replace(/"$/, '.gzip"'))
+    for (const res of [plain, br, gzip]) {
+      const vary = String(res.headers.vary).split(',').map((v) => v.trim().toLowerCase())
+      t.equal(vary.filter((v) => v === 'accept-encoding').length, 1, `Vary: ${res.headers.vary}`)
+      t.ok(vary.includes('authorization'))
+    }
+  })
+
+  t.test('If-None-Match answers 304 with any coding, and the 304 names the tag the client holds', async (t) => {
+    const url = '/v1/posts/slos-for-internal-platforms'
+    const br = await get(url, { 'accept-encoding': 'br' })
+    const again = await get(url, { 'accept-encoding': 'br', 'if-none-match': br.headers.etag as string })
+    t.equal(again.statusCode, 304)
+    t.equal(again.rawPayload.length, 0)
+    t.notOk(again.headers['content-encoding'], 'a 304 has no body to encode')
+    t.equal(again.headers.etag, br.headers.etag)
+    t.match(again.headers.vary, /Accept-Encoding/)
+
+    const plainTag = (await get(url)).headers.etag as string
+    const switched = await get(url, { 'accept-encoding': 'gzip', 'if-none-match': plainTag })
+    t.equal(switched.statusCode, 304, 'the uncompressed copy is as current as the gzip one')
+    t.equal(switched.headers.etag, plainTag)
+    const stale = await get(url, { 'accept-encoding': 'br', 'if-none-match': '"stale.br"' })
+    t.equal(stale.statusCode, 200)
+    t.equal(stale.headers['content-encoding'], 'br')
+  })
+
+  t.test('feeds keep their weak ETag under every coding, and answer 304 with it', async (t) => {
+    const plain = await get('/feed.xml')
+    const br = await get('/feed.xml', { 'accept-encoding': 'br' })
+    t.match(plain.headers.etag, /^W\//)
+    t.equal(br.headers.etag, plain.headers.etag)
+    const again = await get('/feed.xml', { 'accept-encoding': 'br', 'if-none-match': br.headers.etag as string })
+    t.equal(again.statusCode, 304)
+    t.equal(again.rawPayload.length, 0)
+  })
+
+  t.test('If-Match takes the ETag of a compressed read, and refuses a stale one', async (t) => {
+    const headers = await authHeaders(database.db)
+    const read = await get('/v1/tags/architecture')
+    const etag = read.headers.etag as string
+    const url = `/v1/tags/${read.json().data.id}`
+    const patch = (ifMatch: string) =>
+      app.inject({ method: 'PATCH', url, headers: { ...headers, 'if-match': ifMatch, 'accept-encoding': 'gzip' }, payload: { description: `Edited against ${ifMatch}` } })
+    // A tag is small: make its representation big enough to be compressed.
+    const grown = await app.inject({ method: 'PATCH', url, headers, payload: { description: 'How we shape systems. '.repeat(40) } })
+    t.equal(grown.statusCode, 200)
+    const big = await get('/v1/tags/architecture', { 'accept-encoding': 'gzip' })
+    t.equal(big.headers['content-encoding'], 'gzip')
+    t.match(big.headers.etag, /\.gzip"$/)
+    t.equal((await patch(big.headers.etag as string)).statusCode, 200, 'the coded tag of the current version matches')
+    t.equal((await patch(big.headers.etag as string)).statusCode, 412, 'and no longer once it changed')
+    t.equal((await patch(etag)).statusCode, 412)
+  })
+})

@@ -1,0 +1,135 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t, { type Test } from 'tap'
+import { eq } from 'drizzle-orm'
+import { createDb } from '../src/db/client.js'
+import { migrate } from '../src/db/migrate.js'
+import { tags } from '../src/db/schema.js'
+import { createApiKey } from '../src/modules/apikeys/queries.js'
+import { testDatabase } from './helper.js'
+import { refusesConnections, startServer } from './support/server-process.js'
+
+interface ServerDatabase {
+  env: Record<string, string>
+  key: string
+  /** Whether a tag with this name was stored; reads after the server has exited. */
+  hasTag: (name: string) => Promise<boolean>
+  /** PGlite's lock file, removed when the database is closed cleanly. */
+  lockFile?: string
+}
+
+/** A database for a server process: a PGlite directory, or a PostgreSQL database with TEST_DATABASE_URL. */
+async function serverDatabase(t: Test): Promise<ServerDatabase> {
+  if (process.env.TEST_DATABASE_URL) {
+    const database = await testDatabase(t, { seed: false })
+    const { key } = await createApiKey(database.db, 'signals')
+    const hasTag = async (name: string) => (await database.db.select().from(tags).where(eq(tags.name, name))).length === 1
+    return { env: { DATABASE_URL: database.url!, SEED_DEMO: 'never' }, key, hasTag }
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'quire-server-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const database = await createDb({ databaseUrl: undefined, dataDir: dir })
+  await migrate(database)
+  const { key } = await createApiKey(database.db, 'signals')
+  await database.close()
+  const hasTag = async (name: string) => {
+    const reopened = await createDb({ databaseUrl: undefined, dataDir: dir })
+    try {
+      return (await reopened.db.select().from(tags).where(eq(tags.name, name))).length === 1
+    } finally {
+      await reopened.close()
+    }
+  }
+  return { env: { DATA_DIR: dir, SEED_DEMO: 'never' }, key, hasTag, lockFile: join(dir, 'quire.lock') }
+}
+
+/** A write whose body arrives in two parts: the request is in flight until `finish()` sends the rest. */
+function slowWrite(port: number, headers: Record<string, string>, body: string) {
+  const request = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/v1/tags',
+    headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+  })
+  const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+    request.on('response', (res) => {
+      let text = ''
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, body: text }))
+    })
+    request.on('error', reject)
+  })
+  const half = Math.floor(body.length / 2)
+  request.write(body.slice(0, half))
+  return { response, finish: () => request.end(body.slice(half)) }
+}
+
+const json = (line: string) => JSON.parse(line) as Record<string, unknown>
+
+// Each case starts the real server (a few seconds each, more on a loaded machine): more time than a file gets.
+t.setTimeout(300_000)
+
+// SIGTERM with the logs as a collector gets them (stdout is a pipe: JSON); SIGINT with LOG_FORMAT=pretty.
+for (const [signal, format] of [['SIGTERM', 'auto'], ['SIGINT', 'pretty']] as const) {
+  t.test(`${signal}: stops accepting, finishes the request in flight, closes the database and exits 0`, async (t) => {
+    const database = await serverDatabase(t)
+    const server = await startServer(t, { ...database.env, LOG_FORMAT: format })
+    const requestId = `in-flight-${signal}`
+    const name = `Written during ${signal}`
+    const write = slowWrite(server.port, { authorization: `Bearer ${database.key}`, 'x-request-id': requestId }, JSON.stringify({ name }))
+    // JSON has "reqId":"x"; pino-pretty writes reqId: "x" on the line after the message.
+    await server.waitForLine((line) => line.includes(requestId))
+
+    server.child.kill(signal)
+    await server.waitForLine((line) => line.includes('shutting down'))
+    t.ok(await refusesConnections(server.port), 'new connections are refused')
+
+    write.finish()
+    const answer = await write.response
+    t.equal(answer.status, 201, 'the request in flight completes')
+    t.equal(JSON.parse(answer.body).data.name, name)
+    t.same(await server.exited, { code: 0, signal: null }, 'exit code 0')
+
+    t.ok(await database.hasTag(name), 'its write was committed')
+    if (database.lockFile) t.notOk(existsSync(database.lockFile), 'PGlite was closed (its lock released)')
+    const output = server.lines.join('\n') + server.stderr()
+    t.notMatch(output, database.key, 'the API key is not in the logs')
+    t.notMatch(output, database.key.slice(6, 20))
+
+    if (format === 'auto') {
+      t.test('stdout is not a terminal: the logs are JSON lines, each of the request\'s with its id', async (t) => {
+        for (const line of server.lines) t.doesNotThrow(() => json(line), line.slice(0, 80))
+        t.match(json(server.lines.find((line) => line.includes('shutting down'))!), { signal })
+        const mine = server.lines.map(json).filter((entry) => entry.reqId === requestId)
+        t.same(mine.map((entry) => entry.msg), ['incoming request', 'request completed'])
+        t.match(mine[1], { res: { statusCode: 201 } })
+        const order = ['shutting down', `"reqId":"${requestId}","res"`, 'closed: requests finished'].map((text) => server.lines.findIndex((line) => line.includes(text)))
+        t.same([...order].sort((a, b) => a - b), order, `signal, then the request completes, then the database closes: ${order}`)
+        t.ok(order.every((i) => i >= 0))
+      })
+    } else {
+      t.test('LOG_FORMAT=pretty: lines for people, the request id with each of the request\'s', async (t) => {
+        const listening = server.lines.find((line) => line.includes('Server listening'))!
+        t.throws(() => JSON.parse(listening), 'not JSON')
+        t.match(listening, /^\[[\d:.]+\] INFO: Server listening at http/)
+        t.equal(server.lines.filter((line) => line.includes(`reqId: "${requestId}"`)).length, 2, 'incoming, completed')
+      })
+    }
+  })
+}
+
+t.test('a second signal exits at once (code 1), without waiting for the request in flight', async (t) => {
+  const database = await serverDatabase(t)
+  const server = await startServer(t, database.env)
+  const write = slowWrite(server.port, { authorization: `Bearer ${database.key}`, 'x-request-id': 'never-finished' }, JSON.stringify({ name: 'Never written' }))
+  const outcome = write.response.then((res) => `answered ${res.status}`, (error: NodeJS.ErrnoException) => error.code)
+  await server.waitForLine((line) => line.includes('"reqId":"never-finished"'))
+  server.child.kill('SIGTERM')
+  await server.waitForLine((line) => line.includes('shutting down'))
+  server.child.kill('SIGINT')
+  t.same(await server.exited, { code: 1, signal: null })
+  t.equal(await outcome, 'ECONNRESET', 'the connection of the request in flight is cut')
+  t.notOk(await database.hasTag('Never written'))
+})
