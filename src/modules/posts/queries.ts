@@ -64,10 +64,12 @@ function filterConditions(db: Executor, f: PostFilters): SQL[] {
   return where
 }
 
+// The NULLS placement matches the indexes' (drizzle-kit makes descending index columns NULLS LAST), or
+// PostgreSQL cannot walk the index in order and sorts the whole table instead.
 const ORDER: Record<PostSort, SQL[]> = {
-  '-publishedAt': [desc(posts.publishedAt), desc(posts.id)],
-  publishedAt: [asc(posts.publishedAt), asc(posts.id)],
-  '-updatedAt': [desc(posts.updatedAt), desc(posts.id)],
+  '-publishedAt': [sql`${posts.publishedAt} desc nulls last`, sql`${posts.id} desc nulls last`],
+  publishedAt: [sql`${posts.publishedAt} asc nulls first`, sql`${posts.id} asc nulls first`],
+  '-updatedAt': [sql`${posts.updatedAt} desc nulls last`, sql`${posts.id} desc nulls last`],
   title: [asc(posts.title), asc(posts.id)],
 }
 
