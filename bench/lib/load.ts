@@ -62,9 +62,10 @@ async function insertBatch(pool: pg.Pool, posts: SyntheticPost[], tagNames: Map<
   }
   const client = await pool.connect()
   try {
-    // A large pending list makes the GIN index take the new entries in big sorted merges rather than small ones.
-    await client.query(`set gin_pending_list_limit = '64MB'; set work_mem = '256MB'; set synchronous_commit = off`)
     await client.query('begin')
+    // A large pending list makes the GIN index take the new entries in big sorted merges rather than small
+    // ones. (Commits stay synchronous: vacuum cannot mark pages all-visible behind an unflushed commit.)
+    await client.query(`set local gin_pending_list_limit = '64MB'; set local work_mem = '256MB'`)
     await client.query(
       `insert into posts (id, slug, title, excerpt, html, markdown, body_text, word_count, reading_time_minutes,
          featured, status, published_at, created_at, updated_at, search_vector)
