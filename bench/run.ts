@@ -10,6 +10,7 @@
  */
 import { cpus, loadavg, totalmem } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.js'
@@ -144,6 +145,16 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
   }
 }
 
+/** The commit measured, and whether the working tree differed from it. */
+function gitDescription(): string {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim()
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src', 'package.json') ? ' (src modified)' : ''}`
+  } catch {
+    return 'unknown'
+  }
+}
+
 const notes: string[] = []
 const loadAverage = () => loadavg().map((l) => l.toFixed(1)).join(' ')
 const loadBefore = loadAverage()
@@ -180,6 +191,7 @@ const report: Report = {
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
   startedAt: new Date().toISOString(),
   environment: {
+    build: gitDescription(),
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
     node: process.version,
     postgres: pgVersion?.v.split(' on ')[0] ?? 'unknown',

@@ -8,7 +8,7 @@
 import { parseArgs } from 'node:util'
 import { migrate } from '../src/db/migrate.js'
 import { archiveSize, benchDatabaseUrl, ensureDatabase, openBenchDatabase } from './lib/database.js'
-import { loadArchive } from './lib/load.js'
+import { loadArchive, restoreAfterInterruptedLoad } from './lib/load.js'
 import { syntheticArchive } from './lib/synthetic.js'
 
 const { values } = parseArgs({
@@ -33,6 +33,7 @@ if (await ensureDatabase(url)) log(`created the database ${redacted}`)
 const database = await openBenchDatabase(url)
 try {
   await migrate(database)
+  await restoreAfterInterruptedLoad(database.pool)
   const before = await archiveSize(database)
   if (before && before.posts + before.tags + before.authors > 0) {
     if (!values.force) {

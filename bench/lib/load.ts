@@ -88,6 +88,12 @@ async function insertBatch(pool: pg.Pool, posts: SyntheticPost[], tagNames: Map<
   }
 }
 
+/** Triggers on and no staging table: what a load leaves behind, and what an interrupted one (Ctrl-C) did not. */
+export async function restoreAfterInterruptedLoad(pool: pg.Pool): Promise<void> {
+  for (const table of CONTENT_TABLES) await pool.query(`alter table ${table} enable trigger user`)
+  await pool.query(`drop table if exists ${BODIES}`)
+}
+
 /** Loads the archive into an empty, migrated database; returns how long each phase took. */
 export async function loadArchive(pool: pg.Pool, archive: SyntheticArchive, options: LoadOptions = {}): Promise<LoadTimings> {
   const { batchSize = 1000, concurrency = 2, onProgress = () => {} } = options
@@ -130,8 +136,7 @@ export async function loadArchive(pool: pg.Pool, archive: SyntheticArchive, opti
     await inParallel(tasks(), concurrency)
     postsMs = performance.now() - postsStarted
   } finally {
-    for (const table of CONTENT_TABLES) await pool.query(`alter table ${table} enable trigger user`)
-    await pool.query(`drop table if exists ${BODIES}`)
+    await restoreAfterInterruptedLoad(pool)
   }
 
   // Triggers were off: advance the content version as any write would, so caches keyed on it see a change.
