@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config.js'
 import { archiveSize, benchDatabaseUrl, openBenchDatabase } from './lib/database.js'
 import { measure, type Scenario } from './lib/measure.js'
 import { planRequests, QueryRecorder, type RequestPlans } from './lib/plans.js'
-import { freePort, MemorySampler, root, startNode, stop, waitFor } from './lib/processes.js'
+import { freePort, MemorySampler, memoryOf, root, startNode, stop, waitFor } from './lib/processes.js'
 import { deepCursorUrl, mainReads, sampleArchive, type GetJson } from './lib/reads.js'
 import { evaluateGoals, goalsTable, markdownReport, plansTable, resultsTable, ROW, type Report, type Row } from './lib/report.js'
 import { searchQueries } from './lib/synthetic.js'
@@ -67,6 +67,12 @@ const slugPool = publicSlugs.map((r) => `/v1/posts/${r.slug}`)
 const searchPool = searchQueries(1000).map((q) => `/v1/posts?limit=15&q=${encodeURIComponent(q)}`)
 const [pgVersion] = (await database.pool.query<{ v: string }>('select version() as v')).rows
 
+/**
+ * The server as in production, but quiet, never seeding, and without the per-client read limit: every
+ * request of a load test comes from one loopback address (a build without rate limits ignores the variable).
+ */
+const SERVER_ENV = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never', RATE_LIMIT_READS_PER_MINUTE: '0' }
+
 /** Settles the server between scenarios: requests a slow scenario left queued finish before the next starts. */
 async function settle(origin: string): Promise<void> {
   const deadline = Date.now() + 30_000
@@ -83,7 +89,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
   const [apiPort, basePort] = [await freePort(), await freePort()]
   const api = `http://127.0.0.1:${apiPort}`
   const baseline = `http://127.0.0.1:${basePort}`
-  const server = startNode(['dist/server.js'], { DATABASE_URL: url, PORT: String(apiPort), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never', ...serverEnv })
+  const server = startNode(['dist/server.js'], { ...SERVER_ENV, DATABASE_URL: url, PORT: String(apiPort), ...serverEnv })
   const base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort) })
   const serverMemory = new MemorySampler(server.pid!)
   const baseMemory = new MemorySampler(base.pid!)
@@ -133,7 +139,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       }
       await settle(api)
       const m = await measure(s, options)
-      rows.push(m)
+      rows.push({ ...m, ...(s.origin === api ? { serverRssBytes: memoryOf(server.pid!)?.rss } : {}) })
       log(`${s.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms` +
         `${m.failures ? `, ${m.failures} unexpected responses or errors ${JSON.stringify(m.statuses)}` : ''}`)
     }
@@ -166,7 +172,7 @@ const loadAfter = loadAverage()
 // Plans last, from an app built in this process (its own cursor key, so its own cursor), on the same database.
 let plans: RequestPlans[] = []
 if (args.explain !== 'off') {
-  const app = await buildApp(loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', SEED_DEMO: 'never', ...serverEnv }), { database })
+  const app = await buildApp(loadConfig({ ...SERVER_ENV, DATABASE_URL: url, LOG_LEVEL: 'silent', ...serverEnv }), { database })
   await app.ready()
   const inject: GetJson = async (path) => {
     const response = await app.inject({ method: 'GET', url: path })

@@ -24,6 +24,7 @@ export interface Measurement {
   name: string
   path: string
   distinctPaths: number
+  /** Responses with the expected status. */
   requests: number
   rps: number
   p50: number
@@ -32,7 +33,7 @@ export interface Measurement {
   max: number
   /** Responses by status code. */
   statuses: Record<string, number>
-  /** Responses with another status than expected, plus connection errors and timeouts. */
+  /** Responses with another status than expected, plus connection errors and timeouts (none of them in req/s or latencies). */
   failures: number
   bytesPerSecond: number
 }
@@ -42,7 +43,7 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!
 }
 
-function drive(s: Scenario, seconds: number, connections: number, record?: (ms: number) => void): Promise<autocannon.Result> {
+function drive(s: Scenario, seconds: number, connections: number, record?: (status: number, ms: number) => void): Promise<autocannon.Result> {
   const random = prng(s.name.length * 31 + s.paths.length)
   const next = () => s.paths[Math.floor(random() * s.paths.length)]!
   return new Promise((resolve, reject) => {
@@ -53,7 +54,7 @@ function drive(s: Scenario, seconds: number, connections: number, record?: (ms: 
       headers: s.headers,
       ...(s.paths.length > 1 ? { requests: [{ setupRequest: (request: autocannon.Request) => ({ ...request, path: next() }) }] } : {}),
     }, (error, result) => (error ? reject(error) : resolve(result)))
-    if (record) instance.on('response', (_client, _status, _bytes, ms) => record(ms))
+    if (record) instance.on('response', (_client, status, _bytes, ms) => record(status, ms))
   })
 }
 
@@ -61,7 +62,9 @@ export async function measure(s: Scenario, options: LoadOptions): Promise<Measur
   if (options.warmup > 0) await drive(s, options.warmup, options.connections) // JIT, pools, caches
   let latencies = new Float64Array(1 << 16)
   let count = 0
-  const result = await drive(s, options.duration, options.connections, (ms) => {
+  // Only responses with the expected status count: a 429 or a 503 answered fast is not throughput.
+  const result = await drive(s, options.duration, options.connections, (status, ms) => {
+    if (status !== s.expect) return
     if (count === latencies.length) {
       const grown = new Float64Array(latencies.length * 2)
       grown.set(latencies)

@@ -6,6 +6,8 @@ export interface Row extends Partial<Measurement> {
   name: string
   /** Why the scenario was not run (a feature missing from this build). */
   skipped?: string
+  /** The server's resident memory when the scenario ended. */
+  serverRssBytes?: number
 }
 
 export interface Goal { goal: string; actual: string; pass: boolean | undefined }
@@ -32,6 +34,9 @@ export const ROW = {
   feed304: '/feed.xml If-None-Match (304)',
 } as const
 
+// A scenario that got errors (429, 503, timeouts) meets no goal, however fast the rest was.
+const failed = (r: Row) => (r.failures ? `, ${r.failures} unexpected responses` : '')
+
 export function evaluateGoals(rows: Row[], server: Memory, limitMb = 250): Goal[] {
   const row = (name: string) => rows.find((r) => r.name === name && r.skipped === undefined && r.rps !== undefined)
   const baseline = row(ROW.baseline)?.rps
@@ -39,14 +44,14 @@ export function evaluateGoals(rows: Row[], server: Memory, limitMb = 250): Goal[
     const r = row(name)
     if (!r || !baseline) return { goal: `${name}: ≥ ${min} × baseline req/s`, actual: 'n/a', pass: undefined }
     const ratio = r.rps! / baseline
-    return { goal: `${name}: ≥ ${min} × baseline req/s`, actual: `${ratio.toFixed(2)} × (${r.rps!.toFixed(0)} req/s)`, pass: ratio >= min }
+    return { goal: `${name}: ≥ ${min} × baseline req/s`, actual: `${ratio.toFixed(2)} × (${r.rps!.toFixed(0)} req/s)${failed(r)}`, pass: ratio >= min && !r.failures }
   }
   const cursorGoal = (cursor: string, page: string): Goal => {
     const c = row(cursor)
     const p = row(page)
     const goal = `${cursor}: p99 ≤ 1.5 × ${page} p99`
     if (!c || !p) return { goal, actual: `n/a${rows.find((r) => r.name === cursor)?.skipped ? ` (${rows.find((r) => r.name === cursor)!.skipped})` : ''}`, pass: undefined }
-    return { goal, actual: `${ms(c.p99)} vs ${ms(p.p99)} (${(c.p99! / p.p99!).toFixed(2)} ×)`, pass: c.p99! <= 1.5 * p.p99! }
+    return { goal, actual: `${ms(c.p99)} vs ${ms(p.p99)} (${(c.p99! / p.p99!).toFixed(2)} ×)${failed(c)}${failed(p)}`, pass: c.p99! <= 1.5 * p.p99! && !c.failures && !p.failures }
   }
   const search = row(ROW.search)
   return [
@@ -56,7 +61,7 @@ export function evaluateGoals(rows: Row[], server: Memory, limitMb = 250): Goal[
     ratioGoal(ROW.feed304, 0.8),
     cursorGoal(ROW.deepCursor, ROW.page1),
     cursorGoal(ROW.deepCursorUncounted, ROW.page1Uncounted),
-    { goal: `${ROW.search}: p99 < 30 ms`, actual: search ? ms(search.p99) : 'n/a', pass: search ? search.p99! < 30 : undefined },
+    { goal: `${ROW.search}: p99 < 30 ms`, actual: search ? `${ms(search.p99)}${failed(search)}` : 'n/a', pass: search ? search.p99! < 30 && !search.failures : undefined },
     { goal: `server peak RSS < ${limitMb} MB`, actual: `${(server.peakBytes / MB).toFixed(0)} MB`, pass: server.peakBytes < limitMb * MB },
   ]
 }
@@ -71,7 +76,7 @@ function grid(head: string[], cells: string[][], align: ('l' | 'r')[]): string[]
 export function resultsTable(rows: Row[]): string {
   const baseline = rows.find((r) => r.name === ROW.baseline)?.rps
   const cells = rows.map((r) => {
-    if (r.skipped) return [r.name, 'n/a', '', '', '', '', r.skipped]
+    if (r.skipped) return [r.name, 'n/a', '', '', '', '', '', r.skipped]
     const statuses = Object.entries(r.statuses ?? {}).map(([code, n]) => `${code}×${n}`).join(' ')
     return [
       r.name,
@@ -80,10 +85,12 @@ export function resultsTable(rows: Row[]): string {
       ms(r.p99),
       baseline ? `${(r.rps! / baseline).toFixed(2)}` : '–',
       r.distinctPaths! > 1 ? String(r.distinctPaths) : '1',
+      r.serverRssBytes ? `${(r.serverRssBytes / MB).toFixed(0)} MB` : '–',
       `${statuses}${r.failures ? ` (${r.failures} unexpected)` : ''}`,
     ]
   })
-  return grid(['scenario', 'req/s', 'p50', 'p99', '× baseline', 'URLs', 'responses'], cells, ['l', 'r', 'r', 'r', 'r', 'r', 'l']).join('\n')
+  const head = ['scenario', 'req/s', 'p50', 'p99', '× baseline', 'URLs', 'server RSS after', 'responses']
+  return grid(head, cells, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']).join('\n')
 }
 
 export function goalsTable(goals: Goal[]): string {
