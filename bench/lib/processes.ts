@@ -1,0 +1,88 @@
+/** Child processes of a bench run: the server under test and the baseline, each on a free loopback port. */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { fileURLToPath } from 'node:url'
+
+export const root = fileURLToPath(new URL('../../', import.meta.url))
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+    server.on('error', reject)
+  })
+}
+
+/** A node process; its stderr goes to ours, so a crash says why. */
+export function startNode(args: string[], env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
+  child.on('exit', (code, signal) => {
+    if (code !== 0 && signal === null) process.stderr.write(`node ${args.join(' ')} exited with ${code}\n`)
+  })
+  return child
+}
+
+export async function waitFor(url: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the process for ${url} exited with ${child.exitCode}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {
+      // not listening yet
+    }
+    await sleep(200)
+  }
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`)
+}
+
+export async function stop(children: ChildProcess[]): Promise<void> {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
+  await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)))
+}
+
+/** Resident memory of a process from /proc (Linux): current and peak (VmHWM), in bytes. */
+export function memoryOf(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024
+    return { rss: kb('VmRSS'), peak: kb('VmHWM') }
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Samples a process's memory every `intervalMs` for the whole run. The kernel's own high-water mark (VmHWM)
+ * is the peak; the samples show when it was reached.
+ */
+export class MemorySampler {
+  readonly samples: { at: number; rss: number }[] = []
+  private peak = 0
+  private readonly timer: NodeJS.Timeout
+  private readonly started = Date.now()
+
+  constructor(private readonly pid: number, intervalMs = 250) {
+    this.timer = setInterval(() => this.sample(), intervalMs)
+    this.timer.unref()
+    this.sample()
+  }
+
+  sample(): void {
+    const memory = memoryOf(this.pid)
+    if (!memory) return
+    this.samples.push({ at: Date.now() - this.started, rss: memory.rss })
+    this.peak = Math.max(this.peak, memory.peak, memory.rss)
+  }
+
+  /** Stops sampling (call it while the process still runs: the last reading is taken then). */
+  finish(): { peak: number; last: number } {
+    this.sample()
+    clearInterval(this.timer)
+    return { peak: this.peak, last: this.samples.at(-1)?.rss ?? 0 }
+  }
+}

@@ -1,0 +1,157 @@
+/** The bench's verdicts and its printed forms: a terminal table, the goals, and bench/RESULTS.md. */
+import type { Measurement } from './measure.js'
+import { planHeadline, type RequestPlans } from './plans.js'
+
+export interface Row extends Partial<Measurement> {
+  name: string
+  /** Why the scenario was not run (a feature missing from this build). */
+  skipped?: string
+  /** The server's resident memory when the scenario ended. */
+  serverRssBytes?: number
+}
+
+export interface Goal { goal: string; actual: string; pass: boolean | undefined }
+
+export interface Memory { peakBytes: number; lastBytes: number }
+
+const MB = 1_048_576
+const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–' : v < 10 ? `${v.toFixed(2)} ms` : `${v.toFixed(1)} ms`)
+
+/** Named rows the goals refer to. */
+export const ROW = {
+  baseline: 'baseline: bare Fastify, constant JSON',
+  page1: 'list page 1',
+  page1Uncounted: 'list page 1, count=false',
+  deepOffset: 'deep page (offset)',
+  deepCursor: 'deep page (cursor)',
+  deepCursorUncounted: 'deep page (cursor, count=false)',
+  tag: 'tag filter (most used tag)',
+  slug: 'post by slug (random)',
+  search: 'search (random terms)',
+  tags: 'tags with counts',
+  archive: 'archive months',
+  feed: '/feed.xml (200)',
+  feed304: '/feed.xml If-None-Match (304)',
+} as const
+
+// A scenario that got errors (429, 503, timeouts) meets no goal, however fast the rest was.
+const failed = (r: Row) => (r.failures ? `, ${r.failures} unexpected responses` : '')
+
+export function evaluateGoals(rows: Row[], server: Memory, limitMb = 250): Goal[] {
+  const row = (name: string) => rows.find((r) => r.name === name && r.skipped === undefined && r.rps !== undefined)
+  const baseline = row(ROW.baseline)?.rps
+  const ratioGoal = (name: string, min: number): Goal => {
+    const r = row(name)
+    if (!r || !baseline) return { goal: `${name}: ≥ ${min} × baseline req/s`, actual: 'n/a', pass: undefined }
+    const ratio = r.rps! / baseline
+    return { goal: `${name}: ≥ ${min} × baseline req/s`, actual: `${ratio.toFixed(2)} × (${r.rps!.toFixed(0)} req/s)${failed(r)}`, pass: ratio >= min && !r.failures }
+  }
+  const cursorGoal = (cursor: string, page: string): Goal => {
+    const c = row(cursor)
+    const p = row(page)
+    const goal = `${cursor}: p99 ≤ 1.5 × ${page} p99`
+    if (!c || !p) return { goal, actual: `n/a${rows.find((r) => r.name === cursor)?.skipped ? ` (${rows.find((r) => r.name === cursor)!.skipped})` : ''}`, pass: undefined }
+    return { goal, actual: `${ms(c.p99)} vs ${ms(p.p99)} (${(c.p99! / p.p99!).toFixed(2)} ×)${failed(c)}${failed(p)}`, pass: c.p99! <= 1.5 * p.p99! && !c.failures && !p.failures }
+  }
+  const search = row(ROW.search)
+  return [
+    ratioGoal(ROW.slug, 0.5),
+    ratioGoal(ROW.page1, 0.5),
+    ratioGoal(ROW.feed, 0.4),
+    ratioGoal(ROW.feed304, 0.8),
+    cursorGoal(ROW.deepCursor, ROW.page1),
+    cursorGoal(ROW.deepCursorUncounted, ROW.page1Uncounted),
+    { goal: `${ROW.search}: p99 < 30 ms`, actual: search ? `${ms(search.p99)}${failed(search)}` : 'n/a', pass: search ? search.p99! < 30 && !search.failures : undefined },
+    { goal: `server peak RSS < ${limitMb} MB`, actual: `${(server.peakBytes / MB).toFixed(0)} MB`, pass: server.peakBytes < limitMb * MB },
+  ]
+}
+
+function grid(head: string[], cells: string[][], align: ('l' | 'r')[]): string[] {
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)))
+  const line = (c: string[]) => `| ${c.map((v, i) => (align[i] === 'r' ? v.padStart(widths[i]!) : v.padEnd(widths[i]!))).join(' | ')} |`
+  const rule = `| ${widths.map((w, i) => (align[i] === 'r' ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`
+  return [line(head), rule, ...cells.map(line)]
+}
+
+export function resultsTable(rows: Row[]): string {
+  const baseline = rows.find((r) => r.name === ROW.baseline)?.rps
+  const cells = rows.map((r) => {
+    if (r.skipped) return [r.name, 'n/a', '', '', '', '', '', r.skipped]
+    const statuses = Object.entries(r.statuses ?? {}).map(([code, n]) => `${code}×${n}`).join(' ')
+    return [
+      r.name,
+      r.rps!.toFixed(0),
+      ms(r.p50),
+      ms(r.p99),
+      baseline ? `${(r.rps! / baseline).toFixed(2)}` : '–',
+      r.distinctPaths! > 1 ? String(r.distinctPaths) : '1',
+      r.serverRssBytes ? `${(r.serverRssBytes / MB).toFixed(0)} MB` : '–',
+      `${statuses}${r.failures ? ` (${r.failures} unexpected)` : ''}`,
+    ]
+  })
+  const head = ['scenario', 'req/s', 'p50', 'p99', '× baseline', 'URLs', 'server RSS after', 'responses']
+  return grid(head, cells, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']).join('\n')
+}
+
+export function goalsTable(goals: Goal[]): string {
+  const verdict = (g: Goal) => (g.pass === undefined ? 'n/a' : g.pass ? 'met' : 'MISSED')
+  return grid(['goal', 'measured', ''], goals.map((g) => [g.goal, g.actual, verdict(g)]), ['l', 'l', 'l']).join('\n')
+}
+
+/** One line per statement: which read, the plan's top node, the indexes it reads, a posts Seq Scan, the time. */
+export function plansTable(plans: RequestPlans[]): string {
+  const cells = plans.flatMap((p) => p.statements.map((s, i) => [
+    i === 0 ? `${p.label}${p.status === 200 ? '' : ` (${p.status})`}` : '',
+    planHeadline(s.plan),
+    s.indexes.join(', ') || '–',
+    s.seqScanOnPosts ? 'SEQ SCAN on posts' : '',
+    ms(s.executionMs),
+  ]))
+  return grid(['read', 'plan', 'indexes', '', 'exec'], cells, ['l', 'l', 'l', 'l', 'r']).join('\n')
+}
+
+export interface Report {
+  command: string
+  startedAt: string
+  environment: Record<string, string>
+  archive: Record<string, number>
+  options: Record<string, unknown>
+  rows: Row[]
+  goals: Goal[]
+  memory: { server: Memory; baseline: Memory }
+  notes: string[]
+  plans: RequestPlans[]
+}
+
+export function markdownReport(r: Report): string {
+  const env = Object.entries(r.environment).map(([k, v]) => `${k}: ${v}`).join('; ')
+  const fullPlans = r.plans.flatMap((p) => p.statements.map((s, i) =>
+    `<details><summary>${p.label} (${i + 1}/${p.statements.length}): ${planHeadline(s.plan)}</summary>\n\n\`\`\`sql\n${s.sql}\n-- params: ${JSON.stringify(s.params)}\n\`\`\`\n\n\`\`\`\n${s.plan.join('\n')}\n\`\`\`\n\n</details>`))
+  return [
+    '# Bench results',
+    '',
+    `Written by \`${r.command}\` on ${r.startedAt}. ${env}.`,
+    '',
+    `Archive: ${Object.entries(r.archive).map(([k, v]) => `${v} ${k}`).join(', ')}. ` +
+      `Load: ${Object.entries(r.options).map(([k, v]) => `${k} ${String(v)}`).join(', ')}.`,
+    '',
+    resultsTable(r.rows),
+    '',
+    `Server peak RSS (VmHWM): ${(r.memory.server.peakBytes / MB).toFixed(0)} MB, ${(r.memory.server.lastBytes / MB).toFixed(0)} MB at the end; ` +
+      `baseline peak ${(r.memory.baseline.peakBytes / MB).toFixed(0)} MB.`,
+    '',
+    '## Goals',
+    '',
+    goalsTable(r.goals),
+    '',
+    ...(r.notes.length ? ['## Notes', '', ...r.notes.map((n) => `- ${n}`), ''] : []),
+    '## Query plans',
+    '',
+    'Each read injected once into the app built in-process on the same database; every SELECT it sent, EXPLAINed (ANALYZE, BUFFERS) with its parameters.',
+    '',
+    plansTable(r.plans),
+    '',
+    ...fullPlans,
+    '',
+  ].join('\n')
+}

@@ -1,0 +1,223 @@
+/**
+ * npm run bench [-- --duration 8 --connections 10 --warmup 2 --deep-page 2000 --only <regex> --explain analyze|plain|off
+ *   --env KEY=VALUE (for the server, repeatable) --plans-only]
+ *
+ * The built server (node dist/server.js) against DATABASE_URL (default postgres://postgres@127.0.0.1:5432/quire_bench,
+ * filled by `npm run bench:seed`), and a bare Fastify server answering a constant JSON body as the baseline, each
+ * in a process of its own, driven over loopback by autocannon scenario by scenario. Prints the table, the goals
+ * and the plans of the main reads; writes bench/results.json and bench/RESULTS.md. Every target is on
+ * 127.0.0.1 and every run is bounded in time.
+ */
+import { cpus, loadavg, totalmem } from 'node:os'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { buildApp } from '../src/app.js'
+import { loadConfig } from '../src/config.js'
+import { archiveSize, benchDatabaseUrl, openBenchDatabase } from './lib/database.js'
+import { measure, type Scenario } from './lib/measure.js'
+import { planRequests, QueryRecorder, type RequestPlans } from './lib/plans.js'
+import { freePort, MemorySampler, memoryOf, root, startNode, stop, waitFor } from './lib/processes.js'
+import { deepCursorUrl, mainReads, sampleArchive, type GetJson } from './lib/reads.js'
+import { evaluateGoals, goalsTable, markdownReport, plansTable, resultsTable, ROW, type Report, type Row } from './lib/report.js'
+import { searchQueries } from './lib/synthetic.js'
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    'deep-page': { type: 'string', default: '2000' },
+    only: { type: 'string' },
+    explain: { type: 'string', default: 'analyze' },
+    env: { type: 'string', multiple: true, default: [] },
+    'plans-only': { type: 'boolean', default: false },
+  },
+})
+const options = { duration: Number(args.duration), connections: Number(args.connections), warmup: Number(args.warmup) }
+const deepPage = Number(args['deep-page'])
+const only = args.only ? new RegExp(args.only, 'i') : undefined
+const serverEnv = Object.fromEntries(args.env.map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]))
+const log = (line: string) => process.stdout.write(`${line}\n`)
+
+const url = benchDatabaseUrl()
+const redacted = url.replace(/\/\/[^@/]*@/, '//***@')
+const recorder = new QueryRecorder()
+let database
+try {
+  database = await openBenchDatabase(url, recorder.onQuery)
+  await database.pool.query('select 1')
+} catch (error) {
+  process.stderr.write(`cannot open ${redacted}: ${(error as Error).message}\nrun \`npm run bench:seed -- --posts 100000\` first\n`)
+  process.exit(1)
+}
+const size = await archiveSize(database)
+if (!size || size.publicPosts === 0) {
+  process.stderr.write(`${redacted} holds no public posts: run \`npm run bench:seed -- --posts 100000\` first\n`)
+  await database.close()
+  process.exit(1)
+}
+
+const sample = await sampleArchive(database.pool, deepPage)
+// Long tails, as readers make them: any public post, and a thousand different searches. A response cache
+// then serves repeats only, not every request after the first few.
+const publicSlugs = (await database.pool.query<{ slug: string }>(`select slug from posts where status = 'published' and published_at <= now() order by id`)).rows
+const slugPool = publicSlugs.map((r) => `/v1/posts/${r.slug}`)
+const searchPool = searchQueries(1000).map((q) => `/v1/posts?limit=15&q=${encodeURIComponent(q)}`)
+const [pgVersion] = (await database.pool.query<{ v: string }>('select version() as v')).rows
+
+/**
+ * The server as in production, but quiet, never seeding, and without the per-client read limit: every
+ * request of a load test comes from one loopback address (a build without rate limits ignores the variable).
+ */
+const SERVER_ENV = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never', RATE_LIMIT_READS_PER_MINUTE: '0' }
+
+/** Settles the server between scenarios: requests a slow scenario left queued finish before the next starts. */
+async function settle(origin: string): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const started = performance.now()
+    await fetch(`${origin}/readyz`).catch(() => undefined)
+    if (performance.now() - started < 25) return
+    await sleep(250)
+  }
+}
+
+/** Both servers under load, scenario by scenario; their memory sampled throughout. */
+async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['memory'] }> {
+  const [apiPort, basePort] = [await freePort(), await freePort()]
+  const api = `http://127.0.0.1:${apiPort}`
+  const baseline = `http://127.0.0.1:${basePort}`
+  const server = startNode(['dist/server.js'], { ...SERVER_ENV, DATABASE_URL: url, PORT: String(apiPort), ...serverEnv })
+  const base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort) })
+  const serverMemory = new MemorySampler(server.pid!)
+  const baseMemory = new MemorySampler(base.pid!)
+  const rows: Row[] = []
+  try {
+    await Promise.all([waitFor(`${api}/readyz`, server), waitFor(`${baseline}/`, base)])
+    const get: GetJson = async (path) => {
+      const response = await fetch(`${api}${path}`)
+      return { status: response.status, body: await response.json().catch(() => undefined) }
+    }
+    // Cursor paging: reached by following nextCursor from the first page, once, before any measurement.
+    const cursorUrl = await deepCursorUrl(get, deepPage)
+    const uncounted = (await get('/v1/posts?limit=15&count=false')).status === 200
+    const notImplemented = 'not implemented in this build'
+    if (cursorUrl) {
+      const ids = async (path: string) => ((await get(path)).body as { data: { id: string }[] }).data.map((p) => p.id).join()
+      if ((await ids(cursorUrl)) !== (await ids(`/v1/posts?limit=15&page=${deepPage}`))) notes.push(`the cursor page and offset page ${deepPage} hold different posts`)
+    }
+    const feed = await fetch(`${api}/feed.xml`)
+    const etag = feed.headers.get('etag') ?? ''
+    notes.push(`/feed.xml is ${(await feed.text()).length} characters; post by slug draws from all ${slugPool.length} public slugs at random, ` +
+      `search from ${searchPool.length} queries of one or two words (common to rare)`)
+
+    const scenarios: (Scenario | { name: string; skipped: string })[] = [
+      { name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 },
+      { name: ROW.page1, origin: api, paths: ['/v1/posts?limit=15'], expect: 200 },
+      uncounted ? { name: ROW.page1Uncounted, origin: api, paths: ['/v1/posts?limit=15&count=false'], expect: 200 } : { name: ROW.page1Uncounted, skipped: notImplemented },
+      { name: ROW.deepOffset, origin: api, paths: [`/v1/posts?limit=15&page=${deepPage}`], expect: 200 },
+      cursorUrl ? { name: ROW.deepCursor, origin: api, paths: [cursorUrl], expect: 200 } : { name: ROW.deepCursor, skipped: notImplemented },
+      cursorUrl && uncounted
+        ? { name: ROW.deepCursorUncounted, origin: api, paths: [`${cursorUrl}&count=false`], expect: 200 }
+        : { name: ROW.deepCursorUncounted, skipped: notImplemented },
+      { name: ROW.tag, origin: api, paths: [`/v1/posts?limit=15&tag=${sample.popularTag}`], expect: 200 },
+      { name: ROW.slug, origin: api, paths: slugPool, expect: 200 },
+      { name: ROW.search, origin: api, paths: searchPool, expect: 200 },
+      { name: ROW.tags, origin: api, paths: ['/v1/tags?limit=15'], expect: 200 },
+      { name: ROW.archive, origin: api, paths: ['/v1/archive'], expect: 200 },
+      { name: ROW.feed, origin: api, paths: ['/feed.xml'], expect: 200 },
+      { name: ROW.feed304, origin: api, paths: ['/feed.xml'], headers: { 'if-none-match': etag }, expect: 304 },
+    ]
+    for (const s of scenarios) {
+      if (only && s.name !== ROW.baseline && !only.test(s.name)) continue
+      if ('skipped' in s) {
+        rows.push(s)
+        log(`${s.name}: n/a (${s.skipped})`)
+        continue
+      }
+      await settle(api)
+      const m = await measure(s, options)
+      rows.push({ ...m, ...(s.origin === api ? { serverRssBytes: memoryOf(server.pid!)?.rss } : {}) })
+      log(`${s.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms` +
+        `${m.failures ? `, ${m.failures} unexpected responses or errors ${JSON.stringify(m.statuses)}` : ''}`)
+    }
+    const s = serverMemory.finish()
+    const b = baseMemory.finish()
+    return { rows, memory: { server: { peakBytes: s.peak, lastBytes: s.last }, baseline: { peakBytes: b.peak, lastBytes: b.last } } }
+  } finally {
+    await stop([server, base])
+  }
+}
+
+/** The commit measured, and whether the working tree differed from it. */
+function gitDescription(): string {
+  try {
+    const git = (...a: string[]) => execFileSync('git', a, { cwd: root, encoding: 'utf8' }).trim()
+    return `${git('rev-parse', '--short', 'HEAD')}${git('status', '--porcelain', '--', 'src', 'package.json') ? ' (src modified)' : ''}`
+  } catch {
+    return 'unknown'
+  }
+}
+
+const notes: string[] = []
+const loadAverage = () => loadavg().map((l) => l.toFixed(1)).join(' ')
+const loadBefore = loadAverage()
+log(`bench: ${size.posts} posts (${size.publicPosts} public) in ${redacted}; ${options.duration} s per scenario after ${options.warmup} s of warm-up, ` +
+  `${options.connections} connections; Node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load average ${loadBefore}`)
+const { rows, memory } = args['plans-only'] ? { rows: [], memory: { server: { peakBytes: 0, lastBytes: 0 }, baseline: { peakBytes: 0, lastBytes: 0 } } } : await runLoad(notes)
+const loadAfter = loadAverage()
+
+// Plans last, from an app built in this process (its own cursor key, so its own cursor), on the same database.
+let plans: RequestPlans[] = []
+if (args.explain !== 'off') {
+  const app = await buildApp(loadConfig({ ...SERVER_ENV, DATABASE_URL: url, LOG_LEVEL: 'silent', ...serverEnv }), { database })
+  await app.ready()
+  const inject: GetJson = async (path) => {
+    const response = await app.inject({ method: 'GET', url: path })
+    return { status: response.statusCode, body: String(response.headers['content-type']).includes('json') ? response.json() : undefined }
+  }
+  const cursorUrl = await deepCursorUrl(inject, deepPage)
+  plans = await planRequests(app, recorder, database.pool, mainReads(sample, cursorUrl), { analyze: args.explain === 'analyze' })
+  await app.close()
+}
+await database.close()
+
+if (args['plans-only']) {
+  log(`${plansTable(plans)}\n`)
+  for (const p of plans) for (const st of p.statements) log(`-- ${p.label}\n${st.sql}\n-- params: ${JSON.stringify(st.params)}\n${st.plan.join('\n')}\n`)
+  process.exit(0)
+}
+
+const goals = evaluateGoals(rows, memory.server)
+const scans = plans.flatMap((p) => p.statements.filter((s) => s.seqScanOnPosts).map(() => p.label))
+if (scans.length) notes.push(`Seq Scan on posts in: ${[...new Set(scans)].join(', ')}`)
+const report: Report = {
+  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+  startedAt: new Date().toISOString(),
+  environment: {
+    build: gitDescription(),
+    machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB`,
+    node: process.version,
+    postgres: pgVersion?.v.split(' on ')[0] ?? 'unknown',
+    // Other work on the machine takes CPU from the servers and the load generator alike.
+    'load average (1, 5, 15 min) before and after': `${loadBefore} / ${loadAfter}`,
+    ...(Object.keys(serverEnv).length ? { 'server env': Object.entries(serverEnv).map(([k, v]) => `${k}=${v}`).join(' ') } : {}),
+  },
+  archive: { posts: size.posts, 'public posts': size.publicPosts, tags: size.tags, authors: size.authors, 'tag links': size.postTags },
+  options: { ...options, 'deep page': deepPage },
+  rows,
+  goals,
+  memory,
+  notes,
+  plans,
+}
+log(`\n${resultsTable(rows)}\n`)
+log(`server peak RSS ${(memory.server.peakBytes / 1_048_576).toFixed(0)} MB (baseline ${(memory.baseline.peakBytes / 1_048_576).toFixed(0)} MB)\n`)
+log(`${goalsTable(goals)}\n`)
+if (plans.length) log(`${plansTable(plans)}\n`)
+for (const note of notes) log(`note: ${note}`)
+writeFileSync(`${root}bench/results.json`, `${JSON.stringify(report, null, 2)}\n`)
+writeFileSync(`${root}bench/RESULTS.md`, markdownReport(report))
+log('wrote bench/results.json and bench/RESULTS.md')
