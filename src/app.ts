@@ -60,12 +60,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Bodies are JSON or nothing: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
 
-  // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.
   if (!config.cursorSecret && config.databaseUrl) {
     app.log.warn('CURSOR_SECRET is unset: this process signs cursors with a key of its own, which other replicas reject')
   }
   const cursors = new CursorCodec(config.cursorSecret ? Buffer.from(config.cursorSecret) : randomBytes(32))
 
+  // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.
   for (const schema of [ProblemSchema, PageMetaSchema, TagRefSchema, TagSchema, AuthorRefSchema, AuthorSchema, FeatureImageSchema, PostSummarySchema, PostSchema]) {
     app.addSchema(schema)
   }
