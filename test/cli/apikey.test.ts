@@ -1,29 +1,14 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, type Database } from '../../src/db/client.js'
-import { root, testDatabase } from '../helper.js'
+import { testDatabase } from '../helper.js'
+import { runCli } from '../support/cli.js'
 
-const run = promisify(execFile)
-
-/** The CLI as a user runs it, in its own process, against the test's database. */
-async function apikey(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/apikey.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: '', ...env },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const apikey = (env: Record<string, string>, ...args: string[]) => runCli('apikey', env, ...args)
 
 t.test('npm run apikey -- create / list / revoke', async (t) => {
   // PostgreSQL when the suite runs on it, else an embedded database in a temporary DATA_DIR.

@@ -1,30 +1,15 @@
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, type Database } from '../../src/db/client.js'
-import { root, testDatabase } from '../helper.js'
+import { testDatabase } from '../helper.js'
+import { runCli } from '../support/cli.js'
 import { fixture, fixturePath } from '../support/import.js'
 
-const run = promisify(execFile)
-
-/** `npm run import` as a user runs it, in its own process, against the test's database. */
-async function importCli(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/import.ts', ...args], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: '', ...env },
-    })
-    return { code: 0, stdout, stderr }
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string }
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr }
-  }
-}
+const importCli = (env: Record<string, string>, ...args: string[]) => runCli('import', env, ...args)
 
 t.test('npm run import -- FILE [--dry-run]', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'quire-import-'))
