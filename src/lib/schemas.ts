@@ -114,6 +114,10 @@ export const PageMetaSchema = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 100, examples: [15] }),
     total: Type.Optional(Type.Integer({ minimum: 0, examples: [35], description: 'Absent with `count=false`.' })),
     totalPages: Type.Optional(Type.Integer({ minimum: 0, examples: [3], description: 'Absent with `count=false`.' })),
+    truncated: Type.Optional(Type.Literal(true, {
+      description: 'Only on a search (`q`) that matched more than 1,000 posts: the first 1,000 in the list\'s order (newest first when ' +
+        'ranked by relevance) are ranked, counted in `total` and reached by `page`; a `cursor` (with a `sort`) goes on past them.',
+    })),
     nextCursor: Type.Optional(Nullable(Type.String({
       description: 'Pass as `cursor` for the next items (keyset paging, cost independent of depth); null on the last page.',
     }))),

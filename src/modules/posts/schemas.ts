@@ -57,7 +57,8 @@ export const PostListQuerySchema = Type.Object(
     featured: Type.Optional(Type.Boolean({ description: 'Only featured (true) or only other (false) posts.' })),
     publishedAfter: Type.Optional(DateOrDateTime('Published at or after this time (a date means midnight UTC).')),
     publishedBefore: Type.Optional(DateOrDateTime('Published strictly before this time (a date means midnight UTC).')),
-    sort: Type.Optional(StringEnum(postSorts, { default: '-publishedAt', description: 'Order; `-` means descending.' })),
+    // No schema default: without a sort, a search (`q`) is ranked by relevance.
+    sort: Type.Optional(StringEnum(postSorts, { description: 'Order; `-` means descending. Without it: `-publishedAt`, or relevance for a search (`q`).' })),
     cursor: Type.Optional(Type.String({
       pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
       maxLength: 2000,

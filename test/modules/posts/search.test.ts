@@ -1,4 +1,5 @@
 import t from 'tap'
+import { SNIPPET_SOURCE_CHARS } from '../../../src/modules/posts/search.js'
 import { build } from '../../helper.js'
 import { authHeaders } from '../../support/auth.js'
 
@@ -53,6 +54,18 @@ t.test('full-text search on GET /v1/posts?q=', async (t) => {
     const sightings = body.data.find((p: { slug: string }) => p.slug === 'blue-whale-sightings')
     t.match(sightings.snippet, /&amp;/, 'text is escaped')
     t.notOk('snippet' in (await app.inject('/v1/posts?limit=1')).json().data[0], 'no snippet without a search')
+  })
+
+  t.test('a long body is searched whole, and its snippet drawn from its first SNIPPET_SOURCE_CHARS', async (t) => {
+    const padding = 'Padding sentence for length. '.repeat(Math.ceil(SNIPPET_SOURCE_CHARS / 29) + 10)
+    await publish('A very long field report', `We met a wombat at the start.\n\n${padding}\n\nAt the very end, a numbat.`)
+    const early = (await search('wombat')).body.data[0]
+    t.equal(early.slug, 'a-very-long-field-report')
+    t.match(early.snippet, /<mark>wombat<\/mark>/)
+    const late = (await search('numbat')).body
+    t.same(slugs(late), ['a-very-long-field-report'], 'a word past the snippet source is still found')
+    t.notMatch(late.data[0].snippet, /<mark>/, 'its snippet has nothing to highlight')
+    t.match(late.data[0].snippet, /^We met a wombat/, 'and shows the opening words instead')
   })
 
   t.test('combines with filters, sort and paging', async (t) => {
