@@ -6,7 +6,7 @@ import { assertIfMatch, resourceEtag } from '../../lib/conditional.js'
 import { InvalidFieldsError, NotFoundError } from '../../lib/errors.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
 import { claimSlug, forgetSlugs, recordSlugChange } from '../slugs/queries.js'
-import { findPost, loadPostLinks } from './queries.js'
+import { findPostWithLinks } from './queries.js'
 import type { Post } from './schemas.js'
 import { toPost } from './serialize.js'
 import type { PostCreateBody, PostPatchBody } from './write-schemas.js'
@@ -36,9 +36,9 @@ function publicationTime(status: 'draft' | 'published', given: string | null | u
 }
 
 export async function representPost(db: Executor, id: string, site: Site): Promise<Written | undefined> {
-  const row = await findPost(db, id, 'all')
-  if (!row) return undefined
-  const data = toPost(row, await loadPostLinks(db, [id]), site)
+  const found = await findPostWithLinks(db, id, 'all')
+  if (!found) return undefined
+  const data = toPost(found.row, found.links, site)
   return { data, etag: resourceEtag(data) }
 }
 

@@ -5,6 +5,7 @@ import { authors, contentState, postAuthors, posts, postTags, tags } from '../..
 import type { CursorValue } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition } from '../../lib/ref.js'
+import { isUuid } from '../../lib/schemas.js'
 import type { PostSort } from './schemas.js'
 import { headline, matches, rank, searchQuery } from './search.js'
 import { isPublic, visibleAs, type Visibility } from './visibility.js'
@@ -25,8 +26,9 @@ export interface PostFilters {
 // Lists never read bodies (nor the search columns): excerpt, word count and reading time are on the row.
 const { html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _searchVector, ...summaryColumns } = getTableColumns(posts)
 export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector'>
-const { searchVector: _vector, ...postColumns } = getTableColumns(posts)
-export type PostRow = Omit<typeof posts.$inferSelect, 'searchVector'>
+// A post without its search columns (the plain text is there for snippets and the search vector).
+const { searchVector: _vector, bodyText: _text, ...postColumns } = getTableColumns(posts)
+export type PostRow = Omit<typeof posts.$inferSelect, 'searchVector' | 'bodyText'>
 /** A summary with the sanitised html body, as feeds carry it (the Markdown source stays behind). */
 export type PostWithHtmlRow = PostSummaryRow & Pick<PostRow, 'html'>
 
@@ -266,6 +268,47 @@ export async function findPost(db: Executor, idOrSlug: string, visibility: Visib
   return row
 }
 
+// A post's authors and tags as JSON arrays of refs, in their order: what loadPostLinks reads, for one post.
+// Query builders rather than text, so that every column is named with its table.
+function linkRefsJson<T>(db: Executor, kind: 'authors' | 'tags'): SQL<T[]> {
+  const refs = kind === 'authors'
+    ? db
+      .select({ refs: sql`coalesce(json_agg(json_build_object('id', ${authors.id}, 'slug', ${authors.slug}, 'name', ${authors.name}, 'title', ${authors.title}, 'avatarUrl', ${authors.avatarUrl}) order by ${postAuthors.position}), '[]'::json)` })
+      .from(postAuthors).innerJoin(authors, eq(authors.id, postAuthors.authorId)).where(eq(postAuthors.postId, posts.id))
+    : db
+      .select({ refs: sql`coalesce(json_agg(json_build_object('id', ${tags.id}, 'slug', ${tags.slug}, 'name', ${tags.name}) order by ${postTags.position}), '[]'::json)` })
+      .from(postTags).innerJoin(tags, eq(tags.id, postTags.tagId)).where(eq(postTags.postId, posts.id))
+  return sql<T[]>`(${refs})`
+}
+
+function postWithLinksQuery(db: Executor, by: 'id' | 'slug', visibility: Visibility) {
+  return db
+    .select({ row: postColumns, authors: linkRefsJson<AuthorRefRow>(db, 'authors'), tags: linkRefsJson<TagRefRow>(db, 'tags') })
+    .from(posts)
+    .where(and(eq(by === 'id' ? posts.id : posts.slug, sql.placeholder('ref')), visibleAs(visibility)))
+    .prepare(`post_with_links_by_${by}_${visibility}`)
+}
+const preparedPostReads = new WeakMap<Executor, Map<string, ReturnType<typeof postWithLinksQuery>>>()
+
+/**
+ * findPost with the post's authors and tags, in one prepared statement: a post read by slug is rarely in
+ * the response cache (there are as many URLs as posts), so building, planning and waiting for its queries
+ * is what a reader waits for. Each database (and transaction) keeps its statements, one per kind of
+ * reference and visibility.
+ */
+export async function findPostWithLinks(db: Executor, idOrSlug: string, visibility: Visibility): Promise<{ row: PostRow; links: PostLinks } | undefined> {
+  const by = isUuid(idOrSlug) ? 'id' : 'slug'
+  let statements = preparedPostReads.get(db)
+  if (!statements) preparedPostReads.set(db, (statements = new Map()))
+  const key = `${by} ${visibility}`
+  let statement = statements.get(key)
+  if (!statement) statements.set(key, (statement = postWithLinksQuery(db, by, visibility)))
+  const [found] = await statement.execute({ ref: by === 'id' ? idOrSlug.toLowerCase() : idOrSlug })
+  if (!found) return undefined
+  const { row } = found
+  return { row, links: { authors: new Map([[row.id, found.authors]]), tags: new Map([[row.id, found.tags]]) } }
+}
+
 /**
  * Public posts related to one: those sharing the most tags first (ties newest first), topped up with the
  * newest other posts when too few share a tag. Never the post itself, never a draft or scheduled post.
@@ -297,9 +340,12 @@ export async function searchSnippets(db: Executor, postIds: string[], q: string)
   return new Map(rows.map((r) => [r.id, r.snippet]))
 }
 
+/** What a post's summary shows of each author and tag. */
+export type AuthorRefRow = Pick<typeof authors.$inferSelect, 'id' | 'slug' | 'name' | 'title' | 'avatarUrl'>
+export type TagRefRow = Pick<typeof tags.$inferSelect, 'id' | 'slug' | 'name'>
 export interface PostLinks {
-  authors: Map<string, (typeof authors.$inferSelect)[]>
-  tags: Map<string, (typeof tags.$inferSelect)[]>
+  authors: Map<string, AuthorRefRow[]>
+  tags: Map<string, TagRefRow[]>
 }
 
 /** The ordered authors and tags of many posts at once: two queries whatever the number of posts. */
@@ -308,13 +354,13 @@ export async function loadPostLinks(db: Executor, postIds: string[]): Promise<Po
   if (postIds.length === 0) return links
   const [authorRows, tagRows] = await Promise.all([
     db
-      .select({ postId: postAuthors.postId, author: authors })
+      .select({ postId: postAuthors.postId, author: { id: authors.id, slug: authors.slug, name: authors.name, title: authors.title, avatarUrl: authors.avatarUrl } })
       .from(postAuthors)
       .innerJoin(authors, eq(authors.id, postAuthors.authorId))
       .where(inArray(postAuthors.postId, postIds))
       .orderBy(postAuthors.postId, postAuthors.position),
     db
-      .select({ postId: postTags.postId, tag: tags })
+      .select({ postId: postTags.postId, tag: { id: tags.id, slug: tags.slug, name: tags.name } })
       .from(postTags)
       .innerJoin(tags, eq(tags.id, postTags.tagId))
       .where(inArray(postTags.postId, postIds))

@@ -7,7 +7,7 @@ import { bearerSecurity } from '../../plugins/auth.js'
 import { linkHeader, pageMeta } from '../../lib/paging.js'
 import { isUuid, MovedResponse, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
-import { findPost, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
+import { findPost, findPostWithLinks, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, RelatedQuerySchema, RelatedResponseSchema, type PostListQuery } from './schemas.js'
 import { toPost, toPostSummary } from './serialize.js'
 import type { Visibility } from './visibility.js'
@@ -88,14 +88,14 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     preHandler: app.acceptApiKey,
   }, async (request, reply) => {
     const { idOrSlug } = request.params
-    const row = await findPost(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
-    if (!row) {
+    const found = await findPostWithLinks(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
+    if (!found) {
       const current = isUuid(idOrSlug) ? undefined : await findCurrentSlug(app.db, 'post', idOrSlug)
       if (current) return reply.redirect(`/v1/posts/${current}`, 301)
       throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
     }
-    const data = toPost(row, await loadPostLinks(app.db, [row.id]), config.site)
-    reply.header('last-modified', row.updatedAt.toUTCString()).header('etag', resourceEtag(data))
+    const data = toPost(found.row, found.links, config.site)
+    reply.header('last-modified', found.row.updatedAt.toUTCString()).header('etag', resourceEtag(data))
     return { data }
   })
 
