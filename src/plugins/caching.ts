@@ -58,6 +58,24 @@ export function varyOn(reply: FastifyReply, ...fields: string[]): void {
   reply.header('vary', listed.join(', '))
 }
 
+// RFC 9110 15.4.5: a 304 carries the fields a 200 would that guide caches (ETag, Cache-Control, Vary,
+// Content-Location, Expires, and Date, which Node adds) and SHOULD NOT carry other representation metadata:
+// the client holds the rest. Kept too: Last-Modified (feed readers revalidate by date), the request id,
+// CORS (a script reading the 304 needs it) and rate limits. Security headers protect a body, and a 304 has
+// none; they came with the stored 200.
+const NOT_MODIFIED_FIELDS = /^(etag|cache-control|vary|content-location|expires|date|last-modified|x-request-id|access-control-.*|ratelimit-.*)$/
+
+/** Leaves on a 304 only the fields NOT_MODIFIED_FIELDS names. */
+function trimNotModified(reply: FastifyReply): void {
+  for (const name of Object.keys(reply.getHeaders())) {
+    if (!NOT_MODIFIED_FIELDS.test(name)) reply.removeHeader(name)
+  }
+  // Headers set on the raw response (helmet's) bypass reply.getHeaders().
+  for (const name of reply.raw.getHeaderNames()) {
+    if (!NOT_MODIFIED_FIELDS.test(name)) reply.raw.removeHeader(name)
+  }
+}
+
 function notModifiedSince(request: FastifyRequest, reply: FastifyReply): boolean {
   const since = request.headers['if-modified-since']
   const lastModified = reply.getHeader('last-modified')
@@ -146,6 +164,7 @@ export const cachingPlugin = fp<CachingOptions>(
       // A 304 the route answered itself carries the same caching headers a 200 would (RFC 9110 15.4.5).
       if (reply.statusCode === 304) {
         cacheHeaders(request, reply)
+        trimNotModified(reply)
         return payload
       }
       if (reply.statusCode !== 200) return payload
@@ -156,9 +175,10 @@ export const cachingPlugin = fp<CachingOptions>(
       if (typeof payload === 'string') remember(request, reply, payload)
       if (!isFresh(request, reply)) return payload
       reply.code(304)
-      reply.removeHeader('content-type')
-      reply.removeHeader('content-length')
-      return ''
+      trimNotModified(reply)
+      // No body, so no Content-Length either (RFC 9110 8.6: one in a 304 must be the 200's). Fastify's HEAD
+      // handling needs a string, and gives it a length of 0.
+      return request.method === 'HEAD' ? '' : null
     })
   },
   { name: 'caching', dependencies: ['db'] },

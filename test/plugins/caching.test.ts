@@ -4,7 +4,7 @@ import { posts } from '../../src/db/schema.js'
 import { build, writeBehindApp } from '../helper.js'
 
 t.test('conditional GETs', async (t) => {
-  const { app, database } = await build(t, { env: { CACHE_MAX_AGE: '120' } })
+  const { app, database } = await build(t, { env: { CACHE_MAX_AGE: '120', CORS_ORIGINS: 'https://reader.example' } })
 
   t.test('every JSON GET carries an ETag and Cache-Control', async (t) => {
     for (const url of ['/v1/site', '/v1/posts', '/v1/posts/slos-for-internal-platforms', '/v1/tags', '/v1/tags/data', '/v1/authors', '/v1/authors/mateo-ruiz', '/v1/archive']) {
@@ -26,6 +26,24 @@ t.test('conditional GETs', async (t) => {
     t.equal(listed.statusCode, 304, 'weak comparison inside a list of tags')
     const other = await app.inject({ url: '/v1/posts?tag=data', headers: { 'if-none-match': '"something-else"' } })
     t.equal(other.statusCode, 200)
+  })
+
+  t.test('a 304 carries what guides caches and nothing the client already holds (RFC 9110 15.4.5, 8.6)', async (t) => {
+    // Twice: once rendered by the route, once answered from the response cache.
+    for (const round of ['rendered', 'cached']) {
+      const url = `/v1/posts?tag=data&limit=${round === 'rendered' ? 7 : 8}`
+      const first = await app.inject({ url, headers: { origin: 'https://reader.example' } })
+      t.ok(first.headers['content-security-policy'], 'the 200 has the security headers')
+      t.ok(first.headers.link, 'and its Link')
+      const res = await app.inject({ url, headers: { 'if-none-match': first.headers.etag as string, origin: 'https://reader.example' } })
+      t.equal(res.statusCode, 304, round)
+      t.same(
+        Object.keys(res.headers).filter((h) => !['date', 'connection', 'keep-alive'].includes(h)).sort(),
+        ['access-control-allow-origin', 'access-control-expose-headers', 'cache-control', 'etag', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'vary', 'x-request-id'],
+        `${round}: ETag, Cache-Control, Vary, the request id, CORS and rate limits only`,
+      )
+      t.notOk('content-length' in res.headers, 'no Content-Length: the 200 had a body, the 304 has none')
+    }
   })
 
   t.test('If-Modified-Since answers 304 for an unchanged post, 200 once it changes', async (t) => {
