@@ -1,6 +1,6 @@
 /**
  * npm run bench:feeds — feed throughput on the embedded database with the demo archive (no PostgreSQL
- * needed): the built server (node dist/server.js) and the bare Fastify baseline, each in a process of its
+ * needed): the built server (as `npm start` runs it) and the bare Fastify baseline, each in a process of its
  * own, driven by autocannon for BENCH_SECONDS (5) over BENCH_CONNECTIONS (10). The full suite at archive
  * scale is `npm run bench` (bench/run.ts).
  */
@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { measure } from './lib/measure.js'
-import { freePort, startNode, stop, waitFor } from './lib/processes.js'
+import { freePort, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
 import { resultsTable, ROW } from './lib/report.js'
 
 const options = { duration: Number(process.env.BENCH_SECONDS ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 10), warmup: 1 }
@@ -16,7 +16,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'quire-bench-'))
 const [apiPort, basePort] = [await freePort(), await freePort()]
 const api = `http://127.0.0.1:${apiPort}`
 const baseline = `http://127.0.0.1:${basePort}`
-const server = startNode(['dist/server.js'], { PORT: String(apiPort), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'auto' })
+const server = startNode(serverArgs(), { PORT: String(apiPort), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'auto' })
 const base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort) })
 try {
   await Promise.all([waitFor(`${api}/readyz`, server), waitFor(`${baseline}/`, base)])

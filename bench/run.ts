@@ -2,7 +2,7 @@
  * npm run bench [-- --duration 8 --connections 10 --warmup 2 --deep-page 2000 --only <regex> --explain analyze|plain|off
  *   --env KEY=VALUE (for the server, repeatable) --plans-only]
  *
- * The built server (node dist/server.js) against DATABASE_URL (default postgres://postgres@127.0.0.1:5432/quire_bench,
+ * The built server (as `npm start` runs it) against DATABASE_URL (default postgres://postgres@127.0.0.1:5432/quire_bench,
  * filled by `npm run bench:seed`), and a bare Fastify server answering a constant JSON body as the baseline, each
  * in a process of its own, driven over loopback by autocannon scenario by scenario. Prints the table, the goals
  * and the plans of the main reads; writes bench/results.json and bench/RESULTS.md. Every target is on
@@ -18,7 +18,7 @@ import { loadConfig } from '../src/config.js'
 import { archiveSize, benchDatabaseUrl, openBenchDatabase } from './lib/database.js'
 import { measure, type Scenario } from './lib/measure.js'
 import { planRequests, QueryRecorder, type RequestPlans } from './lib/plans.js'
-import { freePort, MemorySampler, memoryOf, root, startNode, stop, waitFor } from './lib/processes.js'
+import { freePort, MemorySampler, memoryOf, root, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
 import { deepCursorUrl, mainReads, sampleArchive, type GetJson } from './lib/reads.js'
 import { evaluateGoals, goalsTable, markdownReport, plansTable, resultsTable, ROW, type Report, type Row } from './lib/report.js'
 import { searchQueries } from './lib/synthetic.js'
@@ -89,7 +89,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
   const [apiPort, basePort] = [await freePort(), await freePort()]
   const api = `http://127.0.0.1:${apiPort}`
   const baseline = `http://127.0.0.1:${basePort}`
-  const server = startNode(['dist/server.js'], { ...SERVER_ENV, DATABASE_URL: url, PORT: String(apiPort), ...serverEnv })
+  const server = startNode(serverArgs(), { ...SERVER_ENV, DATABASE_URL: url, PORT: String(apiPort), ...serverEnv })
   const base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort) })
   const serverMemory = new MemorySampler(server.pid!)
   const baseMemory = new MemorySampler(base.pid!)

@@ -30,6 +30,9 @@ interface CachedResponse {
   headers: Record<string, string>
 }
 
+/** How many URLs read once the response cache remembers, waiting for a second read to keep the response. */
+const ADMISSION_KEYS = 10_000
+
 const KEPT_HEADERS = ['content-type', 'etag', 'last-modified', 'link', 'cache-control']
 
 /** A strong validator from the exact bytes sent. */
@@ -112,6 +115,10 @@ export const cachingPlugin = fp<CachingOptions>(
     const cache = version && maxBytes > 0
       ? new LRUCache<string, CachedResponse>({ maxSize: maxBytes, sizeCalculation: (e) => e.payload.length * 2 + 512 })
       : undefined
+    // URLs asked for lately. A response is kept from the second time its URL is asked for: a long tail of
+    // URLs read once (posts by slug, searches) would otherwise push out the responses that are read again and
+    // again, and keep the garbage collector busy with copies nobody asks for twice.
+    const askedOnce = new LRUCache<string, true>({ max: ADMISSION_KEYS })
 
     if (cache && version) {
       // After every onRequest hook (rate limits, request ids, CORS): a cached answer is still a request.
@@ -143,6 +150,10 @@ export const cachingPlugin = fp<CachingOptions>(
       // Kept only if nothing changed while it was made: otherwise it may mix the old and the new.
       if (!cache || !version || request.cacheHit || request.cacheVersion === undefined) return
       if (version.current() !== request.cacheVersion) return
+      if (!askedOnce.has(request.url)) {
+        askedOnce.set(request.url, true)
+        return
+      }
       const headers: Record<string, string> = {}
       for (const name of KEPT_HEADERS) {
         const value = reply.getHeader(name)

@@ -47,7 +47,10 @@ t.test('the Dockerfile is multi-stage, runs as a non-root user and has a health 
   t.match(dockerfile, /^USER node$/m)
   t.match(dockerfile, /^HEALTHCHECK /m)
   t.match(dockerfile, /COPY drizzle \.\/drizzle/, 'migrations ship in the image')
-  t.match(dockerfile, /CMD \["node", "dist\/server\.js"\]/)
+  // The same command as `npm start`, heap cap included.
+  const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  t.match(start, /^node --max-old-space-size=\d+ dist\/server\.js$/)
+  t.match(dockerfile, `CMD [${start.split(' ').map((a) => JSON.stringify(a)).join(', ')}]`)
 })
 
 t.test('the API gets time to drain on `docker compose stop`', async (t) => {

@@ -62,6 +62,7 @@ t.test('feed caching and conditional GETs', async (t) => {
 
   t.test('an unchanged feed is served from the response cache: no query at all', async (t) => {
     const first = await app.inject('/tags/data/feed.atom')
+    await app.inject('/tags/data/feed.atom') // kept from its second read
     queries.length = 0
     const again = await app.inject('/tags/data/feed.atom')
     t.equal(again.statusCode, 200)
