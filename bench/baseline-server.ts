@@ -1,10 +1,19 @@
+import { readFileSync } from 'node:fs'
 import Fastify from 'fastify'
 
-// The baseline the feed figures are read against: a bare Fastify server on the same machine answering a
-// small constant JSON body, in a process of its own just like the server under test. Nothing of it is in
-// the production app.
+// The baseline the figures are read against: a bare Fastify server on the same machine answering a small
+// constant JSON body, in a process of its own just like the server under test. Nothing of it is in the
+// production app.
 const app = Fastify({ logger: false })
 app.get('/', async () => ({ ok: true, service: 'baseline' }))
+
+// And, when given (BASELINE_BODIES: JSON of path → { file, type }), constant bodies of a given size: the
+// bytes of a large response of the server under test, to show what sending that much costs by itself.
+const bodies = JSON.parse(process.env.BASELINE_BODIES ?? '{}') as Record<string, { file: string; type: string }>
+for (const [path, { file, type }] of Object.entries(bodies)) {
+  const body = readFileSync(file)
+  app.get(path, (_request, reply) => reply.type(type).send(body))
+}
 
 const port = Number(process.env.PORT ?? 0)
 const address = await app.listen({ port, host: '127.0.0.1' })

@@ -8,10 +8,11 @@
  * and the plans of the main reads; writes bench/results.json and bench/RESULTS.md. Every target is on
  * 127.0.0.1 and every run is bounded in time.
  */
-import { cpus, loadavg, totalmem } from 'node:os'
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { type ChildProcess, execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
@@ -90,12 +91,24 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
   const api = `http://127.0.0.1:${apiPort}`
   const baseline = `http://127.0.0.1:${basePort}`
   const server = startNode(serverArgs(), { ...SERVER_ENV, DATABASE_URL: url, PORT: String(apiPort), ...serverEnv })
-  const base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort) })
   const serverMemory = new MemorySampler(server.pid!)
-  const baseMemory = new MemorySampler(base.pid!)
+  let base: ChildProcess | undefined
   const rows: Row[] = []
   try {
-    await Promise.all([waitFor(`${api}/readyz`, server), waitFor(`${baseline}/`, base)])
+    await waitFor(`${api}/readyz`, server)
+    // The baseline also serves the exact bytes of the two large responses, so their rows can be read
+    // against what sending that much costs a bare server.
+    const bodies = mkdtempSync(join(tmpdir(), 'quire-bench-'))
+    const sameBytes: Record<string, { file: string; type: string }> = {}
+    for (const [path, source] of [['/same-bytes/page1', '/v1/posts?limit=15'], ['/same-bytes/feed', '/feed.xml']] as const) {
+      const response = await fetch(`${api}${source}`)
+      const file = join(bodies, path.split('/').pop()!)
+      writeFileSync(file, Buffer.from(await response.arrayBuffer()))
+      sameBytes[path] = { file, type: response.headers.get('content-type') ?? 'application/octet-stream' }
+    }
+    base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort), BASELINE_BODIES: JSON.stringify(sameBytes) })
+    const baseMemory = new MemorySampler(base.pid!)
+    await waitFor(`${baseline}/`, base)
     const get: GetJson = async (path) => {
       const response = await fetch(`${api}${path}`)
       return { status: response.status, body: await response.json().catch(() => undefined) }
@@ -115,6 +128,8 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
 
     const scenarios: (Scenario | { name: string; skipped: string })[] = [
       { name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 },
+      { name: ROW.page1Bytes, origin: baseline, paths: ['/same-bytes/page1'], expect: 200 },
+      { name: ROW.feedBytes, origin: baseline, paths: ['/same-bytes/feed'], expect: 200 },
       { name: ROW.page1, origin: api, paths: ['/v1/posts?limit=15'], expect: 200 },
       uncounted ? { name: ROW.page1Uncounted, origin: api, paths: ['/v1/posts?limit=15&count=false'], expect: 200 } : { name: ROW.page1Uncounted, skipped: notImplemented },
       { name: ROW.deepOffset, origin: api, paths: [`/v1/posts?limit=15&page=${deepPage}`], expect: 200 },
@@ -131,7 +146,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       { name: ROW.feed304, origin: api, paths: ['/feed.xml'], headers: { 'if-none-match': etag }, expect: 304 },
     ]
     for (const s of scenarios) {
-      if (only && s.name !== ROW.baseline && !only.test(s.name)) continue
+      if (only && s.name !== ROW.baseline && s.name !== ROW.page1Bytes && s.name !== ROW.feedBytes && !only.test(s.name)) continue
       if ('skipped' in s) {
         rows.push(s)
         log(`${s.name}: n/a (${s.skipped})`)
@@ -147,7 +162,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
     const b = baseMemory.finish()
     return { rows, memory: { server: { peakBytes: s.peak, lastBytes: s.last }, baseline: { peakBytes: b.peak, lastBytes: b.last } } }
   } finally {
-    await stop([server, base])
+    await stop(base ? [server, base] : [server])
   }
 }
 

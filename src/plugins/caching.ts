@@ -21,13 +21,35 @@ declare module 'fastify' {
     /** The content version when the request arrived, if its response may be cached. */
     cacheVersion?: string
     cacheHit?: boolean
+    /**
+     * Set when the response is in the response cache without the coding this request will get: the
+     * compression plugin hands over the coded body it made, to be kept next to the uncoded one.
+     */
+    keepCoded?: (encoding: string, body: Buffer) => void
   }
+}
+
+interface CodedBody {
+  encoding: string
+  body: Buffer
 }
 
 interface CachedResponse {
   version: string
-  payload: string
+  /** The uncoded bytes: what the ETag hashes. */
+  payload: Buffer
   headers: Record<string, string>
+  /** Compressed copies, by the Accept-Encoding header that got them (clients send a few fixed ones). */
+  coded: Map<string, CodedBody>
+}
+
+/** Compressed copies kept per response at most: a client choosing odd Accept-Encoding headers cannot grow one. */
+const CODED_PER_RESPONSE = 3
+
+const entrySize = (e: CachedResponse): number => {
+  let size = e.payload.length + 512
+  for (const { body } of e.coded.values()) size += body.length
+  return size
 }
 
 /** How many URLs read once the response cache remembers, waiting for a second read to keep the response. */
@@ -113,8 +135,16 @@ export const cachingPlugin = fp<CachingOptions>(
   async (app, { maxAge, maxBytes }) => {
     const version: ContentVersion | undefined = app.contentVersion
     const cache = version && maxBytes > 0
-      ? new LRUCache<string, CachedResponse>({ maxSize: maxBytes, sizeCalculation: (e) => e.payload.length * 2 + 512 })
+      ? new LRUCache<string, CachedResponse>({ maxSize: maxBytes, sizeCalculation: entrySize })
       : undefined
+    // The coded copy this request will get, once the compression plugin has made it (see keepCoded).
+    const keepCodedFor = (request: FastifyRequest, entry: CachedResponse, acceptEncoding: string) => {
+      request.keepCoded = (encoding, body) => {
+        if (entry.coded.size >= CODED_PER_RESPONSE || cache?.peek(request.url) !== entry) return
+        entry.coded.set(acceptEncoding, { encoding, body })
+        cache.set(request.url, entry) // again, so that its size counts the copy
+      }
+    }
     // URLs asked for lately. A response is kept from the second time its URL is asked for: a long tail of
     // URLs read once (posts by slug, searches) would otherwise push out the responses that are read again and
     // again, and keep the garbage collector busy with copies nobody asks for twice.
@@ -135,6 +165,13 @@ export const cachingPlugin = fp<CachingOptions>(
         if (!hit || hit.version !== current) return
         request.cacheHit = true
         reply.headers(hit.headers)
+        const acceptEncoding = request.headers['accept-encoding']
+        if (acceptEncoding) {
+          const coded = hit.coded.get(acceptEncoding)
+          // Already coded: the compression plugin leaves it as it is, and names its ETag.
+          if (coded) return reply.code(200).header('content-encoding', coded.encoding).send(coded.body)
+          keepCodedFor(request, hit, acceptEncoding)
+        }
         return reply.code(200).send(hit.payload)
       })
 
@@ -159,7 +196,11 @@ export const cachingPlugin = fp<CachingOptions>(
         const value = reply.getHeader(name)
         if (typeof value === 'string') headers[name] = value
       }
-      cache.set(request.url, { version: request.cacheVersion, payload, headers })
+      // Bytes, so that each answer from the cache is sent as it is rather than encoded again.
+      const entry: CachedResponse = { version: request.cacheVersion, payload: Buffer.from(payload), headers, coded: new Map() }
+      cache.set(request.url, entry)
+      const acceptEncoding = request.headers['accept-encoding']
+      if (acceptEncoding) keepCodedFor(request, entry, acceptEncoding)
     }
 
     const cacheHeaders = (request: FastifyRequest, reply: FastifyReply) => {

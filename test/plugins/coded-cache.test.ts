@@ -1,0 +1,52 @@
+import zlib from 'node:zlib'
+import t from 'tap'
+
+// Counts Brotli compressions. Patched before the app (and @fastify/compress, which looks the compressor up
+// when it is registered) is loaded.
+let compressions = 0
+const brotliCompressSync = zlib.brotliCompressSync
+zlib.brotliCompressSync = ((...args: Parameters<typeof brotliCompressSync>) => {
+  compressions++
+  return brotliCompressSync(...args)
+}) as typeof brotliCompressSync
+const { build } = await import('../helper.js')
+const { authHeaders } = await import('../support/auth.js')
+
+t.test('the response cache keeps the compressed copy: a cached response is compressed once per version', async (t) => {
+  const { app, database } = await build(t)
+  const url = '/v1/posts?limit=20'
+  const read = (acceptEncoding: string) => app.inject({ url, headers: { 'accept-encoding': acceptEncoding } })
+  const plain = await app.inject(url)
+
+  compressions = 0
+  const bodies: Buffer[] = []
+  for (let i = 0; i < 5; i++) {
+    const res = await read('br')
+    t.equal(res.statusCode, 200)
+    t.equal(res.headers['content-encoding'], 'br')
+    t.equal(res.headers.etag, `${(plain.headers.etag as string).slice(0, -1)}.br"`, 'the coded tag of the same representation')
+    t.match(res.headers.vary, /Accept-Encoding/)
+    t.equal(zlib.brotliDecompressSync(res.rawPayload).toString(), plain.body, 'decodes to the uncoded body')
+    bodies.push(res.rawPayload)
+  }
+  t.equal(compressions, 1, 'compressed once: the first read was kept by the cache (read twice), the rest are its copy')
+  t.ok(bodies.every((b) => b.equals(bodies[0]!)))
+
+  const gzip = await read('gzip')
+  t.equal(gzip.headers['content-encoding'], 'gzip')
+  t.equal(zlib.gunzipSync(gzip.rawPayload).toString(), plain.body)
+  t.equal((await read('gzip')).rawPayload.equals(gzip.rawPayload), true, 'each Accept-Encoding gets its own copy')
+  t.equal((await app.inject(url)).body, plain.body, 'and a client that accepts no coding still gets the uncoded body')
+
+  const notModified = await app.inject({ url, headers: { 'accept-encoding': 'br', 'if-none-match': `${(plain.headers.etag as string).slice(0, -1)}.br"` } })
+  t.equal(notModified.statusCode, 304, 'the coded tag revalidates')
+
+  // A write: a new version, so a new body, compressed again.
+  const headers = await authHeaders(database.db)
+  const created = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Fresh news', markdown: 'Hot off the press.', authors: ['mateo-ruiz'], status: 'published' } })
+  t.equal(created.statusCode, 201)
+  compressions = 0
+  const fresh = await read('br')
+  t.match(zlib.brotliDecompressSync(fresh.rawPayload).toString(), /Fresh news/, 'the new content, never the old copy')
+  t.equal(compressions, 1)
+})
