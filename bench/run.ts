@@ -11,7 +11,7 @@
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type ChildProcess, execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.js'
@@ -93,12 +93,12 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
   const server = startNode(serverArgs(), { ...SERVER_ENV, DATABASE_URL: url, PORT: String(apiPort), ...serverEnv })
   const serverMemory = new MemorySampler(server.pid!)
   let base: ChildProcess | undefined
+  const bodies = mkdtempSync(join(tmpdir(), 'quire-bench-'))
   const rows: Row[] = []
   try {
     await waitFor(`${api}/readyz`, server)
     // The baseline also serves the exact bytes of the two large responses, so their rows can be read
     // against what sending that much costs a bare server.
-    const bodies = mkdtempSync(join(tmpdir(), 'quire-bench-'))
     const sameBytes: Record<string, { file: string; type: string }> = {}
     for (const [path, source] of [['/same-bytes/page1', '/v1/posts?limit=15'], ['/same-bytes/feed', '/feed.xml']] as const) {
       const response = await fetch(`${api}${source}`)
@@ -163,6 +163,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
     return { rows, memory: { server: { peakBytes: s.peak, lastBytes: s.last }, baseline: { peakBytes: b.peak, lastBytes: b.last } } }
   } finally {
     await stop(base ? [server, base] : [server])
+    rmSync(bodies, { recursive: true, force: true })
   }
 }
 

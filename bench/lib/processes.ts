@@ -17,7 +17,6 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** A node process; its stderr goes to ours, so a crash says why. */
 /** Node's arguments for the server, exactly as `npm start` gives them (heap cap included): what is measured is what runs. */
 export function serverArgs(): string[] {
   const { scripts } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }
@@ -26,6 +25,7 @@ export function serverArgs(): string[] {
   return args
 }
 
+/** A node process; its stderr goes to ours, so a crash says why. */
 export function startNode(args: string[], env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] })
   child.on('exit', (code, signal) => {

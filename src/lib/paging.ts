@@ -31,9 +31,9 @@ function href(url: string, changes: Record<string, string | undefined>): string 
 /**
  * An RFC 8288 `Link` header as path-absolute references that keep the request's other query parameters
  * (so they stay right behind any proxy that rewrites the host). Pages: first, prev, next and last (when
- * counted). Cursors: first and next.
+ * counted; uncounted, next when `nextPage` says it has rows). Cursors: first and next.
  */
-export function linkHeader(url: string, meta: PageMeta, mode: 'page' | 'cursor' = 'page'): string {
+export function linkHeader(url: string, meta: PageMeta, mode: 'page' | 'cursor' = 'page', nextPage?: boolean): string {
   if (mode === 'cursor') {
     const links = [`${href(url, { cursor: undefined, page: undefined })}; rel="first"`]
     if (meta.nextCursor) links.push(`${href(url, { cursor: meta.nextCursor })}; rel="next"`)
@@ -41,7 +41,8 @@ export function linkHeader(url: string, meta: PageMeta, mode: 'page' | 'cursor' 
   }
   const page = meta.page ?? 1
   const last = meta.totalPages === undefined ? undefined : Math.max(1, meta.totalPages)
-  const hasNext = last === undefined ? Boolean(meta.nextCursor) : page < last
+  // Uncounted, the next page is known from the rows read past this one (or from a cursor to it).
+  const hasNext = last === undefined ? Boolean(nextPage ?? meta.nextCursor) : page < last
   const links = [`${href(url, { page: '1' })}; rel="first"`]
   if (page > 1) links.push(`${href(url, { page: String(last === undefined ? page - 1 : Math.min(page - 1, last)) })}; rel="prev"`)
   if (hasNext) links.push(`${href(url, { page: String(page + 1) })}; rel="next"`)

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
 import { uncodedEtag } from '../lib/conditional.js'
+import { negotiatedCoding, type ContentCoding } from '../lib/content-coding.js'
 
 export interface CachingOptions {
   /** `max-age` for public responses, in seconds. */
@@ -25,13 +27,8 @@ declare module 'fastify' {
      * Set when the response is in the response cache without the coding this request will get: the
      * compression plugin hands over the coded body it made, to be kept next to the uncoded one.
      */
-    keepCoded?: (encoding: string, body: Buffer) => void
+    keepCoded?: (coding: string, body: Buffer) => void
   }
-}
-
-interface CodedBody {
-  encoding: string
-  body: Buffer
 }
 
 interface CachedResponse {
@@ -39,17 +36,22 @@ interface CachedResponse {
   /** The uncoded bytes: what the ETag hashes. */
   payload: Buffer
   headers: Record<string, string>
-  /** Compressed copies, by the Accept-Encoding header that got them (clients send a few fixed ones). */
-  coded: Map<string, CodedBody>
+  /** Compressed copies, by coding (br, gzip): made once, sent to every client that negotiates that coding. */
+  coded: Partial<Record<ContentCoding, Buffer>>
 }
 
-/** Compressed copies kept per response at most: a client choosing odd Accept-Encoding headers cannot grow one. */
-const CODED_PER_RESPONSE = 3
+/** URLs longer than this are neither remembered nor kept: their keys alone could fill the memory. */
+const MAX_KEPT_URL = 2048
 
-const entrySize = (e: CachedResponse): number => {
-  let size = e.payload.length + 512
-  for (const { body } of e.coded.values()) size += body.length
-  return size
+// What an entry holds: its key (two bytes a character), its bytes and copies, and room for the rest.
+const entrySize = (e: CachedResponse, url: string): number =>
+  url.length * 2 + e.payload.length + (e.coded.br?.length ?? 0) + (e.coded.gzip?.length ?? 0) + 512
+
+/** Bytes of their own: a small Buffer.from() slices Node's shared 8 kB pool, which it would keep alive. */
+function ownBytes(text: string): Buffer {
+  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text))
+  bytes.write(text)
+  return bytes
 }
 
 /** How many URLs read once the response cache remembers, waiting for a second read to keep the response. */
@@ -137,12 +139,14 @@ export const cachingPlugin = fp<CachingOptions>(
     const cache = version && maxBytes > 0
       ? new LRUCache<string, CachedResponse>({ maxSize: maxBytes, sizeCalculation: entrySize })
       : undefined
-    // The coded copy this request will get, once the compression plugin has made it (see keepCoded).
-    const keepCodedFor = (request: FastifyRequest, entry: CachedResponse, acceptEncoding: string) => {
-      request.keepCoded = (encoding, body) => {
-        if (entry.coded.size >= CODED_PER_RESPONSE || cache?.peek(request.url) !== entry) return
-        entry.coded.set(acceptEncoding, { encoding, body })
-        cache.set(request.url, entry) // again, so that its size counts the copy
+    // The coded copy this request will get, once the compression plugin has made it (see keepCoded). A GET's
+    // only: a HEAD answered from the cache gets the uncoded headers, as an uncached HEAD does.
+    const keepCodedFor = (request: FastifyRequest, entry: CachedResponse) => {
+      if (request.method !== 'GET') return
+      request.keepCoded = (coding, body) => {
+        if ((coding !== 'br' && coding !== 'gzip') || cache?.peek(request.url) !== entry) return
+        // A new entry, so that the cache counts the copy's size (it does not weigh the same one again).
+        cache.set(request.url, { ...entry, coded: { ...entry.coded, [coding]: body } })
       }
     }
     // URLs asked for lately. A response is kept from the second time its URL is asked for: a long tail of
@@ -165,13 +169,11 @@ export const cachingPlugin = fp<CachingOptions>(
         if (!hit || hit.version !== current) return
         request.cacheHit = true
         reply.headers(hit.headers)
-        const acceptEncoding = request.headers['accept-encoding']
-        if (acceptEncoding) {
-          const coded = hit.coded.get(acceptEncoding)
-          // Already coded: the compression plugin leaves it as it is, and names its ETag.
-          if (coded) return reply.code(200).header('content-encoding', coded.encoding).send(coded.body)
-          keepCodedFor(request, hit, acceptEncoding)
-        }
+        const coding = request.method === 'GET' ? negotiatedCoding(request) : undefined
+        const coded = coding && hit.coded[coding]
+        // Already coded: the compression plugin leaves it as it is, and names its ETag.
+        if (coding && coded) return reply.code(200).header('content-encoding', coding).send(coded)
+        if (coding) keepCodedFor(request, hit)
         return reply.code(200).send(hit.payload)
       })
 
@@ -186,7 +188,7 @@ export const cachingPlugin = fp<CachingOptions>(
     const remember = (request: FastifyRequest, reply: FastifyReply, payload: string) => {
       // Kept only if nothing changed while it was made: otherwise it may mix the old and the new.
       if (!cache || !version || request.cacheHit || request.cacheVersion === undefined) return
-      if (version.current() !== request.cacheVersion) return
+      if (version.current() !== request.cacheVersion || request.url.length > MAX_KEPT_URL) return
       if (!askedOnce.has(request.url)) {
         askedOnce.set(request.url, true)
         return
@@ -197,10 +199,9 @@ export const cachingPlugin = fp<CachingOptions>(
         if (typeof value === 'string') headers[name] = value
       }
       // Bytes, so that each answer from the cache is sent as it is rather than encoded again.
-      const entry: CachedResponse = { version: request.cacheVersion, payload: Buffer.from(payload), headers, coded: new Map() }
+      const entry: CachedResponse = { version: request.cacheVersion, payload: ownBytes(payload), headers, coded: {} }
       cache.set(request.url, entry)
-      const acceptEncoding = request.headers['accept-encoding']
-      if (acceptEncoding) keepCodedFor(request, entry, acceptEncoding)
+      if (negotiatedCoding(request)) keepCodedFor(request, entry)
     }
 
     const cacheHeaders = (request: FastifyRequest, reply: FastifyReply) => {
@@ -228,9 +229,9 @@ export const cachingPlugin = fp<CachingOptions>(
       if (!isFresh(request, reply)) return payload
       reply.code(304)
       trimNotModified(reply)
-      // No body, so no Content-Length either (RFC 9110 8.6: one in a 304 must be the 200's). Fastify's HEAD
-      // handling needs a string, and gives it a length of 0.
-      return request.method === 'HEAD' ? '' : null
+      // No body, so no Content-Length either (RFC 9110 8.6: one in a 304 must be the 200's). For a HEAD, an
+      // empty stream: Fastify's HEAD handling gives any string a Content-Length.
+      return request.method === 'HEAD' ? Readable.from([]) : null
     })
   },
   { name: 'caching', dependencies: ['db'] },

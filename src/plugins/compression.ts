@@ -2,6 +2,7 @@ import compress from '@fastify/compress'
 import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { codedEtag, uncodedEtag } from '../lib/conditional.js'
+import { CONTENT_CODINGS } from '../lib/content-coding.js'
 import { varyOn } from './caching.js'
 
 /**
@@ -44,7 +45,7 @@ const tagRepresentation: onSendAsyncHookHandler<unknown> = async (request: Fasti
 export const compressionPlugin = fp(
   async (app) => {
     await app.register(compress, {
-      encodings: ['br', 'gzip'],
+      encodings: [...CONTENT_CODINGS],
       threshold: 1024,
       // Compressed in one go rather than through a stream, up to 1 MB (a feed of twenty long posts): a
       // buffer can be kept by the response cache, so a cached response is compressed once per version, not

@@ -32,11 +32,22 @@ t.test('the response cache keeps the compressed copy: a cached response is compr
   t.equal(compressions, 1, 'compressed once: the first read was kept by the cache (read twice), the rest are its copy')
   t.ok(bodies.every((b) => b.equals(bodies[0]!)))
 
+  const browser = await read('gzip, deflate, br, zstd')
+  t.equal(browser.headers['content-encoding'], 'br')
+  t.ok(browser.rawPayload.equals(bodies[0]!), 'any Accept-Encoding that negotiates br gets the same copy')
+  t.equal(compressions, 1)
+
   const gzip = await read('gzip')
   t.equal(gzip.headers['content-encoding'], 'gzip')
   t.equal(zlib.gunzipSync(gzip.rawPayload).toString(), plain.body)
-  t.equal((await read('gzip')).rawPayload.equals(gzip.rawPayload), true, 'each Accept-Encoding gets its own copy')
-  t.equal((await app.inject(url)).body, plain.body, 'and a client that accepts no coding still gets the uncoded body')
+  t.ok((await read('x-gzip;q=0.5, br;q=0')).rawPayload.equals(gzip.rawPayload), 'each coding has its copy, negotiated as @fastify/compress does')
+  t.equal((await app.inject(url)).body, plain.body, 'a client that accepts no coding still gets the uncoded body')
+  t.equal((await app.inject({ url, headers: { 'accept-encoding': 'br', 'x-no-compression': '1' } })).body, plain.body, 'and so does one that asks for none')
+
+  const head = await app.inject({ method: 'HEAD', url, headers: { 'accept-encoding': 'br' } })
+  t.equal(head.statusCode, 200)
+  t.equal(head.headers['content-encoding'], undefined, 'a HEAD gets the headers of the uncoded body, as an uncached HEAD does')
+  t.equal(head.headers.etag, plain.headers.etag)
 
   const notModified = await app.inject({ url, headers: { 'accept-encoding': 'br', 'if-none-match': `${(plain.headers.etag as string).slice(0, -1)}.br"` } })
   t.equal(notModified.statusCode, 304, 'the coded tag revalidates')

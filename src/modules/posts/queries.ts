@@ -4,8 +4,7 @@ import type { Executor } from '../../db/client.js'
 import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import type { CursorValue } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
-import { refCondition } from '../../lib/ref.js'
-import { isUuid } from '../../lib/schemas.js'
+import { refCondition, refLookup } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
 import { headline, matches, rank, searchQuery } from './search.js'
 import { isPublic, visibleAs, type Visibility } from './visibility.js'
@@ -31,6 +30,10 @@ const { searchVector: _vector, bodyText: _text, ...postColumns } = getTableColum
 export type PostRow = Omit<typeof posts.$inferSelect, 'searchVector' | 'bodyText'>
 /** A summary with the sanitised html body, as feeds carry it (the Markdown source stays behind). */
 export type PostWithHtmlRow = PostSummaryRow & Pick<PostRow, 'html'>
+
+// What a post shows of each of its authors and tags (their refs), read by loadPostLinks and findPostWithLinks.
+const authorRefColumns = { id: authors.id, slug: authors.slug, name: authors.name, title: authors.title, avatarUrl: authors.avatarUrl }
+const tagRefColumns = { id: tags.id, slug: tags.slug, name: tags.name }
 
 function taggedWith(db: Executor, slugs: string[]) {
   return db
@@ -101,13 +104,18 @@ export interface ListOptions {
   after?: CursorValue[]
   /** Count the matches too (a second query); false skips it. */
   count?: boolean
+  /** How a search collects its matches (see searchPage); by default, from the planner's estimate. Tests set it. */
+  searchPlan?: 'walk' | 'collect'
 }
 
 export interface PostPage<Row> {
   rows: Row[]
   /** Undefined with `count: false`. For a search, at most SEARCH_LIMIT. */
   total: number | undefined
+  /** More rows follow, by cursor (a search's go on past SEARCH_LIMIT). */
   hasMore: boolean
+  /** The next page by number has rows (a search's stop at SEARCH_LIMIT). */
+  nextPage: boolean
   /** A search that matched more than SEARCH_LIMIT posts: only the first SEARCH_LIMIT are ranked, counted and paged by number. */
   truncated?: boolean
 }
@@ -137,7 +145,9 @@ export async function listPosts(
 ): Promise<PostPage<PostSummaryRow>> {
   const conditions = filterConditions(db, filters)
   const columns = options.html ? { ...summaryColumns, html: posts.html } : summaryColumns
-  if (filters.q && !options.after) return searchPage(db, conditions, filters.q, sort, page, options.count !== false)
+  // Feeds read html and never search; searchPage reads summaries only.
+  if (filters.q && options.html) throw new Error('listPosts: a search does not read html')
+  if (filters.q && !options.after) return searchPage(db, conditions, filters.q, sort, page, options.count !== false, options.searchPlan)
 
   const order = ORDER[sort ?? '-publishedAt']
   const pageQuery = options.after && sort
@@ -149,7 +159,8 @@ export async function listPosts(
     return { total: row?.n ?? 0 }
   }
   const [rows, counted] = await Promise.all([pageQuery, options.count === false ? undefined : countQuery()])
-  return { rows: rows.slice(0, page.limit), hasMore: rows.length > page.limit, total: counted?.total, ...(counted?.truncated ? { truncated: true } : {}) }
+  const hasMore = rows.length > page.limit
+  return { rows: rows.slice(0, page.limit), hasMore, nextPage: hasMore, total: counted?.total, ...(counted?.truncated ? { truncated: true } : {}) }
 }
 
 /** How many posts a search matches, up to SEARCH_LIMIT: the rows past it are never read. */
@@ -185,13 +196,13 @@ async function estimatedRows(db: Executor, query: SQLWrapper): Promise<number> {
  * walking the listing index instead).
  */
 async function searchPage(
-  db: Executor, conditions: SQL[], q: string, sort: PostSort | undefined, page: PageRequest, counted: boolean,
+  db: Executor, conditions: SQL[], q: string, sort: PostSort | undefined, page: PageRequest, counted: boolean, plan?: 'walk' | 'collect',
 ): Promise<PostPage<PostSummaryRow>> {
   const offset = offsetOf(page)
   const order = ORDER[sort ?? '-publishedAt']
   if (offset < SEARCH_LIMIT) {
     const matching = db.select({ one: sql`1` }).from(posts).where(and(...conditions))
-    const sparse = (await estimatedRows(db, matching)) < DENSE_MATCHES
+    const sparse = plan ? plan === 'collect' : (await estimatedRows(db, matching)) < DENSE_MATCHES
     // Named like the table, so the list's order and the rank (which name posts' columns) apply to it as they are.
     // OFFSET 0 as SQL: drizzle leaves a numeric 0 out.
     const source = sparse ? db.select(getTableColumns(posts)).from(posts).where(and(...conditions)).offset(sql`0` as never).as('posts') : posts
@@ -219,15 +230,16 @@ async function searchPage(
       return {
         rows: rows.map(({ row: { position: _p, relevance: _r, ...row } }) => row),
         total: counted ? total : undefined,
-        // Past SEARCH_LIMIT, a cursor (with a sort) goes on.
+        // Past SEARCH_LIMIT, a cursor (with a sort) goes on; page numbers do not.
         hasMore: offset + rows.length < total || matched > SEARCH_LIMIT,
+        nextPage: offset + rows.length < total,
         ...(matched > SEARCH_LIMIT ? { truncated: true } : {}),
       }
     }
   }
   // Past the matches (or past SEARCH_LIMIT): no rows, and the count says where the last page is.
   const { total, truncated } = await countMatches(db, conditions)
-  return { rows: [], total: counted ? total : undefined, hasMore: false, ...(truncated ? { truncated } : {}) }
+  return { rows: [], total: counted ? total : undefined, hasMore: false, nextPage: false, ...(truncated ? { truncated } : {}) }
 }
 
 export interface PostStats {
@@ -268,15 +280,20 @@ export async function findPost(db: Executor, idOrSlug: string, visibility: Visib
   return row
 }
 
+/** `json_build_object` of the columns, keyed by their names here: a ref row as JSON. */
+function jsonObject(columns: Record<string, SQLWrapper>): SQL {
+  return sql`json_build_object(${sql.join(Object.entries(columns).map(([key, column]) => sql`${key}::text, ${column}`), sql`, `)})`
+}
+
 // A post's authors and tags as JSON arrays of refs, in their order: what loadPostLinks reads, for one post.
 // Query builders rather than text, so that every column is named with its table.
 function linkRefsJson<T>(db: Executor, kind: 'authors' | 'tags'): SQL<T[]> {
   const refs = kind === 'authors'
     ? db
-      .select({ refs: sql`coalesce(json_agg(json_build_object('id', ${authors.id}, 'slug', ${authors.slug}, 'name', ${authors.name}, 'title', ${authors.title}, 'avatarUrl', ${authors.avatarUrl}) order by ${postAuthors.position}), '[]'::json)` })
+      .select({ refs: sql`coalesce(json_agg(${jsonObject(authorRefColumns)} order by ${postAuthors.position}), '[]'::json)` })
       .from(postAuthors).innerJoin(authors, eq(authors.id, postAuthors.authorId)).where(eq(postAuthors.postId, posts.id))
     : db
-      .select({ refs: sql`coalesce(json_agg(json_build_object('id', ${tags.id}, 'slug', ${tags.slug}, 'name', ${tags.name}) order by ${postTags.position}), '[]'::json)` })
+      .select({ refs: sql`coalesce(json_agg(${jsonObject(tagRefColumns)} order by ${postTags.position}), '[]'::json)` })
       .from(postTags).innerJoin(tags, eq(tags.id, postTags.tagId)).where(eq(postTags.postId, posts.id))
   return sql<T[]>`(${refs})`
 }
@@ -285,7 +302,7 @@ function postWithLinksQuery(db: Executor, by: 'id' | 'slug', visibility: Visibil
   return db
     .select({ row: postColumns, authors: linkRefsJson<AuthorRefRow>(db, 'authors'), tags: linkRefsJson<TagRefRow>(db, 'tags') })
     .from(posts)
-    .where(and(eq(by === 'id' ? posts.id : posts.slug, sql.placeholder('ref')), visibleAs(visibility)))
+    .where(and(eq(posts[by], sql.placeholder('ref')), visibleAs(visibility)))
     .prepare(`post_with_links_by_${by}_${visibility}`)
 }
 const preparedPostReads = new WeakMap<Executor, Map<string, ReturnType<typeof postWithLinksQuery>>>()
@@ -297,13 +314,13 @@ const preparedPostReads = new WeakMap<Executor, Map<string, ReturnType<typeof po
  * reference and visibility.
  */
 export async function findPostWithLinks(db: Executor, idOrSlug: string, visibility: Visibility): Promise<{ row: PostRow; links: PostLinks } | undefined> {
-  const by = isUuid(idOrSlug) ? 'id' : 'slug'
+  const { by, value } = refLookup(idOrSlug)
   let statements = preparedPostReads.get(db)
   if (!statements) preparedPostReads.set(db, (statements = new Map()))
   const key = `${by} ${visibility}`
   let statement = statements.get(key)
   if (!statement) statements.set(key, (statement = postWithLinksQuery(db, by, visibility)))
-  const [found] = await statement.execute({ ref: by === 'id' ? idOrSlug.toLowerCase() : idOrSlug })
+  const [found] = await statement.execute({ ref: value })
   if (!found) return undefined
   const { row } = found
   return { row, links: { authors: new Map([[row.id, found.authors]]), tags: new Map([[row.id, found.tags]]) } }
@@ -354,13 +371,13 @@ export async function loadPostLinks(db: Executor, postIds: string[]): Promise<Po
   if (postIds.length === 0) return links
   const [authorRows, tagRows] = await Promise.all([
     db
-      .select({ postId: postAuthors.postId, author: { id: authors.id, slug: authors.slug, name: authors.name, title: authors.title, avatarUrl: authors.avatarUrl } })
+      .select({ postId: postAuthors.postId, author: authorRefColumns })
       .from(postAuthors)
       .innerJoin(authors, eq(authors.id, postAuthors.authorId))
       .where(inArray(postAuthors.postId, postIds))
       .orderBy(postAuthors.postId, postAuthors.position),
     db
-      .select({ postId: postTags.postId, tag: { id: tags.id, slug: tags.slug, name: tags.name } })
+      .select({ postId: postTags.postId, tag: tagRefColumns })
       .from(postTags)
       .innerJoin(tags, eq(tags.id, postTags.tagId))
       .where(inArray(postTags.postId, postIds))

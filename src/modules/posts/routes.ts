@@ -60,7 +60,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       if (visibility === 'draft' || visibility === 'all') throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'drafts page with page, not cursor' }])
       after = cursors.decode(scope, cursor)
     }
-    const { rows, total, hasMore, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { after, count })
+    const { rows, total, hasMore, nextPage, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { after, count })
     const last = rows.at(-1)
     const nextCursor = hasMore && last && sort && visibility !== 'draft' && visibility !== 'all' ? cursors.encode(scope, keysetOf(last, sort)) : null
     const meta = {
@@ -69,7 +69,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     }
     const ids = rows.map((r) => r.id)
     const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), q ? searchSnippets(app.db, ids, q) : undefined])
-    reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page'))
+    reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page', nextPage))
     return { data: rows.map((row) => toPostSummary(row, links, config.site, snippets?.get(row.id))), meta }
   })
 

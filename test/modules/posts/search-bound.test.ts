@@ -1,7 +1,7 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { authors, postAuthors, posts } from '../../../src/db/schema.js'
-import { SEARCH_LIMIT } from '../../../src/modules/posts/queries.js'
+import { listPosts, SEARCH_LIMIT } from '../../../src/modules/posts/queries.js'
 import { build } from '../../helper.js'
 
 // More matches than a search ranks: SEARCH_LIMIT + 3 posts that mention "quokka", one a day back from
@@ -63,11 +63,27 @@ t.test('a search that matches more than SEARCH_LIMIT posts', async (t) => {
     t.same([...seen].sort(), Array.from({ length: SEARCH_LIMIT }, (_, i) => slugAt(i)))
   })
 
-  t.test('count=false leaves the total out but still says the search was bounded', async (t) => {
-    const { body } = await get('/v1/posts?q=quokka&count=false')
+  t.test('count=false leaves the total out but still says the search was bounded, and links the next page', async (t) => {
+    const res = await app.inject('/v1/posts?q=quokka&count=false')
+    const body = res.json()
     t.equal(body.meta.total, undefined)
     t.equal(body.meta.truncated, true)
     t.equal(body.data.length, 15)
+    t.match(res.headers.link, /[?&]page=2>; rel="next"/, 'a ranked search has no cursor, so the Link header says a next page exists')
+    const last = await app.inject(`/v1/posts?q=quokka&count=false&limit=100&page=${SEARCH_LIMIT / 100}`)
+    t.notMatch(last.headers.link, /rel="next"/, 'and not on the last page it reaches')
+  })
+
+  t.test('both ways of collecting matches (walking the listing index, or the GIN index) give the same pages', async (t) => {
+    for (const sort of [undefined, 'title', 'publishedAt'] as const) {
+      for (const page of [1, 7, Math.ceil(SEARCH_LIMIT / 15)]) {
+        const read = (searchPlan: 'walk' | 'collect') =>
+          listPosts(database.db, { visibility: 'public', q: 'quokka' }, sort, { page, limit: 15 }, { searchPlan })
+        const [walked, collected] = await Promise.all([read('walk'), read('collect')])
+        t.same(collected, walked, `sort ${sort ?? 'relevance'}, page ${page}`)
+        t.equal(walked.total, SEARCH_LIMIT)
+      }
+    }
   })
 
   t.test('with a sort, the bound follows that order, and a cursor goes on past it', async (t) => {
