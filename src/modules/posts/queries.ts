@@ -205,7 +205,9 @@ async function searchPage(
     const sparse = plan ? plan === 'collect' : (await estimatedRows(db, matching)) < DENSE_MATCHES
     // Named like the table, so the list's order and the rank (which name posts' columns) apply to it as they are.
     // OFFSET 0 as SQL: drizzle leaves a numeric 0 out.
-    const source = sparse ? db.select(getTableColumns(posts)).from(posts).where(and(...conditions)).offset(sql`0` as never).as('posts') : posts
+    const source = sparse
+      ? db.select({ ...summaryColumns, searchVector: posts.searchVector }).from(posts).where(and(...conditions)).offset(sql`0` as never).as('posts')
+      : posts
     const candidates = db
       .select({
         ...summaryColumns,
