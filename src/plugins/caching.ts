@@ -103,6 +103,14 @@ function trimNotModified(reply: FastifyReply): void {
   }
 }
 
+/**
+ * A 304's payload: none, so no Content-Length either (RFC 9110 8.6: one in a 304 must be the 200's). For a
+ * HEAD, an empty stream, because Fastify's HEAD handling gives a string or no payload a Content-Length of 0.
+ */
+function notModifiedBody(request: FastifyRequest): Readable | null {
+  return request.method === 'HEAD' ? Readable.from([]) : null
+}
+
 function notModifiedSince(request: FastifyRequest, reply: FastifyReply): boolean {
   const since = request.headers['if-modified-since']
   const lastModified = reply.getHeader('last-modified')
@@ -218,7 +226,7 @@ export const cachingPlugin = fp<CachingOptions>(
       if (reply.statusCode === 304) {
         cacheHeaders(request, reply)
         trimNotModified(reply)
-        return payload
+        return notModifiedBody(request)
       }
       if (reply.statusCode !== 200) return payload
       if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
@@ -229,9 +237,7 @@ export const cachingPlugin = fp<CachingOptions>(
       if (!isFresh(request, reply)) return payload
       reply.code(304)
       trimNotModified(reply)
-      // No body, so no Content-Length either (RFC 9110 8.6: one in a 304 must be the 200's). For a HEAD, an
-      // empty stream: Fastify's HEAD handling gives any string a Content-Length.
-      return request.method === 'HEAD' ? Readable.from([]) : null
+      return notModifiedBody(request)
     })
   },
   { name: 'caching', dependencies: ['db'] },

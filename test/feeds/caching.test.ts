@@ -45,6 +45,8 @@ t.test('feed caching and conditional GETs', async (t) => {
       t.equal(byDate.statusCode, 304, `${url} If-Modified-Since`)
       const head = await app.inject({ method: 'HEAD', url, headers: { 'if-none-match': etag } })
       t.equal(head.statusCode, 304, `${url} HEAD`)
+      t.notOk('content-length' in head.headers, `${url}: a 304 has no Content-Length, HEAD or GET`)
+      t.notOk('content-length' in byTag.headers)
     }
     const older = new Date(Date.parse((await app.inject('/feed.xml')).headers['last-modified'] as string) - 1000).toUTCString()
     t.equal((await app.inject({ url: '/feed.xml', headers: { 'if-modified-since': older } })).statusCode, 200, 'an older date gets the feed')
