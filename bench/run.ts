@@ -144,9 +144,11 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       { name: ROW.archive, origin: api, paths: ['/v1/archive'], expect: 200 },
       { name: ROW.feed, origin: api, paths: ['/feed.xml'], expect: 200 },
       { name: ROW.feed304, origin: api, paths: ['/feed.xml'], headers: { 'if-none-match': etag }, expect: 304 },
+      { name: ROW.baselineAgain, origin: baseline, paths: ['/'], expect: 200 },
     ]
     for (const s of scenarios) {
-      if (only && s.name !== ROW.baseline && s.name !== ROW.page1Bytes && s.name !== ROW.feedBytes && !only.test(s.name)) continue
+      const reference = [ROW.baseline, ROW.baselineAgain, ROW.page1Bytes, ROW.feedBytes] as string[]
+      if (only && !reference.includes(s.name) && !only.test(s.name)) continue
       if ('skipped' in s) {
         rows.push(s)
         log(`${s.name}: n/a (${s.skipped})`)

@@ -20,6 +20,7 @@ const ms = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '–
 /** Named rows the goals refer to. */
 export const ROW = {
   baseline: 'baseline: bare Fastify, constant JSON',
+  baselineAgain: 'baseline again, after the rest',
   page1Bytes: 'bare Fastify, the bytes of list page 1',
   feedBytes: 'bare Fastify, the bytes of /feed.xml',
   page1: 'list page 1',
@@ -36,12 +37,21 @@ export const ROW = {
   feed304: '/feed.xml If-None-Match (304)',
 } as const
 
+/**
+ * The baseline's req/s: the better of its two runs (first and last), so that a slow moment of a shared
+ * machine during one of them does not flatter every ratio.
+ */
+export function baselineRps(rows: Row[]): number | undefined {
+  const runs = rows.filter((r) => (r.name === ROW.baseline || r.name === ROW.baselineAgain) && r.rps !== undefined).map((r) => r.rps!)
+  return runs.length ? Math.max(...runs) : undefined
+}
+
 // A scenario that got errors (429, 503, timeouts) meets no goal, however fast the rest was.
 const failed = (r: Row) => (r.failures ? `, ${r.failures} unexpected responses` : '')
 
 export function evaluateGoals(rows: Row[], server: Memory, limitMb = 250): Goal[] {
   const row = (name: string) => rows.find((r) => r.name === name && r.skipped === undefined && r.rps !== undefined)
-  const baseline = row(ROW.baseline)?.rps
+  const baseline = baselineRps(rows)
   const ratioGoal = (name: string, min: number, sameBytes?: string): Goal => {
     const r = row(name)
     if (!r || !baseline) return { goal: `${name}: ≥ ${min} × baseline req/s`, actual: 'n/a', pass: undefined }
@@ -79,7 +89,7 @@ function grid(head: string[], cells: string[][], align: ('l' | 'r')[]): string[]
 }
 
 export function resultsTable(rows: Row[]): string {
-  const baseline = rows.find((r) => r.name === ROW.baseline)?.rps
+  const baseline = baselineRps(rows)
   const cells = rows.map((r) => {
     if (r.skipped) return [r.name, 'n/a', '', '', '', '', '', r.skipped]
     const statuses = Object.entries(r.statuses ?? {}).map(([code, n]) => `${code}×${n}`).join(' ')
