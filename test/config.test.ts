@@ -1,5 +1,12 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { ConfigError, loadConfig } from '../src/config.js'
+
+type BadEnv = [env: Record<string, string>, message: RegExp]
+
+/** Each environment stops start-up with a ConfigError whose message names what is wrong. */
+function refusesEach(t: Test, cases: BadEnv[]): void {
+  for (const [env, message] of cases) t.throws(() => loadConfig(env), { name: 'ConfigError', message }, JSON.stringify(env))
+}
 
 t.test('loadConfig applies the documented defaults', async (t) => {
   const config = loadConfig({})
@@ -40,7 +47,7 @@ t.test('loadConfig reads and converts every variable', async (t) => {
 })
 
 t.test('a bad value stops start-up with a message naming the variable', async (t) => {
-  const cases: [Record<string, string>, RegExp][] = [
+  const cases: BadEnv[] = [
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
     [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
@@ -48,9 +55,7 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
     [{ SITE_URL: 'blog.example.com' }, /SITE_URL/],
     [{ POST_URL_TEMPLATE: 'https://x.example.com/posts' }, /POST_URL_TEMPLATE/],
   ]
-  for (const [env, name] of cases) {
-    t.throws(() => loadConfig(env), { name: 'ConfigError', message: name }, JSON.stringify(env))
-  }
+  refusesEach(t, cases)
   t.throws(() => loadConfig({ PORT: 'x' }), ConfigError)
 })
 
@@ -76,7 +81,7 @@ t.test('operations settings: rate limits, proxies, metrics token, log format', a
   t.equal(set.metricsToken, 'a-long-enough-token')
   t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
 
-  const cases: [Record<string, string>, RegExp][] = [
+  const cases: BadEnv[] = [
     [{ RATE_LIMIT_READS_PER_MINUTE: '-1' }, /RATE_LIMIT_READS_PER_MINUTE/],
     [{ RATE_LIMIT_WRITES_PER_MINUTE: 'lots' }, /RATE_LIMIT_WRITES_PER_MINUTE/],
     [{ RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '2.5' }, /RATE_LIMIT_AUTH_FAILURES_PER_MINUTE/],
@@ -87,7 +92,5 @@ t.test('operations settings: rate limits, proxies, metrics token, log format', a
     [{ LOG_FORMAT: 'xml' }, /LOG_FORMAT/],
     [{ PORT: '3000.5' }, /PORT: must be a whole number/],
   ]
-  for (const [env, name] of cases) {
-    t.throws(() => loadConfig(env), { name: 'ConfigError', message: name }, JSON.stringify(env))
-  }
+  refusesEach(t, cases)
 })

@@ -1,6 +1,6 @@
 import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
-import type { Executor } from '../../db/client.js'
+import { rowsOf, type Executor } from '../../db/client.js'
 import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import type { CursorValue } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
@@ -182,8 +182,8 @@ const DENSE_MATCHES = 20_000
 
 /** PostgreSQL's estimate of how many rows a query returns, from its plan alone (nothing is read). */
 async function estimatedRows(db: Executor, query: SQLWrapper): Promise<number> {
-  const { rows } = await db.execute<{ 'QUERY PLAN': unknown }>(sql`explain (format json) ${query}`) as { rows: { 'QUERY PLAN': unknown }[] }
-  const plan = rows[0]?.['QUERY PLAN']
+  const [row] = rowsOf<{ 'QUERY PLAN': unknown }>(await db.execute(sql`explain (format json) ${query}`))
+  const plan = row?.['QUERY PLAN']
   const parsed = (typeof plan === 'string' ? JSON.parse(plan) : plan) as [{ Plan: { 'Plan Rows': number } }]
   return parsed[0].Plan['Plan Rows']
 }
@@ -201,8 +201,9 @@ async function searchPage(
   const offset = offsetOf(page)
   const order = ORDER[sort ?? '-publishedAt']
   if (offset < SEARCH_LIMIT) {
-    const matching = db.select({ one: sql`1` }).from(posts).where(and(...conditions))
-    const sparse = plan ? plan === 'collect' : (await estimatedRows(db, matching)) < DENSE_MATCHES
+    const sparse = plan
+      ? plan === 'collect'
+      : (await estimatedRows(db, db.select({ one: sql`1` }).from(posts).where(and(...conditions)))) < DENSE_MATCHES
     // Named like the table, so the list's order and the rank (which name posts' columns) apply to it as they are.
     // OFFSET 0 as SQL: drizzle leaves a numeric 0 out.
     const source = sparse

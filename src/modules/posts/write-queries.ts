@@ -27,10 +27,23 @@ export async function deletePostRow(tx: Executor, id: string): Promise<void> {
   await tx.delete(posts).where(eq(posts.id, id))
 }
 
+/** The ids of the rows (tags or authors) with these slugs, by slug. */
+async function idsBySlug(tx: Executor, table: typeof tags | typeof authors, slugs: string[]): Promise<Map<string, string>> {
+  const rows = await tx.select({ id: table.id, slug: table.slug }).from(table).where(inArray(table.slug, slugs))
+  return new Map(rows.map((r) => [r.slug, r.id]))
+}
+
+/** Ids for (slug, name) pairs, in the order given, creating the rows that do not exist yet (never renaming one). */
+async function idsCreating(tx: Executor, table: typeof tags | typeof authors, rows: { slug: string; name: string }[]): Promise<string[]> {
+  if (rows.length === 0) return []
+  await tx.insert(table).values(rows).onConflictDoNothing({ target: table.slug })
+  const ids = await idsBySlug(tx, table, rows.map((r) => r.slug))
+  return rows.map((r) => ids.get(r.slug)!)
+}
+
 /** Author ids for slugs, in the order given; every unknown slug is a named field error. */
 export async function authorIdsFor(tx: Executor, slugs: string[], field = '/authors'): Promise<string[]> {
-  const rows = await tx.select({ id: authors.id, slug: authors.slug }).from(authors).where(inArray(authors.slug, slugs))
-  const ids = new Map(rows.map((r) => [r.slug, r.id]))
+  const ids = await idsBySlug(tx, authors, slugs)
   const unknown = slugs.flatMap((slug, i) => (ids.has(slug) ? [] : [{ in: 'body' as const, name: `${field}/${i}`, message: `no author has the slug "${slug}"` }]))
   if (unknown.length > 0) throw new InvalidFieldsError(unknown)
   return slugs.map((slug) => ids.get(slug)!)
@@ -41,25 +54,13 @@ export async function authorIdsFor(tx: Executor, slugs: string[], field = '/auth
  * has the slug (an import knows the display names), else from the slug.
  */
 export async function tagIdsFor(tx: Executor, slugs: string[], names?: ReadonlyMap<string, string>): Promise<string[]> {
-  if (slugs.length === 0) return []
   const nameOf = (slug: string) => names?.get(slug) ?? slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ')
-  await tx
-    .insert(tags)
-    .values(slugs.map((slug) => ({ slug, name: nameOf(slug) })))
-    .onConflictDoNothing({ target: tags.slug })
-  const rows = await tx.select({ id: tags.id, slug: tags.slug }).from(tags).where(inArray(tags.slug, slugs))
-  const ids = new Map(rows.map((r) => [r.slug, r.id]))
-  return slugs.map((slug) => ids.get(slug)!)
+  return idsCreating(tx, tags, slugs.map((slug) => ({ slug, name: nameOf(slug) })))
 }
 
 /** Author ids for (slug, name) pairs, in the order given, creating the authors that do not exist yet. */
 export async function authorIdsCreating(tx: Executor, people: { slug: string; name: string }[]): Promise<string[]> {
-  if (people.length === 0) return []
-  await tx.insert(authors).values(people).onConflictDoNothing({ target: authors.slug })
-  const slugs = people.map((p) => p.slug)
-  const rows = await tx.select({ id: authors.id, slug: authors.slug }).from(authors).where(inArray(authors.slug, slugs))
-  const ids = new Map(rows.map((r) => [r.slug, r.id]))
-  return slugs.map((slug) => ids.get(slug)!)
+  return idsCreating(tx, authors, people)
 }
 
 export async function setPostAuthors(tx: Executor, postId: string, authorIds: string[]): Promise<void> {

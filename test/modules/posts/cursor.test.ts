@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build } from '../../helper.js'
+import { jsonGetter } from '../../support/http.js'
 import { authHeaders } from '../../support/auth.js'
 import { publicDemoPosts } from '../../support/demo.js'
 
@@ -7,10 +8,7 @@ const visible = publicDemoPosts()
 
 t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
   const { app, database } = await build(t)
-  const get = async (url: string) => {
-    const res = await app.inject(url)
-    return { res, body: res.json() }
-  }
+  const get = jsonGetter(app)
   /** Follows nextCursor from the first page to the end, as a client would. */
   const walk = async (query: string) => {
     const seen: string[] = []

@@ -2,16 +2,14 @@ import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { posts, slugHistory } from '../../../src/db/schema.js'
 import { build, writeBehindApp } from '../../helper.js'
+import { jsonGetter } from '../../support/http.js'
 import { demo, publicDemoPosts } from '../../support/demo.js'
 
 const visible = publicDemoPosts()
 
 t.test('GET /v1/posts', async (t) => {
   const { app, database } = await build(t)
-  const get = async (url: string) => {
-    const res = await app.inject(url)
-    return { res, body: res.json() }
-  }
+  const get = jsonGetter(app)
   const slugsOf = (body: { data: { slug: string }[] }) => body.data.map((p) => p.slug)
 
   t.test('answers published posts newest first as summaries in a list envelope', async (t) => {

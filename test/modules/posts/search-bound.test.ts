@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm'
 import { authors, postAuthors, posts } from '../../../src/db/schema.js'
 import { listPosts, SEARCH_LIMIT } from '../../../src/modules/posts/queries.js'
 import { build } from '../../helper.js'
+import { jsonGetter } from '../../support/http.js'
 
 // More matches than a search ranks: SEARCH_LIMIT + 3 posts that mention "quokka", one a day back from
 // 2026-06-01, written straight to the database (the trigger still makes their search vectors).
@@ -29,10 +30,7 @@ t.test('a search that matches more than SEARCH_LIMIT posts', async (t) => {
   const inserted = await database.db.insert(posts).values(rows).returning({ id: posts.id })
   await database.db.insert(postAuthors).values(inserted.map(({ id }) => ({ postId: id, authorId: ada!.id, position: 0 })))
 
-  const get = async (url: string) => {
-    const res = await app.inject(url)
-    return { status: res.statusCode, body: res.json() }
-  }
+  const get = jsonGetter(app)
 
   t.test('ranks, counts and pages the first SEARCH_LIMIT matches, newest first, and says so', async (t) => {
     const { status, body } = await get('/v1/posts?q=quokka')

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { SNIPPET_SOURCE_CHARS } from '../../../src/modules/posts/search.js'
 import { build } from '../../helper.js'
+import { jsonGetter } from '../../support/http.js'
 import { authHeaders } from '../../support/auth.js'
 
 t.test('full-text search on GET /v1/posts?q=', async (t) => {
@@ -15,10 +16,8 @@ t.test('full-text search on GET /v1/posts?q=', async (t) => {
   await publish('Zephyrine routing, explained', 'The routing engine is called Zephyrine internally. It plans routes.', ['architecture'])
   await publish('Blue whale sightings', 'We saw a blue whale from the ferry. <b>Bold</b> claims & "quotes".')
   await publish('Whales of many colours', 'The whale was not blue; it was grey. Another whale was blue-ish.')
-  const search = async (q: string, extra = '') => {
-    const res = await app.inject(`/v1/posts?q=${encodeURIComponent(q)}${extra}`)
-    return { res, body: res.json() }
-  }
+  const get = jsonGetter(app)
+  const search = (q: string, extra = '') => get(`/v1/posts?q=${encodeURIComponent(q)}${extra}`)
   const slugs = (body: { data: { slug: string }[] }) => body.data.map((p) => p.slug)
 
   t.test('a title match outranks a body mention', async (t) => {
