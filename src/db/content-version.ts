@@ -6,6 +6,12 @@ import { rowsOf } from './client.js'
 
 /** The channel the content triggers notify (see the content_notify migration) with the new version. */
 export const CONTENT_CHANNEL = 'quire_content'
+/** Where each replica's listener confirms the highest version it has heard or read: it trusts nothing older. */
+export const CONFIRM_CHANNEL = 'quire_content_confirmed'
+/** The application_name of the replicas' listener connections, by which a writer finds whom to wait for. */
+export const LISTENER_NAME = 'quire content listener'
+/** How long a write waits for every replica to confirm it before answering anyway (and logging who did not). */
+export const SETTLE_TIMEOUT_MS = 2_000
 
 export interface ContentVersion {
   /**
@@ -17,9 +23,10 @@ export interface ContentVersion {
   /** Something changed here (a write this process made): stop trusting the version until re-read. */
   changed(): void
   /**
-   * Waits (briefly) until this process has heard the notification of every change committed so far. A
-   * write calls it before answering: every replica is notified at the same commit, so once the writer
-   * has heard, the others have too, and the writer's client cannot reach a replica that has not.
+   * Waits (at most SETTLE_TIMEOUT_MS) until every replica has confirmed that it no longer trusts a version
+   * older than every change committed so far. A write calls it before answering, so that its client's
+   * next read, on whichever replica, cannot be served stale. Replicas are notified at the same commit, but
+   * each by its own server process and into its own event loop: one can hear well after another.
    */
   settle(): Promise<void>
   close(): Promise<void>
@@ -39,13 +46,24 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   let closed = false
   /** The highest version a notification has announced. */
   let heard = 0
+  /** The highest version each listener (by server process id) has confirmed, this replica's own included. */
+  const confirmed = new Map<number, number>()
   const waiters = new Set<() => void>()
+  const wakeWaiters = () => { for (const wake of waiters) wake() }
 
   function hear(payload: string | undefined): void {
     const announced = Number(payload)
     if (Number.isFinite(announced) && announced > heard) heard = announced
-    for (const wake of waiters) wake()
     refresh()
+    // Only now that the version is forgotten: nothing cached before this change will be served again.
+    confirm(heard)
+    wakeWaiters()
+  }
+
+  function hearConfirmation(pid: number, payload: string | undefined): void {
+    const version = Number(payload)
+    if (Number.isFinite(version) && version > (confirmed.get(pid) ?? 0)) confirmed.set(pid, version)
+    wakeWaiters()
   }
 
   async function read(): Promise<void> {
@@ -55,6 +73,8 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     const [row] = rowsOf<{ version: string | number; next: string | Date | null }>(result)
     version = row ? Number(row.version) : undefined
     nextScheduledMs = row?.next ? new Date(row.next).getTime() : null
+    // A replica that has just started (or reconnected) has heard nothing yet, but trusts only what it read.
+    if (version !== undefined) confirm(version)
   }
 
   function refresh(): void {
@@ -77,9 +97,24 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     })().finally(() => { refreshing = undefined })
   }
 
-  const stopListening = database.kind === 'pglite'
-    ? await database.client.listen(CONTENT_CHANNEL, hear)
-    : await listenPostgres(database.pool.options.connectionString!, hear, refresh, log, () => closed)
+  // PGlite is one process's own database: there are no other replicas to confirm to.
+  let confirm: (version: number) => void = () => {}
+  let settled = (committed: number, _listeners: number[]) => heard >= committed
+  let stopListening: () => Promise<void>
+  if (database.kind === 'pglite') {
+    stopListening = await database.client.listen(CONTENT_CHANNEL, hear)
+  } else {
+    const listener = await listenPostgres(database.pool.options.connectionString!, {
+      onNotify: hear,
+      onConfirmation: hearConfirmation,
+      onChange: refresh,
+      log,
+      isClosed: () => closed,
+    })
+    confirm = listener.confirm
+    settled = (committed, listeners) => listeners.every((pid) => (confirmed.get(pid) ?? 0) >= committed)
+    stopListening = listener.stop
+  }
 
   refresh()
   await refreshing
@@ -97,16 +132,27 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     changed: refresh,
     async settle() {
       refresh()
-      const result = await database.db.execute(sql`select version from content_state where id = 1`)
-      const committed = Number(rowsOf<{ version: string | number }>(result)[0]?.version ?? 0)
-      const deadline = Date.now() + 250
-      while (heard < committed && Date.now() < deadline && !closed) {
+      const result = await database.db.execute(sql`
+        select (select version from content_state where id = 1)::bigint as version,
+               array(select pid from pg_stat_activity
+                     where application_name = ${LISTENER_NAME} and datname = current_database()) as listeners`)
+      const [row] = rowsOf<{ version: string | number | null; listeners: number[] | null }>(result)
+      const committed = Number(row?.version ?? 0)
+      const listeners = row?.listeners ?? []
+      const deadline = Date.now() + SETTLE_TIMEOUT_MS
+      while (!settled(committed, listeners) && Date.now() < deadline && !closed) {
         await new Promise<void>((resolve) => {
           const wake = () => { waiters.delete(wake); clearTimeout(timer); resolve() }
           const timer = setTimeout(wake, Math.max(1, deadline - Date.now()))
           waiters.add(wake)
         })
       }
+      if (!settled(committed, listeners) && !closed) {
+        const silent = listeners.filter((pid) => (confirmed.get(pid) ?? 0) < committed)
+        log.warn({ version: committed, listeners: silent }, 'replicas did not confirm a change in time; they may serve it stale until they hear it')
+      }
+      // Listeners that have gone away are not waited for again; forget their confirmations.
+      for (const pid of confirmed.keys()) if (!listeners.includes(pid)) confirmed.delete(pid)
     },
     async close() {
       closed = true
@@ -116,28 +162,63 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   }
 }
 
-/** A dedicated connection LISTENing on the channel; reconnects with backoff, marking the version unknown meanwhile. */
+interface ListenerHooks {
+  onNotify: (payload: string | undefined) => void
+  onConfirmation: (pid: number, payload: string | undefined) => void
+  /** The connection came up or went down: what was heard meanwhile is unknown. */
+  onChange: () => void
+  log: FastifyBaseLogger
+  isClosed: () => boolean
+}
+
+/**
+ * A dedicated connection LISTENing to changes and to other replicas' confirmations, and inFlight this
+ * replica's; reconnects with backoff, marking the version unknown meanwhile.
+ */
 async function listenPostgres(
   url: string,
-  onNotify: (payload: string | undefined) => void,
-  onChange: () => void,
-  log: FastifyBaseLogger,
-  isClosed: () => boolean,
-): Promise<() => Promise<void>> {
+  { onNotify, onConfirmation, onChange, log, isClosed }: ListenerHooks,
+): Promise<{ confirm: (version: number) => void; stop: () => Promise<void> }> {
   let client: pg.Client | undefined
   let delay = 250
   let timer: NodeJS.Timeout | undefined
+  // Confirmations are sent one at a time, each the latest: a burst of changes (an import) costs a few.
+  let sent = 0
+  let pending = 0
+  let inFlight = false
+
+  const confirm = (version: number): void => {
+    if (version > pending) pending = version
+    if (inFlight || !client || pending <= sent) return
+    const on = client
+    const latest = pending
+    inFlight = true
+    on.query('select pg_notify($1, $2)', [CONFIRM_CHANNEL, String(latest)])
+      .then(() => { sent = Math.max(sent, latest) })
+      .catch(() => {}) // the connection is going down; its end event reconnects
+      .finally(() => {
+        inFlight = false
+        if (client === on) confirm(pending)
+      })
+  }
 
   const connect = async (): Promise<void> => {
     if (isClosed()) return
     const next = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5_000 })
-    next.on('notification', (message) => onNotify(message.payload))
+    next.on('notification', (message) => {
+      if (message.channel === CONTENT_CHANNEL) onNotify(message.payload)
+      else if (message.channel === CONFIRM_CHANNEL) onConfirmation(message.processId, message.payload)
+    })
     next.on('error', () => reconnect())
     next.on('end', () => reconnect())
     try {
       await next.connect()
       await next.query(`LISTEN ${CONTENT_CHANNEL}`)
+      await next.query(`LISTEN ${CONFIRM_CHANNEL}`)
+      // Named only once listening, so a writer that counts this listener can count on its hearing.
+      await next.query(`SET application_name = '${LISTENER_NAME}'`)
       client = next
+      sent = 0
       delay = 250
       onChange()
     } catch (error) {
@@ -160,13 +241,16 @@ async function listenPostgres(
   }
 
   await connect()
-  return async () => {
-    if (timer) clearTimeout(timer)
-    const current = client
-    client = undefined
-    if (current) {
-      current.removeAllListeners('end')
-      await current.end().catch(() => {})
-    }
+  return {
+    confirm,
+    async stop() {
+      if (timer) clearTimeout(timer)
+      const current = client
+      client = undefined
+      if (current) {
+        current.removeAllListeners('end')
+        await current.end().catch(() => {})
+      }
+    },
   }
 }

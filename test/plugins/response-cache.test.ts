@@ -1,7 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb } from '../../src/db/client.js'
+import { CONFIRM_CHANNEL, CONTENT_CHANNEL, LISTENER_NAME } from '../../src/db/content-version.js'
 import { build, testDatabase } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 
@@ -97,4 +100,42 @@ t.test('two replicas on one PostgreSQL never serve each other stale content', { 
     t.equal((await b.app.inject('/v1/posts?limit=1')).json().data[0].title, title, `round ${round}: B sees A's write`)
     t.equal((await a.app.inject('/v1/posts?limit=1')).json().data[0].title, title, `round ${round}: A sees its own write`)
   }
+})
+
+t.test('a write is answered only once every replica has confirmed it, however late one hears', { skip: process.env.TEST_DATABASE_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
+  const { url } = await testDatabase(t)
+  const database = await createDb({ databaseUrl: url, dataDir: '' })
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url! }), { database })
+  t.teardown(async () => {
+    await app.close()
+    await database.close()
+  })
+  const headers = await authHeaders(database.db)
+  const [post] = (await app.inject('/v1/posts?limit=1')).json().data
+
+  // A slow replica: it listens as the replicas do, but confirms only when the test says so.
+  const slow = new pg.Client({ connectionString: url })
+  await slow.connect()
+  t.teardown(() => slow.end())
+  await slow.query(`LISTEN ${CONTENT_CHANNEL}`)
+  await slow.query(`SET application_name = '${LISTENER_NAME}'`)
+  const nextChange = () => new Promise<string>((resolve) => {
+    slow.once('notification', (message) => resolve(message.payload!))
+  })
+
+  const events: string[] = []
+  const change = nextChange()
+  const answered = app.inject({ method: 'PATCH', url: `/v1/posts/${post.id}`, headers, payload: { title: 'Heard late' } })
+    .then((res) => { events.push('answered'); return res })
+  const version = await change
+  await sleep(100)
+  events.push('confirmed')
+  await slow.query('select pg_notify($1, $2)', [CONFIRM_CHANNEL, version])
+  t.equal((await answered).statusCode, 200)
+  t.same(events, ['confirmed', 'answered'], 'the writer waited for the slow replica')
+
+  // A replica that never confirms (hung) delays a write, but does not block it.
+  const res = await app.inject({ method: 'PATCH', url: `/v1/posts/${post.id}`, headers, payload: { title: 'Never confirmed' } })
+  t.equal(res.statusCode, 200)
+  t.equal((await app.inject(`/v1/posts/${post.id}`)).json().data.title, 'Never confirmed')
 })
