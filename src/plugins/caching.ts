@@ -167,9 +167,8 @@ export const cachingPlugin = fp<CachingOptions>(
       app.addHook('preValidation', async (request, reply) => {
         if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return
         if (request.routeOptions.config?.cache === false || !request.routeOptions.url) return
-        // Let the event loop take in what already reached this process (a change notification that arrived
-        // with, or just before, this request) before trusting the version.
-        await new Promise((resolve) => setImmediate(resolve))
+        // No need to wait for notifications in flight: a write is answered only once every replica has
+        // confirmed hearing it (see ContentVersion.settle), so a read that follows it finds the version unknown.
         const current = version.current()
         if (current === undefined) return
         request.cacheVersion = current
