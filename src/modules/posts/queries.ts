@@ -104,8 +104,8 @@ export interface ListOptions {
   after?: CursorValue[]
   /** Count the matches too (a second query); false skips it. */
   count?: boolean
-  /** How a search collects its matches (see searchPage); by default, from the planner's estimate. Tests set it. */
-  searchPlan?: 'walk' | 'collect'
+  /** How a search collects its matches (see SearchPlan); by default, from the planner's estimate. Tests set it. */
+  searchPlan?: SearchPlan
 }
 
 export interface PostPage<Row> {
@@ -172,13 +172,26 @@ async function countMatches(db: Executor, conditions: SQL[]): Promise<{ total: n
 }
 
 /**
- * Where walking the listing index (newest first, testing each post's search vector) stops paying: below
- * about this many matches, collecting them all from the GIN index and sorting them by date reads less.
- * Testing a post means reading its whole search vector (kilobytes, out of line), while the GIN index hands
- * over the matching rows at once; the planner prices both alike, so it walks the index for a word in one
- * post in twenty and reads twenty times the posts it returns (130 ms rather than 40 at 100,000 posts).
+ * How a search collects its first SEARCH_LIMIT + 1 matches in the list's order, before ranking them:
+ * - `walk`: along the listing index, testing each post's search vector, until enough match. Testing a
+ *   post reads its whole vector (kilobytes, out of line), so this pays only when most posts match.
+ * - `collect`: every match, from the GIN index, then sorted. This reads every matching row, so it pays
+ *   when the matches are few.
+ * - `window`: the matches among the newest `fraction` of posts, sized to hold enough of them: the GIN
+ *   index and the date index together name the rows to read. Newest-first orders only. If the window holds
+ *   too few, the search collects instead.
+ *
+ * The planner prices a vector test like any other filter, so left to itself it walks for a word in one
+ * post in twenty and reads twenty times the posts it returns; the choice is made here from its estimate.
  */
-const DENSE_MATCHES = 20_000
+export type SearchPlan = 'walk' | 'collect' | { window: number }
+
+/** Above this many estimated matches a search walks (at 100,000 posts: a word in every other post). */
+const DENSE_MATCHES = 50_000
+/** Below this many estimated matches collecting them all costs a few milliseconds, and a window saves nothing. */
+const WINDOW_MATCHES = 5_000
+/** A window is sized for this many times the matches it needs: estimates are rough, and dates uneven. */
+const WINDOW_MARGIN = 2.5
 
 /** PostgreSQL's estimate of how many rows a query returns, from its plan alone (nothing is read). */
 async function estimatedRows(db: Executor, query: SQLWrapper): Promise<number> {
@@ -188,50 +201,88 @@ async function estimatedRows(db: Executor, query: SQLWrapper): Promise<number> {
   return parsed[0].Plan['Plan Rows']
 }
 
+async function chooseSearchPlan(db: Executor, conditions: SQL[]): Promise<SearchPlan> {
+  const estimate = await estimatedRows(db, db.select({ one: sql`1` }).from(posts).where(and(...conditions)))
+  if (estimate >= DENSE_MATCHES) return 'walk'
+  if (estimate < WINDOW_MATCHES) return 'collect'
+  return { window: (WINDOW_MARGIN * (SEARCH_LIMIT + 1)) / estimate }
+}
+
+/**
+ * The publication date from which the newest `fraction` of dated posts run, read off the planner's
+ * statistics (a histogram of published_at): no post is read. Undefined before the table is analysed.
+ */
+async function newestFractionStart(db: Executor, fraction: number): Promise<Date | undefined> {
+  const [row] = rowsOf<{ start: string | Date | null }>(await db.execute(sql`
+    select b[greatest(1, cardinality(b) - ceil(${fraction}::float8 * (cardinality(b) - 1))::int)] as start
+    from (select histogram_bounds::text::timestamptz[] as b from pg_stats
+          where schemaname = current_schema() and tablename = 'posts' and attname = 'published_at') as stats`))
+  return row?.start ? new Date(row.start) : undefined
+}
+
+/** The ids of the first SEARCH_LIMIT + 1 matches in the given order, each with its position; too few if a window was short. */
+async function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], plan: SearchPlan) {
+  let source: typeof posts | SQLWrapper = posts
+  if (plan !== 'walk') {
+    const start = plan === 'collect' ? undefined : await newestFractionStart(db, plan.window)
+    if (plan !== 'collect' && !start) return searchCandidates(db, conditions, order, 'collect')
+    // Only what the order needs, so that sorting thousands of matches stays in memory. Named like the table,
+    // so the order (which names posts' columns) applies to it as it is; OFFSET 0 (as SQL: drizzle leaves a
+    // numeric 0 out) keeps the planner from walking the listing index instead.
+    source = db.select({ id: posts.id, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt, title: posts.title })
+      .from(posts).where(and(...conditions, start ? gte(posts.publishedAt, start) : undefined))
+      .offset(sql`0` as never).as('posts')
+  }
+  const candidates = db
+    .select({ id: posts.id, position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position') })
+    .from(source as typeof posts)
+    .where(plan === 'walk' ? and(...conditions) : undefined)
+    .orderBy(...order)
+    .limit(SEARCH_LIMIT + 1)
+    .as('candidates')
+  return candidates
+}
+
 /**
  * A search's page by number: the first SEARCH_LIMIT + 1 matches in the list's order (newest first unless a
- * sort is given; the extra one only tells that there are more), then ordered by relevance when no sort is
- * given, and counted by a window over those few, in one statement. Where the matches are few enough (by the
- * planner's estimate, see DENSE_MATCHES) they are all collected first (OFFSET 0 keeps the planner from
- * walking the listing index instead).
+ * sort is given; the extra one only tells that there are more; see SearchPlan), then ordered by relevance
+ * when no sort is given, and counted by a window over those few, in one statement.
  */
 async function searchPage(
-  db: Executor, conditions: SQL[], q: string, sort: PostSort | undefined, page: PageRequest, counted: boolean, plan?: 'walk' | 'collect',
+  db: Executor, conditions: SQL[], q: string, sort: PostSort | undefined, page: PageRequest, counted: boolean, given?: SearchPlan,
 ): Promise<PostPage<PostSummaryRow>> {
   const offset = offsetOf(page)
   const order = ORDER[sort ?? '-publishedAt']
   if (offset < SEARCH_LIMIT) {
-    const sparse = plan
-      ? plan === 'collect'
-      : (await estimatedRows(db, db.select({ one: sql`1` }).from(posts).where(and(...conditions)))) < DENSE_MATCHES
-    // Named like the table, so the list's order and the rank (which name posts' columns) apply to it as they are.
-    // OFFSET 0 as SQL: drizzle leaves a numeric 0 out.
-    const source = sparse
-      ? db.select({ ...summaryColumns, searchVector: posts.searchVector }).from(posts).where(and(...conditions)).offset(sql`0` as never).as('posts')
-      : posts
-    const candidates = db
-      .select({
-        ...summaryColumns,
-        position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position'),
-        relevance: (sort ? sql<number>`0` : rank(searchQuery(q))).as('relevance'),
-      })
-      .from(source)
-      .where(sparse ? undefined : and(...conditions))
-      .orderBy(...order)
-      .limit(SEARCH_LIMIT + 1)
-      .as('candidates')
-    const rows = await db
-      .select({ row: candidates._.selectedFields, matched: sql<number>`count(*) over ()`.mapWith(Number) })
-      .from(candidates)
-      // The extra candidate last, and never reached: the limit stops at SEARCH_LIMIT. Ties keep the list's order.
-      .orderBy(sql`${candidates.position} > ${SEARCH_LIMIT}`, desc(candidates.relevance), asc(candidates.position))
-      .limit(Math.min(page.limit, SEARCH_LIMIT - offset))
-      .offset(offset)
-    const matched = rows[0]?.matched
-    if (matched !== undefined) {
+    let plan = given ?? await chooseSearchPlan(db, conditions)
+    // A window holds the newest posts: the first matches in another order may lie anywhere.
+    if (typeof plan === 'object' && (sort ?? '-publishedAt') !== '-publishedAt') plan = 'collect'
+    for (;;) {
+      const candidates = await searchCandidates(db, conditions, order, plan)
+      // Ranked by relevance only without a sort; ties (and sorted searches) keep the list's order.
+      const byRelevance = sort ? [] : [desc(rank(searchQuery(q)))]
+      // Each candidate's row by its id, in a lateral subquery that the planner keeps apart (OFFSET 0), so it
+      // is fetched through the primary key rather than by scanning posts to join them; named like the table.
+      const post = db.select({ ...summaryColumns, searchVector: posts.searchVector }).from(posts)
+        .where(eq(posts.id, candidates.id)).offset(sql`0` as never).as('posts')
+      const rows = await db
+        .select({ row: summaryColumns, matched: sql<number>`count(*) over ()`.mapWith(Number) })
+        .from(candidates)
+        .crossJoinLateral(post)
+        // The extra candidate last, and never reached: the limit stops at SEARCH_LIMIT.
+        .orderBy(sql`${candidates.position} > ${SEARCH_LIMIT}`, ...byRelevance, asc(candidates.position))
+        .limit(Math.min(page.limit, SEARCH_LIMIT - offset))
+        .offset(offset)
+      const matched = rows[0]?.matched
+      // A window short of SEARCH_LIMIT + 1 may have left matches out (before it): collect them all instead.
+      if (typeof plan === 'object' && (matched ?? 0) <= SEARCH_LIMIT) {
+        plan = 'collect'
+        continue
+      }
+      if (matched === undefined) break
       const total = Math.min(matched, SEARCH_LIMIT)
       return {
-        rows: rows.map(({ row: { position: _p, relevance: _r, ...row } }) => row),
+        rows: rows.map(({ row }) => row),
         total: counted ? total : undefined,
         // Past SEARCH_LIMIT, a cursor (with a sort) goes on; page numbers do not.
         hasMore: offset + rows.length < total || matched > SEARCH_LIMIT,
