@@ -23,14 +23,14 @@ const CONTENT_TABLES = ['authors', 'tags', 'posts', 'post_authors', 'post_tags']
 const BODIES = 'bench_seed_bodies'
 
 /**
- * quire_post_search_vector (drizzle/0003_search.sql) spelled out, with the body's part (weight D, the costly
- * one: about 1 ms a post) computed once per distinct body. The trigger cannot do it here: it would read the
- * tag links before they exist, then compute everything again when they are inserted. `verifySearchVectors`
- * compares the result with the database's own function.
+ * quire_post_rank_vector and quire_post_search_vector (drizzle/0003_search.sql, 0006_rank_vector.sql) spelled
+ * out, with the body's part (weight D, the costly one: about 1 ms a post) computed once per distinct body.
+ * The trigger cannot do it here: it would read the tag links before they exist, then compute everything
+ * again when they are inserted. `verifySearchVectors` compares the result with the database's own functions.
  */
-const SEARCH_VECTOR = `setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
-  || setweight(to_tsvector('english', coalesce(b.excerpt, '') || ' ' || coalesce(p.tag_names, '')), 'B')
-  || b.search_body`
+const RANK_VECTOR = `setweight(to_tsvector('english', coalesce(p.title, '')), 'A')
+  || setweight(to_tsvector('english', coalesce(b.excerpt, '') || ' ' || coalesce(p.tag_names, '')), 'B')`
+const SEARCH_VECTOR = `${RANK_VECTOR} || b.search_body`
 
 /** Runs `tasks` with at most `limit` in flight, starting the next as soon as one finishes. */
 async function inParallel<T>(tasks: Iterable<() => Promise<T>>, limit: number): Promise<void> {
@@ -68,10 +68,10 @@ async function insertBatch(pool: pg.Pool, posts: SyntheticPost[], tagNames: Map<
     await client.query(`set local gin_pending_list_limit = '64MB'; set local work_mem = '256MB'`)
     await client.query(
       `insert into posts (id, slug, title, excerpt, html, markdown, body_text, word_count, reading_time_minutes,
-         featured, status, published_at, created_at, updated_at, search_vector)
+         featured, status, published_at, created_at, updated_at, rank_vector, search_vector)
        select p.id, p.slug, p.title, b.excerpt, b.html, b.markdown, b.body_text, b.word_count, b.reading_time_minutes,
          p.featured, p.status, p.published_at, p.created_at, p.updated_at,
-         ${SEARCH_VECTOR}
+         ${RANK_VECTOR}, ${SEARCH_VECTOR}
        from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::boolean[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::text[])
          as p (id, slug, title, body, featured, status, published_at, created_at, updated_at, tag_names)
        join ${BODIES} b on b.i = p.body`,
@@ -142,7 +142,7 @@ export async function loadArchive(pool: pg.Pool, archive: SyntheticArchive, opti
   // Triggers were off: advance the content version as any write would, so caches keyed on it see a change.
   await pool.query('update content_state set version = version + 1, changed_at = clock_timestamp() where id = 1')
   const mismatches = await verifySearchVectors(pool)
-  if (mismatches > 0) throw new Error(`${mismatches} posts have a search vector other than quire_post_search_vector's`)
+  if (mismatches > 0) throw new Error(`${mismatches} posts have a search or rank vector other than the database's functions make`)
 
   // Vacuum sets the visibility map (index-only scans); analyze gives the planner the real statistics.
   const vacuumStarted = performance.now()
@@ -152,13 +152,14 @@ export async function loadArchive(pool: pg.Pool, archive: SyntheticArchive, opti
 }
 
 /**
- * How many of a sample of posts have a search vector whose lexemes or weights differ from what the database's
- * function computes. Positions may differ: the function joins tag names in an order SQL leaves unspecified.
+ * How many of a sample of posts have a search or rank vector whose lexemes or weights differ from what the
+ * database's functions compute. Positions may differ: they join tag names in an order SQL leaves unspecified.
  */
 export async function verifySearchVectors(pool: pg.Pool, sample = 500): Promise<number> {
   const lexemes = (v: string) => `array(select (lexeme, weights) from unnest(${v}) order by lexeme)`
   const { rows } = await pool.query<{ n: number }>(`
     select count(*)::int as n from (select * from posts order by md5(id::text) limit $1) p
-    where ${lexemes('p.search_vector')} is distinct from ${lexemes('quire_post_search_vector(p.id, p.title, p.excerpt, p.html)')}`, [sample])
+    where ${lexemes('p.search_vector')} is distinct from ${lexemes('quire_post_search_vector(p.id, p.title, p.excerpt, p.html)')}
+       or ${lexemes('p.rank_vector')} is distinct from ${lexemes('quire_post_rank_vector(p.id, p.title, p.excerpt)')}`, [sample])
   return rows[0]!.n
 }

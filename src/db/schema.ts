@@ -50,6 +50,11 @@ export const posts = pgTable('posts', {
   bodyText: text('body_text'),
   /** Title (A), excerpt and tag names (B), body (D): maintained by the database, indexed with GIN. */
   searchVector: tsvector('search_vector'),
+  /**
+   * Title (A), excerpt and tag names (B): what a search ranks by, maintained with the search vector. Small
+   * enough to stay in the row, where the search vector (kilobytes) is stored out of line.
+   */
+  rankVector: tsvector('rank_vector'),
   ...timestamps,
 }, (t) => [
   index('posts_search_idx').using('gin', t.searchVector),

@@ -34,11 +34,11 @@ t.test('an archive created before search becomes searchable by migrating, with n
 
   await migrate(database)
   t.equal(await pendingMigrations(database), 0)
-  const [row] = rowsOf<{ body_text: string; searchable: boolean }>(
-    await database.db.execute(sql`select body_text, search_vector @@ websearch_to_tsquery('english', 'lighthouse') as searchable from posts`),
-  )
+  const [row] = rowsOf<{ body_text: string; searchable: boolean; ranked_by: string }>(await database.db.execute(sql`
+    select body_text, search_vector @@ websearch_to_tsquery('english', 'lighthouse') as searchable, rank_vector::text as ranked_by from posts`))
   t.equal(row?.body_text, 'The quartermaster & the lighthouse keeper.', 'body text backfilled from the html')
   t.equal(row?.searchable, true, 'the search vector was computed')
+  t.equal(row?.ranked_by, `'legaci':1A 'post':2A 'search':5B`, 'the rank vector was computed: title and excerpt, not the body')
 
   const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
   t.teardown(() => app.close())

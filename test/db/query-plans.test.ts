@@ -15,7 +15,9 @@ t.test('on a few thousand posts, every list, detail, count and feed read uses an
   // Loaded as bench:seed loads 100,000: bulk, then VACUUM ANALYZE, so the planner sees real statistics.
   await loadArchive(database.pool, syntheticArchive({ posts: 4000, bodies: 40 }), { batchSize: 500 })
 
-  const sample = await sampleArchive(database.pool, 150)
+  // As deep, in proportion, as the bench's page 2,000 of 100,000 posts (30%); past half way, reading the
+  // whole table and sorting it is the better plan, and the planner rightly takes it.
+  const sample = await sampleArchive(database.pool, 80)
   const get = async (url: string) => {
     const response = await app.inject({ method: 'GET', url })
     return { status: response.statusCode, body: response.json() as unknown }

@@ -25,9 +25,13 @@ export function matches(query: SQL): SQL {
   return sql`${posts.searchVector} @@ ${query}`
 }
 
-/** Relevance: title hits weigh most (A), then excerpt and tags (B), then the body (D); longer documents are not favoured. */
+/**
+ * Relevance: title hits weigh most (A), then excerpt and tags (B); longer documents are not favoured. The
+ * body is left out: its vector is kilobytes out of line, and reading it for each of a search's candidates
+ * cost more than finding them. Posts matching in the body alone rank equal, newest first.
+ */
 export function rank(query: SQL): SQL<number> {
-  return sql<number>`ts_rank(${posts.searchVector}, ${query}, 1)`
+  return sql<number>`ts_rank(${posts.rankVector}, ${query}, 1)`
 }
 
 /**

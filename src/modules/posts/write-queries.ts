@@ -1,16 +1,15 @@
-import { eq, getTableColumns, inArray, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { InvalidFieldsError } from '../../lib/errors.js'
 import { refCondition } from '../../lib/ref.js'
-import type { PostRow } from './queries.js'
+import { postColumns, type PostRow } from './queries.js'
 
 export type PostValues = Omit<typeof posts.$inferInsert, 'id'>
 
 /** The post row, locked until the transaction ends, so concurrent writers of one post take turns. */
 export async function lockPost(tx: Executor, idOrSlug: string): Promise<PostRow | undefined> {
-  const { searchVector: _, ...columns } = getTableColumns(posts)
-  const [row] = await tx.select(columns).from(posts).where(refCondition(posts, idOrSlug)).for('update')
+  const [row] = await tx.select(postColumns).from(posts).where(refCondition(posts, idOrSlug)).for('update')
   return row
 }
 
