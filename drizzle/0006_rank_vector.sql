@@ -17,5 +17,11 @@ BEGIN
 END
 $$;
 --> statement-breakpoint
--- Existing posts get theirs now (their search vectors are unchanged, so the trigger above does not run).
+-- Existing posts get theirs now (before the trigger below watches the column: their search vectors stand).
 UPDATE "posts" SET "rank_vector" = quire_post_rank_vector("id", "title", "excerpt");
+--> statement-breakpoint
+-- Writing either vector directly makes the trigger compute both again, so they cannot drift apart.
+DROP TRIGGER "posts_search_vector" ON "posts";
+--> statement-breakpoint
+CREATE TRIGGER "posts_search_vector" BEFORE INSERT OR UPDATE OF "title", "excerpt", "html", "search_vector", "rank_vector" ON "posts"
+  FOR EACH ROW EXECUTE FUNCTION "quire_posts_search_trigger"();

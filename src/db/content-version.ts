@@ -12,6 +12,8 @@ export const CONFIRM_CHANNEL = 'quire_content_confirmed'
 export const LISTENER_NAME = 'quire content listener'
 /** How long a write waits for every replica to confirm it before answering anyway (and logging who did not). */
 export const SETTLE_TIMEOUT_MS = 2_000
+/** How many listeners' confirmations are remembered before starting over (replicas restart, listeners reconnect). */
+const MAX_LISTENERS_KEPT = 1_000
 
 export interface ContentVersion {
   /**
@@ -22,13 +24,16 @@ export interface ContentVersion {
   current(): string | undefined
   /** Something changed here (a write this process made): stop trusting the version until re-read. */
   changed(): void
+  /** The newest version this process has heard of or read: a write notes it as it starts. */
+  known(): number
   /**
    * Waits (at most SETTLE_TIMEOUT_MS) until every replica has confirmed that it no longer trusts a version
-   * older than every change committed so far. A write calls it before answering, so that its client's
-   * next read, on whichever replica, cannot be served stale. Replicas are notified at the same commit, but
-   * each by its own server process and into its own event loop: one can hear well after another.
+   * older than every change committed so far, unless nothing was committed past `since` (known() when the
+   * write started). A write calls it before answering, so that its client's next read, on whichever
+   * replica, cannot be served stale. Replicas are notified at the same commit, but each by its own server
+   * process and into its own event loop: one can hear well after another.
    */
-  settle(): Promise<void>
+  settle(since: number): Promise<void>
   close(): Promise<void>
 }
 
@@ -44,8 +49,10 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   let refreshing: Promise<void> | undefined
   let dirty = false
   let closed = false
-  /** The highest version a notification has announced. */
+  /** The highest version a notification has announced, or a read found. */
   let heard = 0
+  /** Whether changes are being heard: while the listener is down, nothing cached is trusted. */
+  let listening = database.kind === 'pglite'
   /** The highest version each listener (by server process id) has confirmed, this replica's own included. */
   const confirmed = new Map<number, number>()
   const waiters = new Set<() => void>()
@@ -62,6 +69,8 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
 
   function hearConfirmation(pid: number, payload: string | undefined): void {
     const version = Number(payload)
+    // Listeners come and go with replicas (and reconnects); a writer meeting one it forgot waits for it anew.
+    if (confirmed.size >= MAX_LISTENERS_KEPT && !confirmed.has(pid)) confirmed.clear()
     if (Number.isFinite(version) && version > (confirmed.get(pid) ?? 0)) confirmed.set(pid, version)
     wakeWaiters()
   }
@@ -73,8 +82,10 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     const [row] = rowsOf<{ version: string | number; next: string | Date | null }>(result)
     version = row ? Number(row.version) : undefined
     nextScheduledMs = row?.next ? new Date(row.next).getTime() : null
+    if (version === undefined) return
+    if (version > heard) heard = version
     // A replica that has just started (or reconnected) has heard nothing yet, but trusts only what it read.
-    if (version !== undefined) confirm(version)
+    confirm(version)
   }
 
   function refresh(): void {
@@ -107,7 +118,10 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     const listener = await listenPostgres(database.pool.options.connectionString!, {
       onNotify: hear,
       onConfirmation: hearConfirmation,
-      onChange: refresh,
+      onListening: (up) => {
+        listening = up
+        refresh()
+      },
       log,
       isClosed: () => closed,
     })
@@ -121,7 +135,7 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
 
   return {
     current() {
-      if (version === undefined) return undefined
+      if (version === undefined || !listening) return undefined
       if (nextScheduledMs !== null && Date.now() >= nextScheduledMs) {
         epoch++
         refresh()
@@ -130,7 +144,8 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
       return `${version}.${epoch}`
     },
     changed: refresh,
-    async settle() {
+    known: () => heard,
+    async settle(since) {
       refresh()
       const result = await database.db.execute(sql`
         select (select version from content_state where id = 1)::bigint as version,
@@ -139,6 +154,8 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
       const [row] = rowsOf<{ version: string | number | null; listeners: number[] | null }>(result)
       const committed = Number(row?.version ?? 0)
       const listeners = row?.listeners ?? []
+      // Nothing committed since the write started (it changed nothing): there is nothing to confirm.
+      if (committed <= since) return
       const deadline = Date.now() + SETTLE_TIMEOUT_MS
       while (!settled(committed, listeners) && Date.now() < deadline && !closed) {
         await new Promise<void>((resolve) => {
@@ -151,8 +168,6 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
         const silent = listeners.filter((pid) => (confirmed.get(pid) ?? 0) < committed)
         log.warn({ version: committed, listeners: silent }, 'replicas did not confirm a change in time; they may serve it stale until they hear it')
       }
-      // Listeners that have gone away are not waited for again; forget their confirmations.
-      for (const pid of confirmed.keys()) if (!listeners.includes(pid)) confirmed.delete(pid)
     },
     async close() {
       closed = true
@@ -165,8 +180,8 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
 interface ListenerHooks {
   onNotify: (payload: string | undefined) => void
   onConfirmation: (pid: number, payload: string | undefined) => void
-  /** The connection came up or went down: what was heard meanwhile is unknown. */
-  onChange: () => void
+  /** The connection came up (and listens) or went down: either way, what was heard meanwhile is unknown. */
+  onListening: (up: boolean) => void
   log: FastifyBaseLogger
   isClosed: () => boolean
 }
@@ -177,7 +192,7 @@ interface ListenerHooks {
  */
 async function listenPostgres(
   url: string,
-  { onNotify, onConfirmation, onChange, log, isClosed }: ListenerHooks,
+  { onNotify, onConfirmation, onListening, log, isClosed }: ListenerHooks,
 ): Promise<{ confirm: (version: number) => void; stop: () => Promise<void> }> {
   let client: pg.Client | undefined
   let delay = 250
@@ -189,17 +204,20 @@ async function listenPostgres(
 
   const confirm = (version: number): void => {
     if (version > pending) pending = version
-    if (inFlight || !client || pending <= sent) return
     const on = client
+    if (inFlight || !on || pending <= sent) return
     const latest = pending
     inFlight = true
-    on.query('select pg_notify($1, $2)', [CONFIRM_CHANNEL, String(latest)])
-      .then(() => { sent = Math.max(sent, latest) })
-      .catch(() => {}) // the connection is going down; its end event reconnects
-      .finally(() => {
-        inFlight = false
-        if (client === on) confirm(pending)
-      })
+    let failed = false
+    on.query('select pg_notify($1, $2)', [CONFIRM_CHANNEL, String(latest)]).then(
+      // Sent on this connection: a new one (a new listener, by its process id) confirms afresh.
+      () => { if (client === on) sent = Math.max(sent, latest) },
+      // The connection is going down (its end event reconnects); the next change or read confirms again.
+      () => { failed = true },
+    ).finally(() => {
+      inFlight = false
+      if (!failed || client !== on) confirm(pending)
+    })
   }
 
   const connect = async (): Promise<void> => {
@@ -217,10 +235,15 @@ async function listenPostgres(
       await next.query(`LISTEN ${CONFIRM_CHANNEL}`)
       // Named only once listening, so a writer that counts this listener can count on its hearing.
       await next.query(`SET application_name = '${LISTENER_NAME}'`)
+      if (isClosed()) {
+        next.removeAllListeners('end')
+        await next.end().catch(() => {})
+        return
+      }
       client = next
       sent = 0
       delay = 250
-      onChange()
+      onListening(true)
     } catch (error) {
       log.warn({ err: error }, 'content listener could not connect; retrying')
       next.removeAllListeners('end')
@@ -230,7 +253,7 @@ async function listenPostgres(
   }
 
   const reconnect = () => {
-    onChange()
+    onListening(false)
     if (isClosed() || timer) return
     client = undefined
     timer = setTimeout(() => {

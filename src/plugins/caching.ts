@@ -22,6 +22,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The content version when the request arrived, if its response may be cached. */
     cacheVersion?: string
+    /** A write's: the newest content version this process knew of when it arrived (see ContentVersion.settle). */
+    versionBefore?: number
     cacheHit?: boolean
     /**
      * Set when the response is in the response cache without the coding this request will get: the
@@ -39,6 +41,9 @@ interface CachedResponse {
   /** Compressed copies, by coding (br, gzip): made once, sent to every client that negotiates that coding. */
   coded: Partial<Record<ContentCoding, Buffer>>
 }
+
+/** The methods that may change content (OPTIONS, a CORS preflight, does not). */
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 /** URLs longer than this are neither remembered nor kept: their keys alone could fill the memory. */
 const MAX_KEPT_URL = 2048
@@ -185,9 +190,13 @@ export const cachingPlugin = fp<CachingOptions>(
       })
 
       // A write made here changes what is current even before the database's notification arrives: forget
-      // the version before the write's response leaves, so this client's next read cannot be served stale.
+      // the version before the write's response leaves, and wait for every replica to have heard of it, so
+      // this client's next read, wherever it goes, cannot be served stale.
+      app.addHook('onRequest', async (request) => {
+        if (WRITE_METHODS.has(request.method)) request.versionBefore = version.known()
+      })
       app.addHook('onSend', async (request, reply, payload) => {
-        if (request.method !== 'GET' && request.method !== 'HEAD' && reply.statusCode < 400) await version.settle()
+        if (request.versionBefore !== undefined && reply.statusCode < 400) await version.settle(request.versionBefore)
         return payload
       })
     }

@@ -222,23 +222,24 @@ async function newestFractionStart(db: Executor, fraction: number): Promise<Date
   return row?.start ? new Date(row.start) : undefined
 }
 
-/** The ids of the first SEARCH_LIMIT + 1 matches in the given order, each with its position; too few if a window was short. */
-async function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], plan: SearchPlan) {
+/**
+ * The ids of the first SEARCH_LIMIT + 1 matches in the given order, each with its position: by walking, or
+ * from the matches published from `windowStart` on (all of them without it); too few if a window was short.
+ */
+function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], walk: boolean, windowStart?: Date) {
   let source: typeof posts | SQLWrapper = posts
-  if (plan !== 'walk') {
-    const start = plan === 'collect' ? undefined : await newestFractionStart(db, plan.window)
-    if (plan !== 'collect' && !start) return searchCandidates(db, conditions, order, 'collect')
+  if (!walk) {
     // Only what the order needs, so that sorting thousands of matches stays in memory. Named like the table,
     // so the order (which names posts' columns) applies to it as it is; OFFSET 0 (as SQL: drizzle leaves a
     // numeric 0 out) keeps the planner from walking the listing index instead.
     source = db.select({ id: posts.id, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt, title: posts.title })
-      .from(posts).where(and(...conditions, start ? gte(posts.publishedAt, start) : undefined))
+      .from(posts).where(and(...conditions, windowStart ? gte(posts.publishedAt, windowStart) : undefined))
       .offset(sql`0` as never).as('posts')
   }
   const candidates = db
     .select({ id: posts.id, position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position') })
     .from(source as typeof posts)
-    .where(plan === 'walk' ? and(...conditions) : undefined)
+    .where(walk ? and(...conditions) : undefined)
     .orderBy(...order)
     .limit(SEARCH_LIMIT + 1)
     .as('candidates')
@@ -248,7 +249,7 @@ async function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], p
 /**
  * A search's page by number: the first SEARCH_LIMIT + 1 matches in the list's order (newest first unless a
  * sort is given; the extra one only tells that there are more; see SearchPlan), then ordered by relevance
- * when no sort is given, and counted by a window over those few, in one statement.
+ * when no sort is given, and counted by a window function over those few, in one statement.
  */
 async function searchPage(
   db: Executor, conditions: SQL[], q: string, sort: PostSort | undefined, page: PageRequest, counted: boolean, given?: SearchPlan,
@@ -256,11 +257,14 @@ async function searchPage(
   const offset = offsetOf(page)
   const order = ORDER[sort ?? '-publishedAt']
   if (offset < SEARCH_LIMIT) {
-    let plan = given ?? await chooseSearchPlan(db, conditions)
-    // A window holds the newest posts: the first matches in another order may lie anywhere.
-    if (typeof plan === 'object' && (sort ?? '-publishedAt') !== '-publishedAt') plan = 'collect'
+    const plan = given ?? await chooseSearchPlan(db, conditions)
+    // A window holds the newest posts (the first matches in another order may lie anywhere), and needs the
+    // planner's statistics to be placed (none before the table is analysed): otherwise, collect.
+    let windowStart = typeof plan === 'object' && (sort ?? '-publishedAt') === '-publishedAt'
+      ? await newestFractionStart(db, plan.window)
+      : undefined
     for (;;) {
-      const candidates = await searchCandidates(db, conditions, order, plan)
+      const candidates = searchCandidates(db, conditions, order, plan === 'walk', windowStart)
       // Ranked by relevance only without a sort; ties (and sorted searches) keep the list's order.
       const byRelevance = sort ? [] : [desc(rank(searchQuery(q)))]
       // Each candidate's row by its id, in a lateral subquery that the planner keeps apart (OFFSET 0), so it
@@ -277,7 +281,7 @@ async function searchPage(
         .offset(offset)
       // A window is read through the bitmaps (see SearchPlan): walking the date index over the window instead,
       // which the planner prices the same, tests every post in it (five times the time at 100,000 posts).
-      const rows = typeof plan === 'object'
+      const rows = windowStart
         ? await db.transaction(async (tx) => {
           await tx.execute(sql`set local enable_indexscan = off`)
           return read(tx)
@@ -285,8 +289,8 @@ async function searchPage(
         : await read(db)
       const matched = rows[0]?.matched
       // A window short of SEARCH_LIMIT + 1 may have left matches out (before it): collect them all instead.
-      if (typeof plan === 'object' && (matched ?? 0) <= SEARCH_LIMIT) {
-        plan = 'collect'
+      if (windowStart && (matched ?? 0) <= SEARCH_LIMIT) {
+        windowStart = undefined
         continue
       }
       if (matched === undefined) break

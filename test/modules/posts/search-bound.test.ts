@@ -15,7 +15,8 @@ const slugAt = (i: number) => `quokka-${String(i).padStart(4, '0')}`
 const titled = { inside: 500, outside: SEARCH_LIMIT + 1 }
 
 t.test('a search that matches more than SEARCH_LIMIT posts', async (t) => {
-  const { app, database } = await build(t)
+  const queries: string[] = []
+  const { app, database } = await build(t, { onQuery: (q) => queries.push(q) })
   const [ada] = await database.db.select({ id: authors.id }).from(authors).where(eq(authors.slug, 'ada-okafor'))
   const rows = Array.from({ length: SEARCH_LIMIT + EXTRA }, (_, i) => ({
     slug: slugAt(i),
@@ -76,6 +77,12 @@ t.test('a search that matches more than SEARCH_LIMIT posts', async (t) => {
     // The window is read off the planner's statistics: without them it collects; with them, a window
     // holding too few matches (a tenth of the posts) collects too, and one holding them all is used.
     const plans: SearchPlan[] = ['collect', { window: 0.1 }, { window: 1 }]
+    const windowed = async (analysed: boolean) => {
+      queries.length = 0
+      await listPosts(database.db, { visibility: 'public', q: 'quokka' }, undefined, { page: 1, limit: 15 }, { searchPlan: { window: 1 } })
+      return queries.some((q) => /published_at" >= \$/.test(q))
+    }
+    t.notOk(await windowed(false), 'no window before the table is analysed')
     for (const analysed of [false, true]) {
       if (analysed) await database.db.execute(sql`analyze posts`)
       for (const sort of [undefined, 'title', 'publishedAt'] as const) {
@@ -90,6 +97,7 @@ t.test('a search that matches more than SEARCH_LIMIT posts', async (t) => {
         }
       }
     }
+    t.ok(await windowed(true), 'a window once it is')
   })
 
   t.test('with a sort, the bound follows that order, and a cursor goes on past it', async (t) => {
