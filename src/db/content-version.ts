@@ -187,7 +187,7 @@ interface ListenerHooks {
 }
 
 /**
- * A dedicated connection LISTENing to changes and to other replicas' confirmations, and inFlight this
+ * A dedicated connection LISTENing to changes and to other replicas' confirmations, and sending this
  * replica's; reconnects with backoff, marking the version unknown meanwhile.
  */
 async function listenPostgres(
