@@ -77,12 +77,12 @@ t.test('a search that matches more than SEARCH_LIMIT posts', async (t) => {
     // The window is read off the planner's statistics: without them it collects; with them, a window
     // holding too few matches (a tenth of the posts) collects too, and one holding them all is used.
     const plans: SearchPlan[] = ['collect', { window: 0.1 }, { window: 1 }]
-    const windowed = async (analysed: boolean) => {
+    const usesWindow = async () => {
       queries.length = 0
       await listPosts(database.db, { visibility: 'public', q: 'quokka' }, undefined, { page: 1, limit: 15 }, { searchPlan: { window: 1 } })
       return queries.some((q) => /published_at" >= \$/.test(q))
     }
-    t.notOk(await windowed(false), 'no window before the table is analysed')
+    t.notOk(await usesWindow(), 'no window before the table is analysed')
     for (const analysed of [false, true]) {
       if (analysed) await database.db.execute(sql`analyze posts`)
       for (const sort of [undefined, 'title', 'publishedAt'] as const) {
@@ -97,7 +97,7 @@ t.test('a search that matches more than SEARCH_LIMIT posts', async (t) => {
         }
       }
     }
-    t.ok(await windowed(true), 'a window once it is')
+    t.ok(await usesWindow(), 'a window once it is')
   })
 
   t.test('with a sort, the bound follows that order, and a cursor goes on past it', async (t) => {
