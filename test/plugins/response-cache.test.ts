@@ -1,12 +1,26 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb } from '../../src/db/client.js'
 import { CONFIRM_CHANNEL, CONTENT_CHANNEL, LISTENER_NAME } from '../../src/db/content-version.js'
 import { build, testDatabase } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
+
+const onPostgres = { skip: process.env.TEST_DATABASE_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }
+
+/** An API replica of its own (app and pool) on the PostgreSQL database at `url`, closed when `t` ends. */
+async function replicaOn(t: Test, url: string) {
+  const database = await createDb({ databaseUrl: url, dataDir: '' })
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url }), { database })
+  t.teardown(async () => {
+    await app.close()
+    await database.close()
+  })
+  await app.ready()
+  return { app, database }
+}
 
 t.test('the response cache', async (t) => {
   const queries: string[] = []
@@ -73,20 +87,10 @@ t.test('RESPONSE_CACHE_MB=0 turns the response cache off', async (t) => {
   t.ok(queries.length > 0)
 })
 
-t.test('two replicas on one PostgreSQL never serve each other stale content', { skip: process.env.TEST_DATABASE_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
+t.test('two replicas on one PostgreSQL never serve each other stale content', onPostgres, async (t) => {
   const { url } = await testDatabase(t)
-  const replica = async () => {
-    const database = await createDb({ databaseUrl: url, dataDir: '' })
-    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url! }), { database })
-    t.teardown(async () => {
-      await app.close()
-      await database.close()
-    })
-    await app.ready()
-    return { app, database }
-  }
-  const a = await replica()
-  const b = await replica()
+  const a = await replicaOn(t, url!)
+  const b = await replicaOn(t, url!)
   const headers = await authHeaders(a.database.db)
 
   for (let round = 1; round <= 20; round++) {
@@ -102,14 +106,9 @@ t.test('two replicas on one PostgreSQL never serve each other stale content', { 
   }
 })
 
-t.test('a write is answered only once every replica has confirmed it, however late one hears', { skip: process.env.TEST_DATABASE_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
+t.test('a write is answered only once every replica has confirmed it, however late one hears', onPostgres, async (t) => {
   const { url } = await testDatabase(t)
-  const database = await createDb({ databaseUrl: url, dataDir: '' })
-  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url! }), { database })
-  t.teardown(async () => {
-    await app.close()
-    await database.close()
-  })
+  const { app, database } = await replicaOn(t, url!)
   const headers = await authHeaders(database.db)
   const [post] = (await app.inject('/v1/posts?limit=1')).json().data
 
@@ -140,14 +139,9 @@ t.test('a write is answered only once every replica has confirmed it, however la
   t.equal((await app.inject(`/v1/posts/${post.id}`)).json().data.title, 'Never confirmed')
 })
 
-t.test('while its listener is down, a replica serves nothing from memory', { skip: process.env.TEST_DATABASE_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }, async (t) => {
+t.test('while its listener is down, a replica serves nothing from memory', onPostgres, async (t) => {
   const { url } = await testDatabase(t)
-  const database = await createDb({ databaseUrl: url, dataDir: '' })
-  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: url! }), { database })
-  t.teardown(async () => {
-    await app.close()
-    await database.close()
-  })
+  const { app, database } = await replicaOn(t, url!)
   const read = async () => (await app.inject('/v1/posts?limit=1')).json().data[0]
   const [post] = [await read(), await read()] // kept from the second read
   const admin = new pg.Client({ connectionString: url })
