@@ -22,8 +22,6 @@ export interface ContentVersion {
    * the database instead of trusting anything cached.
    */
   current(): string | undefined
-  /** Something changed here (a write this process made): stop trusting the version until re-read. */
-  changed(): void
   /** The newest version this process has heard of or read: a write notes it as it starts. */
   known(): number
   /**
@@ -143,7 +141,6 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
       }
       return `${version}.${epoch}`
     },
-    changed: refresh,
     known: () => heard,
     async settle(since) {
       refresh()
