@@ -70,6 +70,8 @@ const json = (line: string) => JSON.parse(line) as Record<string, unknown>
 
 // Each case starts the real server (a few seconds each, more on a loaded machine): more time than a file gets.
 t.setTimeout(300_000)
+// And mostly waits for it: the cases, each with its own database and port, run side by side.
+t.jobs = 3
 
 // SIGTERM with the logs as a collector gets them (stdout is a pipe: JSON); SIGINT with LOG_FORMAT=pretty.
 for (const [signal, format] of [['SIGTERM', 'auto'], ['SIGINT', 'pretty']] as const) {

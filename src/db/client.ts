@@ -20,6 +20,8 @@ export interface DbOptions {
   dataDir: string
   /** Called with every statement sent; tests count queries with it. */
   onQuery?: (query: string, params: unknown[]) => void
+  /** PGlite only: start from this dump of a data directory (PGlite's dumpDataDir) instead of an empty one. */
+  initialData?: Blob
 }
 
 interface DatabaseBase {
@@ -72,7 +74,7 @@ export async function createDb(options: DbOptions): Promise<Database> {
     unlock = lockDataDir(dataDir)
   }
   try {
-    const client = await PGlite.create(dataDir)
+    const client = await PGlite.create(dataDir, options.initialData ? { loadDataDir: options.initialData } : {})
     const db = drizzlePglite(client, { schema, logger }) as unknown as Db
     return {
       db,
