@@ -15,6 +15,12 @@ for (const [path, { file, type }] of Object.entries(bodies)) {
   app.get(path, (_request, reply) => reply.type(type).send(body))
 }
 
+// And (BASELINE_NOT_MODIFIED: JSON of path → headers) a 304 carrying the headers of one of the server's.
+const notModified = JSON.parse(process.env.BASELINE_NOT_MODIFIED ?? '{}') as Record<string, Record<string, string>>
+for (const [path, headers] of Object.entries(notModified)) {
+  app.get(path, (_request, reply) => reply.code(304).headers(headers).send())
+}
+
 const port = Number(process.env.PORT ?? 0)
 const address = await app.listen({ port, host: '127.0.0.1' })
 process.stdout.write(`${address}\n`)

@@ -97,16 +97,29 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
   const rows: Row[] = []
   try {
     await waitFor(`${api}/readyz`, server)
-    // The baseline also serves the exact bytes of the two large responses, so their rows can be read
-    // against what sending that much costs a bare server.
+    // The baseline also serves the exact bytes of the large responses, so their rows can be read against
+    // what sending that much costs a bare server.
     const sameBytes: Record<string, { file: string; type: string }> = {}
-    for (const [path, source] of [['/same-bytes/page1', '/v1/posts?limit=15'], ['/same-bytes/feed', '/feed.xml']] as const) {
+    // A post from the middle of the pool stands for the random ones (bodies of about 5 KB, html and Markdown).
+    const typicalPost = slugPool[Math.floor(slugPool.length / 2)]!
+    for (const [path, source] of [['/same-bytes/page1', '/v1/posts?limit=15'], ['/same-bytes/post', typicalPost], ['/same-bytes/feed', '/feed.xml']] as const) {
       const response = await fetch(`${api}${source}`)
       const file = join(bodies, path.split('/').pop()!)
-      writeFileSync(file, Buffer.from(await response.arrayBuffer()))
+      const bytes = Buffer.from(await response.arrayBuffer())
+      writeFileSync(file, bytes)
+      if (source === typicalPost) notes.push(`the bytes of one post are those of ${typicalPost} (${bytes.length} bytes)`)
       sameBytes[path] = { file, type: response.headers.get('content-type') ?? 'application/octet-stream' }
     }
-    base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort), BASELINE_BODIES: JSON.stringify(sameBytes) })
+    const feed = await fetch(`${api}/feed.xml`)
+    const etag = feed.headers.get('etag') ?? ''
+    // And a 304 with the headers of the server's: what answering one costs a bare server.
+    const notModified = await fetch(`${api}/feed.xml`, { headers: { 'if-none-match': etag } })
+    const notModifiedHeaders = Object.fromEntries([...notModified.headers].filter(([name]) => !['date', 'connection', 'keep-alive'].includes(name)))
+    base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], {
+      PORT: String(basePort),
+      BASELINE_BODIES: JSON.stringify(sameBytes),
+      BASELINE_NOT_MODIFIED: JSON.stringify({ '/same-headers/304': notModifiedHeaders }),
+    })
     const baseMemory = new MemorySampler(base.pid!)
     await waitFor(`${baseline}/`, base)
     const get: GetJson = async (path) => {
@@ -121,15 +134,15 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       const ids = async (path: string) => ((await get(path)).body as { data: { id: string }[] }).data.map((p) => p.id).join()
       if ((await ids(cursorUrl)) !== (await ids(`/v1/posts?limit=15&page=${deepPage}`))) notes.push(`the cursor page and offset page ${deepPage} hold different posts`)
     }
-    const feed = await fetch(`${api}/feed.xml`)
-    const etag = feed.headers.get('etag') ?? ''
     notes.push(`/feed.xml is ${(await feed.text()).length} characters; post by slug draws from all ${slugPool.length} public slugs at random, ` +
       `search from ${searchPool.length} queries of one or two words (common to rare)`)
 
     const scenarios: (Scenario | { name: string; skipped: string })[] = [
       { name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 },
       { name: ROW.page1Bytes, origin: baseline, paths: ['/same-bytes/page1'], expect: 200 },
+      { name: ROW.postBytes, origin: baseline, paths: ['/same-bytes/post'], expect: 200 },
       { name: ROW.feedBytes, origin: baseline, paths: ['/same-bytes/feed'], expect: 200 },
+      { name: ROW.notModifiedHeaders, origin: baseline, paths: ['/same-headers/304'], expect: 304 },
       { name: ROW.page1, origin: api, paths: ['/v1/posts?limit=15'], expect: 200 },
       uncounted ? { name: ROW.page1Uncounted, origin: api, paths: ['/v1/posts?limit=15&count=false'], expect: 200 } : { name: ROW.page1Uncounted, skipped: notImplemented },
       { name: ROW.deepOffset, origin: api, paths: [`/v1/posts?limit=15&page=${deepPage}`], expect: 200 },
@@ -147,7 +160,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       { name: ROW.baselineAgain, origin: baseline, paths: ['/'], expect: 200 },
     ]
     for (const s of scenarios) {
-      const reference = [ROW.baseline, ROW.baselineAgain, ROW.page1Bytes, ROW.feedBytes] as string[]
+      const reference = [ROW.baseline, ROW.baselineAgain, ROW.page1Bytes, ROW.postBytes, ROW.feedBytes, ROW.notModifiedHeaders] as string[]
       if (only && !reference.includes(s.name) && !only.test(s.name)) continue
       if ('skipped' in s) {
         rows.push(s)
