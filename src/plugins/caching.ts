@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
@@ -25,6 +26,8 @@ declare module 'fastify' {
     /** A write's: the newest content version this process knew of when it arrived (see ContentVersion.settle). */
     versionBefore?: number
     cacheHit?: boolean
+    /** Set on the request making a response others may be waiting for (see the response cache's misses). */
+    doneMaking?: () => void
     /**
      * Set when the response is in the response cache without the coding this request will get: the
      * compression plugin hands over the coded body it made, to be kept next to the uncoded one.
@@ -61,6 +64,19 @@ function ownBytes(text: string): Buffer {
 
 /** How many URLs read once the response cache remembers, waiting for a second read to keep the response. */
 const ADMISSION_KEYS = 10_000
+
+/** The longest a request waits for another one making the response it asks for, before making it itself. */
+const SHARED_MISS_WAIT_MS = 5_000
+
+/** A response being made for a URL under a content version, and the moment it is done (kept or not). */
+interface Making { version: string; done: Promise<void> }
+
+/** Waits for `done`, or `ms` at most. */
+async function waitAtMost(done: Promise<void>, ms: number): Promise<void> {
+  const timeout = new AbortController()
+  await Promise.race([done, sleep(ms, undefined, { signal: timeout.signal }).catch(() => {})])
+  timeout.abort()
+}
 
 const KEPT_HEADERS = ['content-type', 'etag', 'last-modified', 'link', 'cache-control']
 
@@ -166,6 +182,19 @@ export const cachingPlugin = fp<CachingOptions>(
     // URLs read once (posts by slug, searches) would otherwise push out the responses that are read again and
     // again, and keep the garbage collector busy with copies nobody asks for twice.
     const askedOnce = new LRUCache<string, true>({ max: ADMISSION_KEYS })
+    // Responses being made, by URL. Right after a write every response is out of date at once, and readers
+    // asking for the same one at the same moment wait for the first of them rather than each make it: a
+    // hundred readers of /v1/tags cost one count over the archive, not a hundred queueing for the pool.
+    const making = new Map<string, Making>()
+    const makeHere = (request: FastifyRequest, current: string) => {
+      let finish!: () => void
+      const entry: Making = { version: current, done: new Promise((resolve) => (finish = resolve)) }
+      making.set(request.url, entry)
+      request.doneMaking = () => {
+        if (making.get(request.url) === entry) making.delete(request.url)
+        finish()
+      }
+    }
 
     if (cache && version) {
       // After every onRequest hook (rate limits, request ids, CORS): a cached answer is still a request.
@@ -177,8 +206,17 @@ export const cachingPlugin = fp<CachingOptions>(
         const current = version.current()
         if (current === undefined) return
         request.cacheVersion = current
-        const hit = cache.get(request.url)
-        if (!hit || hit.version !== current) return
+        let hit = cache.get(request.url)
+        if (!hit || hit.version !== current) {
+          const other = making.get(request.url)
+          if (other?.version !== current) return makeHere(request, current)
+          // Asked for twice: worth keeping. Once it is made, answered from the cache; if it was not kept (an
+          // error, a 304 the route answered itself, a change meanwhile), made here after all.
+          askedOnce.set(request.url, true)
+          await waitAtMost(other.done, SHARED_MISS_WAIT_MS)
+          hit = cache.get(request.url)
+          if (!hit || hit.version !== version.current()) return
+        }
         request.cacheHit = true
         reply.headers(hit.headers)
         const coding = request.method === 'GET' ? negotiatedCoding(request) : undefined
@@ -228,7 +266,7 @@ export const cachingPlugin = fp<CachingOptions>(
       varyOn(reply, 'Accept-Encoding', 'Authorization')
     }
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    const conditionalResponse = (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
       if (request.method !== 'GET' && request.method !== 'HEAD') return payload
       // A 304 the route answered itself carries the same caching headers a 200 would (RFC 9110 15.4.5).
       if (reply.statusCode === 304) {
@@ -246,6 +284,15 @@ export const cachingPlugin = fp<CachingOptions>(
       reply.code(304)
       trimNotModified(reply)
       return notModifiedBody(request)
+    }
+
+    app.addHook('onSend', async (request, reply, payload) => {
+      try {
+        return conditionalResponse(request, reply, payload)
+      } finally {
+        // Kept or not: whoever waits for this response can look now.
+        request.doneMaking?.()
+      }
     })
   },
   { name: 'caching', dependencies: ['db'] },

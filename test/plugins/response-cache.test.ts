@@ -70,6 +70,32 @@ t.test('the response cache', async (t) => {
     t.equal((await app.inject('/v1/posts?limit=1')).json().data[0].slug, 'right-on-time', 'live now')
   })
 
+  t.test('readers asking at once for a response not made yet wait for one making of it', async (t) => {
+    queries.length = 0
+    t.equal((await app.inject('/v1/tags?limit=7')).statusCode, 200)
+    const perMaking = queries.length
+    t.ok(perMaking > 0)
+
+    queries.length = 0
+    const answers = await Promise.all(Array.from({ length: 12 }, () => app.inject('/v1/tags?limit=5')))
+    t.same(answers.map((a) => a.statusCode), Array(12).fill(200))
+    t.equal(new Set(answers.map((a) => a.body)).size, 1, 'the same body for all')
+    t.equal(new Set(answers.map((a) => a.headers.etag)).size, 1)
+    t.equal(queries.length, perMaking, 'the queries of one making, not of twelve')
+
+    queries.length = 0
+    t.equal((await app.inject('/v1/tags?limit=5')).body, answers[0]!.body)
+    t.equal(queries.length, 0, 'asked for by many at once: kept')
+  })
+
+  t.test('readers waiting for a response that fails make it themselves', async (t) => {
+    const answers = await Promise.all(Array.from({ length: 6 }, () => app.inject('/v1/tags/no-such-tag')))
+    t.same(answers.map((a) => a.statusCode), Array(6).fill(404))
+    for (const a of answers) t.match(a.headers['content-type'], /^application\/problem\+json/)
+    const invalid = await Promise.all(Array.from({ length: 6 }, () => app.inject('/v1/tags?limit=0')))
+    t.same(invalid.map((a) => a.statusCode), Array(6).fill(400))
+  })
+
   t.test('health and errors are not cached', async (t) => {
     queries.length = 0
     await app.inject('/readyz')
