@@ -17,11 +17,12 @@ import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { archiveSize, benchDatabaseUrl, openBenchDatabase } from './lib/database.js'
+import { measureBurst, type Burst } from './lib/burst.js'
 import { measure, type Scenario } from './lib/measure.js'
 import { planRequests, QueryRecorder, type RequestPlans } from './lib/plans.js'
 import { freePort, MemorySampler, memoryOf, root, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
 import { deepCursorUrl, mainReads, sampleArchive, type GetJson } from './lib/reads.js'
-import { evaluateGoals, goalsTable, markdownReport, plansTable, resultsTable, ROW, type Report, type Row } from './lib/report.js'
+import { burstLine, evaluateGoals, goalsTable, markdownReport, plansTable, resultsTable, ROW, type Report, type Row } from './lib/report.js'
 import { searchQueries } from './lib/synthetic.js'
 
 const { values: args } = parseArgs({
@@ -74,6 +75,12 @@ const [pgVersion] = (await database.pool.query<{ v: string }>('select version() 
  */
 const SERVER_ENV = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never', RATE_LIMIT_READS_PER_MINUTE: '0' }
 
+// After the scenarios: readers arriving together right after a change (bench/lib/burst.ts).
+const BURST_NAME = 'burst after a change'
+const BURST_URLS = ['/v1/posts?limit=15', '/v1/tags?limit=15', '/v1/authors?limit=15', '/v1/archive']
+const BURST_READERS = 50
+const BURST_ROUNDS = 5
+
 /** Settles the server between scenarios: requests a slow scenario left queued finish before the next starts. */
 async function settle(origin: string): Promise<void> {
   const deadline = Date.now() + 30_000
@@ -86,7 +93,7 @@ async function settle(origin: string): Promise<void> {
 }
 
 /** Both servers under load, scenario by scenario; their memory sampled throughout. */
-async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['memory'] }> {
+async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['memory']; burst?: Burst }> {
   const [apiPort, basePort] = [await freePort(), await freePort()]
   const api = `http://127.0.0.1:${apiPort}`
   const baseline = `http://127.0.0.1:${basePort}`
@@ -173,9 +180,15 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       log(`${s.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms` +
         `${m.failures ? `, ${m.failures} unexpected responses or errors ${JSON.stringify(m.statuses)}` : ''}`)
     }
+    let burst: Burst | undefined
+    if (!only || only.test(BURST_NAME)) {
+      await settle(api)
+      burst = await measureBurst(api, database!.pool, BURST_URLS, BURST_READERS, BURST_ROUNDS)
+      log(burstLine(burst))
+    }
     const s = serverMemory.finish()
     const b = baseMemory.finish()
-    return { rows, memory: { server: { peakBytes: s.peak, lastBytes: s.last }, baseline: { peakBytes: b.peak, lastBytes: b.last } } }
+    return { rows, burst, memory: { server: { peakBytes: s.peak, lastBytes: s.last }, baseline: { peakBytes: b.peak, lastBytes: b.last } } }
   } finally {
     await stop(base ? [server, base] : [server])
     rmSync(bodies, { recursive: true, force: true })
@@ -197,7 +210,9 @@ const loadAverage = () => loadavg().map((l) => l.toFixed(1)).join(' ')
 const loadBefore = loadAverage()
 log(`bench: ${size.posts} posts (${size.publicPosts} public) in ${redacted}; ${options.duration} s per scenario after ${options.warmup} s of warm-up, ` +
   `${options.connections} connections; Node ${process.version}; ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}; load average ${loadBefore}`)
-const { rows, memory } = args['plans-only'] ? { rows: [], memory: { server: { peakBytes: 0, lastBytes: 0 }, baseline: { peakBytes: 0, lastBytes: 0 } } } : await runLoad(notes)
+const { rows, memory, burst } = args['plans-only']
+  ? { rows: [], memory: { server: { peakBytes: 0, lastBytes: 0 }, baseline: { peakBytes: 0, lastBytes: 0 } }, burst: undefined }
+  : await runLoad(notes)
 const loadAfter = loadAverage()
 
 // Plans last, from an app built in this process (its own cursor key, so its own cursor), on the same database.
@@ -241,11 +256,13 @@ const report: Report = {
   rows,
   goals,
   memory,
+  ...(burst ? { burst } : {}),
   notes,
   plans,
 }
 log(`\n${resultsTable(rows)}\n`)
 log(`server peak RSS ${(memory.server.peakBytes / 1_048_576).toFixed(0)} MB (baseline ${(memory.baseline.peakBytes / 1_048_576).toFixed(0)} MB)\n`)
+if (burst) log(`${burstLine(burst)}\n`)
 log(`${goalsTable(goals)}\n`)
 if (plans.length) log(`${plansTable(plans)}\n`)
 for (const note of notes) log(`note: ${note}`)

@@ -1,4 +1,5 @@
 /** The bench's verdicts and its printed forms: a terminal table, the goals, and bench/RESULTS.md. */
+import type { Burst } from './burst.js'
 import type { Measurement } from './measure.js'
 import { planHeadline, type RequestPlans } from './plans.js'
 
@@ -127,6 +128,13 @@ export function plansTable(plans: RequestPlans[]): string {
   return grid(['read', 'plan', 'indexes', '', 'exec'], cells, ['l', 'l', 'l', 'l', 'r']).join('\n')
 }
 
+/** One line on a burst of readers after a change: how long each round took, and the statuses. */
+export function burstLine(b: Burst): string {
+  const statuses = Object.entries(b.statuses).map(([code, n]) => `${code}×${n}`).join(' ')
+  return `burst after a change: ${b.readers} readers of each of ${b.urls.join(', ')} at once, all answered in ` +
+    `${b.roundsMs.map((t) => `${t.toFixed(0)} ms`).join(', ')} (${b.roundsMs.length} rounds); ${statuses}`
+}
+
 export interface Report {
   command: string
   startedAt: string
@@ -136,6 +144,7 @@ export interface Report {
   rows: Row[]
   goals: Goal[]
   memory: { server: Memory; baseline: Memory }
+  burst?: Burst
   notes: string[]
   plans: RequestPlans[]
 }
@@ -157,6 +166,7 @@ export function markdownReport(r: Report): string {
     `Server peak RSS (VmHWM): ${(r.memory.server.peakBytes / MB).toFixed(0)} MB, ${(r.memory.server.lastBytes / MB).toFixed(0)} MB at the end; ` +
       `baseline peak ${(r.memory.baseline.peakBytes / MB).toFixed(0)} MB.`,
     '',
+    ...(r.burst ? [burstLine(r.burst), ''] : []),
     '## Goals',
     '',
     goalsTable(r.goals),
