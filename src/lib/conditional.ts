@@ -1,12 +1,26 @@
 import { createHash } from 'node:crypto'
+import type { FastifyReply } from 'fastify'
+import type { TSchema } from 'typebox'
 import { PreconditionFailedError } from './errors.js'
 
+/** A strong validator from the exact bytes sent. Every GET's ETag is this hash of its body. */
+export function etagOf(payload: string | Buffer): string {
+  return `"${createHash('sha1').update(payload).digest('base64url')}"`
+}
+
 /**
- * The ETag of one resource's representation (a hash of its JSON). Detail GETs and write responses send
- * it, and If-Match on PATCH and DELETE is compared with the current representation's.
+ * How a route tags one resource's representation without sending it: the ETag of `{ data }` as `schema`
+ * (the resource's response schema) serialises it, which is the ETag a GET of the resource sends. Write
+ * responses send it, and If-Match is compared with it.
  */
-export function resourceEtag(data: unknown): string {
-  return `"${createHash('sha1').update(JSON.stringify(data)).digest('base64url')}"`
+export function representationEtag<T>(reply: FastifyReply, schema: TSchema): (data: T) => string {
+  return (data) => etagOf(reply.serializeInput({ data }, schema as Record<string, unknown>))
+}
+
+/** A write's precondition: the If-Match header sent, if any, and how to tag the current representation. */
+export interface IfMatch<T> {
+  header: string | undefined
+  etagOf: (data: T) => string
 }
 
 // A content coding's suffix inside a strong ETag: `"h.br"` is the Brotli-coded form of the representation
@@ -29,10 +43,12 @@ export function uncodedEtag(tag: string): string {
 
 /**
  * RFC 9110 13.1.1: If-Match uses the strong comparison; `*` matches any current representation, and so does
- * the tag of any content coding of it (`"h.br"` names the current `"h"`, compressed).
+ * the tag of any content coding of it (`"h.br"` names the current `"h"`, compressed). `current` reads the
+ * representation the write is about to change; it is read only when If-Match was sent.
  */
-export function assertIfMatch(header: string | undefined, currentEtag: string): void {
+export async function assertIfMatch<T>({ header, etagOf }: IfMatch<T>, current: () => Promise<T>): Promise<void> {
   if (header === undefined) return
+  const currentEtag = etagOf(await current())
   const matches = header.split(',').some((candidate) => {
     const c = candidate.trim()
     return c === '*' || (!c.startsWith('W/') && uncodedEtag(c) === currentEtag)

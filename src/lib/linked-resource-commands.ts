@@ -3,7 +3,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Db, Executor } from '../db/client.js'
 import type { ResourceKind } from '../db/schema.js'
 import { claimSlug, forgetSlugs, recordSlugChange } from '../modules/slugs/queries.js'
-import { assertIfMatch, resourceEtag } from './conditional.js'
+import { assertIfMatch, type IfMatch } from './conditional.js'
 import { NotFoundError } from './errors.js'
 import { refCondition } from './ref.js'
 import { uniqueSlugFor } from './unique-slug.js'
@@ -17,17 +17,10 @@ export interface LinkedResourceStore<Out> {
   represent: (db: Executor, id: string) => Promise<Out | undefined>
 }
 
-export interface Written<Out> { data: Out; etag: string }
-
 // Tags and authors are written the same way: a slug (given, or derived from the name and made unique),
 // slug history on rename, If-Match against the current representation, each use case one transaction.
 
-async function represented<Out>(store: LinkedResourceStore<Out>, db: Executor, id: string): Promise<Written<Out> | undefined> {
-  const data = await store.represent(db, id)
-  return data === undefined ? undefined : { data, etag: resourceEtag(data) }
-}
-
-async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, idOrSlug: string, ifMatch: string | undefined) {
+async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, idOrSlug: string, ifMatch: IfMatch<Out>) {
   const [row] = await tx
     .select({ id: store.table.id, slug: store.table.slug })
     .from(store.table as PgTable)
@@ -35,13 +28,13 @@ async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, 
     .for('update')
   if (!row) throw new NotFoundError(`No ${store.kind} has the id or slug ${idOrSlug}`)
   const current = row as { id: string; slug: string }
-  assertIfMatch(ifMatch, (await represented(store, tx, current.id))!.etag)
+  await assertIfMatch(ifMatch, async () => (await store.represent(tx, current.id))!)
   return current
 }
 
 export async function createLinked<Out>(
   store: LinkedResourceStore<Out>, db: Db, body: { name: string; slug?: string },
-): Promise<Written<Out>> {
+): Promise<Out> {
   const { slug: given, ...values } = body
   const id = await db.transaction(async (tx) => {
     const slug = given ?? (await uniqueSlugFor(tx, store.table, body.name, store.kind))
@@ -49,12 +42,12 @@ export async function createLinked<Out>(
     const [row] = await tx.insert(store.table).values({ ...values, name: body.name.trim(), slug }).returning({ id: store.table.id })
     return (row as { id: string }).id
   })
-  return (await represented(store, db, id))!
+  return (await store.represent(db, id))!
 }
 
 export async function updateLinked<Out>(
-  store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, patch: { slug?: string; name?: string }, ifMatch: string | undefined,
-): Promise<Written<Out>> {
+  store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, patch: { slug?: string; name?: string }, ifMatch: IfMatch<Out>,
+): Promise<Out> {
   const id = await db.transaction(async (tx) => {
     const current = await lockForWrite(store, tx, idOrSlug, ifMatch)
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
@@ -62,10 +55,10 @@ export async function updateLinked<Out>(
     await tx.update(store.table).set(values).where(eq(store.table.id, current.id))
     return current.id
   })
-  return (await represented(store, db, id))!
+  return (await store.represent(db, id))!
 }
 
-export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, ifMatch: string | undefined): Promise<void> {
+export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, ifMatch: IfMatch<Out>): Promise<void> {
   await db.transaction(async (tx) => {
     const { id } = await lockForWrite(store, tx, idOrSlug, ifMatch)
     await forgetSlugs(tx, store.kind, id)

@@ -5,7 +5,6 @@ import type { Executor } from '../db/client.js'
 import type { ResourceKind } from '../db/schema.js'
 import { findCurrentSlug } from '../modules/slugs/queries.js'
 import type { CountSort } from '../modules/posts/post-counts.js'
-import { resourceEtag } from './conditional.js'
 import { NotFoundError } from './errors.js'
 import { linkHeader, pageMeta, type PageRequest } from './paging.js'
 import { isUuid, LinkedListQuerySchema, MovedResponse, problemResponses, RefParamsSchema } from './schemas.js'
@@ -54,11 +53,8 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
     }, async (request, reply) => {
       const { idOrSlug } = request.params
       const row = await r.find(app.db, idOrSlug)
-      if (row) {
-        const data = r.serialize(row, config.site)
-        reply.header('etag', resourceEtag(data))
-        return { data }
-      }
+      // The ETag is the hash of the body, set by the caching plugin.
+      if (row) return { data: r.serialize(row, config.site) }
       const current = isUuid(idOrSlug) ? undefined : await findCurrentSlug(app.db, r.kind, idOrSlug)
       if (current) return reply.redirect(`/v1/${r.plural}/${current}`, 301)
       throw new NotFoundError(`No ${r.singular} has the id or slug "${idOrSlug}"`)

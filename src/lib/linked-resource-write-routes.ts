@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import type { TSchema } from 'typebox'
 import { bearerSecurity } from '../plugins/auth.js'
+import { representationEtag } from './conditional.js'
 import { createLinked, deleteLinked, updateLinked, type LinkedResourceStore } from './linked-resource-commands.js'
 import { IfMatchHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from './schemas.js'
 
@@ -18,6 +20,8 @@ interface LinkedWrites<Out> {
 export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPluginAsyncTypebox {
   const Name = w.singular[0]!.toUpperCase() + w.singular.slice(1)
   const common = { tags: [w.plural], security: bearerSecurity }
+  // Tags one as GET /v1/{plural}/{id} would send it.
+  const etagFor = (reply: FastifyReply) => representationEtag<Out>(reply, w.schemas.one)
   return async (app) => {
     app.addHook('preHandler', app.requireApiKey)
 
@@ -31,9 +35,9 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
         response: { 201: { ...w.schemas.one, description: 'Created: `Location` names it.' }, ...problemResponses(400, 401, 409, 413, 415) },
       },
     }, async (request, reply) => {
-      const { data, etag } = await createLinked(w.store, app.db, request.body as { name: string; slug?: string })
+      const data = await createLinked(w.store, app.db, request.body as { name: string; slug?: string })
       const slug = (data as { slug: string }).slug
-      return reply.code(201).header('location', `/v1/${w.plural}/${slug}`).header('etag', etag).send({ data })
+      return reply.code(201).header('location', `/v1/${w.plural}/${slug}`).header('etag', etagFor(reply)(data)).send({ data })
     })
 
     app.patch(`/${w.plural}/:idOrSlug`, {
@@ -48,8 +52,9 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
         response: { 200: w.schemas.one, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
       },
     }, async (request, reply) => {
-      const { data, etag } = await updateLinked(w.store, app.db, request.params.idOrSlug, request.body as { slug?: string }, request.headers['if-match'])
-      return reply.header('etag', etag).send({ data })
+      const etagOf = etagFor(reply)
+      const data = await updateLinked(w.store, app.db, request.params.idOrSlug, request.body as { slug?: string }, { header: request.headers['if-match'], etagOf })
+      return reply.header('etag', etagOf(data)).send({ data })
     })
 
     app.delete(`/${w.plural}/:idOrSlug`, {
@@ -63,7 +68,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
         response: { 204: NoContentResponse, ...problemResponses(...w.deleteStatuses) },
       },
     }, async (request, reply) => {
-      await deleteLinked(w.store, app.db, request.params.idOrSlug, request.headers['if-match'])
+      await deleteLinked(w.store, app.db, request.params.idOrSlug, { header: request.headers['if-match'], etagOf: etagFor(reply) })
       return reply.code(204).send(null)
     })
   }

@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
-import { uncodedEtag } from '../lib/conditional.js'
+import { etagOf, uncodedEtag } from '../lib/conditional.js'
 import { negotiatedCoding, type ContentCoding } from '../lib/content-coding.js'
 
 export interface CachingOptions {
@@ -79,11 +78,6 @@ async function waitAtMost(done: Promise<void>, ms: number): Promise<void> {
 }
 
 const KEPT_HEADERS = ['content-type', 'etag', 'last-modified', 'link', 'cache-control']
-
-/** A strong validator from the exact bytes sent. */
-export function etagOf(payload: string | Buffer): string {
-  return `"${createHash('sha1').update(payload).digest('base64url')}"`
-}
 
 // RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation; a tag
 // of any content coding of it (`"h.gzip"`) is the same content, so it matches too.

@@ -2,7 +2,7 @@ import type { Config } from '../../config.js'
 import { prepareContent, type PostBody } from '../../content/prepare.js'
 import type { Db, Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
-import { assertIfMatch, resourceEtag } from '../../lib/conditional.js'
+import { assertIfMatch, type IfMatch } from '../../lib/conditional.js'
 import { InvalidFieldsError, NotFoundError } from '../../lib/errors.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
 import { claimSlug, forgetSlugs, recordSlugChange } from '../slugs/queries.js'
@@ -15,7 +15,6 @@ import {
 } from './write-queries.js'
 
 type Site = Config['site']
-export interface Written { data: Post; etag: string }
 
 // Each use case is one transaction: the row, its authors and tags and its slug history commit together
 // or not at all.
@@ -35,14 +34,13 @@ function publicationTime(status: 'draft' | 'published', given: string | null | u
   return current ?? (status === 'published' ? new Date() : null)
 }
 
-export async function representPost(db: Executor, id: string, site: Site): Promise<Written | undefined> {
+/** A post as GET /v1/posts/{id} shows it to a key holder: drafts too. */
+export async function representPost(db: Executor, id: string, site: Site): Promise<Post | undefined> {
   const found = await findPostWithLinks(db, id, 'all')
-  if (!found) return undefined
-  const data = toPost(found.row, found.links, site)
-  return { data, etag: resourceEtag(data) }
+  return found && toPost(found.row, found.links, site)
 }
 
-export async function createPost(db: Db, input: PostCreateBody, site: Site): Promise<Written> {
+export async function createPost(db: Db, input: PostCreateBody, site: Site): Promise<Post> {
   const body = bodyOf(input)
   if (!body) throw new InvalidFieldsError([{ in: 'body', name: '/markdown', message: 'a post needs markdown or html' }])
   const id = await db.transaction(async (tx) => {
@@ -71,12 +69,12 @@ export async function createPost(db: Db, input: PostCreateBody, site: Site): Pro
   return (await representPost(db, id, site))!
 }
 
-export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody, ifMatch: string | undefined, site: Site): Promise<Written> {
+export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody, ifMatch: IfMatch<Post>, site: Site): Promise<Post> {
   const id = await db.transaction(async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
     const id = current.id
-    assertIfMatch(ifMatch, (await representPost(tx, id, site))!.etag)
+    await assertIfMatch(ifMatch, async () => (await representPost(tx, id, site))!)
 
     const values: Partial<PostValues> = {}
     const body = bodyOf(patch)
@@ -109,11 +107,11 @@ export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody,
   return (await representPost(db, id, site))!
 }
 
-export async function deletePost(db: Db, idOrSlug: string, ifMatch: string | undefined, site: Site): Promise<void> {
+export async function deletePost(db: Db, idOrSlug: string, ifMatch: IfMatch<Post>, site: Site): Promise<void> {
   await db.transaction(async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
-    assertIfMatch(ifMatch, (await representPost(tx, current.id, site))!.etag)
+    await assertIfMatch(ifMatch, async () => (await representPost(tx, current.id, site))!)
     await forgetSlugs(tx, 'post', current.id)
     await deletePostRow(tx, current.id)
   })

@@ -1,13 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply } from 'fastify'
 import type { Config } from '../../config.js'
+import { representationEtag } from '../../lib/conditional.js'
 import { IfMatchHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { createPost, deletePost, updatePost } from './commands.js'
-import { PostResponseSchema } from './schemas.js'
+import { PostResponseSchema, type Post } from './schemas.js'
 import { PostCreateBodySchema, PostPatchBodySchema } from './write-schemas.js'
 
 /** The authenticated write API for posts: every operation needs `Authorization: Bearer <key>`. */
 export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  // Tags a post as GET /v1/posts/{id} would send it.
+  const etagFor = (reply: FastifyReply) => representationEtag<Post>(reply, PostResponseSchema)
+
   app.addHook('preHandler', app.requireApiKey)
 
   app.post('/posts', {
@@ -23,8 +28,8 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
       response: { 201: { ...PostResponseSchema, description: 'Created: `Location` names the post.' }, ...problemResponses(400, 401, 409, 413, 415) },
     },
   }, async (request, reply) => {
-    const { data, etag } = await createPost(app.db, request.body, config.site)
-    return reply.code(201).header('location', `/v1/posts/${data.slug}`).header('etag', etag).send({ data })
+    const data = await createPost(app.db, request.body, config.site)
+    return reply.code(201).header('location', `/v1/posts/${data.slug}`).header('etag', etagFor(reply)(data)).send({ data })
   })
 
   app.patch('/posts/:idOrSlug', {
@@ -40,8 +45,9 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
       response: { 200: PostResponseSchema, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
     },
   }, async (request, reply) => {
-    const { data, etag } = await updatePost(app.db, request.params.idOrSlug, request.body, request.headers['if-match'], config.site)
-    return reply.header('etag', etag).send({ data })
+    const etagOf = etagFor(reply)
+    const data = await updatePost(app.db, request.params.idOrSlug, request.body, { header: request.headers['if-match'], etagOf }, config.site)
+    return reply.header('etag', etagOf(data)).send({ data })
   })
 
   app.delete('/posts/:idOrSlug', {
@@ -55,7 +61,7 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
       response: { 204: NoContentResponse, ...problemResponses(400, 401, 404, 412) },
     },
   }, async (request, reply) => {
-    await deletePost(app.db, request.params.idOrSlug, request.headers['if-match'], config.site)
+    await deletePost(app.db, request.params.idOrSlug, { header: request.headers['if-match'], etagOf: etagFor(reply) }, config.site)
     return reply.code(204).send(null)
   })
 }

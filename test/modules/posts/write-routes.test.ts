@@ -109,6 +109,23 @@ t.test('the post write API', async (t) => {
     t.equal(staleDelete.statusCode, 412)
   })
 
+  t.test('a write answers with the ETag a GET of the post then sends, and If-Match takes it', async (t) => {
+    const created = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Tagged once', markdown: 'Body **text**.', authors: ['mateo-ruiz'], tags: ['frontend'] } })
+    t.equal(created.statusCode, 201)
+    const { id } = created.json().data
+    const read = await app.inject({ url: `/v1/posts/${id}`, headers })
+    t.equal(read.headers.etag, created.headers.etag, 'POST')
+    t.equal(read.body, JSON.stringify(created.json()), 'the same representation')
+    const patched = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': read.headers.etag as string }, payload: { title: 'Tagged twice' } })
+    t.equal(patched.statusCode, 200)
+    t.not(patched.headers.etag, read.headers.etag, 'a new version, a new tag')
+    t.equal((await app.inject({ url: `/v1/posts/${id}`, headers })).headers.etag, patched.headers.etag, 'PATCH')
+    const head = await app.inject({ method: 'HEAD', url: `/v1/posts/${id}`, headers })
+    t.equal(head.headers.etag, patched.headers.etag, 'HEAD')
+    const deleted = await app.inject({ method: 'DELETE', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': patched.headers.etag as string } })
+    t.equal(deleted.statusCode, 204)
+  })
+
   t.test('two editors racing on the same version: one wins, the other gets 412', async (t) => {
     const current = await app.inject({ url: '/v1/posts/published-renamed', headers })
     const { id } = current.json().data

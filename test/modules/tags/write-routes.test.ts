@@ -19,6 +19,16 @@ t.test('the tag write API', async (t) => {
     t.equal(taken.statusCode, 409)
   })
 
+  t.test('a write answers with the ETag a GET of the tag then sends', async (t) => {
+    const created = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Tagged' } })
+    t.equal(created.statusCode, 201)
+    t.equal((await app.inject('/v1/tags/tagged')).headers.etag, created.headers.etag, 'POST')
+    const patched = await app.inject({ method: 'PATCH', url: '/v1/tags/tagged', headers: { ...headers, 'if-match': created.headers.etag as string }, payload: { description: 'Now described' } })
+    t.equal(patched.statusCode, 200)
+    t.not(patched.headers.etag, created.headers.etag)
+    t.equal((await app.inject('/v1/tags/tagged')).headers.etag, patched.headers.etag, 'PATCH')
+  })
+
   t.test('PATCH renames with a 301 from the old slug, honouring If-Match', async (t) => {
     const current = await app.inject('/v1/tags/data')
     const { id } = current.json().data
