@@ -70,6 +70,9 @@ const SHARED_MISS_WAIT_MS = 5_000
 /** A response being made for a URL under a content version, and the moment it is done (kept or not). */
 interface Making { version: string; done: Promise<void> }
 
+const isConditional = (request: FastifyRequest) =>
+  request.headers['if-none-match'] !== undefined || request.headers['if-modified-since'] !== undefined
+
 /** Waits for `done`, or `ms` at most. */
 async function waitAtMost(done: Promise<void>, ms: number): Promise<void> {
   const timeout = new AbortController()
@@ -179,6 +182,8 @@ export const cachingPlugin = fp<CachingOptions>(
     // Responses being made, by URL. Right after a write every response is out of date at once, and readers
     // asking for the same one at the same moment wait for the first of them rather than each make it: a
     // hundred readers of /v1/tags cost one count over the archive, not a hundred queueing for the pool.
+    // Only a response that will be kept is waited for: one that is not (an error, a redirect) is made by
+    // each reader, as it would be without the cache.
     const making = new Map<string, Making>()
     const makeHere = (request: FastifyRequest, current: string) => {
       let finish!: () => void
@@ -202,10 +207,16 @@ export const cachingPlugin = fp<CachingOptions>(
         request.cacheVersion = current
         let hit = cache.get(request.url)
         if (!hit || hit.version !== current) {
+          if (request.url.length > MAX_KEPT_URL) return
           const other = making.get(request.url)
-          if (other?.version !== current) return makeHere(request, current)
+          if (other?.version !== current) {
+            // A conditional request may get a 304 the route answers itself (feeds), which is not kept: it
+            // makes its answer without others waiting for it.
+            if (!isConditional(request)) makeHere(request, current)
+            return
+          }
           // Asked for twice: worth keeping. Once it is made, answered from the cache; if it was not kept (an
-          // error, a 304 the route answered itself, a change meanwhile), made here after all.
+          // error, a change meanwhile), made here after all.
           askedOnce.set(request.url, true)
           await waitAtMost(other.done, SHARED_MISS_WAIT_MS)
           hit = cache.get(request.url)
@@ -237,6 +248,8 @@ export const cachingPlugin = fp<CachingOptions>(
       // Kept only if nothing changed while it was made: otherwise it may mix the old and the new.
       if (!cache || !version || request.cacheHit || request.cacheVersion === undefined) return
       if (version.current() !== request.cacheVersion || request.url.length > MAX_KEPT_URL) return
+      // What the route says no cache may keep (/metrics, which changes with every request), this one does not.
+      if (/no-store|private/.test(String(reply.getHeader('cache-control') ?? ''))) return
       if (!askedOnce.has(request.url)) {
         askedOnce.set(request.url, true)
         return

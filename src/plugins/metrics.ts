@@ -55,7 +55,7 @@ export const metricsPlugin = fp<{ config: Config }>(
       durations.observe(labels, reply.elapsedTime / 1000)
     })
 
-    app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false } }, async (request, reply) => {
+    app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false, cache: false } }, async (request, reply) => {
       if (config.metricsToken !== undefined) {
         const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
         if (!match || !sameSecret(match[1]!, config.metricsToken)) {

@@ -46,6 +46,15 @@ t.test('GET /metrics', async (t) => {
     t.equal(sample(text, 'http_request_duration_seconds_bucket', { ...labels, le: '+Inf' }), 2)
   })
 
+  t.test('every scrape counts anew: never answered from the response cache', async (t) => {
+    const scrapes: (number | undefined)[] = []
+    for (let i = 0; i < 3; i++) {
+      await app.inject('/v1/posts')
+      scrapes.push(sample((await app.inject('/metrics')).body, 'http_requests_total', { method: 'GET', route: '/v1/posts', status_code: '200' }))
+    }
+    t.same(scrapes, [2, 3, 4])
+  })
+
   t.test('has the process metrics', async (t) => {
     for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       t.ok(sample(text, name) !== undefined, name)

@@ -88,6 +88,28 @@ t.test('the response cache', async (t) => {
     t.equal(queries.length, 0, 'asked for by many at once: kept')
   })
 
+  t.test('a conditional request is not waited for: it may get a 304 that is not kept', async (t) => {
+    // Each feed read once alone first: what one making of it costs, and what a conditional answered by the
+    // route itself costs (a date in the future: not modified).
+    const future = { 'if-modified-since': 'Tue, 01 Jan 2100 00:00:00 GMT' }
+    queries.length = 0
+    t.equal((await app.inject('/tags/frontend/feed.json')).statusCode, 200)
+    const perMaking = queries.length
+    queries.length = 0
+    t.equal((await app.inject({ url: '/tags/reliability/feed.json', headers: future })).statusCode, 304)
+    const perConditional = queries.length
+
+    queries.length = 0
+    const [conditional, ...plain] = await Promise.all([
+      app.inject({ url: '/tags/architecture/feed.json', headers: future }),
+      ...Array.from({ length: 8 }, () => app.inject('/tags/architecture/feed.json')),
+    ])
+    t.equal(conditional!.statusCode, 304)
+    t.same(plain.map((a) => a.statusCode), Array(8).fill(200))
+    t.equal(new Set(plain.map((a) => a.body)).size, 1)
+    t.equal(queries.length, perConditional + perMaking, 'the conditional request\'s own, and one making for the rest')
+  })
+
   t.test('readers waiting for a response that fails make it themselves', async (t) => {
     const answers = await Promise.all(Array.from({ length: 6 }, () => app.inject('/v1/tags/no-such-tag')))
     t.same(answers.map((a) => a.statusCode), Array(6).fill(404))
