@@ -1,6 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
@@ -99,27 +98,29 @@ async function withAdmin<T>(url: string, body: (client: pg.Client) => Promise<T>
 
 /** Everything that shapes a template's contents: a change to any of it makes a new template. */
 function templateFingerprint(seed: boolean): string {
-  const pglite = readFileSync(join(root, 'node_modules/@electric-sql/pglite/package.json'))
-  const hash = createHash('sha1').update(String(seed)).update(pglite)
+  // The lockfile stands for the dependencies that shape the contents too (PGlite's version, the Markdown
+  // renderer and the sanitiser, which make the demo posts' html).
+  const hash = createHash('sha1').update(String(seed)).update(readFileSync(join(root, 'package-lock.json')))
   const walk = (dir: string) => {
-    for (const entry of readdirSync(dir).sort()) {
+    for (const entry of readdirSync(join(root, dir)).sort()) {
       const path = join(dir, entry)
-      if (statSync(path).isDirectory()) walk(path)
-      else hash.update(path).update(readFileSync(path))
+      if (statSync(join(root, path)).isDirectory()) walk(path)
+      else hash.update(path).update(readFileSync(join(root, path)))
     }
   }
-  for (const dir of ['drizzle', 'demo', 'src/db', 'src/content', 'src/modules/posts']) walk(join(root, dir))
+  for (const dir of ['drizzle', 'demo', 'src/db', 'src/content', 'src/modules/posts']) walk(dir)
   return hash.digest('hex').slice(0, 12)
 }
 
-const PGLITE_TEMPLATE_PREFIX = 'quire-test-pglite-'
+/** Where this checkout keeps its PGlite dumps: its own, and its user's, like any build cache. */
+const PGLITE_DUMPS = join(root, 'node_modules/.cache/quire-test')
 const pgliteTemplates = new Map<boolean, Promise<Blob>>()
 
 /**
  * PGlite's counterpart of a template database: a dump of a migrated (and seeded) data directory, which each
  * test database is loaded from. Creating, migrating and seeding PGlite takes about 1.5 s; loading the dump,
- * a third of that. The dump is kept in the system's temporary folder under the templates' fingerprint, so
- * test files (processes) share it and a change to what shapes it makes a new one.
+ * a third of that. The dump is a file named by the templates' fingerprint, so test files (processes) share
+ * it, and a change to what shapes it makes a new one.
  */
 function pgliteTemplate(seed: boolean): Promise<Blob> {
   let template = pgliteTemplates.get(seed)
@@ -128,9 +129,13 @@ function pgliteTemplate(seed: boolean): Promise<Blob> {
 }
 
 async function loadOrMakePgliteTemplate(seed: boolean): Promise<Blob> {
-  const name = `${PGLITE_TEMPLATE_PREFIX}${templateFingerprint(seed)}.tar`
-  const file = join(tmpdir(), name)
-  if (existsSync(file)) return new Blob([readFileSync(file)])
+  const name = `${templateFingerprint(seed)}.tar`
+  const file = join(PGLITE_DUMPS, name)
+  try {
+    return new Blob([readFileSync(file)])
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
   const database = await createDb({ databaseUrl: undefined, dataDir: 'memory://' })
   let dump: Blob
   try {
@@ -142,15 +147,14 @@ async function loadOrMakePgliteTemplate(seed: boolean): Promise<Blob> {
     await database.close()
   }
   // Written aside and renamed, so that a file under the final name is always whole.
+  mkdirSync(PGLITE_DUMPS, { recursive: true })
   const partial = `${file}.${process.pid}.partial`
   writeFileSync(partial, Buffer.from(await dump.arrayBuffer()))
   renameSync(partial, file)
-  // Dumps made from earlier code are never read again.
-  const seedless = `${PGLITE_TEMPLATE_PREFIX}${templateFingerprint(!seed)}.tar`
-  for (const entry of readdirSync(tmpdir())) {
-    if (entry.startsWith(PGLITE_TEMPLATE_PREFIX) && entry !== name && entry !== seedless && !entry.endsWith('.partial')) {
-      rmSync(join(tmpdir(), entry), { force: true })
-    }
+  // Dumps (and leftovers) made from earlier code are never read again.
+  const kept = [name, `${templateFingerprint(!seed)}.tar`]
+  for (const entry of readdirSync(PGLITE_DUMPS)) {
+    if (!kept.some((k) => entry.startsWith(k))) rmSync(join(PGLITE_DUMPS, entry), { force: true })
   }
   return dump
 }
