@@ -32,10 +32,16 @@ export async function measureBurst(origin: string, pool: pg.Pool, urls: string[]
   for (const path of urls) for (let i = 0; i < 2; i++) await get(path)
   const roundsMs: number[] = []
   const statuses: Record<string, number> = {}
+  // /feed.xml's ETag names the content version: once it changes, the server has heard of the change.
+  const feedEtag = async () => (await fetch(`${origin}/feed.xml`, { method: 'HEAD' })).headers.get('etag')
   for (let round = 0; round < rounds; round++) {
+    const before = await feedEtag()
     await touchContent(pool)
-    // Time for the server to hear of it (LISTEN/NOTIFY: milliseconds).
-    await sleep(200)
+    const deadline = Date.now() + 10_000
+    while ((await feedEtag()) === before) {
+      if (Date.now() > deadline) throw new Error('the server did not hear of the change within 10 s')
+      await sleep(10)
+    }
     const started = performance.now()
     const answered = await Promise.all(urls.flatMap((path) => Array.from({ length: readers }, () => get(path))))
     roundsMs.push(performance.now() - started)
