@@ -175,7 +175,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
         continue
       }
       await settle(api)
-      const m = await measure(s, options)
+      const m = await measure(s, options, s.origin === api ? server.pid : base.pid)
       rows.push({ ...m, ...(s.origin === api ? { serverRssBytes: memoryOf(server.pid!)?.rss } : {}) })
       log(`${s.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms` +
         `${m.failures ? `, ${m.failures} unexpected responses or errors ${JSON.stringify(m.statuses)}` : ''}`)

@@ -5,6 +5,7 @@
  * too coarse for sub-millisecond responses.
  */
 import autocannon from 'autocannon'
+import { cpuSecondsOf } from './processes.js'
 import { prng } from './words.js'
 
 export interface Scenario {
@@ -36,6 +37,12 @@ export interface Measurement {
   /** Responses with another status than expected, plus connection errors and timeouts (none of them in req/s or latencies). */
   failures: number
   bytesPerSecond: number
+  /**
+   * CPU time the answering Node process spent per response during the measurement, in microseconds: what a
+   * request costs the server whatever the load generator, which shares the machine, leaves it. PostgreSQL's
+   * own work is in other processes and not counted.
+   */
+  cpuPerRequestUs?: number
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -58,10 +65,12 @@ function drive(s: Scenario, seconds: number, connections: number, record?: (stat
   })
 }
 
-export async function measure(s: Scenario, options: LoadOptions): Promise<Measurement> {
+/** Drives `s` and measures it; `serverPid` is the process answering, whose CPU time is read around the run. */
+export async function measure(s: Scenario, options: LoadOptions, serverPid?: number): Promise<Measurement> {
   if (options.warmup > 0) await drive(s, options.warmup, options.connections) // JIT, pools, caches
   let latencies = new Float64Array(1 << 16)
   let count = 0
+  const cpuBefore = serverPid === undefined ? undefined : cpuSecondsOf(serverPid)
   // Only responses with the expected status count: a 429 or a 503 answered fast is not throughput.
   const result = await drive(s, options.duration, options.connections, (status, ms) => {
     if (status !== s.expect) return
@@ -72,8 +81,10 @@ export async function measure(s: Scenario, options: LoadOptions): Promise<Measur
     }
     latencies[count++] = ms
   })
+  const cpuAfter = serverPid === undefined ? undefined : cpuSecondsOf(serverPid)
   const sorted = latencies.subarray(0, count).sort()
   const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]))
+  const responses = Object.values(statuses).reduce((n, c) => n + c, 0)
   const unexpected = Object.entries(statuses).reduce((n, [code, c]) => n + (Number(code) === s.expect ? 0 : c), 0)
   return {
     name: s.name,
@@ -88,5 +99,6 @@ export async function measure(s: Scenario, options: LoadOptions): Promise<Measur
     statuses,
     failures: unexpected + result.errors + result.timeouts,
     bytesPerSecond: result.throughput.average,
+    ...(cpuBefore !== undefined && cpuAfter !== undefined && responses > 0 ? { cpuPerRequestUs: ((cpuAfter - cpuBefore) / responses) * 1e6 } : {}),
   }
 }

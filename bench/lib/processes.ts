@@ -1,5 +1,5 @@
 /** Child processes of a bench run: the server under test and the baseline, each on a free loopback port. */
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -51,6 +51,26 @@ export async function waitFor(url: string, child: ChildProcess, timeoutMs = 60_0
 export async function stop(children: ChildProcess[]): Promise<void> {
   for (const child of children) if (child.exitCode === null) child.kill('SIGTERM')
   await Promise.all(children.map((c) => (c.exitCode === null && c.signalCode === null ? new Promise((r) => c.once('exit', r)) : undefined)))
+}
+
+// The unit of /proc's CPU times (USER_HZ): 100 on every mainstream Linux, asked of the system all the same.
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/** CPU time a process has used so far, user and system, from /proc (Linux), in seconds. */
+export function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces), from the state on: utime and stime are 14 and 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
 }
 
 /** Resident memory of a process from /proc (Linux): current and peak (VmHWM), in bytes. */

@@ -49,6 +49,12 @@ export function baselineRps(rows: Row[]): number | undefined {
   return runs.length ? Math.max(...runs) : undefined
 }
 
+/** The baseline's CPU per request: the cheaper of its two runs. */
+function baselineCpu(rows: Row[]): number | undefined {
+  const runs = rows.filter((r) => (r.name === ROW.baseline || r.name === ROW.baselineAgain) && r.cpuPerRequestUs !== undefined).map((r) => r.cpuPerRequestUs!)
+  return runs.length ? Math.min(...runs) : undefined
+}
+
 // A scenario that got errors (429, 503, timeouts) meets no goal, however fast the rest was.
 const failed = (r: Row) => (r.failures ? `, ${r.failures} unexpected responses` : '')
 
@@ -93,8 +99,9 @@ function grid(head: string[], cells: string[][], align: ('l' | 'r')[]): string[]
 
 export function resultsTable(rows: Row[]): string {
   const baseline = baselineRps(rows)
+  const cpu = baselineCpu(rows)
   const cells = rows.map((r) => {
-    if (r.skipped) return [r.name, 'n/a', '', '', '', '', '', r.skipped]
+    if (r.skipped) return [r.name, 'n/a', '', '', '', '', '', '', '', r.skipped]
     const statuses = Object.entries(r.statuses ?? {}).map(([code, n]) => `${code}×${n}`).join(' ')
     return [
       r.name,
@@ -102,13 +109,15 @@ export function resultsTable(rows: Row[]): string {
       ms(r.p50),
       ms(r.p99),
       baseline ? `${(r.rps! / baseline).toFixed(2)}` : '–',
+      r.cpuPerRequestUs !== undefined ? `${r.cpuPerRequestUs.toFixed(0)} µs` : '–',
+      r.cpuPerRequestUs !== undefined && cpu ? `${(r.cpuPerRequestUs / cpu).toFixed(1)}` : '–',
       r.distinctPaths! > 1 ? String(r.distinctPaths) : '1',
       r.serverRssBytes ? `${(r.serverRssBytes / MB).toFixed(0)} MB` : '–',
       `${statuses}${r.failures ? ` (${r.failures} unexpected)` : ''}`,
     ]
   })
-  const head = ['scenario', 'req/s', 'p50', 'p99', '× baseline', 'URLs', 'server RSS after', 'responses']
-  return grid(head, cells, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']).join('\n')
+  const head = ['scenario', 'req/s', 'p50', 'p99', '× baseline', 'CPU / request', '× baseline CPU', 'URLs', 'server RSS after', 'responses']
+  return grid(head, cells, ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l']).join('\n')
 }
 
 export function goalsTable(goals: Goal[]): string {
@@ -162,6 +171,11 @@ export function markdownReport(r: Report): string {
       `Load: ${Object.entries(r.options).map(([k, v]) => `${k} ${String(v)}`).join(', ')}.`,
     '',
     resultsTable(r.rows),
+    '',
+    'CPU / request: the CPU time (user and system, from /proc) the answering Node process spent per response ' +
+      'while the scenario ran, PostgreSQL\'s own work not included. The load generator shares the machine: ' +
+      'where it, not the server, is the bottleneck (small or large bodies), req/s measures it as much as the ' +
+      'server, and this column does not.',
     '',
     `Server peak RSS (VmHWM): ${(r.memory.server.peakBytes / MB).toFixed(0)} MB, ${(r.memory.server.lastBytes / MB).toFixed(0)} MB at the end; ` +
       `baseline peak ${(r.memory.baseline.peakBytes / MB).toFixed(0)} MB.`,
