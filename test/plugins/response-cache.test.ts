@@ -86,6 +86,13 @@ t.test('the response cache', async (t) => {
     queries.length = 0
     t.equal((await app.inject('/v1/tags?limit=5')).body, answers[0]!.body)
     t.equal(queries.length, 0, 'asked for by many at once: kept')
+
+    // A request with a key is never answered from the public cache, so it never waits for a public making.
+    queries.length = 0
+    const [pub, keyed] = await Promise.all([app.inject('/v1/tags?limit=6'), app.inject({ url: '/v1/tags?limit=6', headers })])
+    t.same([pub!.statusCode, keyed!.statusCode], [200, 200])
+    t.match(keyed!.headers['cache-control'], /^private/)
+    t.ok(queries.length >= 2 * perMaking, 'each made its own')
   })
 
   t.test('a conditional request is not waited for: it may get a 304 that is not kept', async (t) => {
