@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { excerptOf, textOf } from '../content/derive.js'
 import { slugFrom } from '../lib/slugs.js'
+import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
 
 /** One post to import, the same whatever the format it came from. */
@@ -59,6 +60,8 @@ export interface ItemDraft extends Omit<ImportItem, 'title' | 'authors' | 'tags'
   authors: string[]
   /** Tag names, with the slug the source gives when it gives one. */
   tags: { name: string; slug?: string }[]
+  /** The post's address at its source (else the blog's): what relative URLs in its body are relative to. */
+  baseUrl: string | undefined
 }
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
@@ -88,6 +91,15 @@ export function slugFromLink(link: string | undefined): string | undefined {
   }
 }
 
+/** What an item's relative URLs are relative to: its own link (resolved against the blog's), else the blog's. */
+export function itemBase(link: string | undefined, source: string): string | undefined {
+  try {
+    return new URL(link || source, /^https?:\/\//i.test(source) ? source : undefined).href
+  } catch {
+    return undefined
+  }
+}
+
 /** The plain text of an html fragment, whitespace squashed. */
 export function plainText(html: string): string {
   return textOf(html).all
@@ -106,7 +118,7 @@ export function normaliseSource(value: string): string {
 }
 
 /** Validates a draft and fills what may be derived: a missing title from the body, authors from the feed. */
-export function finishItem(draft: ItemDraft, defaultAuthors: string[]): ImportItem {
+export function finishItem({ baseUrl, ...draft }: ItemDraft, defaultAuthors: string[]): ImportItem {
   const title = squash(draft.title)
   const text = plainText(draft.html)
   if (!title && !text) throw new ItemError('it has neither a title nor a body')
@@ -127,7 +139,7 @@ export function finishItem(draft: ItemDraft, defaultAuthors: string[]): ImportIt
   return {
     ...draft,
     // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
-    html: /<[a-z!/]/i.test(draft.html) ? draft.html : autop(draft.html),
+    html: /<[a-z!/]/i.test(draft.html) ? absoluteUrls(draft.html, baseUrl) : autop(draft.html),
     sourceId: draft.sourceId.trim(),
     // Within what the write API accepts (300 and 1000 characters), so the post can be edited as it is.
     title: excerptOf(title || excerptOf(text, 60), MAX_TITLE),

@@ -1,7 +1,7 @@
 import escapeHtml from 'escape-html'
 import { parseRfc3339 } from './dates.js'
 import {
-  entryOf, finishItem, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
+  entryOf, finishItem, itemBase, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
 } from './item.js'
 import { all, attr, decodeFragment, textOf, type XmlNode } from './xml.js'
 
@@ -74,6 +74,7 @@ export function parseAtom(feed: XmlNode): ParsedFeed {
           featured: false,
           authors: authorNames(entry),
           tags: all(entry.category).map((c) => ({ name: attr(c, 'label') ?? attr(c, 'term') ?? '', slug: attr(c, 'term') })),
+          baseUrl: itemBase(link, source),
         },
         defaultAuthors,
       )

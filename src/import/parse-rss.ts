@@ -1,6 +1,6 @@
 import { parseFeedDate } from './dates.js'
 import {
-  entryOf, finishItem, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
+  entryOf, finishItem, itemBase, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
 } from './item.js'
 import { all, attr, child, NS, prefixFor, textOf, type XmlNode } from './xml.js'
 
@@ -70,6 +70,7 @@ export function parseRss(root: XmlNode): ParsedFeed {
           featured: false,
           authors: creators.length > 0 ? creators : all(item.author).map((a) => nameOfRssAuthor(textOf(a))),
           tags: all(item.category).map((c) => ({ name: textOf(c) })),
+          baseUrl: itemBase(link, source),
         },
         defaultAuthors,
       )

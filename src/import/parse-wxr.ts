@@ -1,6 +1,6 @@
 import { autop } from './autop.js'
 import { parseWordPressGmt } from './dates.js'
-import { entryOf, finishItem, ItemError, labelOf, plainText, validSlug, type ImportItem, type ParsedFeed } from './item.js'
+import { entryOf, finishItem, itemBase, ItemError, labelOf, plainText, validSlug, type ImportItem, type ParsedFeed } from './item.js'
 import { channelSource, rssDate, rssPrefixes } from './parse-rss.js'
 import { all, attr, child, prefixFor, textOf, type XmlNode } from './xml.js'
 
@@ -73,6 +73,7 @@ export function parseWxr(root: XmlNode): ParsedFeed {
           featured: field('is_sticky') === '1',
           authors: all(item[`${p.dc}:creator`]).map(textOf).filter(Boolean).map((login) => displayNames.get(login) ?? login),
           tags: [...termsOf(item, 'category'), ...termsOf(item, 'post_tag')],
+          baseUrl: itemBase(textOf(item.link), source),
         },
         [title],
       )
