@@ -3,11 +3,16 @@ import sanitize from 'sanitize-html'
 // The attributes that hold a URL (srcset holds several), on whatever element.
 const URL_ATTRIBUTES = new Set(['href', 'src', 'cite', 'poster'])
 const MAYBE_URLS = /\s(?:href|src|srcset|cite|poster)\s*=/i
+// Already absolute: a scheme (https:, mailto:, data:...) or protocol-relative (//cdn.example/x).
+const ABSOLUTE = /^(?:[a-z][a-z\d+.-]*:|\/\/)/i
 
-/** `value` resolved against `base`; left as it is when empty, a fragment (a link within the post) or unparsable. */
+/**
+ * `value` resolved against `base` when it is relative. Anything else is left exactly as it is: an absolute
+ * URL, a link within the post (`#section`), an empty or unparsable value.
+ */
 function resolve(value: string, base: URL): string {
   const v = value.trim()
-  if (v === '' || v.startsWith('#')) return value
+  if (v === '' || v.startsWith('#') || ABSOLUTE.test(v)) return value
   try {
     return new URL(v, base).href
   } catch {
@@ -15,18 +20,45 @@ function resolve(value: string, base: URL): string {
   }
 }
 
-// "small.png 480w, large.png 1080w": each candidate's URL resolved, its descriptor kept.
-const resolveSrcset = (value: string, base: URL) =>
-  value.split(',').map((candidate) => {
-    const [url = '', ...descriptors] = candidate.trim().split(/\s+/)
-    return [resolve(url, base), ...descriptors].join(' ')
-  }).join(', ')
+/**
+ * A srcset with each candidate's URL resolved, and its descriptors kept. Split as HTML's "parse a srcset
+ * attribute" splits it: a URL runs to the next whitespace (so a comma inside one, `w_400,c_fill`, stays in
+ * it) and ends its candidate if it ends with commas; descriptors run to the next comma outside parentheses.
+ * (sanitize-html then writes the srcset out again in its own form, as the sanitiser proper does anyway.)
+ */
+function resolveSrcset(value: string, base: URL): string {
+  let out = ''
+  let i = 0
+  while (i < value.length) {
+    const separator = /^[\s,]*/.exec(value.slice(i))![0]
+    out += separator
+    i += separator.length
+    if (i >= value.length) break
+    const token = /^\S*/.exec(value.slice(i))![0]
+    i += token.length
+    const commas = /,*$/.exec(token)![0]
+    out += resolve(token.slice(0, token.length - commas.length), base) + commas
+    if (commas) continue
+    let depth = 0
+    let end = i
+    for (; end < value.length; end++) {
+      const c = value[end]
+      if (c === '(') depth++
+      else if (c === ')') depth = Math.max(0, depth - 1)
+      else if (c === ',' && depth === 0) break
+    }
+    out += value.slice(i, end)
+    i = end
+  }
+  return out
+}
 
 /**
  * An imported body's relative URLs (`/images/q.png`, `../2019/05/queues`) made absolute against the post's
  * address at its source: they were written for pages on the old site, and nowhere else would they lead
- * anywhere, in the API's html or in a feed. Links within the post (`#section`) stay as they are. Only
- * URLs change: the body is sanitised afterwards, as every body is.
+ * anywhere, in the API's html or in a feed. A body with no relative URL is returned exactly as it came, so
+ * that a re-run of an import sees it unchanged; one with some is re-serialised with them resolved (and is
+ * sanitised afterwards, as every body is).
  */
 export function absoluteUrls(html: string, base: string | undefined): string {
   if (!base || !MAYBE_URLS.test(html)) return html
@@ -37,20 +69,25 @@ export function absoluteUrls(html: string, base: string | undefined): string {
     return html
   }
   if (baseUrl.protocol !== 'http:' && baseUrl.protocol !== 'https:') return html
-  return sanitize(html, {
+  let changed = false
+  const rewritten = sanitize(html, {
     // Every element and attribute kept: this pass only rewrites URLs; the sanitiser proper comes later.
     allowedTags: false,
     allowedAttributes: false,
     allowVulnerableTags: true,
-    allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+    // The sanitiser's schemes, and data: (it decides which elements may have it).
+    allowedSchemes: ['http', 'https', 'mailto', 'tel', 'data'],
     transformTags: {
       '*': (tagName, attribs) => {
-        const rewritten: sanitize.Attributes = {}
+        const resolved: sanitize.Attributes = {}
         for (const [name, value] of Object.entries(attribs)) {
-          rewritten[name] = name === 'srcset' ? resolveSrcset(value, baseUrl) : URL_ATTRIBUTES.has(name) ? resolve(value, baseUrl) : value
+          const next = name === 'srcset' ? resolveSrcset(value, baseUrl) : URL_ATTRIBUTES.has(name) ? resolve(value, baseUrl) : value
+          if (next !== value) changed = true
+          resolved[name] = next
         }
-        return { tagName, attribs: rewritten }
+        return { tagName, attribs: resolved }
       },
     },
   })
+  return changed ? rewritten : html
 }

@@ -9,7 +9,7 @@ export interface ImportItem {
   /** The item's id in its source: what a re-run recognises it by. */
   sourceId: string
   title: string
-  /** As the source has it; sanitised when written, like every post body. */
+  /** As the source has it, its relative URLs made absolute; sanitised when written, like every post body. */
   html: string
   /** A custom excerpt (plain text), or null to derive one from the body. */
   excerpt: string | null
@@ -91,10 +91,14 @@ export function slugFromLink(link: string | undefined): string | undefined {
   }
 }
 
-/** What an item's relative URLs are relative to: its own link (resolved against the blog's), else the blog's. */
+/**
+ * What an item's relative URLs are relative to: its own link (resolved against the blog's), else the blog's
+ * address, a folder (`source` comes without its trailing slash: https://old.example.com/blog).
+ */
 export function itemBase(link: string | undefined, source: string): string | undefined {
+  const blog = /^https?:\/\//i.test(source) ? `${source}/` : undefined
   try {
-    return new URL(link || source, /^https?:\/\//i.test(source) ? source : undefined).href
+    return new URL(link || blog || '', blog).href
   } catch {
     return undefined
   }

@@ -10,8 +10,9 @@ export function etagOf(payload: string | Buffer): string {
 
 /**
  * How a route tags one resource's representation without sending it: the ETag of `{ data }` as `schema`
- * (the resource's response schema) serialises it, which is the ETag a GET of the resource sends. Write
- * responses send it, and If-Match is compared with it.
+ * (the resource's response schema) serialises it, which is the ETag an uncompressed GET of the resource
+ * sends (a compressed one adds its coding: `"h.br"`). Write responses send it, and If-Match is compared
+ * with it.
  */
 export function representationEtag<T>(reply: FastifyReply, schema: TSchema): (data: T) => string {
   return (data) => etagOf(reply.serializeInput({ data }, schema as Record<string, unknown>))
@@ -47,7 +48,8 @@ export function uncodedEtag(tag: string): string {
  * representation the write is about to change; it is read only when If-Match was sent.
  */
 export async function assertIfMatch<T>({ header, etagOf }: IfMatch<T>, current: () => Promise<T>): Promise<void> {
-  if (header === undefined) return
+  // `*`: any current representation, and the write has found (and locked) the resource.
+  if (header === undefined || header.trim() === '*') return
   const currentEtag = etagOf(await current())
   const matches = header.split(',').some((candidate) => {
     const c = candidate.trim()

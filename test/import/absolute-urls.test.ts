@@ -3,6 +3,7 @@ import { absoluteUrls } from '../../src/import/absolute-urls.js'
 import { prepareContent } from '../../src/content/prepare.js'
 import type { FeedEntry, ImportItem } from '../../src/import/item.js'
 import { parseFeed } from '../../src/import/parse-feed.js'
+import { itemBase } from '../../src/import/item.js'
 
 const BASE = 'https://old.example.com/2019/05/queues/'
 const only = (entries: FeedEntry[]) => (entries.find((e) => e.kind === 'item') as { item: ImportItem }).item
@@ -31,11 +32,32 @@ t.test('what is already absolute, a link within the post, and text stay as they 
   t.match(html, 'href="https://elsewhere.example/x?a=1&amp;b=2"')
   t.match(html, 'href="#part-2"')
   t.match(html, 'href="mailto:ops@example.com"')
-  t.match(html, 'src="https://cdn.example/p.png"', 'protocol-relative: the source\'s scheme')
+  t.match(html, 'src="//cdn.example/p.png"', 'protocol-relative is absolute enough')
   t.match(html, '1 &lt; 2 &amp; <code>&lt;b&gt;</code>')
+  t.equal(html, body, 'with nothing relative, the body comes back byte for byte: a re-run sees it unchanged')
+  const absolute = '<p>Read <a href="HTTPS://Example.COM">this</a>&mdash;<br>and <img src="https://x.example/a b.png"></p><!-- kept -->'
+  t.equal(absoluteUrls(absolute, BASE), absolute, 'not even re-serialised')
   t.equal(absoluteUrls('<p>No links at all.</p>', BASE), '<p>No links at all.</p>')
   t.equal(absoluteUrls('<a href="/x">x</a>', undefined), '<a href="/x">x</a>', 'no base: nothing to resolve against')
   t.equal(absoluteUrls('<a href="/x">x</a>', 'urn:uuid:7d3c2a4e'), '<a href="/x">x</a>', 'a base that is no web address')
+})
+
+t.test('srcset: commas inside URLs, data: candidates and descriptors stay as written', async (t) => {
+  const srcset = (value: string) => /srcset="([^"]*)"/.exec(absoluteUrls(`<img srcset="${value}" src="a.png">`, BASE))?.[1]
+  t.equal(srcset('https://res.example/upload/w_400,c_fill/x.jpg 400w, small.jpg 200w'),
+    'https://res.example/upload/w_400,c_fill/x.jpg 400w, https://old.example.com/2019/05/queues/small.jpg 200w')
+  t.equal(srcset('data:image/png;base64,AAAA 1x, big.png 2x'), 'data:image/png;base64,AAAA 1x, https://old.example.com/2019/05/queues/big.png 2x')
+  t.equal(srcset('a.png, b.png 2x'), 'https://old.example.com/2019/05/queues/a.png, https://old.example.com/2019/05/queues/b.png 2x',
+    'a URL ending in a comma ends its candidate')
+  t.equal(srcset('a.png,b.png 2x'), 'https://old.example.com/2019/05/queues/a.png,b.png 2x', 'without a space, one URL (as browsers read it)')
+})
+
+t.test('the base: the item\'s link, else the blog\'s address as a folder', async (t) => {
+  t.equal(itemBase('https://old.example.com/blog/2019/q/', 'https://old.example.com/blog'), 'https://old.example.com/blog/2019/q/')
+  t.equal(itemBase('/blog/2019/q/', 'https://old.example.com/blog'), 'https://old.example.com/blog/2019/q/', 'a relative link, against the blog')
+  t.equal(itemBase(undefined, 'https://old.example.com/blog'), 'https://old.example.com/blog/')
+  t.equal(absoluteUrls('<img src="img/q.png">', itemBase(undefined, 'https://old.example.com/blog')), '<img src="https://old.example.com/blog/img/q.png" />')
+  t.equal(itemBase(undefined, 'urn:uuid:7d3c2a4e'), undefined, 'a blog known by an id only: nothing to resolve against')
 })
 
 t.test('the sanitiser still has the last word', async (t) => {

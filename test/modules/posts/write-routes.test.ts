@@ -122,7 +122,20 @@ t.test('the post write API', async (t) => {
     t.equal((await app.inject({ url: `/v1/posts/${id}`, headers })).headers.etag, patched.headers.etag, 'PATCH')
     const head = await app.inject({ method: 'HEAD', url: `/v1/posts/${id}`, headers })
     t.equal(head.headers.etag, patched.headers.etag, 'HEAD')
-    const deleted = await app.inject({ method: 'DELETE', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': patched.headers.etag as string } })
+    const gzipped = await app.inject({ url: `/v1/posts/${id}`, headers: { ...headers, 'accept-encoding': 'gzip' } })
+    t.equal(gzipped.headers.etag, (patched.headers.etag as string).replace(/"$/, '.gzip"'), 'compressed: the same tag, with its coding')
+
+    // If-Match (strong comparison): a list, the tag of a coding of the current content, and `*` all match;
+    // a weak tag never does.
+    const current = patched.headers.etag as string
+    const weak = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': `W/${current}` }, payload: { featured: true } })
+    t.equal(weak.statusCode, 412)
+    const listed = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': `"stale", ${gzipped.headers.etag}` }, payload: { featured: true } })
+    t.equal(listed.statusCode, 200)
+    const star = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': '*' }, payload: { featured: false } })
+    t.equal(star.statusCode, 200)
+    t.equal((await app.inject({ url: `/v1/posts/${id}`, headers })).headers.etag, star.headers.etag)
+    const deleted = await app.inject({ method: 'DELETE', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': star.headers.etag as string } })
     t.equal(deleted.statusCode, 204)
   })
 
