@@ -179,23 +179,24 @@ export const cachingPlugin = fp<CachingOptions>(
     // URLs read once (posts by slug, searches) would otherwise push out the responses that are read again and
     // again, and keep the garbage collector busy with copies nobody asks for twice.
     const askedOnce = new LRUCache<string, true>({ max: ADMISSION_KEYS })
-    // Responses being made, by URL. Right after a write every response is out of date at once, and readers
-    // asking for the same one at the same moment wait for the first of them rather than each make it: a
-    // hundred readers of /v1/tags cost one count over the archive, not a hundred queueing for the pool.
-    // Only a response that will be kept is waited for: one that is not (an error, a redirect) is made by
-    // each reader, as it would be without the cache.
-    const making = new Map<string, Making>()
-    const makeHere = (request: FastifyRequest, current: string) => {
-      let finish!: () => void
-      const entry: Making = { version: current, done: new Promise((resolve) => (finish = resolve)) }
-      making.set(request.url, entry)
-      request.doneMaking = () => {
-        if (making.get(request.url) === entry) making.delete(request.url)
-        finish()
-      }
-    }
 
     if (cache && version) {
+      // Responses being made, by URL. Right after a write every response is out of date at once, and readers
+      // asking for the same one at the same moment wait for the first of them rather than each make it: a
+      // hundred readers of /v1/tags cost one count over the archive, not a hundred queueing for the pool.
+      // When the response made is not kept (an error, a redirect), each waiting reader then makes its own,
+      // as it would without the cache.
+      const making = new Map<string, Making>()
+      const makeHere = (request: FastifyRequest, current: string) => {
+        let finish!: () => void
+        const entry: Making = { version: current, done: new Promise((resolve) => (finish = resolve)) }
+        making.set(request.url, entry)
+        request.doneMaking = () => {
+          if (making.get(request.url) === entry) making.delete(request.url)
+          finish()
+        }
+      }
+
       // After every onRequest hook (rate limits, request ids, CORS): a cached answer is still a request.
       app.addHook('preValidation', async (request, reply) => {
         if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return

@@ -118,9 +118,17 @@ t.test('the response cache', async (t) => {
   })
 
   t.test('readers waiting for a response that fails make it themselves', async (t) => {
+    queries.length = 0
+    t.equal((await app.inject('/v1/tags/also-no-such-tag')).statusCode, 404)
+    const perMaking = queries.length
+    queries.length = 0
     const answers = await Promise.all(Array.from({ length: 6 }, () => app.inject('/v1/tags/no-such-tag')))
     t.same(answers.map((a) => a.statusCode), Array(6).fill(404))
-    for (const a of answers) t.match(a.headers['content-type'], /^application\/problem\+json/)
+    t.equal(queries.length, 6 * perMaking, 'each made its own')
+    for (const a of answers) {
+      t.match(a.headers['content-type'], /^application\/problem\+json/)
+      t.equal(a.json().requestId, a.headers['x-request-id'], 'its own problem, not another request\'s')
+    }
     const invalid = await Promise.all(Array.from({ length: 6 }, () => app.inject('/v1/tags?limit=0')))
     t.same(invalid.map((a) => a.statusCode), Array(6).fill(400))
   })

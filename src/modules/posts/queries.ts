@@ -236,14 +236,13 @@ function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], walk: b
       .from(posts).where(and(...conditions, windowStart ? gte(posts.publishedAt, windowStart) : undefined))
       .offset(sql`0` as never).as('posts')
   }
-  const candidates = db
+  return db
     .select({ id: posts.id, position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position') })
     .from(source as typeof posts)
     .where(walk ? and(...conditions) : undefined)
     .orderBy(...order)
     .limit(SEARCH_LIMIT + 1)
     .as('candidates')
-  return candidates
 }
 
 /**
