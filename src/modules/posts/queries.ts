@@ -210,34 +210,56 @@ async function chooseSearchPlan(db: Executor, conditions: SQL[]): Promise<Search
   return { window: (WINDOW_MARGIN * (SEARCH_LIMIT + 1)) / estimate }
 }
 
+/** How long published_at's histogram is kept: it changes only when the table is analysed, and a stale one only misplaces a window. */
+const HISTOGRAM_TTL_MS = 60_000
+const histograms = new WeakMap<Executor, { readAt: number; bounds: Date[] }>()
+
 /**
- * The publication date from which the newest `fraction` of dated posts run, read off the planner's
- * statistics (a histogram of published_at): no post is read. Undefined before the table is analysed.
+ * The bounds of the planner's histogram of published_at (no post is read), kept HISTOGRAM_TTL_MS per database:
+ * reading pg_stats costs more than a millisecond. Empty before the table is analysed.
  */
+async function publishedAtBounds(db: Executor): Promise<Date[]> {
+  const kept = histograms.get(db)
+  if (kept && Date.now() - kept.readAt < HISTOGRAM_TTL_MS) return kept.bounds
+  // As JSON: ISO strings, whichever driver reads them.
+  const [row] = rowsOf<{ bounds: string[] | null }>(await db.execute(sql`
+    select to_json(histogram_bounds::text::timestamptz[]) as bounds from pg_stats
+    where schemaname = current_schema() and tablename = 'posts' and attname = 'published_at'`))
+  const bounds = (row?.bounds ?? []).map((bound) => new Date(bound))
+  // None yet is not kept: the first ANALYZE (autovacuum's, soon after posts arrive) is used at once.
+  if (bounds.length > 0) histograms.set(db, { readAt: Date.now(), bounds })
+  return bounds
+}
+
+/** The publication date from which the newest `fraction` of dated posts run, by the histogram; undefined without one. */
 async function newestFractionStart(db: Executor, fraction: number): Promise<Date | undefined> {
-  const [row] = rowsOf<{ start: string | Date | null }>(await db.execute(sql`
-    select b[greatest(1, cardinality(b) - ceil(${fraction}::float8 * (cardinality(b) - 1))::int)] as start
-    from (select histogram_bounds::text::timestamptz[] as b from pg_stats
-          where schemaname = current_schema() and tablename = 'posts' and attname = 'published_at') as stats`))
-  return row?.start ? new Date(row.start) : undefined
+  const bounds = await publishedAtBounds(db)
+  if (bounds.length === 0) return undefined
+  return bounds[Math.max(0, bounds.length - 1 - Math.ceil(fraction * (bounds.length - 1)))]
 }
 
 /**
- * The ids of the first SEARCH_LIMIT + 1 matches in the given order, each with its position: by walking, or
- * from the matches published from `windowStart` on (all of them without it); too few if a window was short.
+ * The first SEARCH_LIMIT + 1 matches in the given order, each with its position and its rank vector: by
+ * walking, or from the matches published from `windowStart` on (all of them without it); too few if a window
+ * was short. The rank vector is read with the match (on the row the search reads anyway), so ranking needs
+ * no second read of the candidates.
  */
 function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], walk: boolean, windowStart?: Date) {
   let source: typeof posts | SQLWrapper = posts
   if (!walk) {
-    // Only what the order needs, so that sorting thousands of matches stays in memory. Named like the table,
-    // so the order (which names posts' columns) applies to it as it is; OFFSET 0 (as SQL: drizzle leaves a
-    // numeric 0 out) keeps the planner from walking the listing index instead.
-    source = db.select({ id: posts.id, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt, title: posts.title })
+    // Only what the order and the ranking need, so that sorting thousands of matches stays in memory. Named
+    // like the table, so the order (which names posts' columns) applies to it as it is; OFFSET 0 (as SQL:
+    // drizzle leaves a numeric 0 out) keeps the planner from walking the listing index instead.
+    source = db.select({ id: posts.id, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt, title: posts.title, rankVector: posts.rankVector })
       .from(posts).where(and(...conditions, windowStart ? gte(posts.publishedAt, windowStart) : undefined))
       .offset(sql`0` as never).as('posts')
   }
   return db
-    .select({ id: posts.id, position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position') })
+    .select({
+      id: posts.id,
+      rankVector: posts.rankVector,
+      position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position'),
+    })
     .from(source as typeof posts)
     .where(walk ? and(...conditions) : undefined)
     .orderBy(...order)
@@ -248,7 +270,8 @@ function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], walk: b
 /**
  * A search's page by number: the first SEARCH_LIMIT + 1 matches in the list's order (newest first unless a
  * sort is given; the extra one only tells that there are more; see SearchPlan), then ordered by relevance
- * when no sort is given, and counted by a window function over those few, in one statement.
+ * when no sort is given, and counted by a window function over those few; only the page's posts are then
+ * read in full. One statement.
  */
 async function searchPage(
   db: Executor, conditions: SQL[], q: string, sort: PostSort | undefined, page: PageRequest, counted: boolean, given?: SearchPlan,
@@ -264,20 +287,29 @@ async function searchPage(
       : undefined
     for (;;) {
       const candidates = searchCandidates(db, conditions, order, plan === 'walk', windowStart)
-      // Ranked by relevance only without a sort; ties (and sorted searches) keep the list's order.
-      const byRelevance = sort ? [] : [desc(rank(searchQuery(q)))]
-      // Each candidate's row by its id, in a lateral subquery that the planner keeps apart (OFFSET 0), so it
-      // is fetched through the primary key rather than by scanning posts to join them; named like the table.
-      const post = db.select({ ...summaryColumns, rankVector: posts.rankVector }).from(posts)
-        .where(eq(posts.id, candidates.id)).offset(sql`0` as never).as('posts')
-      const read = (executor: Executor) => executor
-        .select({ row: summaryColumns, matched: sql<number>`count(*) over ()`.mapWith(Number) })
+      // Ranked by relevance only without a sort; ties (and sorted searches) keep the list's order. The extra
+      // candidate last, and never reached: the limit stops at SEARCH_LIMIT.
+      const relevance = sort ? sql<number>`null::real` : rank(candidates.rankVector, searchQuery(q))
+      const ranked = db
+        .select({
+          id: candidates.id,
+          position: candidates.position,
+          relevance: relevance.as('relevance'),
+          matched: sql<number>`count(*) over ()`.mapWith(Number).as('matched'),
+        })
         .from(candidates)
-        .crossJoinLateral(post)
-        // The extra candidate last, and never reached: the limit stops at SEARCH_LIMIT.
-        .orderBy(sql`${candidates.position} > ${SEARCH_LIMIT}`, ...byRelevance, asc(candidates.position))
+        .orderBy(sql`${candidates.position} > ${SEARCH_LIMIT}`, ...(sort ? [] : [desc(relevance)]), asc(candidates.position))
         .limit(Math.min(page.limit, SEARCH_LIMIT - offset))
         .offset(offset)
+        .as('ranked')
+      // Each of the page's posts by its id, in a lateral subquery that the planner keeps apart (OFFSET 0), so
+      // it is fetched through the primary key rather than by scanning posts to join them; named like the table.
+      const post = db.select(summaryColumns).from(posts).where(eq(posts.id, ranked.id)).offset(sql`0` as never).as('posts')
+      const read = (executor: Executor) => executor
+        .select({ row: summaryColumns, matched: ranked.matched })
+        .from(ranked)
+        .crossJoinLateral(post)
+        .orderBy(sql`${ranked.position} > ${SEARCH_LIMIT}`, desc(ranked.relevance), asc(ranked.position))
       // A window is read through the bitmaps (see SearchPlan): walking the date index over the window instead,
       // which the planner prices the same, tests every post in it (52 ms rather than 20 for one word at 100,000 posts).
       const rows = windowStart

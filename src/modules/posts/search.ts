@@ -1,4 +1,4 @@
-import { sql, type SQL } from 'drizzle-orm'
+import { sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { posts } from '../../db/schema.js'
 
 /**
@@ -28,10 +28,11 @@ export function matches(query: SQL): SQL {
 /**
  * Relevance: title hits weigh most (A), then excerpt and tags (B); longer documents are not favoured. The
  * body is left out: its vector is kilobytes out of line, and reading it for each of a search's candidates
- * cost more than finding them. Posts matching in the body alone rank equal, newest first.
+ * cost more than finding them. Posts matching in the body alone rank equal, newest first. `rankVector` is
+ * posts.rank_vector, or that column carried through a subquery.
  */
-export function rank(query: SQL): SQL<number> {
-  return sql<number>`ts_rank(${posts.rankVector}, ${query}, 1)`
+export function rank(rankVector: SQLWrapper, query: SQL): SQL<number> {
+  return sql<number>`ts_rank(${rankVector}, ${query}, 1)`
 }
 
 /**
