@@ -28,7 +28,8 @@ export const PostSummarySchema = Type.Object({
   tags: Type.Array(ref(TagRefSchema), { description: 'In order; the first is the primary tag.' }),
   primaryTag: Type.Union([ref(TagRefSchema), Type.Null()]),
   snippet: Type.Optional(Type.String({
-    description: 'Search hits only: the best fragments of the body, html-escaped, with matches in `<mark>` (safe to insert as html).',
+    description: 'Search hits only: fragments of the body around the first word of the query found in it (its opening words when ' +
+      'there is none), html-escaped, with the words of the query in `<mark>` (safe to insert as html).',
     examples: ['… the routing engine splits work into <mark>cells</mark> …'],
   })),
 }, { $id: 'PostSummary', description: 'A post without its body, as lists show it.' })

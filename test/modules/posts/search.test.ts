@@ -1,5 +1,5 @@
 import t from 'tap'
-import { SNIPPET_SOURCE_CHARS } from '../../../src/modules/posts/search.js'
+import { SNIPPET_SOURCE_CHARS, SNIPPET_WINDOW_CHARS } from '../../../src/modules/posts/search.js'
 import { build } from '../../helper.js'
 import { jsonGetter } from '../../support/http.js'
 import { authHeaders } from '../../support/auth.js'
@@ -55,16 +55,51 @@ t.test('full-text search on GET /v1/posts?q=', async (t) => {
     t.notOk('snippet' in (await app.inject('/v1/posts?limit=1')).json().data[0], 'no snippet without a search')
   })
 
-  t.test('a long body is searched whole, and its snippet drawn from its first SNIPPET_SOURCE_CHARS', async (t) => {
+  t.test('a snippet shows the match wherever it is in a long body', async (t) => {
     const padding = 'Padding sentence for length. '.repeat(Math.ceil(SNIPPET_SOURCE_CHARS / 29) + 10)
     await publish('A very long field report', `We met a wombat at the start.\n\n${padding}\n\nAt the very end, a numbat.`)
     const early = (await search('wombat')).body.data[0]
     t.equal(early.slug, 'a-very-long-field-report')
     t.match(early.snippet, /<mark>wombat<\/mark>/)
     const late = (await search('numbat')).body
-    t.same(slugs(late), ['a-very-long-field-report'], 'a word past the snippet source is still found')
-    t.notMatch(late.data[0].snippet, /<mark>/, 'its snippet has nothing to highlight')
-    t.match(late.data[0].snippet, /^We met a wombat/, 'and shows the opening words instead')
+    t.same(slugs(late), ['a-very-long-field-report'])
+    t.match(late.data[0].snippet, /a <mark>numbat<\/mark>/, 'a word past SNIPPET_SOURCE_CHARS is highlighted too')
+    t.notMatch(late.data[0].snippet, /wombat/, 'from a window around it')
+  })
+
+  t.test('a snippet highlights each word of the query where it is, even far apart', async (t) => {
+    // Past SNIPPET_SOURCE_CHARS, and further apart than a window: only a window around the first one can show it.
+    const padding = 'Padding sentence for length. '.repeat(Math.ceil(SNIPPET_SOURCE_CHARS / 29) + 10)
+    const filler = 'Nothing to see in this sentence. '.repeat(Math.ceil(SNIPPET_WINDOW_CHARS / 33) + 5)
+    await publish('Far apart', `${padding} The ocelot came first. ${filler} The capybara came last.`)
+    const { body } = await search('capybara ocelot')
+    t.same(slugs(body), ['far-apart'])
+    t.match(body.data[0].snippet, /The <mark>ocelot<\/mark> came first/)
+  })
+
+  t.test('a word that only begins like the query\'s does not hide a later match', async (t) => {
+    // "ponder" begins like "pony" (stem "poni", sought as "pon"), so the window first placed around it holds no
+    // match: the snippet is drawn from the opening of the body instead, where "pony" is.
+    const filler = 'Nothing to see in this sentence. '.repeat(Math.ceil(SNIPPET_WINDOW_CHARS / 33) + 5)
+    await publish('Of marks and signs', `We ponder tracks. ${filler} The pony left hoofprints in the mud.`)
+    const { body } = await search('pony')
+    t.same(slugs(body), ['of-marks-and-signs'])
+    t.match(body.data[0].snippet, /The <mark>pony<\/mark> left/)
+  })
+
+  t.test('without the word in the body, a snippet shows the opening words', async (t) => {
+    await publish('The quokka census', 'Counting small marsupials on an island takes a week of patient walking.')
+    const { body } = await search('quokka')
+    t.same(slugs(body), ['the-quokka-census'])
+    t.match(body.data[0].snippet, /^Counting small marsupials on an island/)
+    t.notMatch(body.data[0].snippet, /<mark>/)
+  })
+
+  t.test('words with regex syntax are highlighted as written', async (t) => {
+    await publish('Runtime notes', `We moved to wombat.io in 2019. ${'Nothing to see in this sentence. '.repeat(10)} Then wombat.io again.`)
+    const { body } = await search('wombat.io')
+    t.same(slugs(body), ['runtime-notes'])
+    t.match(body.data[0].snippet, /moved to <mark>wombat\.io<\/mark>/)
   })
 
   t.test('combines with filters, sort and paging', async (t) => {
