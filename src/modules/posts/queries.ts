@@ -464,24 +464,35 @@ export interface PostLinks {
   tags: Map<string, TagRefRow[]>
 }
 
+/** The links of many posts by their ids, as prepared statements (built once, and parsed once per connection). */
+function postLinksQueries(db: Executor) {
+  const ids = sql`any(${sql.placeholder('ids')}::uuid[])`
+  return {
+    authors: db
+      .select({ postId: postAuthors.postId, author: authorRefColumns })
+      .from(postAuthors)
+      .innerJoin(authors, eq(authors.id, postAuthors.authorId))
+      .where(eq(postAuthors.postId, ids))
+      .orderBy(postAuthors.postId, postAuthors.position)
+      .prepare('post_authors_of_posts'),
+    tags: db
+      .select({ postId: postTags.postId, tag: tagRefColumns })
+      .from(postTags)
+      .innerJoin(tags, eq(tags.id, postTags.tagId))
+      .where(eq(postTags.postId, ids))
+      .orderBy(postTags.postId, postTags.position)
+      .prepare('post_tags_of_posts'),
+  }
+}
+const preparedLinkReads = new WeakMap<Executor, ReturnType<typeof postLinksQueries>>()
+
 /** The ordered authors and tags of many posts at once: two queries whatever the number of posts. */
 export async function loadPostLinks(db: Executor, postIds: string[]): Promise<PostLinks> {
   const links: PostLinks = { authors: new Map(), tags: new Map() }
   if (postIds.length === 0) return links
-  const [authorRows, tagRows] = await Promise.all([
-    db
-      .select({ postId: postAuthors.postId, author: authorRefColumns })
-      .from(postAuthors)
-      .innerJoin(authors, eq(authors.id, postAuthors.authorId))
-      .where(inArray(postAuthors.postId, postIds))
-      .orderBy(postAuthors.postId, postAuthors.position),
-    db
-      .select({ postId: postTags.postId, tag: tagRefColumns })
-      .from(postTags)
-      .innerJoin(tags, eq(tags.id, postTags.tagId))
-      .where(inArray(postTags.postId, postIds))
-      .orderBy(postTags.postId, postTags.position),
-  ])
+  let statements = preparedLinkReads.get(db)
+  if (!statements) preparedLinkReads.set(db, (statements = postLinksQueries(db)))
+  const [authorRows, tagRows] = await Promise.all([statements.authors.execute({ ids: postIds }), statements.tags.execute({ ids: postIds })])
   for (const { postId, author } of authorRows) push(links.authors, postId, author)
   for (const { postId, tag } of tagRows) push(links.tags, postId, tag)
   return links
