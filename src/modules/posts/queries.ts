@@ -239,25 +239,24 @@ async function newestFractionStart(db: Executor, fraction: number): Promise<Date
 }
 
 /**
- * The first SEARCH_LIMIT + 1 matches in the given order, each with its position and its rank vector: by
- * walking, or from the matches published from `windowStart` on (all of them without it); too few if a window
- * was short. The rank vector is read with the match (on the row the search reads anyway), so ranking needs
- * no second read of the candidates.
+ * The first SEARCH_LIMIT + 1 matches in the given order, each with its position and its row's address (ctid):
+ * by walking, or from the matches published from `windowStart` on (all of them without it); too few if a
+ * window was short.
  */
 function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], walk: boolean, windowStart?: Date) {
   let source: typeof posts | SQLWrapper = posts
   if (!walk) {
-    // Only what the order and the ranking need, so that sorting thousands of matches stays in memory. Named
-    // like the table, so the order (which names posts' columns) applies to it as it is; OFFSET 0 (as SQL:
-    // drizzle leaves a numeric 0 out) keeps the planner from walking the listing index instead.
-    source = db.select({ id: posts.id, publishedAt: posts.publishedAt, updatedAt: posts.updatedAt, title: posts.title, rankVector: posts.rankVector })
+    // Only what the order needs, so that sorting thousands of matches stays in memory. Named like the table,
+    // so the order (which names posts' columns) applies to it as it is; OFFSET 0 (as SQL: drizzle leaves a
+    // numeric 0 out) keeps the planner from walking the listing index instead.
+    source = db.select({ id: posts.id, rowAddress: sql`${posts}.ctid`.as('row_address'), publishedAt: posts.publishedAt, updatedAt: posts.updatedAt, title: posts.title })
       .from(posts).where(and(...conditions, windowStart ? gte(posts.publishedAt, windowStart) : undefined))
       .offset(sql`0` as never).as('posts')
   }
   return db
     .select({
       id: posts.id,
-      rankVector: posts.rankVector,
+      rowAddress: (walk ? sql`${posts}.ctid` : sql`${posts}.row_address`).as('row_address'),
       position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position'),
     })
     .from(source as typeof posts)
@@ -288,17 +287,19 @@ async function searchPage(
     for (;;) {
       const candidates = searchCandidates(db, conditions, order, plan === 'walk', windowStart)
       // Ranked by relevance only without a sort; ties (and sorted searches) keep the list's order. The extra
-      // candidate last, and never reached: the limit stops at SEARCH_LIMIT.
-      const relevance = sort ? sql<number>`null::real` : rank(candidates.rankVector, searchQuery(q))
+      // candidate last, and never reached: the limit stops at SEARCH_LIMIT. A candidate's rank vector is read
+      // by the row's address (a TID scan: no index, and the page was just read), for the candidates only.
+      const rankVector = sql`(select ${posts.rankVector} from ${posts} where ${posts}.ctid = ${candidates.rowAddress})`
       const ranked = db
         .select({
           id: candidates.id,
           position: candidates.position,
-          relevance: relevance.as('relevance'),
+          relevance: (sort ? sql<number>`null::real` : rank(rankVector, searchQuery(q))).as('relevance'),
           matched: sql<number>`count(*) over ()`.mapWith(Number).as('matched'),
         })
         .from(candidates)
-        .orderBy(sql`${candidates.position} > ${SEARCH_LIMIT}`, ...(sort ? [] : [desc(relevance)]), asc(candidates.position))
+        // By the output column's name: the expression repeated would be computed twice.
+        .orderBy(sql`${candidates.position} > ${SEARCH_LIMIT}`, ...(sort ? [] : [desc(sql.identifier('relevance'))]), asc(candidates.position))
         .limit(Math.min(page.limit, SEARCH_LIMIT - offset))
         .offset(offset)
         .as('ranked')

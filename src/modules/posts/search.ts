@@ -38,17 +38,20 @@ export function rank(rankVector: SQLWrapper, query: SQL): SQL<number> {
 /**
  * A snippet is drawn from a window of the body around the first word that begins like a word of the query:
  * ts_headline parses all the text it is given (about half a millisecond per 5 kB), and finding that word is a
- * regular expression's scan, some thirty times cheaper. The window starts SNIPPET_LEAD_CHARS before the word (more than
- * a fragment reaches back) and is SNIPPET_WINDOW_CHARS long, so a match anywhere in a long post is shown.
+ * regular expression's scan, some thirty times cheaper. The window starts SNIPPET_LEAD_CHARS before the word
+ * (more than a fragment reaches back) and is SNIPPET_WINDOW_CHARS long. The word is looked for in the body's
+ * first SNIPPET_SCAN_CHARS (a long post's body whole; the longest allowed cost the scan a few milliseconds).
  */
 export const SNIPPET_WINDOW_CHARS = 700
 export const SNIPPET_LEAD_CHARS = 200
+export const SNIPPET_SCAN_CHARS = 100_000
 /** Without such a word, the opening words are shown (ts_headline's first MinWords): the window is the body's start, and shorter. */
 export const SNIPPET_OPENING_CHARS = 400
 /**
- * When the window holds no match after all (a word only begins like the query's, as "database" does "data"),
- * the snippet is drawn from the body's first SNIPPET_SOURCE_CHARS instead; a match only past them shows the
- * post's opening words.
+ * The snippet is drawn from the body's first SNIPPET_SOURCE_CHARS instead (and shows its opening words if the
+ * match is past them) when a window would miss the match: when the word found only begins like the query's
+ * ("database" for "data"), and when the body's words include the query's but none begins like them (a stem
+ * is not always the beginning of its words: "die" of "dying").
  */
 export const SNIPPET_SOURCE_CHARS = 10_000
 
@@ -56,45 +59,55 @@ const HEADLINE_OPTIONS = sql.raw(
   `'StartSel=' || chr(57344) || ', StopSel=' || chr(57345) || ', MaxWords=35, MinWords=12, MaxFragments=2, FragmentDelimiter=" … "'`)
 
 /**
- * The words a query looks for (not those it excludes), read off the tsquery's text (`'data' & !'ferri' &
- * 'pipelin':*`), as two scalar subqueries that PostgreSQL evaluates once per statement:
+ * The words a query looks for (not those it excludes, alone or as a phrase), read off the tsquery's text
+ * (`'data' & !'ferri' & !( 'dog' <-> 'food' ) & 'pipelin':*`), as scalar subqueries that PostgreSQL evaluates
+ * once per statement:
  * - `anyWord`: a tsquery matching any one of them, so that a snippet shows each word where it is, even apart
  *   from the others; null when there is none.
- * - `wordStart`: a regular expression for the beginnings of those words, with regex syntax escaped. A stem
- *   is not always the beginning of its words ("happi" of "happy", "hope" of "hoping"), so a final e or i is
- *   left out.
+ * - `wordStart`: a regular expression for the beginnings of those words, regex syntax escaped. A stem is not
+ *   always the beginning of its words ("happi" of "happy", "scalabl" of "scalability"), so a stem of four
+ *   characters or more is sought without its last one; words found that only begin like it are told apart later.
  */
 function queryWords(query: SQL): { anyWord: SQL; wordStart: SQL } {
-  const words = sql`regexp_matches((${query})::text, '(!?)''((?:[^'']|'''')+)''(:[*A-D]+)?', 'g') as m where m[1] = ''`
-  const stem = String.raw`regexp_replace(replace(m[2], '''''', ''''), '(.{3,})[ei]$', '\1')`
-  const escaped = sql.raw(String.raw`regexp_replace(` + stem + String.raw`, '([^[:alnum:]_])', '\\\1', 'g')`)
+  // websearch_to_tsquery negates single words and flat groups (phrases) only.
+  const sought = sql`regexp_replace((${query})::text, '!\\([^()]*\\)', '', 'g')`
+  const words = sql`regexp_matches(${sought}, '(!?)''((?:[^'']|'''')+)''(:[*A-D]+)?', 'g') as m where m[1] = ''`
+  const stem = String.raw`regexp_replace(replace(m[2], '''''', ''''), '^(.{3,}).$', '\1')`
+  const escaped = String.raw`regexp_replace(` + stem + String.raw`, '([^[:alnum:]_])', '\\\1', 'g')`
+  // \m (a word's start) only before a word character: it never matches before "/" or ".".
+  const alternative = sql.raw(String.raw`case when m[2] ~ '^[[:alnum:]_]' then '\m' else '' end || ` + escaped)
   return {
     anyWord: sql`(select string_agg('''' || m[2] || '''' || coalesce(m[3], ''), ' | ')::tsquery from ${words})`,
-    wordStart: sql`(select '\\m(' || string_agg(${escaped}, '|') || ')' from ${words})`,
+    wordStart: sql`(select '(' || string_agg(${alternative}, '|') || ')' from ${words})`,
   }
 }
 
 /**
  * The best fragments of the body, plain text with private-use markers around the words of the query (see
- * content/snippet.ts): from the window around the first word beginning like one of them (the opening words
- * when there is none), or from the body's first SNIPPET_SOURCE_CHARS when that window holds no match. The
- * markers are stripped from the text first. A window that does not start (or end) with the body drops its
- * first (or last) word, which may be cut.
+ * content/snippet.ts): from the window around the first word beginning like one of them, else from the body's
+ * first SNIPPET_SOURCE_CHARS when the window would miss the match (see there), else (the words are not in the
+ * body) its opening words. The markers are stripped from what ts_headline is given. A window that does not
+ * start (or end) with the body drops its first (or last) word, which may be cut.
  */
 export function headline(query: SQL): SQL<string> {
   const { anyWord, wordStart } = queryWords(query)
-  const [lead, size, opening, source] = [SNIPPET_LEAD_CHARS, SNIPPET_WINDOW_CHARS, SNIPPET_OPENING_CHARS, SNIPPET_SOURCE_CHARS]
+  const [lead, size, scan, opening, source] = [SNIPPET_LEAD_CHARS, SNIPPET_WINDOW_CHARS, SNIPPET_SCAN_CHARS, SNIPPET_OPENING_CHARS, SNIPPET_SOURCE_CHARS]
     .map((n) => sql.raw(String(n)))
-  // Only what ts_headline is given loses the markers (replace is ten times cheaper than translate).
+  // replace is ten times cheaper than translate.
   const withoutMarkers = (text: SQL) => sql`replace(replace(${text}, chr(57344), ''), chr(57345), '')`
+  // A cut word is at most 40 characters: the window's first match is further in, and its last is kept.
   const window = withoutMarkers(sql`regexp_replace(regexp_replace(substr(w.text, w.start, w.size),
-      case when w.start > 1 then '^\\S*\\s' else '^' end, ''), case when w.start + w.size <= length(w.text) then '\\s\\S*$' else '$' end, '')`)
+      case when w.start > 1 then '^\\S{0,40}\\s' else '^' end, ''), case when w.start + w.size <= length(w.text) then '\\s\\S{0,40}$' else '$' end, '')`)
+  const missed = sql`(h.first > 0 and strpos(h.windowed, chr(57344)) = 0)
+      or (h.first = 0 and coalesce(ts_filter(${posts.searchVector}, '{d}') @@ h.any_word, false))`
   // From the inside out: the body (t), where the first word is (f), the window (w), its headline (h). OFFSET 0
   // keeps each level apart: flattened, PostgreSQL would compute the scan and the headline once per mention.
-  return sql<string>`(select case when h.first > 0 and strpos(h.windowed, chr(57344)) = 0
+  return sql<string>`(select case when ${missed}
         then ts_headline('english', ${withoutMarkers(sql`left(h.text, ${source})`)}, h.words, ${HEADLINE_OPTIONS}) else h.windowed end
-    from (select w.text, w.first, w.words, ts_headline('english', ${window}, w.words, ${HEADLINE_OPTIONS}) as windowed
-      from (select f.text, f.first, f.words, greatest(1, f.first - ${lead}) as start, case when f.first > 0 then ${size} else ${opening} end as size
-        from (select t.text, coalesce(regexp_instr(t.text, ${wordStart}, 1, 1, 0, 'i'), 0) as first, coalesce(${anyWord}, ${query}) as words
-          from (select coalesce(${posts.bodyText}, '') as text) as t) as f offset 0) as w offset 0) as h)`
+    from (select w.text, w.first, w.words, w.any_word, ts_headline('english', ${window}, w.words, ${HEADLINE_OPTIONS}) as windowed
+      from (select f.text, f.first, f.words, f.any_word, greatest(1, f.first - ${lead}) as start,
+          case when f.first > 0 then ${size} else ${opening} end as size
+        from (select t.text, t.words, t.any_word, coalesce(regexp_instr(left(t.text, ${scan}), ${wordStart}, 1, 1, 0, 'i'), 0) as first
+          from (select coalesce(${posts.bodyText}, '') as text, ${anyWord} as any_word, coalesce(${anyWord}, ${query}) as words) as t
+          offset 0) as f offset 0) as w offset 0) as h)`
 }
