@@ -29,7 +29,7 @@ export function matches(query: SQL): SQL {
  * Relevance: title hits weigh most (A), then excerpt and tags (B); longer documents are not favoured. The
  * body is left out: its vector is kilobytes out of line, and reading it for each of a search's candidates
  * cost more than finding them. Posts matching in the body alone rank equal, newest first. `rankVector` is
- * posts.rank_vector, or that column carried through a subquery.
+ * posts.rank_vector, or an expression reading it.
  */
 export function rank(rankVector: SQLWrapper, query: SQL): SQL<number> {
   return sql<number>`ts_rank(${rankVector}, ${query}, 1)`
@@ -40,7 +40,7 @@ export function rank(rankVector: SQLWrapper, query: SQL): SQL<number> {
  * ts_headline parses all the text it is given (about half a millisecond per 5 kB), and finding that word is a
  * regular expression's scan, some thirty times cheaper. The window starts SNIPPET_LEAD_CHARS before the word
  * (more than a fragment reaches back) and is SNIPPET_WINDOW_CHARS long. The word is looked for in the body's
- * first SNIPPET_SCAN_CHARS (a long post's body whole; the longest allowed cost the scan a few milliseconds).
+ * first SNIPPET_SCAN_CHARS: a long post whole, while the longest body allowed would cost the scan milliseconds.
  */
 export const SNIPPET_WINDOW_CHARS = 700
 export const SNIPPET_LEAD_CHARS = 200
@@ -87,7 +87,7 @@ function queryWords(query: SQL): { anyWord: SQL; wordStart: SQL } {
  * content/snippet.ts): from the window around the first word beginning like one of them, else from the body's
  * first SNIPPET_SOURCE_CHARS when the window would miss the match (see there), else (the words are not in the
  * body) its opening words. The markers are stripped from what ts_headline is given. A window that does not
- * start (or end) with the body drops its first (or last) word, which may be cut.
+ * start (or end) with the body drops what may be a cut word there.
  */
 export function headline(query: SQL): SQL<string> {
   const { anyWord, wordStart } = queryWords(query)
