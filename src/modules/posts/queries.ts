@@ -398,6 +398,16 @@ function linkRefsJson<T>(db: Executor, kind: 'authors' | 'tags'): SQL<T[]> {
   return sql<T[]>`(${refs})`
 }
 
+/** What `make` makes for a database (or transaction), made on its first use there: prepared statements belong to one. */
+function perDatabase<T>(make: (db: Executor) => T): (db: Executor) => T {
+  const made = new WeakMap<Executor, T>()
+  return (db) => {
+    let value = made.get(db)
+    if (value === undefined) made.set(db, (value = make(db)))
+    return value
+  }
+}
+
 function postWithLinksQuery(db: Executor, by: 'id' | 'slug', visibility: Visibility) {
   return db
     .select({ row: postColumns, authors: linkRefsJson<AuthorRefRow>(db, 'authors'), tags: linkRefsJson<TagRefRow>(db, 'tags') })
@@ -405,7 +415,7 @@ function postWithLinksQuery(db: Executor, by: 'id' | 'slug', visibility: Visibil
     .where(and(eq(posts[by], sql.placeholder('ref')), visibleAs(visibility)))
     .prepare(`post_with_links_by_${by}_${visibility}`)
 }
-const preparedPostReads = new WeakMap<Executor, Map<string, ReturnType<typeof postWithLinksQuery>>>()
+const preparedPostReads = perDatabase(() => new Map<string, ReturnType<typeof postWithLinksQuery>>())
 
 /**
  * findPost with the post's authors and tags, in one prepared statement: a post read by slug is rarely in
@@ -415,8 +425,7 @@ const preparedPostReads = new WeakMap<Executor, Map<string, ReturnType<typeof po
  */
 export async function findPostWithLinks(db: Executor, idOrSlug: string, visibility: Visibility): Promise<{ row: PostRow; links: PostLinks } | undefined> {
   const { by, value } = refLookup(idOrSlug)
-  let statements = preparedPostReads.get(db)
-  if (!statements) preparedPostReads.set(db, (statements = new Map()))
+  const statements = preparedPostReads(db)
   const key = `${by} ${visibility}`
   let statement = statements.get(key)
   if (!statement) statements.set(key, (statement = postWithLinksQuery(db, by, visibility)))
@@ -485,14 +494,13 @@ function postLinksQueries(db: Executor) {
       .prepare('post_tags_of_posts'),
   }
 }
-const preparedLinkReads = new WeakMap<Executor, ReturnType<typeof postLinksQueries>>()
+const preparedLinkReads = perDatabase(postLinksQueries)
 
 /** The ordered authors and tags of many posts at once: two queries whatever the number of posts. */
 export async function loadPostLinks(db: Executor, postIds: string[]): Promise<PostLinks> {
   const links: PostLinks = { authors: new Map(), tags: new Map() }
   if (postIds.length === 0) return links
-  let statements = preparedLinkReads.get(db)
-  if (!statements) preparedLinkReads.set(db, (statements = postLinksQueries(db)))
+  const statements = preparedLinkReads(db)
   const [authorRows, tagRows] = await Promise.all([statements.authors.execute({ ids: postIds }), statements.tags.execute({ ids: postIds })])
   for (const { postId, author } of authorRows) push(links.authors, postId, author)
   for (const { postId, tag } of tagRows) push(links.tags, postId, tag)

@@ -98,6 +98,8 @@ t.test('a search that matches more than SEARCH_LIMIT posts', async (t) => {
       }
     }
     t.ok(await usesWindow(), 'a window once it is')
+    t.ok(await usesWindow(), 'and again')
+    t.notOk(queries.some((q) => q.includes('pg_stats')), 'from the histogram read before, kept')
   })
 
   t.test('with a sort, the bound follows that order, and a cursor goes on past it', async (t) => {
