@@ -64,6 +64,17 @@ function ownBytes(text: string): Buffer {
 /** How many URLs read once the response cache remembers, waiting for a second read to keep the response. */
 const ADMISSION_KEYS = 10_000
 
+/**
+ * How many URLs' validators are kept, each with the content version they hold under: a conditional GET
+ * that matches them is answered 304 at once, without the query its route would make to find them.
+ */
+const VALIDATOR_KEYS = 10_000
+
+/** What a 304 for a URL carries (ETag, Last-Modified, Cache-Control), under the content version it was made in. */
+interface KnownValidators { version: string; headers: Record<string, string> }
+
+const VALIDATOR_HEADERS = ['etag', 'last-modified', 'cache-control']
+
 /** The longest a request waits for another one making the response it asks for, before making it itself. */
 const SHARED_MISS_WAIT_MS = 5_000
 
@@ -129,26 +140,22 @@ function notModifiedBody(request: FastifyRequest): Readable | null {
   return request.method === 'HEAD' ? Readable.from([]) : null
 }
 
-function notModifiedSince(request: FastifyRequest, reply: FastifyReply): boolean {
+/** Whether the client's copy is current by these validators: If-None-Match (weak comparison) wins over If-Modified-Since. */
+function freshBy(request: FastifyRequest, etag: unknown, lastModified: unknown): boolean {
+  const ifNoneMatch = request.headers['if-none-match']
+  if (ifNoneMatch) return typeof etag === 'string' && matchesIfNoneMatch(ifNoneMatch, etag)
   const since = request.headers['if-modified-since']
-  const lastModified = reply.getHeader('last-modified')
   if (!since || typeof lastModified !== 'string') return false
   const sinceMs = Date.parse(since)
   return !Number.isNaN(sinceMs) && Date.parse(lastModified) <= sinceMs
 }
 
 /**
- * Whether the client's copy is still current, from the validators the reply carries: If-None-Match (weak
- * comparison) wins over If-Modified-Since. A route that can set its validators before doing the expensive
- * part (feeds) asks this and answers 304 itself.
+ * Whether the client's copy is still current, from the validators the reply carries. A route that can set
+ * its validators before doing the expensive part (feeds) asks this and answers 304 itself.
  */
 export function isFresh(request: FastifyRequest, reply: FastifyReply): boolean {
-  const ifNoneMatch = request.headers['if-none-match']
-  if (ifNoneMatch) {
-    const etag = reply.getHeader('etag')
-    return typeof etag === 'string' && matchesIfNoneMatch(ifNoneMatch, etag)
-  }
-  return notModifiedSince(request, reply)
+  return freshBy(request, reply.getHeader('etag'), reply.getHeader('last-modified'))
 }
 
 /**
@@ -179,6 +186,9 @@ export const cachingPlugin = fp<CachingOptions>(
     // URLs read once (posts by slug, searches) would otherwise push out the responses that are read again and
     // again, and keep the garbage collector busy with copies nobody asks for twice.
     const askedOnce = new LRUCache<string, true>({ max: ADMISSION_KEYS })
+    // Every URL's validators, read once or not (they are a few dozen bytes): a feed reader polls with
+    // If-None-Match, and its route's 304 (a count over the archive, for a feed) is never kept as a response.
+    const validators = cache && new LRUCache<string, KnownValidators>({ max: VALIDATOR_KEYS })
 
     if (cache && version) {
       // Responses being made, by URL. Right after a write every response is out of date at once, and readers
@@ -206,6 +216,13 @@ export const cachingPlugin = fp<CachingOptions>(
         const current = version.current()
         if (current === undefined) return
         request.cacheVersion = current
+        if (isConditional(request)) {
+          const known = validators?.get(request.url)
+          if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'])) {
+            request.cacheHit = true
+            return reply.code(304).headers(known.headers).send()
+          }
+        }
         let hit = cache.get(request.url)
         if (!hit || hit.version !== current) {
           if (request.url.length > MAX_KEPT_URL) return
@@ -245,12 +262,31 @@ export const cachingPlugin = fp<CachingOptions>(
       })
     }
 
-    const remember = (request: FastifyRequest, reply: FastifyReply, payload: string) => {
+    /** The content version a response made here may be kept under, if it may be. */
+    const keepableUnder = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
       // Kept only if nothing changed while it was made: otherwise it may mix the old and the new.
-      if (!cache || !version || request.cacheHit || request.cacheVersion === undefined) return
-      if (version.current() !== request.cacheVersion || request.url.length > MAX_KEPT_URL) return
+      if (!version || request.cacheHit || request.cacheVersion === undefined) return undefined
+      if (version.current() !== request.cacheVersion || request.url.length > MAX_KEPT_URL) return undefined
       // What the route says no cache may keep (/metrics, which changes with every request), this one does not.
-      if (/no-store|private/.test(String(reply.getHeader('cache-control') ?? ''))) return
+      if (/no-store|private/.test(String(reply.getHeader('cache-control') ?? ''))) return undefined
+      return request.cacheVersion
+    }
+
+    /** Notes a 200's or a 304's validators (set before compression: the uncoded ETag). */
+    const noteValidators = (request: FastifyRequest, reply: FastifyReply) => {
+      const under = validators && keepableUnder(request, reply)
+      if (!under) return
+      const headers: Record<string, string> = {}
+      for (const name of VALIDATOR_HEADERS) {
+        const value = reply.getHeader(name)
+        if (typeof value === 'string') headers[name] = value
+      }
+      validators.set(request.url, { version: under, headers })
+    }
+
+    const remember = (request: FastifyRequest, reply: FastifyReply, payload: string) => {
+      const under = cache && keepableUnder(request, reply)
+      if (!under) return
       if (!askedOnce.has(request.url)) {
         askedOnce.set(request.url, true)
         return
@@ -261,7 +297,7 @@ export const cachingPlugin = fp<CachingOptions>(
         if (typeof value === 'string') headers[name] = value
       }
       // Bytes, so that each answer from the cache is sent as it is rather than encoded again.
-      const entry: CachedResponse = { version: request.cacheVersion, payload: ownBytes(payload), headers, coded: {} }
+      const entry: CachedResponse = { version: under, payload: ownBytes(payload), headers, coded: {} }
       cache.set(request.url, entry)
       if (negotiatedCoding(request)) keepCodedFor(request, entry)
     }
@@ -279,6 +315,7 @@ export const cachingPlugin = fp<CachingOptions>(
       // A 304 the route answered itself carries the same caching headers a 200 would (RFC 9110 15.4.5).
       if (reply.statusCode === 304) {
         cacheHeaders(request, reply)
+        noteValidators(request, reply)
         trimNotModified(reply)
         return notModifiedBody(request)
       }
@@ -287,6 +324,7 @@ export const cachingPlugin = fp<CachingOptions>(
 
       if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
       cacheHeaders(request, reply)
+      noteValidators(request, reply)
       if (typeof payload === 'string') remember(request, reply, payload)
       if (!isFresh(request, reply)) return payload
       reply.code(304)

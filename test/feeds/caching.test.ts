@@ -75,6 +75,43 @@ t.test('feed caching and conditional GETs', async (t) => {
     t.equal(queries.length, 0, 'neither the 200 nor the 304 touched the database')
   })
 
+  t.test('a reader polling with validators costs one query per content version, not one per poll', async (t) => {
+    // URL variants that only this test reads: each is new to the caches.
+    const first = await app.inject('/feed.atom?reader=a')
+    const etag = first.headers.etag as string
+    const lastModified = first.headers['last-modified'] as string
+    queries.length = 0
+    const again = await app.inject({ url: '/feed.atom?reader=a', headers: { 'if-none-match': etag } })
+    t.equal(again.statusCode, 304)
+    t.equal(queries.length, 0, 'the validators of the 200 sent are known')
+
+    queries.length = 0
+    t.equal((await app.inject({ url: '/feed.atom?reader=b', headers: { 'if-none-match': etag } })).statusCode, 304)
+    t.equal(queries.length, 1, 'a first poll: the route finds the validators')
+    queries.length = 0
+    const polled = await app.inject({ url: '/feed.atom?reader=b', headers: { 'if-none-match': etag } })
+    t.equal(polled.statusCode, 304)
+    t.equal(polled.body, '')
+    t.equal(queries.length, 0, 'the next poll: those of the 304 the route answered')
+    t.equal(polled.headers.etag, etag)
+    t.equal(polled.headers['last-modified'], lastModified)
+    t.equal(polled.headers['cache-control'], 'public, max-age=300')
+    t.notOk(polled.headers['content-type'], 'a 304 carries no representation metadata')
+    t.equal((await app.inject({ url: '/feed.atom?reader=b', headers: { 'if-modified-since': lastModified } })).statusCode, 304)
+    t.equal(queries.length, 0, 'by date too')
+
+    const other = await app.inject({ url: '/feed.atom?reader=b', headers: { 'if-none-match': '"another"' } })
+    t.equal(other.statusCode, 200, 'validators that do not match get the feed')
+    t.equal(other.body, first.body)
+
+    await nextSecondAfter(lastModified)
+    await writeBehindApp(app, () => database.db.update(posts).set({ title: 'Retitled while polled' }).where(eq(posts.slug, readFeed('atom', first.body).items[0]!.url!.split('/').pop()!)))
+    const changed = await app.inject({ url: '/feed.atom?reader=b', headers: { 'if-none-match': etag } })
+    t.equal(changed.statusCode, 200, 'after a write, the validators kept are not trusted')
+    t.not(changed.headers.etag, etag)
+    t.equal(readFeed('atom', changed.body).items[0]!.title, 'Retitled while polled')
+  })
+
   t.test('unpublishing a post changes both validators, and stale ones get the new feed', async (t) => {
     const url = '/feed.xml'
     const before = await app.inject(url)

@@ -44,6 +44,21 @@ t.test('the response cache', async (t) => {
     t.equal(queries.length, 0, 'no query for either')
   })
 
+  t.test('a conditional GET of a response read once costs no query: its validators are known', async (t) => {
+    const first = await app.inject('/v1/authors?limit=3')
+    queries.length = 0
+    const notModified = await app.inject({ url: '/v1/authors?limit=3', headers: { 'if-none-match': first.headers.etag as string } })
+    t.equal(notModified.statusCode, 304)
+    t.equal(notModified.headers.etag, first.headers.etag)
+    t.equal(queries.length, 0)
+    const changed = await app.inject({ url: '/v1/authors?limit=3', headers: { 'if-none-match': '"not-this-one"' } })
+    t.equal(changed.statusCode, 200)
+    t.equal(changed.body, first.body)
+    const keyed = await app.inject({ url: '/v1/authors?limit=3', headers: { ...headers, 'if-none-match': first.headers.etag as string } })
+    t.equal(keyed.statusCode, 304, 'with a key, the route answers')
+    t.match(keyed.headers['cache-control'], /^private/)
+  })
+
   t.test('a write is visible on the very next read', async (t) => {
     const before = (await app.inject('/v1/posts/slos-for-internal-platforms')).json().data
     const patched = await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { title: 'SLOs, revisited' } })
