@@ -65,15 +65,20 @@ function ownBytes(text: string): Buffer {
 const ADMISSION_KEYS = 10_000
 
 /**
- * How many URLs' validators are kept, each with the content version they hold under: a conditional GET
- * that matches them is answered 304 at once, without the query its route would make to find them.
+ * The memory for URLs' validators, each kept with the content version it holds under: a conditional GET that
+ * matches them is answered 304 at once, without the query its route would make to find them. Some 20,000
+ * URLs of a hundred characters; fewer, if they are long.
  */
-const VALIDATOR_KEYS = 10_000
+const VALIDATOR_BYTES = 4 * 1024 * 1024
 
 /** What a 304 for a URL carries (ETag, Last-Modified, Cache-Control), under the content version it was made in. */
 interface KnownValidators { version: string; headers: Record<string, string> }
 
 const VALIDATOR_HEADERS = ['etag', 'last-modified', 'cache-control']
+
+// Its key and header values (two bytes a character), and room for the rest.
+const validatorsSize = (v: KnownValidators, url: string): number =>
+  (url.length + Object.values(v.headers).reduce((n, value) => n + value.length, 0)) * 2 + 128
 
 /** The longest a request waits for another one making the response it asks for, before making it itself. */
 const SHARED_MISS_WAIT_MS = 5_000
@@ -164,7 +169,8 @@ export function isFresh(request: FastifyRequest, reply: FastifyReply): boolean {
  *
  * And a response cache that is never stale: public GET responses are kept by URL under the content version
  * (src/db/content-version.ts), which every write advances in the database and announces to every replica.
- * A request under the same version is answered from memory, and its conditional GET costs no query.
+ * A request under the same version is answered from memory, and its conditional GET costs no query; so
+ * does a conditional GET of any URL whose validators were sent under the version, kept or not.
  */
 export const cachingPlugin = fp<CachingOptions>(
   async (app, { maxAge, maxBytes }) => {
@@ -188,7 +194,7 @@ export const cachingPlugin = fp<CachingOptions>(
     const askedOnce = new LRUCache<string, true>({ max: ADMISSION_KEYS })
     // Every URL's validators, read once or not (they are a few dozen bytes): a feed reader polls with
     // If-None-Match, and its route's 304 (a count over the archive, for a feed) is never kept as a response.
-    const validators = cache && new LRUCache<string, KnownValidators>({ max: VALIDATOR_KEYS })
+    const validators = cache && new LRUCache<string, KnownValidators>({ maxSize: VALIDATOR_BYTES, sizeCalculation: validatorsSize })
 
     if (cache && version) {
       // Responses being made, by URL. Right after a write every response is out of date at once, and readers
