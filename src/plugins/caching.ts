@@ -66,15 +66,14 @@ const ADMISSION_KEYS = 10_000
 
 /**
  * The memory for URLs' validators, each kept with the content version it holds under: a conditional GET that
- * matches them is answered 304 at once, without the query its route would make to find them. Some 20,000
- * URLs of a hundred characters; fewer, if they are long.
+ * matches them is answered 304 at once, without the query its route would make to find them. About 8,000
+ * URLs of a hundred characters (some 500 bytes each, as validatorsSize weighs them); fewer, if they are long.
+ * Kept only with the response cache, beside its budget (RESPONSE_CACHE_MB).
  */
 const VALIDATOR_BYTES = 4 * 1024 * 1024
 
 /** What a 304 for a URL carries (ETag, Last-Modified, Cache-Control), under the content version it was made in. */
 interface KnownValidators { version: string; headers: Record<string, string> }
-
-const VALIDATOR_HEADERS = ['etag', 'last-modified', 'cache-control']
 
 // Its key and header values (two bytes a character), and room for the rest.
 const validatorsSize = (v: KnownValidators, url: string): number =>
@@ -97,6 +96,18 @@ async function waitAtMost(done: Promise<void>, ms: number): Promise<void> {
 }
 
 const KEPT_HEADERS = ['content-type', 'etag', 'last-modified', 'link', 'cache-control']
+/** What a 304 from the validators kept carries of them (trimNotModified keeps the rest a 304 needs). */
+const VALIDATOR_HEADERS = ['etag', 'last-modified', 'cache-control']
+
+/** The reply's values of these headers, those it has. */
+function headersOf(reply: FastifyReply, names: string[]): Record<string, string> {
+  const headers: Record<string, string> = {}
+  for (const name of names) {
+    const value = reply.getHeader(name)
+    if (typeof value === 'string') headers[name] = value
+  }
+  return headers
+}
 
 // RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation; a tag
 // of any content coding of it (`"h.gzip"`) is the same content, so it matches too.
@@ -192,8 +203,10 @@ export const cachingPlugin = fp<CachingOptions>(
     // URLs read once (posts by slug, searches) would otherwise push out the responses that are read again and
     // again, and keep the garbage collector busy with copies nobody asks for twice.
     const askedOnce = new LRUCache<string, true>({ max: ADMISSION_KEYS })
-    // Every URL's validators, read once or not (they are a few dozen bytes): a feed reader polls with
-    // If-None-Match, and its route's 304 (a count over the archive, for a feed) is never kept as a response.
+    // Every URL's validators, read once or not (a few hundred bytes, against kilobytes for a response): a
+    // feed reader polls with If-None-Match, and its route's 304 (a count over the archive, for a feed) is never
+    // kept as a response. A long tail of URLs read once may push a feed's out: its next poll costs the route's
+    // query, as it did before any was kept, and keeps them again.
     const validators = cache && new LRUCache<string, KnownValidators>({ maxSize: VALIDATOR_BYTES, sizeCalculation: validatorsSize })
 
     if (cache && version) {
@@ -234,8 +247,8 @@ export const cachingPlugin = fp<CachingOptions>(
           if (request.url.length > MAX_KEPT_URL) return
           const other = making.get(request.url)
           if (other?.version !== current) {
-            // A conditional request may get a 304 the route answers itself (feeds), which is not kept: it
-            // makes its answer without others waiting for it.
+            // A conditional request may get a 304 the route answers itself (feeds), which is not kept (its
+            // validators are): it makes its answer without others waiting for it.
             if (!isConditional(request)) makeHere(request, current)
             return
           }
@@ -278,32 +291,20 @@ export const cachingPlugin = fp<CachingOptions>(
       return request.cacheVersion
     }
 
-    /** Notes a 200's or a 304's validators (set before compression: the uncoded ETag). */
-    const noteValidators = (request: FastifyRequest, reply: FastifyReply) => {
-      const under = validators && keepableUnder(request, reply)
-      if (!under) return
-      const headers: Record<string, string> = {}
-      for (const name of VALIDATOR_HEADERS) {
-        const value = reply.getHeader(name)
-        if (typeof value === 'string') headers[name] = value
-      }
-      validators.set(request.url, { version: under, headers })
+    /** Notes a 200's or a 304's validators under `under` (set before compression: the uncoded ETag). */
+    const noteValidators = (request: FastifyRequest, reply: FastifyReply, under: string) => {
+      validators?.set(request.url, { version: under, headers: headersOf(reply, VALIDATOR_HEADERS) })
     }
 
-    const remember = (request: FastifyRequest, reply: FastifyReply, payload: string) => {
-      const under = cache && keepableUnder(request, reply)
-      if (!under) return
+    /** Keeps a 200 under `under`, from the second time its URL is asked for. */
+    const remember = (request: FastifyRequest, reply: FastifyReply, payload: string, under: string) => {
+      if (!cache) return
       if (!askedOnce.has(request.url)) {
         askedOnce.set(request.url, true)
         return
       }
-      const headers: Record<string, string> = {}
-      for (const name of KEPT_HEADERS) {
-        const value = reply.getHeader(name)
-        if (typeof value === 'string') headers[name] = value
-      }
       // Bytes, so that each answer from the cache is sent as it is rather than encoded again.
-      const entry: CachedResponse = { version: under, payload: ownBytes(payload), headers, coded: {} }
+      const entry: CachedResponse = { version: under, payload: ownBytes(payload), headers: headersOf(reply, KEPT_HEADERS), coded: {} }
       cache.set(request.url, entry)
       if (negotiatedCoding(request)) keepCodedFor(request, entry)
     }
@@ -321,7 +322,8 @@ export const cachingPlugin = fp<CachingOptions>(
       // A 304 the route answered itself carries the same caching headers a 200 would (RFC 9110 15.4.5).
       if (reply.statusCode === 304) {
         cacheHeaders(request, reply)
-        noteValidators(request, reply)
+        const under = keepableUnder(request, reply)
+        if (under) noteValidators(request, reply, under)
         trimNotModified(reply)
         return notModifiedBody(request)
       }
@@ -330,8 +332,11 @@ export const cachingPlugin = fp<CachingOptions>(
 
       if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
       cacheHeaders(request, reply)
-      noteValidators(request, reply)
-      if (typeof payload === 'string') remember(request, reply, payload)
+      const under = keepableUnder(request, reply)
+      if (under) {
+        noteValidators(request, reply, under)
+        if (typeof payload === 'string') remember(request, reply, payload, under)
+      }
       if (!isFresh(request, reply)) return payload
       reply.code(304)
       trimNotModified(reply)

@@ -103,6 +103,8 @@ t.test('feed caching and conditional GETs', async (t) => {
     const other = await app.inject({ url: '/feed.atom?reader=b', headers: { 'if-none-match': '"another"' } })
     t.equal(other.statusCode, 200, 'validators that do not match get the feed')
     t.equal(other.body, first.body)
+    const both = await app.inject({ url: '/feed.atom?reader=b', headers: { 'if-none-match': '"another"', 'if-modified-since': lastModified } })
+    t.equal(both.statusCode, 200, 'If-None-Match decides when both are sent, though the date matches')
 
     await nextSecondAfter(lastModified)
     await writeBehindApp(app, () => database.db.update(posts).set({ title: 'Retitled while polled' }).where(eq(posts.slug, readFeed('atom', first.body).items[0]!.url!.split('/').pop()!)))
@@ -110,6 +112,9 @@ t.test('feed caching and conditional GETs', async (t) => {
     t.equal(changed.statusCode, 200, 'after a write, the validators kept are not trusted')
     t.not(changed.headers.etag, etag)
     t.equal(readFeed('atom', changed.body).items[0]!.title, 'Retitled while polled')
+    queries.length = 0
+    t.equal((await app.inject({ url: '/feed.atom?reader=b', headers: { 'if-none-match': changed.headers.etag as string } })).statusCode, 304)
+    t.equal(queries.length, 0, 'and the new ones are kept in their turn')
   })
 
   t.test('unpublishing a post changes both validators, and stale ones get the new feed', async (t) => {

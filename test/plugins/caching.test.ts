@@ -29,11 +29,11 @@ t.test('conditional GETs', async (t) => {
   })
 
   t.test('a 304 carries what guides caches and nothing the client already holds (RFC 9110 15.4.5, 8.6)', async (t) => {
-    // Twice: once rendered by the route, once answered from the response cache (which keeps a URL read twice).
-    for (const round of ['rendered', 'cached']) {
-      const url = `/v1/posts?tag=data&limit=${round === 'rendered' ? 7 : 8}`
-      if (round === 'cached') await app.inject(url)
-      const first = await app.inject({ url, headers: { origin: 'https://reader.example' } })
+    // Twice: once rendered by the route (the first request for its URL: the tag comes from the same query
+    // written in another order), once answered from the validators kept from the 200 sent.
+    for (const round of ['rendered', 'known']) {
+      const url = round === 'rendered' ? '/v1/posts?limit=7&tag=data' : '/v1/posts?tag=data&limit=8'
+      const first = await app.inject({ url: round === 'rendered' ? '/v1/posts?tag=data&limit=7' : url, headers: { origin: 'https://reader.example' } })
       t.ok(first.headers['content-security-policy'], 'the 200 has the security headers')
       t.ok(first.headers.link, 'and its Link')
       const res = await app.inject({ url, headers: { 'if-none-match': first.headers.etag as string, origin: 'https://reader.example' } })
