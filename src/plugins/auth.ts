@@ -10,9 +10,9 @@ declare module 'fastify' {
     apiKey: ApiKeyRow | null
   }
   interface FastifyInstance {
-    /** preHandler: the request must carry a valid key. */
+    /** A hook (onRequest, for writes): the request must carry a valid key. */
     requireApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
-    /** preHandler: a key is optional, but one that is sent must be valid. */
+    /** A hook (preHandler, for reads): a key is optional, but one that is sent must be valid. */
     acceptApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
 }

@@ -55,3 +55,24 @@ t.test('API keys', async (t) => {
     t.equal((await app.inject('/v1/posts?status=published')).statusCode, 200)
   })
 })
+
+t.test('without a valid key a write is a 401 whatever its body: the body is not even read', async (t) => {
+  // Its own app, with no limit on failed authentication: these are a dozen failures from one address.
+  const { app } = await build(t, { env: { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0' } })
+  const writes = [
+    { method: 'POST', url: '/v1/posts', payload: { title: 'x' } },
+    { method: 'POST', url: '/v1/posts', payload: '{not json', headers: { 'content-type': 'application/json' } },
+    { method: 'POST', url: '/v1/tags', payload: 'name=x', headers: { 'content-type': 'text/plain' } },
+    { method: 'PATCH', url: '/v1/posts/not-a-uuid', payload: { nonsense: true } },
+    { method: 'PATCH', url: '/v1/authors/00000000-0000-4000-8000-000000000000', payload: {} },
+    { method: 'DELETE', url: '/v1/tags/00000000-0000-4000-8000-000000000000' },
+  ] as const
+  for (const authorization of [undefined, 'Bearer quire_wrong', 'Basic dXNlcjpwYXNz']) {
+    for (const w of writes) {
+      const headers = { ...('headers' in w ? w.headers : {}), ...(authorization ? { authorization } : {}) }
+      const res = await app.inject({ method: w.method, url: w.url, headers, ...('payload' in w ? { payload: w.payload } : {}) })
+      t.equal(res.statusCode, 401, `${w.method} ${w.url} with ${authorization ?? 'no key'}`)
+      t.match(res.json(), { type: '/problems/unauthorized' })
+    }
+  }
+})
