@@ -24,12 +24,12 @@ import { authPlugin } from './plugins/auth.js'
 import { cachingPlugin } from './plugins/caching.js'
 import { compressionPlugin } from './plugins/compression.js'
 import { dbPlugin } from './plugins/db.js'
-import { errorsPlugin } from './plugins/errors.js'
+import { errorsPlugin, frameworkProblem } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestIdOf, requestIdPlugin } from './plugins/request-id.js'
-import { securityPlugin } from './plugins/security.js'
+import { securityHeaders, securityPlugin } from './plugins/security.js'
 
 export interface BuildOptions {
   /** An already open database (tests); otherwise the app opens, migrates and closes its own. */
@@ -54,6 +54,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestTimeout: 30_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    frameworkErrors: frameworkProblem(securityHeaders()),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(requestValidatorCompiler())

@@ -51,6 +51,8 @@ export const PROBLEM_TYPES: Record<string, ProblemType> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: { type: '/problems/malformed-body', title: 'Malformed request body' },
   FST_ERR_CTP_BODY_TOO_LARGE: { type: '/problems/body-too-large', title: 'Request body too large' },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: { type: '/problems/unsupported-media-type', title: 'Unsupported media type' },
+  FST_ERR_BAD_URL: { type: '/problems/bad-request', title: 'Bad request' },
+  FST_ERR_MAX_PARAM_LENGTH: { type: '/problems/uri-too-long', title: 'URI too long' },
   VALIDATION: { type: '/problems/validation-failed', title: 'Request validation failed' },
   ROUTE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
 }

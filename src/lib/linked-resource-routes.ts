@@ -7,7 +7,7 @@ import { findCurrentSlug } from '../modules/slugs/queries.js'
 import type { CountSort } from '../modules/posts/post-counts.js'
 import { NotFoundError } from './errors.js'
 import { linkHeader, pageMeta, type PageRequest } from './paging.js'
-import { isUuid, LinkedListQuerySchema, MovedResponse, problemResponses, RefParamsSchema } from './schemas.js'
+import { isUuid, LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
 
 interface LinkedResource<Row, Out> {
   kind: Exclude<ResourceKind, 'post'>
@@ -48,6 +48,7 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
         summary: `Get a ${r.singular} by slug (or id)`,
         description: `A slug the ${r.singular} had before answers 301 to the current one.`,
         params: RefParamsSchema,
+        querystring: NoQuerySchema,
         response: { 200: r.schemas.one, 301: MovedResponse, ...problemResponses(400, 404) },
       },
     }, async (request, reply) => {

@@ -152,6 +152,9 @@ const STATUS_TEXT: Record<number, string> = {
   503: 'The database is unreachable; retry after `Retry-After` seconds.',
 }
 
+/** The query of a read that takes no parameters: any given is an error, as on every list. */
+export const NoQuerySchema = Type.Object({}, { additionalProperties: false })
+
 /** Problem responses (RFC 9457, `application/problem+json`) for the error statuses a route can answer. */
 export function problemResponses(...statuses: number[]) {
   return Object.fromEntries(

@@ -73,6 +73,18 @@ export const errorsPlugin = fp(
 )
 
 /**
+ * Fastify's `frameworkErrors`: a URL it cannot route (malformed percent-encoding, a path segment longer than
+ * maxParamLength) is answered before any hook runs, so the headers every response carries (`headers`: the
+ * security headers) and the request id are set here, and the problem is rendered as every other one.
+ */
+export function frameworkProblem(headers: Record<string, string>) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    reply.headers(headers).header('x-request-id', request.id)
+    return renderError(request, reply, error)
+  }
+}
+
+/**
  * The one place database constraint violations become client errors: a unique slug taken (23505) is a
  * 409, and so is deleting a row others still reference (23503, 23001: e.g. an author with posts).
  */

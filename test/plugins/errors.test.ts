@@ -1,8 +1,10 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
+import type { Response as LightMyRequestResponse } from 'light-my-request'
 import { build } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
 
 t.test('errors are RFC 9457 problem+json', async (t) => {
-  const { app } = await build(t, { seed: false })
+  const { app, database } = await build(t, { seed: false })
 
   t.test('an unknown route answers 404 problem+json', async (t) => {
     const res = await app.inject('/v2/nothing?x=1')
@@ -32,5 +34,62 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
   t.test('an over-long slug is a 400, not a 500', async (t) => {
     const res = await app.inject(`/v1/posts/${'a'.repeat(121)}`)
     t.equal(res.statusCode, 400)
+  })
+
+  /** A problem answered with the status, and the headers every response carries. */
+  const assertProblem = (t: Test, res: LightMyRequestResponse, status: number, what: string) => {
+    t.equal(res.statusCode, status, what)
+    t.match(res.headers['content-type'], /^application\/problem\+json/, what)
+    t.equal(res.json().status, status, what)
+    t.ok(res.headers['x-request-id'], `${what}: the request id`)
+    t.equal(res.json().requestId, res.headers['x-request-id'], what)
+    t.equal(res.headers['x-content-type-options'], 'nosniff', `${what}: the security headers`)
+  }
+
+  t.test('a path that cannot be routed (bad percent-encoding, a segment past 200 characters) is a problem too', async (t) => {
+    for (const url of ['/v1/posts/%zz', '/v1/tags/%E0%A4%A', '/feed.xml/%zz']) {
+      const res = await app.inject(url)
+      assertProblem(t, res, 400, url)
+      t.match(res.json(), { type: '/problems/bad-request', title: 'Bad request' }, url)
+    }
+    const long = await app.inject(`/v1/posts/${'a'.repeat(201)}`)
+    assertProblem(t, long, 414, 'a 201-character slug')
+    t.match(long.json(), { type: '/problems/uri-too-long', title: 'URI too long' })
+  })
+
+  t.test('text holding U+0000 is a 400 naming the field, in a query, a path or a body, never a 500', async (t) => {
+    for (const url of ['/v1/posts?q=%00', '/v1/posts?q=a%00b', '/v1/posts?tag=a%00', '/v1/posts/a%00b', '/v1/tags/%00', '/v1/resolve?path=/posts/%00', '/v1/posts?q=x&q=%00']) {
+      const res = await app.inject(url)
+      assertProblem(t, res, 400, url)
+      t.match(res.json().detail, /U\+0000/, url)
+    }
+    t.match((await app.inject('/v1/posts?q=a%00b')).json().errors, [{ in: 'query', name: '/q' }])
+    const headers = await authHeaders(database.db)
+    const body = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Nul\u0000led', description: 'fine' } })
+    assertProblem(t, body, 400, 'a body')
+    t.match(body.json().errors, [{ in: 'body', name: '/name' }])
+    t.equal((await app.inject('/v1/tags?limit=100')).json().data.length, 0, 'nothing was stored')
+  })
+
+  t.test('dates that pass for ISO 8601 but are no instant PostgreSQL holds are a 400, never a 500', async (t) => {
+    for (const value of ['0000-01-01', '0000-12-31T23:59:59Z', '2026-06-30T23:59:60Z', '2026-02-30', '-000001-01-01']) {
+      for (const name of ['publishedAfter', 'publishedBefore']) {
+        const res = await app.inject(`/v1/posts?${name}=${encodeURIComponent(value)}`)
+        assertProblem(t, res, 400, `${name}=${value}`)
+        t.match(res.json().errors, [{ in: 'query', name: `/${name}` }], `${name}=${value}`)
+      }
+    }
+    for (const value of ['0001-01-01', '9999-12-31', '2026-06-30T23:59:59.999+14:00']) {
+      t.equal((await app.inject(`/v1/posts?publishedAfter=${encodeURIComponent(value)}`)).statusCode, 200, value)
+    }
+  })
+
+  t.test('unknown query parameters are refused on every JSON read, as on lists; feeds take tracking parameters', async (t) => {
+    for (const url of ['/v1/site?x=1', '/v1/archive?limit=3', '/v1/posts/some-slug?fields=title', '/v1/tags/some-tag?foo=1', '/v1/authors/someone?foo=1']) {
+      const res = await app.inject(url)
+      assertProblem(t, res, 400, url)
+      t.match(res.json().errors, [{ in: 'query', message: 'is not a known field' }], url)
+    }
+    t.equal((await app.inject('/feed.xml?utm_source=newsletter')).statusCode, 200)
   })
 })

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
+import { NoQuerySchema, problemResponses } from '../../lib/schemas.js'
 import { listArchiveMonths } from './queries.js'
 
 const ArchiveResponseSchema = Type.Object({
@@ -19,7 +20,8 @@ export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
       operationId: 'listArchiveMonths',
       summary: 'Published posts per month, newest first',
       description: 'Each month links to `GET /v1/posts?publishedAfter=YYYY-MM-01&publishedBefore=<first of next month>`.',
-      response: { 200: ArchiveResponseSchema },
+      querystring: NoQuerySchema,
+      response: { 200: ArchiveResponseSchema, ...problemResponses(400) },
     },
   }, async () => ({ data: await listArchiveMonths(app.db) }))
 }

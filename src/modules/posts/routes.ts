@@ -4,7 +4,7 @@ import { cursorScope, type CursorCodec, type CursorValue } from '../../lib/curso
 import { InvalidFieldsError, NotFoundError, UnauthorizedError } from '../../lib/errors.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { linkHeader, pageMeta } from '../../lib/paging.js'
-import { isUuid, MovedResponse, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
+import { isUuid, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
 import { findPost, findPostWithLinks, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, RelatedQuerySchema, RelatedResponseSchema, type PostListQuery } from './schemas.js'
@@ -81,6 +81,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
         'The full post with its sanitised html. A slug the post had before answers 301 to the current one. ' +
         'With an API key, drafts and scheduled posts are found too.',
       params: RefParamsSchema,
+      querystring: NoQuerySchema,
       security: [{}, ...bearerSecurity],
       response: { 200: PostResponseSchema, 301: MovedResponse, ...problemResponses(400, 401, 404) },
     },

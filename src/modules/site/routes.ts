@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import { feedLinks } from '../../feeds/feed-urls.js'
+import { NoQuerySchema, problemResponses } from '../../lib/schemas.js'
 import { siteCounts } from './queries.js'
 
 const FeedLinksSchema = Type.Object({
@@ -29,7 +30,8 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       tags: ['site'],
       operationId: 'getSite',
       summary: 'The blog: title, description, URLs, feeds and counts',
-      response: { 200: Type.Object({ data: SiteSchema }) },
+      querystring: NoQuerySchema,
+      response: { 200: Type.Object({ data: SiteSchema }), ...problemResponses(400) },
     },
   }, async () => {
     const { title, description, url, language, apiUrl } = config.site
