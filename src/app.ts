@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
 import type { Database } from './db/client.js'
+import { serviceSecret } from './db/secrets.js'
 import { feedRoutes } from './feeds/routes.js'
 import { CursorCodec } from './lib/cursor.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
@@ -61,11 +61,6 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Bodies are JSON or nothing: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
 
-  if (!config.cursorSecret && config.databaseUrl) {
-    app.log.warn('CURSOR_SECRET is unset: this process signs cursors with a key of its own, which other replicas reject')
-  }
-  const cursors = new CursorCodec(config.cursorSecret ? Buffer.from(config.cursorSecret) : randomBytes(32))
-
   // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.
   for (const schema of [ProblemSchema, PageMetaSchema, TagRefSchema, TagSchema, AuthorRefSchema, AuthorSchema, FeatureImageSchema, PostSummarySchema, PostSchema]) {
     app.addSchema(schema)
@@ -76,6 +71,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(securityPlugin, { config })
   await app.register(rateLimitPlugin, { config })
   await app.register(dbPlugin, { config, database: options.database })
+  // Without CURSOR_SECRET, the database's own: every replica, and every restart, signs cursors alike (a
+  // list's ETag hashes its body, nextCursor included).
+  const cursors = new CursorCodec(config.cursorSecret ? Buffer.from(config.cursorSecret) : await serviceSecret(app.db, 'cursor'))
   await app.register(authPlugin)
   await app.register(cachingPlugin, { maxAge: config.cacheMaxAge, maxBytes: config.responseCacheBytes })
   // After caching, which hashes (and keeps) the uncompressed body.

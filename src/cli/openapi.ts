@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { createDb } from '../db/client.js'
+import { migrate } from '../db/migrate.js'
 
 export const openapiPath = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url))
 
@@ -10,6 +11,8 @@ export const openapiPath = fileURLToPath(new URL('../../openapi/openapi.json', i
 export async function generateOpenapi(): Promise<string> {
   const config = { ...loadConfig({}), logLevel: 'silent' as const }
   const database = await createDb({ databaseUrl: undefined, dataDir: 'memory://' })
+  // Migrated, as every database the app is given: building it reads the content version and its secrets.
+  await migrate(database)
   const app = await buildApp(config, { database })
   try {
     await app.ready()

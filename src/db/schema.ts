@@ -111,6 +111,17 @@ export const contentState = pgTable('content_state', {
   changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 }, (t) => [check('content_state_single_row', sql`${t.id} = 1`)])
 
+/**
+ * Secrets the service makes for itself, once, when its configuration gives none (CURSOR_SECRET): kept in
+ * the database, every replica and every restart uses the same one.
+ */
+export const serviceSecrets = pgTable('service_secrets', {
+  name: text('name').primaryKey(),
+  /** 32 random bytes, base64url. */
+  value: text('value').notNull(),
+  createdAt: timestamps.createdAt,
+})
+
 /** API keys for the write API: only a SHA-256 hash of the key is stored; the key is shown once. */
 export const apiKeys = pgTable('api_keys', {
   id: uuid('id').primaryKey().defaultRandom(),

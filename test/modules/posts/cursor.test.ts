@@ -1,5 +1,8 @@
 import t from 'tap'
-import { build } from '../../helper.js'
+import { buildApp } from '../../../src/app.js'
+import { loadConfig } from '../../../src/config.js'
+import { serviceSecrets } from '../../../src/db/schema.js'
+import { build, testDatabase } from '../../helper.js'
 import { jsonGetter } from '../../support/http.js'
 import { authHeaders } from '../../support/auth.js'
 import { publicDemoPosts } from '../../support/demo.js'
@@ -104,4 +107,36 @@ t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
     }
     t.notMatch(queries.join('\n'), /offset/i, 'no OFFSET in a cursor page')
   })
+})
+
+t.test('without CURSOR_SECRET, every app on one database signs cursors alike: a restart or another replica takes them', async (t) => {
+  const database = await testDatabase(t)
+  const open = async (env: Record<string, string> = {}) => {
+    const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', ...env }), { database })
+    t.teardown(() => app.close())
+    await app.ready()
+    return app
+  }
+  const first = await open()
+  const page = await first.inject('/v1/posts?limit=4')
+  const cursor = page.json().meta.nextCursor as string
+  await first.close()
+
+  const restarted = await open()
+  const again = await restarted.inject('/v1/posts?limit=4')
+  t.equal(again.json().meta.nextCursor, cursor, 'the same cursor after a restart')
+  t.equal(again.headers.etag, page.headers.etag, 'so the list keeps its ETag, and a client its 304')
+  const replica = await open()
+  const next = await replica.inject(`/v1/posts?limit=4&cursor=${cursor}`)
+  t.equal(next.statusCode, 200, 'another replica follows it')
+  t.same(next.json().data, (await restarted.inject('/v1/posts?limit=4&page=2')).json().data)
+
+  const [secret, ...others] = await database.db.select().from(serviceSecrets)
+  t.equal(others.length, 0, 'one secret, made by the first app')
+  t.equal(Buffer.from(secret!.value, 'base64url').length, 32)
+
+  const configured = await open({ CURSOR_SECRET: 'a configured secret of at least 32 characters' })
+  const signed = await configured.inject('/v1/posts?limit=4')
+  t.not(signed.json().meta.nextCursor, cursor, 'CURSOR_SECRET, when given, is the key')
+  t.equal((await configured.inject(`/v1/posts?limit=4&cursor=${cursor}`)).statusCode, 400, 'and a cursor signed with another is refused')
 })
