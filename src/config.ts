@@ -10,7 +10,8 @@ const EnvSchema = Type.Object({
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   LOG_FORMAT: StringEnum(['auto', 'json', 'pretty'], { default: 'auto' }),
-  SITE_URL: Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$', default: 'http://localhost:3000' }),
+  // Unset: http://localhost:PORT, so that a server started on another port links to itself.
+  SITE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
   SITE_TITLE: Type.String({ minLength: 1, default: 'Fernhill Engineering' }),
   SITE_DESCRIPTION: Type.String({ default: 'How the engineers at Fernhill build logistics software: architecture, reliability, data and the web.' }),
   SITE_LANGUAGE: Type.String({ pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$', default: 'en' }),
@@ -113,7 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
   }
   const e = converted as Static<typeof EnvSchema>
-  const siteUrl = e.SITE_URL.replace(/\/+$/, '')
+  const siteUrl = (e.SITE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
   return {
     port: e.PORT,
     host: e.HOST,

@@ -29,6 +29,14 @@ t.test('loadConfig applies the documented defaults', async (t) => {
   })
 })
 
+t.test('unset, the site and API URLs are this server on its own port', async (t) => {
+  const site = loadConfig({ PORT: '4123' }).site
+  t.equal(site.url, 'http://localhost:4123')
+  t.equal(site.apiUrl, 'http://localhost:4123', 'so the feeds\' self links reach it')
+  t.equal(site.postUrlTemplate, 'http://localhost:4123/posts/{slug}')
+  t.equal(loadConfig({ PORT: '4123', SITE_URL: 'https://blog.example.com' }).site.apiUrl, 'https://blog.example.com', 'a SITE_URL given is kept')
+})
+
 t.test('loadConfig reads and converts every variable', async (t) => {
   const config = loadConfig({
     PORT: '8080',

@@ -70,6 +70,8 @@ export const PostListQuerySchema = Type.Object(
       Type.String({
         minLength: 1,
         maxLength: 500,
+        // Blank is no search: refused like an empty q rather than answered with every post.
+        pattern: '\\S',
         description:
           'Full-text search in title, excerpt, tags and body: "quoted phrases", `or`, `-excluded`; the last word also matches as a prefix. ' +
           'Ranked by relevance unless `sort` is given; each hit carries a highlighted `snippet`.',

@@ -160,6 +160,11 @@ t.test('full-text search on GET /v1/posts?q=', async (t) => {
     t.same((await search('the and of')).body.data, [], 'only stop words finds nothing')
     t.equal((await search('x'.repeat(5000))).res.statusCode, 400, '5,000 characters')
     t.equal((await app.inject('/v1/posts?q=')).statusCode, 400, 'an empty q')
+    for (const blank of ['%20', '%20%20%09', '%0A']) {
+      const res = await app.inject(`/v1/posts?q=${blank}`)
+      t.equal(res.statusCode, 400, `a blank q (${blank}) is no search either, not every post`)
+      t.match(res.json().errors, [{ in: 'query', name: '/q' }])
+    }
   })
 })
 
