@@ -87,8 +87,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(async (v1) => {
     await v1.register(siteRoutes, { config })
     await v1.register(postRoutes, { config, cursors })
-    await v1.register(tagRoutes, { config })
-    await v1.register(authorRoutes, { config })
+    await v1.register(tagRoutes, { config, cursors })
+    await v1.register(authorRoutes, { config, cursors })
     await v1.register(archiveRoutes)
     await v1.register(resolveRoutes, { config })
     await v1.register(postWriteRoutes, { config })

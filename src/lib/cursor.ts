@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { BadRequestError } from './errors.js'
+import { BadRequestError, InvalidFieldsError } from './errors.js'
 
 export type CursorValue = string | number | null
 
@@ -30,6 +30,16 @@ export class CursorCodec {
   private sign(body: string): string {
     return createHmac('sha256', this.secret).update(body).digest('base64url')
   }
+}
+
+/**
+ * Where a list request starts: after the keyset values its cursor holds (decoded for `scope`), or, without
+ * one, at its page. A cursor and a page together are the client's error.
+ */
+export function keysetAfter(cursors: CursorCodec, scope: string, query: { page?: number; cursor?: string }): CursorValue[] | undefined {
+  if (query.cursor === undefined) return undefined
+  if (query.page !== undefined) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'give either cursor or page, not both' }])
+  return cursors.decode(scope, query.cursor)
 }
 
 /** A short, stable name for a query's sort and filters, so a cursor only continues the list it came from. */

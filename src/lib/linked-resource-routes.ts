@@ -4,9 +4,10 @@ import type { Config } from '../config.js'
 import type { Executor } from '../db/client.js'
 import type { ResourceKind } from '../db/schema.js'
 import { findCurrentSlug } from '../modules/slugs/queries.js'
-import type { CountSort } from '../modules/posts/post-counts.js'
+import type { CountSort, LinkedListOptions } from '../modules/posts/post-counts.js'
+import { cursorScope, keysetAfter, type CursorCodec, type CursorValue } from './cursor.js'
 import { NotFoundError } from './errors.js'
-import { linkHeader, pageMeta, type PageRequest } from './paging.js'
+import { linkHeader, listMeta, type PageRequest } from './paging.js'
 import { isUuid, LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
 
 interface LinkedResource<Row, Out> {
@@ -15,16 +16,17 @@ interface LinkedResource<Row, Out> {
   plural: string
   singular: string
   schemas: { list: TSchema; one: TSchema }
-  list: (db: Executor, sort: CountSort, page: PageRequest) => Promise<{ rows: Row[]; total: number }>
+  list: (db: Executor, sort: CountSort, page: PageRequest, options: LinkedListOptions) => Promise<{ rows: Row[]; total: number | undefined; hasMore: boolean }>
+  keysetOf: (row: Row, sort: CountSort) => CursorValue[]
   find: (db: Executor, idOrSlug: string) => Promise<Row | undefined>
   serialize: (row: Row, site: Config['site']) => Out
 }
 
 /** The two read routes every resource linked to posts has: a sorted, paged list and one by slug (301 for an old slug). */
-export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): FastifyPluginAsyncTypebox<{ config: Config }> {
+export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): FastifyPluginAsyncTypebox<{ config: Config; cursors: CursorCodec }> {
   const Name = r.singular[0]!.toUpperCase() + r.singular.slice(1)
   const Plural = r.plural[0]!.toUpperCase() + r.plural.slice(1)
-  return async (app, { config }) => {
+  return async (app, { config, cursors }) => {
     app.get(`/${r.plural}`, {
       schema: {
         tags: [r.plural],
@@ -34,10 +36,14 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
         response: { 200: r.schemas.list, ...problemResponses(400) },
       },
     }, async (request, reply) => {
-      const { page = 1, limit = 15, sort = 'name' } = request.query
-      const { rows, total } = await r.list(app.db, sort, { page, limit })
-      const meta = pageMeta({ page, limit }, total)
-      reply.header('link', linkHeader(request.url, meta))
+      const { page = 1, limit = 15, sort = 'name', count } = request.query
+      const scope = cursorScope({ list: r.plural, sort })
+      const after = keysetAfter(cursors, scope, request.query)
+      const { rows, total, hasMore } = await r.list(app.db, sort, { page, limit }, { after, count })
+      const last = rows.at(-1)
+      const nextCursor = hasMore && last ? cursors.encode(scope, r.keysetOf(last, sort)) : null
+      const meta = listMeta({ page, limit }, total, nextCursor, after !== undefined)
+      reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page', hasMore))
       return { data: rows.map((row) => r.serialize(row, config.site)), meta }
     })
 

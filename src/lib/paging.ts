@@ -17,6 +17,11 @@ export function pageMeta({ page, limit }: PageRequest, total: number | undefined
   return { page, limit, ...counted, ...(nextCursor !== undefined ? { nextCursor } : {}) }
 }
 
+/** A list's meta: by page (pageMeta), or after a cursor: the limit, the total when counted, and the next cursor. */
+export function listMeta(page: PageRequest, total: number | undefined, nextCursor: string | null, byCursor: boolean): PageMeta {
+  return byCursor ? { limit: page.limit, ...(total !== undefined ? { total } : {}), nextCursor } : pageMeta(page, total, nextCursor)
+}
+
 function href(url: string, changes: Record<string, string | undefined>): string {
   const [path, search = ''] = url.split('?', 2) as [string, string?]
   const params = new URLSearchParams(search)

@@ -133,10 +133,21 @@ export const PageQuerySchema = {
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 15, description: 'Items per page, 1 to 100.' })),
 }
 
+/** Keyset paging and skipping the count, as every list takes them. */
+export const KeysetQuerySchema = {
+  cursor: Type.Optional(Type.String({
+    pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+    maxLength: 2000,
+    description: '`meta.nextCursor` of the previous page: keyset paging whose cost does not grow with depth. Not with `page`.',
+  })),
+  count: Type.Optional(Type.Boolean({ default: true, description: '`false` skips counting the matches (no `total`, `totalPages` or `last` link).' })),
+}
+
 /** The query of a list of tags or authors: paging and a sort by name or by published-post count. */
 export const LinkedListQuerySchema = Type.Object(
   {
     ...PageQuerySchema,
+    ...KeysetQuerySchema,
     sort: Type.Optional(StringEnum(['name', '-postCount'], { default: 'name', description: 'By name (A to Z), or most posts first.' })),
   },
   { additionalProperties: false },

@@ -1,5 +1,5 @@
 import { linkedResourceRoutes } from '../../lib/linked-resource-routes.js'
-import { findAuthor, listAuthors } from './queries.js'
+import { findAuthor, listAuthors, authorKeysetOf } from './queries.js'
 import { AuthorListResponseSchema, AuthorResponseSchema } from './schemas.js'
 import { toAuthor } from './serialize.js'
 
@@ -10,5 +10,6 @@ export const authorRoutes = linkedResourceRoutes({
   schemas: { list: AuthorListResponseSchema, one: AuthorResponseSchema },
   list: listAuthors,
   find: findAuthor,
+  keysetOf: authorKeysetOf,
   serialize: toAuthor,
 })

@@ -1,12 +1,20 @@
 import { asc, count, desc, eq, getTableColumns, sql, type InferSelectModel } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
+import type { CursorValue } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition } from '../../lib/ref.js'
 import { publicPostCounts } from './visibility.js'
 
 type LinkedTable = PgTable & { id: PgColumn; slug: PgColumn; name: PgColumn }
 export type CountSort = 'name' | '-postCount'
+
+export interface LinkedListOptions {
+  /** Keyset paging: start after these values (from keysetOf) instead of at the page's offset. */
+  after?: CursorValue[]
+  /** Count them too; false skips it. */
+  count?: boolean
+}
 
 /**
  * Reads for a resource linked to posts (tags, authors): rows with their published-post count, listed by
@@ -26,15 +34,33 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
     return { query, postCount }
   }
 
+  /** The cursor values of a row under a sort: what `after` compares with. */
+  function keysetOf(row: Row, sort: CountSort): CursorValue[] {
+    const byName = [row.name as string, row.id as string]
+    return sort === '-postCount' ? [row.postCount, ...byName] : byName
+  }
+
   return {
-    async list(db: Executor, sort: CountSort, page: PageRequest): Promise<{ rows: Row[]; total: number }> {
+    keysetOf,
+
+    /**
+     * One page of rows with their counts, and, unless asked not to, how many there are. One more row than the
+     * limit is read, to know whether another page follows.
+     */
+    async list(db: Executor, sort: CountSort, page: PageRequest, options: LinkedListOptions = {}): Promise<{ rows: Row[]; total: number | undefined; hasMore: boolean }> {
       const { query, postCount } = selectWithCounts(db)
       const byName = [asc(table.name), asc(table.id)]
-      const [rows, [totalRow]] = await Promise.all([
-        query.orderBy(...(sort === '-postCount' ? [desc(postCount), ...byName] : byName)).limit(page.limit).offset(offsetOf(page)),
-        db.select({ n: count() }).from(table as LinkedTable),
+      // Rows strictly after the cursor's, in the list's order: (name, id) ascending, after the count descending.
+      const afterName = ([name, id]: CursorValue[]) => sql`(${table.name}, ${table.id}) > (${name}::text, ${id}::uuid)`
+      const after = options.after && (sort === '-postCount'
+        ? sql`(${postCount} < ${options.after[0]}::int or (${postCount} = ${options.after[0]}::int and ${afterName(options.after.slice(1))}))`
+        : afterName(options.after))
+      const ordered = query.where(after).orderBy(...(sort === '-postCount' ? [desc(postCount), ...byName] : byName)).limit(page.limit + 1)
+      const [rows, counted] = await Promise.all([
+        options.after ? ordered : ordered.offset(offsetOf(page)),
+        options.count === false ? undefined : db.select({ n: count() }).from(table as LinkedTable),
       ])
-      return { rows: rows as Row[], total: totalRow?.n ?? 0 }
+      return { rows: rows.slice(0, page.limit) as Row[], total: counted && (counted[0]?.n ?? 0), hasMore: rows.length > page.limit }
     },
 
     async find(db: Executor, idOrSlug: string): Promise<Row | undefined> {

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
-import { cursorScope, type CursorCodec, type CursorValue } from '../../lib/cursor.js'
+import { cursorScope, keysetAfter, type CursorCodec } from '../../lib/cursor.js'
 import { InvalidFieldsError, NotFoundError, UnauthorizedError } from '../../lib/errors.js'
 import { bearerSecurity } from '../../plugins/auth.js'
-import { linkHeader, pageMeta } from '../../lib/paging.js'
+import { linkHeader, listMeta } from '../../lib/paging.js'
 import { isUuid, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
 import { findPost, findPostWithLinks, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
@@ -52,20 +52,15 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     // Relevance has no keyset to continue from: a ranked search pages by number; any sort can use cursors.
     const sort = request.query.sort ?? (q ? undefined : '-publishedAt')
     const scope = cursorScope({ sort, filters })
-    let after: CursorValue[] | undefined
-    if (cursor !== undefined) {
-      if (page !== undefined) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'give either cursor or page, not both' }])
+    if (cursor !== undefined && page === undefined) {
       if (!sort) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'a search ranked by relevance pages with page; add sort to use a cursor' }])
       if (visibility === 'draft' || visibility === 'all') throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'drafts page with page, not cursor' }])
-      after = cursors.decode(scope, cursor)
     }
+    const after = keysetAfter(cursors, scope, request.query)
     const { rows, total, hasMore, nextPage, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { after, count })
     const last = rows.at(-1)
     const nextCursor = hasMore && last && sort && visibility !== 'draft' && visibility !== 'all' ? cursors.encode(scope, keysetOf(last, sort)) : null
-    const meta = {
-      ...(after ? { limit, ...(total !== undefined ? { total } : {}), nextCursor } : pageMeta({ page: page ?? 1, limit }, total, nextCursor)),
-      ...(truncated ? { truncated } : {}),
-    }
+    const meta = { ...listMeta({ page: page ?? 1, limit }, total, nextCursor, after !== undefined), ...(truncated ? { truncated } : {}) }
     const ids = rows.map((r) => r.id)
     const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), q ? searchSnippets(app.db, ids, q) : undefined])
     reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page', nextPage))

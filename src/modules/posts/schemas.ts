@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { DateTimeSchema, Nullable, PageMetaRef, PageQuerySchema, ref, SlugList, StringEnum } from '../../lib/schemas.js'
+import { DateTimeSchema, KeysetQuerySchema, Nullable, PageMetaRef, PageQuerySchema, ref, SlugList, StringEnum } from '../../lib/schemas.js'
 import { AuthorRefSchema } from '../authors/schemas.js'
 import { TagRefSchema } from '../tags/schemas.js'
 
@@ -60,12 +60,7 @@ export const PostListQuerySchema = Type.Object(
     publishedBefore: Type.Optional(DateOrDateTime('Published strictly before this time (a date means midnight UTC).')),
     // No schema default: without a sort, a search (`q`) is ranked by relevance.
     sort: Type.Optional(StringEnum(postSorts, { description: 'Order; `-` means descending. Without it: `-publishedAt`, or relevance for a search (`q`).' })),
-    cursor: Type.Optional(Type.String({
-      pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
-      maxLength: 2000,
-      description: '`meta.nextCursor` of the previous page: keyset paging whose cost does not grow with depth. Not with `page`.',
-    })),
-    count: Type.Optional(Type.Boolean({ default: true, description: '`false` skips counting the matches (no `total`, `totalPages` or `last` link).' })),
+    ...KeysetQuerySchema,
     q: Type.Optional(
       Type.String({
         minLength: 1,

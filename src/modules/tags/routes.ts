@@ -1,5 +1,5 @@
 import { linkedResourceRoutes } from '../../lib/linked-resource-routes.js'
-import { findTag, listTags } from './queries.js'
+import { findTag, listTags, tagKeysetOf } from './queries.js'
 import { TagListResponseSchema, TagResponseSchema } from './schemas.js'
 import { toTag } from './serialize.js'
 
@@ -10,5 +10,6 @@ export const tagRoutes = linkedResourceRoutes({
   schemas: { list: TagListResponseSchema, one: TagResponseSchema },
   list: listTags,
   find: findTag,
+  keysetOf: tagKeysetOf,
   serialize: toTag,
 })

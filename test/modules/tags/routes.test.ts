@@ -14,7 +14,7 @@ t.test('GET /v1/tags', async (t) => {
     const res = await app.inject('/v1/tags?limit=100')
     t.equal(res.statusCode, 200)
     const { data, meta } = res.json()
-    t.same(meta, { page: 1, limit: 100, total: demo.tags.length, totalPages: 1 })
+    t.same(meta, { page: 1, limit: 100, total: demo.tags.length, totalPages: 1, nextCursor: null })
     t.same(data.map((x: { name: string }) => x.name), demo.tags.map((x) => x.name).sort((a, b) => a.localeCompare(b)))
     for (const tag of data) t.equal(tag.postCount, expectedCount(tag.slug), `${tag.slug} postCount`)
     const architecture = data.find((x: { slug: string }) => x.slug === 'architecture')
@@ -55,4 +55,49 @@ t.test('GET /v1/tags', async (t) => {
     t.equal(moved.statusCode, 301)
     t.equal(moved.headers.location, '/v1/tags/postgresql')
   })
+})
+
+t.test('tags and authors page by cursor, and count=false skips the count, as posts do', async (t) => {
+  const { app } = await build(t)
+  const get = async (url: string) => {
+    const res = await app.inject(url)
+    return { res, body: res.json() }
+  }
+  for (const plural of ['tags', 'authors']) {
+    for (const sort of ['name', '-postCount']) {
+      const everything = (await get(`/v1/${plural}?limit=100&sort=${sort}`)).body.data.map((x: { slug: string }) => x.slug)
+      t.ok(everything.length > 5, `${plural}: enough to page through`)
+      // Followed from the first page, three at a time, as a client would.
+      const seen: string[] = []
+      let { res, body } = await get(`/v1/${plural}?limit=3&sort=${sort}`)
+      for (let hops = 0; ; hops++) {
+        t.equal(res.statusCode, 200)
+        seen.push(...body.data.map((x: { slug: string }) => x.slug))
+        if (!body.meta.nextCursor || hops > 50) break
+        t.match(res.headers.link, /rel="next"/)
+        ;({ res, body } = await get(`/v1/${plural}?limit=3&sort=${sort}&cursor=${body.meta.nextCursor}`))
+        t.same(Object.keys(body.meta).sort(), ['limit', 'nextCursor', 'total'], 'a cursor page: no page number')
+      }
+      t.same(seen, everything, `${plural} by ${sort}: every one once, in the order of pages`)
+      t.equal(body.meta.nextCursor, null, 'the last page says there is no next')
+    }
+    const uncounted = await get(`/v1/${plural}?limit=2&count=false`)
+    t.equal(uncounted.res.statusCode, 200)
+    t.notOk('total' in uncounted.body.meta, 'count=false: no total')
+    t.notOk('totalPages' in uncounted.body.meta)
+    t.match(uncounted.res.headers.link, /page=2>; rel="next"/, 'the next page is still linked')
+    t.notMatch(uncounted.res.headers.link, /rel="last"/)
+
+    const cursor = (await get(`/v1/${plural}?limit=2`)).body.meta.nextCursor as string
+    for (const [url, what] of [
+      [`/v1/${plural}?limit=2&page=2&cursor=${cursor}`, 'with a page'],
+      [`/v1/${plural}?limit=2&sort=-postCount&cursor=${cursor}`, 'under another sort'],
+      [`/v1/${plural === 'tags' ? 'authors' : 'tags'}?limit=2&cursor=${cursor}`, 'on the other list'],
+      [`/v1/${plural}?limit=2&cursor=${cursor.slice(0, -2)}xx`, 'altered'],
+    ] as const) {
+      const refused = await get(url)
+      t.equal(refused.res.statusCode, 400, `${plural}: a cursor ${what}`)
+      t.match(refused.res.headers['content-type'], /^application\/problem\+json/)
+    }
+  }
 })
