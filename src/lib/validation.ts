@@ -56,9 +56,30 @@ function nulAt(data: unknown, path = ''): string | undefined {
   return undefined
 }
 
+/** The properties of an object schema that take an integer. */
+function integerProperties(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {}
+  return Object.entries(properties).filter(([, p]) => p.type === 'integer').map(([name]) => name)
+}
+
 /**
- * Query strings, paths and headers arrive as text, so their numbers and booleans are coerced; a JSON body
- * is validated as sent (`"title": 42` is a type error, not the string "42").
+ * The JSON pointer of the first of `names` in `data` whose text is not a whole number in decimal digits:
+ * coercion would read `0x10` as 16, `1e1` as 10 and ` 1` as 1.
+ */
+function notDecimalAt(data: unknown, names: string[]): string | undefined {
+  if (data === null || typeof data !== 'object') return undefined
+  for (const name of names) {
+    const value = (data as Record<string, unknown>)[name]
+    const texts = Array.isArray(value) ? value : [value]
+    if (texts.some((text) => typeof text === 'string' && !/^[+-]?\d+$/.test(text))) return `/${name}`
+  }
+  return undefined
+}
+
+/**
+ * Query strings, paths and headers arrive as text, so their numbers and booleans are coerced (an integer
+ * from decimal digits only); a JSON body is validated as sent (`"title": 42` is a type error, not the
+ * string "42").
  *
  * Text holding U+0000 is refused in every part before the schema is checked: PostgreSQL's text cannot hold
  * it, and would refuse the query.
@@ -68,12 +89,16 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const strict = withFormats(new Ajv({ ...common, coerceTypes: false }))
   return ({ schema, httpPart }) => {
     const validate = (httpPart === 'body' ? strict : coercing).compile(schema as object)
+    const integers = httpPart === 'body' ? [] : integerProperties(schema)
+    const refuse = (instancePath: string, keyword: string, message: string) => {
+      guarded.errors = [{ instancePath, schemaPath: '#', keyword, params: {}, message }]
+      return false
+    }
     const guarded = (data: unknown): boolean => {
       const nul = nulAt(data)
-      if (nul !== undefined) {
-        guarded.errors = [{ instancePath: nul, schemaPath: '#', keyword: 'nul', params: {}, message: 'must not contain the character U+0000' }]
-        return false
-      }
+      if (nul !== undefined) return refuse(nul, 'nul', 'must not contain the character U+0000')
+      const notDecimal = notDecimalAt(data, integers)
+      if (notDecimal !== undefined) return refuse(notDecimal, 'type', 'must be a whole number in decimal digits')
       const valid = validate(data)
       guarded.errors = validate.errors
       return valid

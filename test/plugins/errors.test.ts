@@ -84,6 +84,15 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     }
   })
 
+  t.test('a whole number in a query is decimal digits: no hex, exponent, spaces or fractions read as one', async (t) => {
+    for (const [url, name] of [['/v1/posts?limit=0x10', 'limit'], ['/v1/posts?limit=1e1', 'limit'], ['/v1/posts?limit=%201', 'limit'], ['/v1/tags?page=1.0', 'page'], ['/feed.xml?archive=0x1', 'archive']] as const) {
+      const res = await app.inject(url)
+      assertProblem(t, res, 400, url)
+      t.match(res.json().errors, [{ in: 'query', name: `/${name}`, message: 'must be a whole number in decimal digits' }], url)
+    }
+    t.equal((await app.inject('/v1/posts?limit=07')).json().meta.limit, 7, 'leading zeros are still decimal')
+  })
+
   t.test('unknown query parameters are refused on every JSON read, as on lists; feeds take tracking parameters', async (t) => {
     for (const url of ['/v1/site?x=1', '/v1/archive?limit=3', '/v1/posts/some-slug?fields=title', '/v1/tags/some-tag?foo=1', '/v1/authors/someone?foo=1']) {
       const res = await app.inject(url)
