@@ -55,4 +55,5 @@ export const PROBLEM_TYPES: Record<string, ProblemType> = {
   FST_ERR_MAX_PARAM_LENGTH: { type: '/problems/uri-too-long', title: 'URI too long' },
   VALIDATION: { type: '/problems/validation-failed', title: 'Request validation failed' },
   ROUTE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
+  METHOD_NOT_ALLOWED: { type: '/problems/method-not-allowed', title: 'Method not allowed' },
 }

@@ -18,6 +18,12 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return false
 }
 
+/**
+ * The methods a route may take, in the order an Allow header lists them. Not OPTIONS: CORS answers it on
+ * every path (when CORS_ORIGINS is set), which would make every path look served.
+ */
+const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Omit<Problem, 'instance' | 'requestId'>) {
   return reply
     .code(problem.status)
@@ -65,8 +71,16 @@ export const errorsPlugin = fp(
     })
 
     app.setNotFoundHandler((request, reply) => {
+      const path = request.url.split('?')[0]!
+      // A path some route serves, asked with another method: 405 with the methods it takes (RFC 9110 15.5.6).
+      const allowed = ROUTE_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }))
+      if (allowed.length > 0) {
+        const { type, title } = PROBLEM_TYPES.METHOD_NOT_ALLOWED!
+        reply.header('allow', allowed.join(', '))
+        return sendProblem(request, reply, { type, title, status: 405, detail: `${path} takes ${allowed.join(', ')}, not ${request.method}` })
+      }
       const { type, title } = PROBLEM_TYPES.ROUTE_NOT_FOUND!
-      return sendProblem(request, reply, { type, title, status: 404, detail: `No resource at ${request.method} ${request.url.split('?')[0]}` })
+      return sendProblem(request, reply, { type, title, status: 404, detail: `No resource at ${request.method} ${path}` })
     })
   },
   { name: 'errors' },

@@ -71,6 +71,8 @@ export const securityPlugin = fp<{ config: Config }>(
       exposedHeaders: EXPOSED_HEADERS,
       // Browsers cache a preflight for at most 2 hours (Chromium) anyway; 10 minutes spares most of them.
       maxAge: 600,
+      // An OPTIONS without the preflight headers is answered like one (204) rather than with a text/plain 400.
+      strictPreflight: false,
     })
   },
   { name: 'security' },

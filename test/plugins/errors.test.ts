@@ -13,10 +13,23 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.match(res.json(), { type: '/problems/not-found', title: 'Resource not found', status: 404, detail: 'No resource at GET /v2/nothing', instance: '/v2/nothing', requestId: String })
   })
 
-  t.test('an unsupported method answers a 4xx problem, never a 500', async (t) => {
-    const res = await app.inject({ method: 'DELETE', url: '/v1/site' })
-    t.equal(res.statusCode, 404)
-    t.match(res.headers['content-type'], /^application\/problem\+json/)
+  t.test('a method a path does not take answers 405 with Allow, a problem; a path no route serves, 404', async (t) => {
+    for (const [method, url, allow] of [
+      ['DELETE', '/v1/site', 'GET, HEAD'],
+      ['PUT', '/v1/posts/some-slug', 'GET, HEAD, PATCH, DELETE'],
+      ['PATCH', '/v1/posts', 'GET, HEAD, POST'],
+      ['POST', '/feed.xml', 'GET, HEAD'],
+      ['TRACE', '/v1/tags/data', 'GET, HEAD, PATCH, DELETE'],
+    ] as const) {
+      const res = await app.inject({ method, url })
+      t.equal(res.statusCode, 405, `${method} ${url}`)
+      t.equal(res.headers.allow, allow, `${method} ${url}`)
+      t.match(res.headers['content-type'], /^application\/problem\+json/)
+      t.match(res.json(), { type: '/problems/method-not-allowed', status: 405 })
+    }
+    const nowhere = await app.inject({ method: 'PUT', url: '/v1/nothing/here' })
+    t.equal(nowhere.statusCode, 404)
+    t.notOk(nowhere.headers.allow)
   })
 
   t.test('the request id is returned and appears in the problem', async (t) => {

@@ -76,9 +76,13 @@ t.test('without CORS_ORIGINS no origin is allowed; with * every one is', async (
   t.notOk(res.headers['access-control-allow-origin'])
   const preflight = await closed.inject({ method: 'OPTIONS', url: '/v1/tags', headers: { origin: 'https://www.example.com', 'access-control-request-method': 'POST' } })
   t.notOk(preflight.headers['access-control-allow-origin'])
-  t.match(preflight.headers['content-type'], /problem\+json/, 'no preflight: the OPTIONS request is a 404 problem')
+  t.match(preflight.headers['content-type'], /problem\+json/, 'no preflight: the OPTIONS request is a problem')
+  t.equal(preflight.statusCode, 405, 'OPTIONS is not a method the path takes')
+  t.equal(preflight.headers.allow, 'GET, HEAD, POST')
 
   const open = (await build(t, { seed: false, env: { CORS_ORIGINS: '*' } })).app
   const any = await open.inject({ url: '/v1/tags', headers: { origin: 'https://anyone.example.org' } })
   t.equal(any.headers['access-control-allow-origin'], '*')
+  const bare = await open.inject({ method: 'OPTIONS', url: '/v1/tags' })
+  t.equal(bare.statusCode, 204, 'an OPTIONS without the preflight headers is answered like one, not with a text/plain 400')
 })
