@@ -108,6 +108,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
     .filter((e) => !notWhole.some((n) => n.name === e.name))
   errors.push(...notWhole)
   const trustProxy = parseTrustProxy(String((converted as { TRUST_PROXY?: unknown }).TRUST_PROXY ?? 'false'))
+  // Origins as browsers send them (scheme, host, optional port; no path, no trailing slash), or `*`: any other
+  // entry could never match, and the origin it was meant for would be refused without a word.
+  const badOrigin = String((converted as { CORS_ORIGINS?: unknown }).CORS_ORIGINS ?? '').split(',').map((o) => o.trim())
+    .find((o) => o !== '' && !/^(\*|https?:\/\/[^\s/]+)$/.test(o))
+  if (badOrigin !== undefined) errors.push({ name: 'CORS_ORIGINS', message: `"${badOrigin}" is not an origin: give scheme://host[:port] (no path), or *`, got: raw.CORS_ORIGINS })
   if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal', got: raw.TRUST_PROXY })
   if (errors.length > 0) {
     const lines = errors.map((e) => `${e.name}: ${e.message} (got ${JSON.stringify(e.got)})`)

@@ -62,9 +62,14 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [{ SITE_URL: 'blog.example.com' }, /SITE_URL/],
     [{ POST_URL_TEMPLATE: 'https://x.example.com/posts' }, /POST_URL_TEMPLATE/],
+    // Origins that could never match what a browser sends.
+    [{ CORS_ORIGINS: 'app.example.com' }, /CORS_ORIGINS: "app.example.com" is not an origin/],
+    [{ CORS_ORIGINS: 'https://app.example.com/' }, /CORS_ORIGINS: "https:\/\/app.example.com\/" is not an origin/],
+    [{ CORS_ORIGINS: 'https://a.example.com, preview.example.com' }, /"preview.example.com" is not an origin/],
   ]
   refusesEach(t, cases)
   t.throws(() => loadConfig({ PORT: 'x' }), ConfigError)
+  t.same(loadConfig({ CORS_ORIGINS: ' https://a.example.com, http://localhost:5173 ,' }).corsOrigins, ['https://a.example.com', 'http://localhost:5173'], 'origins, with ports and spaces')
 })
 
 t.test('operations settings: rate limits, proxies, metrics token, log format', async (t) => {
