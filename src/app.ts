@@ -29,7 +29,7 @@ import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestIdOf, requestIdPlugin } from './plugins/request-id.js'
-import { securityHeaders, securityPlugin } from './plugins/security.js'
+import { corsHeaders, securityHeaders, securityPlugin } from './plugins/security.js'
 
 export interface BuildOptions {
   /** An already open database (tests); otherwise the app opens, migrates and closes its own. */
@@ -38,6 +38,7 @@ export interface BuildOptions {
 
 /** The whole service: every server option, plugin and module, in order. Tests build it the same way. */
 export async function buildApp(config: Config, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const security = securityHeaders()
   const app = Fastify({
     logger: {
       level: config.logLevel,
@@ -54,7 +55,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     requestTimeout: 30_000,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    frameworkErrors: frameworkProblem(securityHeaders()),
+    frameworkErrors: frameworkProblem((request) => ({ ...security, ...corsHeaders(config.corsOrigins, request.headers.origin) })),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(requestValidatorCompiler())

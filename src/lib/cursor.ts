@@ -32,14 +32,28 @@ export class CursorCodec {
   }
 }
 
+/** Keyset paging and counting, as a list query takes them. */
+export interface KeysetOptions {
+  /** Start after these sort values (a row's keyset) instead of at the page's offset. */
+  after?: CursorValue[]
+  /** Count the matches too; false skips it. */
+  count?: boolean
+}
+
 /**
  * Where a list request starts: after the keyset values its cursor holds (decoded for `scope`), or, without
- * one, at its page. A cursor and a page together are the client's error.
+ * one, at its page. A cursor and a page together are the client's error, and so is one holding other than
+ * `arity` values: signed by this service, but by a version whose keysets were another shape (the key
+ * outlives deploys).
  */
-export function keysetAfter(cursors: CursorCodec, scope: string, query: { page?: number; cursor?: string }): CursorValue[] | undefined {
+export function keysetAfter(cursors: CursorCodec, scope: string, query: { page?: number; cursor?: string }, arity: number): CursorValue[] | undefined {
   if (query.cursor === undefined) return undefined
   if (query.page !== undefined) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'give either cursor or page, not both' }])
-  return cursors.decode(scope, query.cursor)
+  const values = cursors.decode(scope, query.cursor)
+  if (!Array.isArray(values) || values.length !== arity || !values.every((v) => v === null || typeof v === 'string' || typeof v === 'number')) {
+    throw new BadRequestError('cursor is from an older version of this list: start again without it')
+  }
+  return values
 }
 
 /** A short, stable name for a query's sort and filters, so a cursor only continues the list it came from. */

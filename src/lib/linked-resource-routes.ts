@@ -4,8 +4,8 @@ import type { Config } from '../config.js'
 import type { Executor } from '../db/client.js'
 import type { ResourceKind } from '../db/schema.js'
 import { findCurrentSlug } from '../modules/slugs/queries.js'
-import type { CountSort, LinkedListOptions } from '../modules/posts/post-counts.js'
-import { cursorScope, keysetAfter, type CursorCodec, type CursorValue } from './cursor.js'
+import { COUNT_SORT_ARITY, type CountSort } from '../modules/posts/post-counts.js'
+import { cursorScope, keysetAfter, type CursorCodec, type CursorValue, type KeysetOptions } from './cursor.js'
 import { NotFoundError } from './errors.js'
 import { linkHeader, listMeta, type PageRequest } from './paging.js'
 import { isUuid, LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
@@ -16,7 +16,7 @@ interface LinkedResource<Row, Out> {
   plural: string
   singular: string
   schemas: { list: TSchema; one: TSchema }
-  list: (db: Executor, sort: CountSort, page: PageRequest, options: LinkedListOptions) => Promise<{ rows: Row[]; total: number | undefined; hasMore: boolean }>
+  list: (db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions) => Promise<{ rows: Row[]; total: number | undefined; hasMore: boolean }>
   keysetOf: (row: Row, sort: CountSort) => CursorValue[]
   find: (db: Executor, idOrSlug: string) => Promise<Row | undefined>
   serialize: (row: Row, site: Config['site']) => Out
@@ -38,7 +38,7 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
     }, async (request, reply) => {
       const { page = 1, limit = 15, sort = 'name', count } = request.query
       const scope = cursorScope({ list: r.plural, sort })
-      const after = keysetAfter(cursors, scope, request.query)
+      const after = keysetAfter(cursors, scope, request.query, COUNT_SORT_ARITY[sort])
       const { rows, total, hasMore } = await r.list(app.db, sort, { page, limit }, { after, count })
       const last = rows.at(-1)
       const nextCursor = hasMore && last ? cursors.encode(scope, r.keysetOf(last, sort)) : null

@@ -23,8 +23,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
   // Tags one as GET /v1/{plural}/{id} would send it.
   const etagFor = (reply: FastifyReply) => representationEtag<Out>(reply, w.schemas.one)
   return async (app) => {
-    // On arrival: without a valid key a write is a 401 whatever its body, which is then never parsed.
-    app.addHook('onRequest', app.requireApiKey)
+    app.addHook('preParsing', app.requireWriteKey)
 
     app.post(`/${w.plural}`, {
       schema: {

@@ -138,12 +138,12 @@ export const KeysetQuerySchema = {
   cursor: Type.Optional(Type.String({
     pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
     maxLength: 2000,
-    description: '`meta.nextCursor` of the previous page: keyset paging whose cost does not grow with depth. Not with `page`.',
+    description: '`meta.nextCursor` of the previous page: keyset paging (for posts, at the same cost at any depth). Not with `page`.',
   })),
   count: Type.Optional(Type.Boolean({ default: true, description: '`false` skips counting the matches (no `total`, `totalPages` or `last` link).' })),
 }
 
-/** The query of a list of tags or authors: paging and a sort by name or by published-post count. */
+/** The query of a list of tags or authors: paging (by page or cursor, counted or not) and a sort by name or by published-post count. */
 export const LinkedListQuerySchema = Type.Object(
   {
     ...PageQuerySchema,

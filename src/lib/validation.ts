@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject, type Options } from 'ajv'
+import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
 
@@ -13,21 +13,27 @@ const common: Options = {
   strict: false,
 }
 
-// PostgreSQL's timestamps have no year 0 (JavaScript's and ISO 8601's 1 BC), and JavaScript has no leap
-// second (`23:59:60`, which RFC 3339 allows): either would pass the format and fail in the database.
+// Instants from the year 1 to the year 9999 in UTC. PostgreSQL's timestamps have no year 0 (JavaScript's
+// and ISO 8601's 1 BC), and a time in 9999 with a negative offset is in the year 10000, which a timestamp
+// written with four digits cannot say. JavaScript has no leap second (`23:59:60`, which RFC 3339 allows).
+// Any of these would pass the format and fail in the database.
 const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z')
+const END_OF_INSTANTS = Date.parse('9999-12-31T23:59:59.999Z')
 
-/** The format as ajv-formats checks it, and a real instant in PostgreSQL's range too. */
+type FormatDefinition = { validate: (s: string) => boolean; compare?: (a: string, b: string) => number | undefined }
+
+/** The format as ajv-formats checks it (and compares it), and a real instant in PostgreSQL's range too. */
 function instantFormat(ajv: Ajv, name: 'date' | 'date-time'): void {
-  const given = ajv.formats[name] as { validate: (s: string) => boolean } | ((s: string) => boolean) | undefined
-  const check = typeof given === 'function' ? given : given?.validate
-  if (!check) throw new Error(`ajv-formats has no ${name} format`)
+  const given = ajv.formats[name] as FormatDefinition | FormatDefinition['validate'] | undefined
+  const definition = typeof given === 'function' ? { validate: given } : given
+  if (!definition) throw new Error(`ajv-formats has no ${name} format`)
   ajv.addFormat(name, {
     type: 'string',
+    ...(definition.compare ? { compare: definition.compare } : {}),
     validate: (s: string) => {
-      if (!check(s)) return false
+      if (!definition.validate(s)) return false
       const at = Date.parse(name === 'date' ? `${s}T00:00:00Z` : s)
-      return Number.isFinite(at) && at >= FIRST_INSTANT
+      return Number.isFinite(at) && at >= FIRST_INSTANT && at <= END_OF_INSTANTS
     },
   })
 }
@@ -39,18 +45,21 @@ function withFormats(ajv: Ajv): Ajv {
   return ajv
 }
 
-/** The JSON pointer of the first string (or key) in `data` holding U+0000, if any. */
-function nulAt(data: unknown, path = ''): string | undefined {
-  if (typeof data === 'string') return data.includes('\u0000') ? path || '/' : undefined
-  if (Array.isArray(data)) {
-    for (let i = 0; i < data.length; i++) {
-      const found = nulAt(data[i], `${path}/${i}`)
-      if (found !== undefined) return found
-    }
-  } else if (data !== null && typeof data === 'object') {
-    for (const [key, value] of Object.entries(data)) {
-      const found = key.includes('\u0000') ? `${path}/${key}` : nulAt(value, `${path}/${key}`)
-      if (found !== undefined) return found
+/**
+ * The JSON pointer of the first string (or key) in `data` holding U+0000, if any. Walked with a stack of its
+ * own, not by recursion: a body nested thousands deep would exhaust the call stack.
+ */
+function nulAt(data: unknown): string | undefined {
+  const pending: { value: unknown; path: string[] }[] = [{ value: data, path: [] }]
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const { value, path } = next
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return `/${path.join('/')}`
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        if (key.includes('\u0000')) return `/${[...path, key].join('/')}`
+        pending.push({ value: child, path: [...path, key] })
+      }
     }
   }
   return undefined
@@ -94,16 +103,17 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
       guarded.errors = [{ instancePath, schemaPath: '#', keyword, params: {}, message }]
       return false
     }
-    const guarded = (data: unknown): boolean => {
+    const guarded = (data: unknown, context?: Parameters<ValidateFunction>[1]): boolean => {
       const nul = nulAt(data)
       if (nul !== undefined) return refuse(nul, 'nul', 'must not contain the character U+0000')
       const notDecimal = notDecimalAt(data, integers)
       if (notDecimal !== undefined) return refuse(notDecimal, 'type', 'must be a whole number in decimal digits')
-      const valid = validate(data)
+      const valid = validate(data, context)
       guarded.errors = validate.errors
       return valid
     }
     guarded.errors = null as ErrorObject[] | null | undefined
-    return guarded
+    // What Fastify reads off an ajv validator: with schemaEnv, it passes the parent (coercing a root value).
+    return Object.assign(guarded, { schema: validate.schema, schemaEnv: validate.schemaEnv })
   }
 }

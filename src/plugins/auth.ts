@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, preParsingAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { UnauthorizedError } from '../lib/errors.js'
 import { looksLikeApiKey } from '../modules/apikeys/keys.js'
@@ -10,8 +10,12 @@ declare module 'fastify' {
     apiKey: ApiKeyRow | null
   }
   interface FastifyInstance {
-    /** A hook (onRequest, for writes): the request must carry a valid key. */
-    requireApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+    /**
+     * The preParsing hook of every write: the request must carry a valid key. After the rate limit (a
+     * route's onRequest hooks, the rate limit's among them, run after the instance's) and before the body
+     * is read, so without a valid key a write is a 401 whatever its body, which is never parsed.
+     */
+    requireWriteKey: preParsingAsyncHookHandler
     /** A hook (preHandler, for reads): a key is optional, but one that is sent must be valid. */
     acceptApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
@@ -45,7 +49,10 @@ export const authPlugin = fp(
       await touchApiKey(app.db, row.id)
     }
 
-    app.decorate('requireApiKey', (request: FastifyRequest, reply: FastifyReply) => authenticate(request, reply, true))
+    app.decorate<preParsingAsyncHookHandler>('requireWriteKey', async (request, reply, payload) => {
+      await authenticate(request, reply, true)
+      return payload
+    })
     app.decorate('acceptApiKey', (request: FastifyRequest, reply: FastifyReply) => authenticate(request, reply, false))
   },
   { name: 'auth', dependencies: ['db'] },

@@ -88,12 +88,13 @@ export const errorsPlugin = fp(
 
 /**
  * Fastify's `frameworkErrors`: a URL it cannot route (malformed percent-encoding, a path segment longer than
- * maxParamLength) is answered before any hook runs, so the headers every response carries (`headers`: the
- * security headers) and the request id are set here, and the problem is rendered as every other one.
+ * maxParamLength) is answered before any hook runs, so the headers every response carries (`headersFor`:
+ * security and CORS) and the request id are set here, and the problem is rendered as every other one. No
+ * hook runs for it: it is neither rate-limited nor counted in /metrics.
  */
-export function frameworkProblem(headers: Record<string, string>) {
+export function frameworkProblem(headersFor: (request: FastifyRequest) => Record<string, string>) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    reply.headers(headers).header('x-request-id', request.id)
+    reply.headers(headersFor(request)).header('x-request-id', request.id)
     return renderError(request, reply, error)
   }
 }

@@ -46,6 +46,16 @@ export function securityHeaders(options: HelmetOptions = HELMET_OPTIONS): Record
 }
 
 /**
+ * The CORS headers of a simple response to a request from `origin`, as the CORS plugin sets them, for the
+ * responses it never sees (see frameworkProblem): none unless the origin is allowed.
+ */
+export function corsHeaders(allowed: string[], origin: string | undefined): Record<string, string> {
+  if (!origin || !(allowed.includes('*') || allowed.includes(origin))) return {}
+  const exposed = { 'access-control-expose-headers': EXPOSED_HEADERS.join(', ') }
+  return allowed.includes('*') ? { 'access-control-allow-origin': '*', ...exposed } : { 'access-control-allow-origin': origin, vary: 'Origin', ...exposed }
+}
+
+/**
  * Security headers for a JSON API (helmet) and CORS for the origins in CORS_ORIGINS.
  *
  * The CSP is the one OWASP suggests for APIs, `default-src 'none'; frame-ancestors 'none'`: a JSON or XML

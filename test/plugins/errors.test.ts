@@ -70,6 +70,17 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.match(long.json(), { type: '/problems/uri-too-long', title: 'URI too long' })
   })
 
+  t.test('a browser may read those problems too, from an allowed origin', async (t) => {
+    const { app } = await build(t, { seed: false, env: { CORS_ORIGINS: 'https://app.example.com' } })
+    const allowed = await app.inject({ url: '/v1/posts/%zz', headers: { origin: 'https://app.example.com' } })
+    t.equal(allowed.statusCode, 400)
+    t.equal(allowed.headers['access-control-allow-origin'], 'https://app.example.com')
+    t.match(allowed.headers['access-control-expose-headers'], /x-request-id/)
+    t.match(allowed.headers.vary, /Origin/)
+    const other = await app.inject({ url: '/v1/posts/%zz', headers: { origin: 'https://elsewhere.example.net' } })
+    t.notOk(other.headers['access-control-allow-origin'])
+  })
+
   t.test('text holding U+0000 is a 400 naming the field, in a query, a path or a body, never a 500', async (t) => {
     for (const url of ['/v1/posts?q=%00', '/v1/posts?q=a%00b', '/v1/posts?tag=a%00', '/v1/posts/a%00b', '/v1/tags/%00', '/v1/resolve?path=/posts/%00', '/v1/posts?q=x&q=%00']) {
       const res = await app.inject(url)
@@ -82,6 +93,8 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     assertProblem(t, body, 400, 'a body')
     t.match(body.json().errors, [{ in: 'body', name: '/name' }])
     t.equal((await app.inject('/v1/tags?limit=100')).json().data.length, 0, 'nothing was stored')
+    const deep = await app.inject({ method: 'POST', url: '/v1/tags', headers: { ...headers, 'content-type': 'application/json' }, payload: `{"name":${'['.repeat(20000)}${']'.repeat(20000)}}` })
+    assertProblem(t, deep, 400, 'a body nested 20,000 deep')
   })
 
   t.test('dates that pass for ISO 8601 but are no instant PostgreSQL holds are a 400, never a 500', async (t) => {
@@ -92,7 +105,11 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
         t.match(res.json().errors, [{ in: 'query', name: `/${name}` }], `${name}=${value}`)
       }
     }
-    for (const value of ['0001-01-01', '9999-12-31', '2026-06-30T23:59:59.999+14:00']) {
+    for (const value of ['9999-12-31T23:59:59-01:00', '9999-12-31T23:30:00-00:31']) {
+      const res = await app.inject(`/v1/posts?publishedBefore=${encodeURIComponent(value)}`)
+      assertProblem(t, res, 400, `${value}: in the year 10000 in UTC`)
+    }
+    for (const value of ['0001-01-01', '9999-12-31', '2026-06-30T23:59:59.999+14:00', '2026-06-30t10:00:00z', '2026-06-30T10:00:00.123456789+05:30', '9999-12-31T23:59:59+01:00']) {
       t.equal((await app.inject(`/v1/posts?publishedAfter=${encodeURIComponent(value)}`)).statusCode, 200, value)
     }
   })

@@ -57,6 +57,14 @@ t.test('rate limits', async (t) => {
     t.equal((await post('10.0.2.2', 'Elsewhere')).statusCode, 201, 'another address is not affected')
   })
 
+  t.test('the write limit comes before the key is checked: past it, a write without a key is a 429, not a 401', async (t) => {
+    const none = {}
+    const answers = [await post('10.0.4.1', 'No key one', none), await post('10.0.4.1', 'No key two', none), await post('10.0.4.1', 'No key three', none)]
+    t.same(answers.map((r) => r.statusCode), [401, 401, 429])
+    t.equal(answers[0]!.headers['ratelimit-remaining'], '1', 'a 401 carries the limit headers, and counts')
+    t.equal((await post('10.0.4.1', 'Real key, too late')).statusCode, 429, 'the bucket is the address\'s, key or not')
+  })
+
   t.test('a request without credentials that is refused does not count as a failed authentication', async (t) => {
     for (let i = 0; i < 3; i++) t.equal((await get('10.0.3.1', '/v1/posts?status=draft')).statusCode, 401)
     t.equal((await post('10.0.3.1', 'Real key')).statusCode, 201, 'the three 401s without a key counted as no failure')

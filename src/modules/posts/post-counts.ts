@@ -1,20 +1,15 @@
 import { asc, count, desc, eq, getTableColumns, sql, type InferSelectModel } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
-import type { CursorValue } from '../../lib/cursor.js'
+import type { CursorValue, KeysetOptions } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition } from '../../lib/ref.js'
 import { publicPostCounts } from './visibility.js'
 
 type LinkedTable = PgTable & { id: PgColumn; slug: PgColumn; name: PgColumn }
 export type CountSort = 'name' | '-postCount'
-
-export interface LinkedListOptions {
-  /** Keyset paging: start after these values (from keysetOf) instead of at the page's offset. */
-  after?: CursorValue[]
-  /** Count them too; false skips it. */
-  count?: boolean
-}
+/** How many values a row's keyset has under each sort. */
+export const COUNT_SORT_ARITY: Record<CountSort, number> = { name: 2, '-postCount': 3 }
 
 /**
  * Reads for a resource linked to posts (tags, authors): rows with their published-post count, listed by
@@ -34,7 +29,7 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
     return { query, postCount }
   }
 
-  /** The cursor values of a row under a sort: what `after` compares with. */
+  /** The cursor values of a row under a sort: what `after` compares with (KEYSET_ARITY of them). */
   function keysetOf(row: Row, sort: CountSort): CursorValue[] {
     const byName = [row.name as string, row.id as string]
     return sort === '-postCount' ? [row.postCount, ...byName] : byName
@@ -47,7 +42,7 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
      * One page of rows with their counts, and, unless asked not to, how many there are. One more row than the
      * limit is read, to know whether another page follows.
      */
-    async list(db: Executor, sort: CountSort, page: PageRequest, options: LinkedListOptions = {}): Promise<{ rows: Row[]; total: number | undefined; hasMore: boolean }> {
+    async list(db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions = {}): Promise<{ rows: Row[]; total: number | undefined; hasMore: boolean }> {
       const { query, postCount } = selectWithCounts(db)
       const byName = [asc(table.name), asc(table.id)]
       // Rows strictly after the cursor's, in the list's order: (name, id) ascending, after the count descending.

@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, m
 import { alias } from 'drizzle-orm/pg-core'
 import { rowsOf, type Executor } from '../../db/client.js'
 import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
-import type { CursorValue } from '../../lib/cursor.js'
+import type { CursorValue, KeysetOptions } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition, refLookup } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
@@ -89,7 +89,10 @@ const AFTER: Record<PostSort, (v: CursorValue[]) => SQL> = {
   title: ([title, id]) => sql`(${posts.title}, ${posts.id}) > (${title}::text, ${id}::uuid)`,
 }
 
-/** The cursor values of a row under a sort: what AFTER compares with. */
+/** How many values a row's keyset has, under every sort. */
+export const KEYSET_ARITY = 2
+
+/** The cursor values of a row under a sort (KEYSET_ARITY of them): what AFTER compares with. */
 export function keysetOf(row: PostSummaryRow, sort: PostSort): CursorValue[] {
   switch (sort) {
     case '-publishedAt':
@@ -99,13 +102,10 @@ export function keysetOf(row: PostSummaryRow, sort: PostSort): CursorValue[] {
   }
 }
 
-export interface ListOptions {
+/** Keyset paging (`after`: from keysetOf) and counting, and what only posts take. */
+export interface ListOptions extends KeysetOptions {
   /** Also select the sanitised html (feeds). */
   html?: boolean
-  /** Keyset paging: start after these sort values (from keysetOf) instead of at the page's offset. */
-  after?: CursorValue[]
-  /** Count the matches too (a second query); false skips it. */
-  count?: boolean
   /** How a search collects its matches (see SearchPlan); by default, from the planner's estimate. Tests set it. */
   searchPlan?: SearchPlan
 }

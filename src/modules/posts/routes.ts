@@ -6,7 +6,7 @@ import { bearerSecurity } from '../../plugins/auth.js'
 import { linkHeader, listMeta } from '../../lib/paging.js'
 import { isUuid, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
-import { findPost, findPostWithLinks, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
+import { findPost, findPostWithLinks, KEYSET_ARITY, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, RelatedQuerySchema, RelatedResponseSchema, type PostListQuery } from './schemas.js'
 import { toPost, toPostSummary } from './serialize.js'
 import type { Visibility } from './visibility.js'
@@ -56,7 +56,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       if (!sort) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'a search ranked by relevance pages with page; add sort to use a cursor' }])
       if (visibility === 'draft' || visibility === 'all') throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'drafts page with page, not cursor' }])
     }
-    const after = keysetAfter(cursors, scope, request.query)
+    const after = keysetAfter(cursors, scope, request.query, KEYSET_ARITY)
     const { rows, total, hasMore, nextPage, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { after, count })
     const last = rows.at(-1)
     const nextCursor = hasMore && last && sort && visibility !== 'draft' && visibility !== 'all' ? cursors.encode(scope, keysetOf(last, sort)) : null

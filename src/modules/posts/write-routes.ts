@@ -13,8 +13,7 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
   // Tags a post as GET /v1/posts/{id} would send it.
   const etagFor = (reply: FastifyReply) => representationEtag<Post>(reply, PostResponseSchema)
 
-  // On arrival: without a valid key a write is a 401 whatever its body, which is then never parsed.
-  app.addHook('onRequest', app.requireApiKey)
+  app.addHook('preParsing', app.requireWriteKey)
 
   app.post('/posts', {
     schema: {

@@ -117,8 +117,10 @@ t.test('without CURSOR_SECRET, every app on one database signs cursors alike: a 
     await app.ready()
     return app
   }
-  const first = await open()
+  // Two replicas starting at once on a database with no secret yet: they agree on one.
+  const [first, twin] = await Promise.all([open(), open()])
   const page = await first.inject('/v1/posts?limit=4')
+  t.equal((await twin.inject('/v1/posts?limit=4')).json().meta.nextCursor, page.json().meta.nextCursor, 'replicas started together sign alike')
   const cursor = page.json().meta.nextCursor as string
   await first.close()
 

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { slugHistory, tags } from '../../../src/db/schema.js'
+import { cursorScope, CursorCodec } from '../../../src/lib/cursor.js'
+import { serviceSecret } from '../../../src/db/secrets.js'
 import { build } from '../../helper.js'
 import { demo, publicDemoPosts } from '../../support/demo.js'
 
@@ -99,5 +101,30 @@ t.test('tags and authors page by cursor, and count=false skips the count, as pos
       t.equal(refused.res.statusCode, 400, `${plural}: a cursor ${what}`)
       t.match(refused.res.headers['content-type'], /^application\/problem\+json/)
     }
+  }
+})
+
+t.test('a cursor walks past tags of equal name and equal count, each once', async (t) => {
+  const { app, database } = await build(t)
+  // Five tags named alike and on no post: equal names and equal counts, told apart by their ids only.
+  await database.db.insert(tags).values(Array.from({ length: 5 }, (_, i) => ({ slug: `same-name-${i}`, name: 'Same name' })))
+  for (const sort of ['name', '-postCount']) {
+    const everything = (await app.inject(`/v1/tags?limit=100&sort=${sort}`)).json().data.map((x: { slug: string }) => x.slug)
+    const seen: string[] = []
+    let body = (await app.inject(`/v1/tags?limit=2&sort=${sort}`)).json()
+    for (let hops = 0; hops < 50; hops++) {
+      seen.push(...body.data.map((x: { slug: string }) => x.slug))
+      if (!body.meta.nextCursor) break
+      body = (await app.inject(`/v1/tags?limit=2&sort=${sort}&cursor=${body.meta.nextCursor}`)).json()
+    }
+    t.same(seen, everything, `by ${sort}`)
+    t.equal(seen.filter((slug) => slug.startsWith('same-name-')).length, 5)
+  }
+  // Signed with this database's key, but shaped as another version's keysets were: a 400, not a failed cast.
+  const codec = new CursorCodec(await serviceSecret(database.db, 'cursor'))
+  for (const values of [['Same name'], [3, 'Same name', '00000000-0000-4000-8000-000000000000', 'extra'], [{ nested: true }, 'x']]) {
+    const stale = await app.inject(`/v1/tags?limit=2&cursor=${codec.encode(cursorScope({ list: 'tags', sort: 'name' }), values as never)}`)
+    t.equal(stale.statusCode, 400, JSON.stringify(values))
+    t.match(stale.json().detail, /older version/)
   }
 })
