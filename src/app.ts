@@ -15,6 +15,7 @@ import { authorRoutes } from './modules/authors/routes.js'
 import { authorWriteRoutes } from './modules/authors/write-routes.js'
 import { healthRoutes } from './modules/health/routes.js'
 import { postRoutes } from './modules/posts/routes.js'
+import { problemRoutes } from './modules/problems/routes.js'
 import { resolveRoutes } from './modules/resolve/routes.js'
 import { postWriteRoutes } from './modules/posts/write-routes.js'
 import { siteRoutes } from './modules/site/routes.js'
@@ -83,6 +84,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(openapiPlugin, { config })
 
   await app.register(healthRoutes)
+  await app.register(problemRoutes)
   // Feeds live at the root (/feed.xml, /tags/{slug}/feed.atom ...): the URLs readers expect and keep.
   await app.register(feedRoutes, { config })
   await app.register(async (v1) => {

@@ -57,3 +57,24 @@ export const PROBLEM_TYPES: Record<string, ProblemType> = {
   ROUTE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
   METHOD_NOT_ALLOWED: { type: '/problems/method-not-allowed', title: 'Method not allowed' },
 }
+
+/**
+ * What each problem type means, by the last segment of its `type`: the page that URI serves (RFC 9457 3.1.1:
+ * a type URI should lead to documentation a person can read), with the README's table of them.
+ */
+export const PROBLEM_DOCS: Record<string, { status: number; when: string }> = {
+  'validation-failed': { status: 400, when: 'a parameter or body field is missing, malformed or out of range; `errors` names each one' },
+  'page-out-of-range': { status: 400, when: '`page` is past the last page' },
+  'bad-request': { status: 400, when: 'a cursor was altered, belongs to another list or to an older version of it, or a path is not valid percent-encoding' },
+  'uri-too-long': { status: 414, when: 'a path segment (a slug, say) is longer than 200 characters' },
+  'not-found': { status: 404, when: 'no resource has that slug or id, or no route has that path' },
+  'method-not-allowed': { status: 405, when: 'the path exists, but not with this method; `Allow` lists those it takes' },
+  unauthorized: { status: 401, when: 'a write (or `status=draft`) comes without a valid API key; see `WWW-Authenticate`' },
+  conflict: { status: 409, when: 'the slug is taken, or the resource is still in use (an author with posts)' },
+  'precondition-failed': { status: 412, when: '`If-Match` names a version that is no longer current: read the resource again and reapply the change' },
+  'malformed-body': { status: 400, when: 'the body is not valid JSON' },
+  'body-too-large': { status: 413, when: 'the body is over 1 MiB' },
+  'unsupported-media-type': { status: 415, when: 'the body is not `application/json`' },
+  'rate-limited': { status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
+  'database-unavailable': { status: 503, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
+}

@@ -1,5 +1,7 @@
 import t, { type Test } from 'tap'
 import type { Response as LightMyRequestResponse } from 'light-my-request'
+import { readFileSync } from 'node:fs'
+import { PROBLEM_TYPES } from '../../src/lib/errors.js'
 import { build } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 
@@ -131,4 +133,25 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     }
     t.equal((await app.inject('/feed.xml?utm_source=newsletter')).statusCode, 200)
   })
+})
+
+t.test('every problem type is a page a person can read, and the README lists each', async (t) => {
+  const { app } = await build(t, { seed: false })
+  const types = [...new Set(Object.values(PROBLEM_TYPES).map((p) => p.type))]
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+  const listed = [...readme.matchAll(/^\| `(\/problems\/[\w-]+)` \| (\d{3}) \|/gm)].map((m) => m[1]!)
+  t.same([...listed].sort(), [...types].sort(), 'the README\'s table names exactly the types the API answers')
+  for (const type of types) {
+    const res = await app.inject(type)
+    t.equal(res.statusCode, 200, type)
+    t.match(res.headers['content-type'], /^text\/html/, type)
+    const title = Object.values(PROBLEM_TYPES).find((p) => p.type === type)!.title
+    t.match(res.body, `<h1>${title}</h1>`, type)
+    const status = /^\| `[^`]+` \| (\d{3}) \|/m.exec(readme.slice(readme.indexOf(`| \`${type}\``)))![1]
+    t.match(res.body, `HTTP ${status},`, `${type}: the status the README gives`)
+    t.match(res.body, /<p>When .*<\/p>/, type)
+  }
+  const unknown = await app.inject('/problems/no-such-problem')
+  t.equal(unknown.statusCode, 404)
+  t.match(unknown.headers['content-type'], /^application\/problem\+json/)
 })
