@@ -65,10 +65,18 @@ function nulAt(data: unknown): string | undefined {
   return undefined
 }
 
+type PropertySchemas = Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }>
+const propertiesOf = (schema: unknown): PropertySchemas => (schema as { properties?: PropertySchemas }).properties ?? {}
+
 /** The properties of an object schema that take an integer. */
 function integerProperties(schema: unknown): string[] {
-  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {}
-  return Object.entries(properties).filter(([, p]) => p.type === 'integer').map(([name]) => name)
+  return Object.entries(propertiesOf(schema)).filter(([, p]) => p.type === 'integer').map(([name]) => name)
+}
+
+/** The properties of an object schema that take one value, not a list. */
+function singleProperties(schema: unknown): string[] {
+  const takesList = (p: { type?: unknown; anyOf?: { type?: unknown }[] }) => p.type === 'array' || (p.anyOf ?? []).some((b) => b.type === 'array')
+  return Object.entries(propertiesOf(schema)).filter(([, p]) => !takesList(p)).map(([name]) => name)
 }
 
 /**
@@ -99,6 +107,7 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
   return ({ schema, httpPart }) => {
     const validate = (httpPart === 'body' ? strict : coercing).compile(schema as object)
     const integers = httpPart === 'body' ? [] : integerProperties(schema)
+    const singles = httpPart === 'querystring' ? singleProperties(schema) : []
     const refuse = (instancePath: string, keyword: string, message: string) => {
       guarded.errors = [{ instancePath, schemaPath: '#', keyword, params: {}, message }]
       return false
@@ -106,6 +115,9 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
     const guarded = (data: unknown, context?: Parameters<ValidateFunction>[1]): boolean => {
       const nul = nulAt(data)
       if (nul !== undefined) return refuse(nul, 'nul', 'must not contain the character U+0000')
+      // `?limit=5&limit=6` arrives as a list: "must be integer" would not say what is wrong.
+      const repeated = singles.find((name) => Array.isArray((data as Record<string, unknown> | null)?.[name]))
+      if (repeated !== undefined) return refuse(`/${repeated}`, 'type', 'must be given once')
       const notDecimal = notDecimalAt(data, integers)
       if (notDecimal !== undefined) return refuse(notDecimal, 'type', 'must be a whole number in decimal digits')
       const valid = validate(data, context)

@@ -38,17 +38,22 @@ export const errorsPlugin = fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
         const part = PARTS[error.validationContext as keyof typeof PARTS] ?? 'body'
-        const seen = new Set<string>()
-        const errors = error.validation
-          .map((v) => {
-            const missing = (v.params as { missingProperty?: string }).missingProperty
-            const unknown = (v.params as { additionalProperty?: string }).additionalProperty
-            const name = missing ? `${v.instancePath}/${missing}` : unknown ? `${v.instancePath}/${unknown}` : v.instancePath || '/'
-            const message = unknown ? 'is not a known field' : (v.message ?? 'is invalid')
-            return { in: part, name, message }
-          })
-          // anyOf failures repeat the same field once per branch; one line per field reads better.
-          .filter((e) => !seen.has(e.name) && seen.add(e.name))
+        // One line per field: anyOf failures name the same field once per branch, and they read as one
+        // choice ("must match format "date" or must match format "date-time"").
+        const byField = new Map<string, string[]>()
+        for (const v of error.validation) {
+          const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] }
+          const name = params.missingProperty ? `${v.instancePath}/${params.missingProperty}`
+            : params.additionalProperty ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath || '/'
+          if (v.keyword === 'anyOf' && byField.has(name)) continue
+          const message = params.additionalProperty ? 'is not a known field'
+            : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`
+            : (v.message ?? 'is invalid')
+          const messages = byField.get(name) ?? []
+          if (!messages.includes(message)) messages.push(message)
+          byField.set(name, messages)
+        }
+        const errors = [...byField].map(([name, messages]) => ({ in: part, name, message: messages.join(' or ') }))
         const { type, title } = PROBLEM_TYPES.VALIDATION!
         return sendProblem(request, reply, {
           type,

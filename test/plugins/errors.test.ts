@@ -46,6 +46,14 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(names, ['/limit', '/page', '/sort'])
   })
 
+  t.test('each bad field gets one message that says what would do', async (t) => {
+    const errorsOf = async (url: string) => (await app.inject(url)).json().errors
+    t.same(await errorsOf('/v1/posts?sort=newest'), [{ in: 'query', name: '/sort', message: 'must be one of: -publishedAt, publishedAt, -updatedAt, title' }])
+    t.same(await errorsOf('/v1/posts?publishedAfter=2026-01-01T00:00:00'), [{ in: 'query', name: '/publishedAfter', message: 'must match format "date" or must match format "date-time"' }], 'either form of a date, not the first one alone')
+    t.same(await errorsOf('/v1/posts?limit=5&limit=6'), [{ in: 'query', name: '/limit', message: 'must be given once' }], 'not "must be integer"')
+    t.same(await errorsOf('/v1/posts?tag=data&tag=frontend'), [{ in: 'query', name: '/tag', message: 'must be given once' }])
+  })
+
   t.test('an over-long slug is a 400, not a 500', async (t) => {
     const res = await app.inject(`/v1/posts/${'a'.repeat(121)}`)
     t.equal(res.statusCode, 400)
