@@ -13,11 +13,11 @@ const common: Options = {
   strict: false,
 }
 
-// Instants from the year 1 to the year 9999 in UTC. PostgreSQL's timestamps have no year 0 (JavaScript's
-// and ISO 8601's 1 BC), and a time in 9999 with a negative offset is in the year 10000, which a timestamp
-// written with four digits cannot say. JavaScript has no leap second (`23:59:60`, which RFC 3339 allows).
-// Any of these would pass the format and fail in the database.
-const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00Z')
+// Instants from the year 1000 to the year 9999 in UTC. A time in 9999 with a negative offset is in the year
+// 10000, which a timestamp written with four digits cannot say, and JavaScript has no leap second
+// (`23:59:60`, which RFC 3339 allows): either would pass the format and fail in the database. Years before
+// 1000 would be stored, then read back wrong (the driver's date parsing takes `0050` for 1950).
+const FIRST_INSTANT = Date.parse('1000-01-01T00:00:00Z')
 const END_OF_INSTANTS = Date.parse('9999-12-31T23:59:59.999Z')
 
 type FormatDefinition = { validate: (s: string) => boolean; compare?: (a: string, b: string) => number | undefined }

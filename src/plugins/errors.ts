@@ -6,13 +6,15 @@ import type { Problem } from '../lib/schemas.js'
 
 const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
 
-// Connection-level failures: refused, reset, timed out, or the server shutting the session down; and a
-// server too busy to take the query (out of connections, or the statement timeout cancelled it).
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300', '57014'])
+// Connection-level failures: refused, reset, timed out, or the server shutting the session down; a server
+// too busy to take the query (out of connections, memory or disk: class 53; the statement timeout cancelled
+// it); and a database that will not take connections (55000: ALLOW_CONNECTIONS false), is gone (3D000) or
+// refuses the service's credentials (28000, 28P01: a password rotated). Class 08 is tested apart.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '57014', '55000', '3D000', '28000', '28P01'])
 
 function isDatabaseUnavailable(error: unknown): boolean {
   for (let e = error as { code?: string; message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
-    if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08'))) return true
+    if (e.code && (UNAVAILABLE_CODES.has(e.code) || e.code.startsWith('08') || e.code.startsWith('53'))) return true
     if (e.message && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Query read timeout/.test(e.message)) return true
   }
   return false

@@ -95,3 +95,32 @@ t.test('PostgreSQL outages: 503 with Retry-After while it is gone, service again
     t.equal((await app.inject('/readyz')).statusCode, 200)
   })
 })
+
+t.test('a database that refuses connections (ALLOW_CONNECTIONS false): 503, not 500, and service again once it takes them', { skip: adminUrl ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
+  const direct = await testDatabase(t)
+  const name = new URL(direct.url!).pathname.slice(1)
+  const database = await createDb({ databaseUrl: direct.url!, dataDir: '' })
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  t.teardown(async () => {
+    await app.close()
+    await database.close()
+    await admin.query(`alter database "${name}" allow_connections true`).catch(() => {})
+    await admin.end()
+  })
+  await app.ready()
+  t.equal((await app.inject('/v1/tags')).statusCode, 200, 'before')
+
+  await admin.query(`alter database "${name}" allow_connections false`)
+  await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name])
+  for (const url of ['/v1/posts?q=refused', '/v1/tags?limit=3', '/v1/posts/slos-for-internal-platforms']) {
+    // The pool's connections were ended: the first request may meet a dying one, the next a refusal.
+    let res = await app.inject(url)
+    if (res.statusCode !== 503) res = await app.inject(url)
+    assertUnavailable(t, res, `${url} while connections are refused`)
+  }
+  await admin.query(`alter database "${name}" allow_connections true`)
+  await recovers(t, () => app.inject('/v1/tags?limit=4'), 'once connections are allowed again')
+
+})
