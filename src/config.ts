@@ -83,6 +83,16 @@ export interface Config {
   metricsToken: string | undefined
 }
 
+/** Variables whose values are secrets: an error names them without printing them. */
+const SECRET_VARIABLES = new Set(['CURSOR_SECRET', 'METRICS_TOKEN'])
+
+/** A value as a configuration error may print it: secrets hidden, and a URL's password. */
+function shown(name: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value
+  if (SECRET_VARIABLES.has(name)) return `<${value.length} characters, not shown>`
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/i, '$1:***@')
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
@@ -115,7 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
   if (badOrigin !== undefined) errors.push({ name: 'CORS_ORIGINS', message: `"${badOrigin}" is not an origin: give scheme://host[:port] (no path), or *`, got: raw.CORS_ORIGINS })
   if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal', got: raw.TRUST_PROXY })
   if (errors.length > 0) {
-    const lines = errors.map((e) => `${e.name}: ${e.message} (got ${JSON.stringify(e.got)})`)
+    const lines = errors.map((e) => `${e.name}: ${e.message} (got ${JSON.stringify(shown(e.name, e.got))})`)
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`)
   }
   const e = converted as Static<typeof EnvSchema>

@@ -69,6 +69,15 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
   ]
   refusesEach(t, cases)
   t.throws(() => loadConfig({ PORT: 'x' }), ConfigError)
+  for (const [env, secret] of [[{ DATABASE_URL: 'pg://quire:hunter2@db.example.com/quire' }, 'hunter2'], [{ CURSOR_SECRET: 'too-short-but-secret' }, 'too-short-but-secret']] as const) {
+    try {
+      loadConfig(env)
+      t.fail('refused')
+    } catch (error) {
+      t.notMatch((error as Error).message, secret, `${Object.keys(env)[0]}: the error names the variable, not its secret`)
+      t.match((error as Error).message, Object.keys(env)[0]!)
+    }
+  }
   t.same(loadConfig({ CORS_ORIGINS: ' https://a.example.com, http://localhost:5173 ,' }).corsOrigins, ['https://a.example.com', 'http://localhost:5173'], 'origins, with ports and spaces')
 })
 

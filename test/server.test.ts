@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,7 +11,7 @@ import { createDb } from '../src/db/client.js'
 import { migrate } from '../src/db/migrate.js'
 import { tags } from '../src/db/schema.js'
 import { createApiKey } from '../src/modules/apikeys/queries.js'
-import { testDatabase } from './helper.js'
+import { root, testDatabase } from './helper.js'
 import { refusesConnections, startServer } from './support/server-process.js'
 
 interface ServerDatabase {
@@ -134,4 +137,30 @@ t.test('a second signal exits at once (code 1), without waiting for the request 
   t.same(await server.exited, { code: 1, signal: null })
   t.equal(await outcome, 'ECONNRESET', 'the connection of the request in flight is cut')
   t.notOk(await database.hasTag('Never written'))
+})
+
+t.test('a server that cannot start says why in one log line and exits 1: no stack trace', async (t) => {
+  const taken = net.createServer()
+  await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => taken.close())
+  const port = (taken.address() as { port: number }).port
+  const dir = mkdtempSync(join(tmpdir(), 'quire-start-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...inherited, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, SEED_DEMO: 'never', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const [code] = await once(child, 'exit')
+  t.equal(code, 1)
+  const lines = stdout.trim().split('\n').map(json)
+  const fatal = lines.find((line) => line.level === 60)
+  t.ok(fatal, stdout)
+  t.equal(fatal?.msg, `could not start: port ${port} is in use by another process (set PORT)`)
+  t.equal(stderr, '', 'nothing on stderr: no stack trace')
 })
