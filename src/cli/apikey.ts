@@ -35,6 +35,9 @@ if (command === 'create' && values.name?.trim()) {
     }
     console.log(`revoked ${row.id} (${row.name})`)
   })
+} else if (command === 'revoke' && arg) {
+  console.error(`revoke takes a key's full id, as \`list\` shows it (got "${arg}")`)
+  process.exitCode = 2
 } else {
   console.error(usage)
   process.exitCode = 2

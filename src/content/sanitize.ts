@@ -41,6 +41,8 @@ const options: sanitize.IOptions = {
   // Keep the text of unknown wrappers, but drop what is inside script-like tags entirely.
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'iframe', 'object', 'embed'],
   enforceHtmlBoundary: false,
+  // `input` is there for Markdown task lists (`- [x] done`): a checkbox, and no other kind of field.
+  exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
 }
 
 export function sanitizeHtml(html: string): string {

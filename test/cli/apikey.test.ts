@@ -55,6 +55,9 @@ t.test('npm run apikey -- create / list / revoke', async (t) => {
 
   t.equal((await apikey(env, 'revoke', id!)).code, 1, 'revoking twice fails')
   t.equal((await apikey(env, 'create')).code, 2, 'create needs --name')
+  const prefix = await apikey(env, 'revoke', id!.slice(0, 8))
+  t.equal(prefix.code, 2)
+  t.match(prefix.stderr, /revoke takes a key's full id/, 'a prefix is refused with the reason')
 })
 
 t.test('the CLI refuses an embedded database another process holds', { skip: Boolean(process.env.TEST_DATABASE_URL) }, async (t) => {

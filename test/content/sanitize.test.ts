@@ -45,6 +45,13 @@ t.test('what a post needs is kept', async (t) => {
   t.equal(sanitizeHtml(html), html.replace(/(<img [^>]*)>/g, '$1 />'))
 })
 
+t.test('inputs: the checkbox of a task list stays, every other kind of field goes', async (t) => {
+  t.equal(sanitizeHtml('<ul><li><input type="checkbox" checked disabled /> done</li></ul>'), '<ul><li><input type="checkbox" checked disabled /> done</li></ul>')
+  for (const field of ['<input type="password" name="p">', '<input>', '<input type="text" value="x">', '<input type="submit">', '<input type="CHECKBOX2">']) {
+    t.equal(sanitizeHtml(`<p>before ${field} after</p>`), '<p>before  after</p>', field)
+  }
+})
+
 t.test('XSS vectors posted through the API never reach the stored html', async (t) => {
   const { app, database } = await build(t)
   const headers = await authHeaders(database.db)
