@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES } from '../lib/errors.js'
+import { ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, type FieldError } from '../lib/errors.js'
 import type { Problem } from '../lib/schemas.js'
 
 const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
@@ -113,14 +113,22 @@ export function frameworkProblem(headersFor: (request: FastifyRequest) => Record
 function constraintProblem(error: unknown): FastifyError | undefined {
   for (let e = error as { code?: string; constraint?: string; detail?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e.code === '23505') {
-      const field = /\((\w+)\)=/.exec(e.detail ?? '')?.[1] ?? e.constraint ?? 'a unique field'
-      return Object.assign(new ConflictError(`Another resource already has this ${field}`), { code: 'QUIRE_SLUG_TAKEN' })
+      const column = /\((\w+)\)=/.exec(e.detail ?? '')?.[1]
+      const field = column ?? e.constraint ?? 'a unique field'
+      // Named like every other bad field: the body's field is the column (`slug`).
+      const fields: FieldError[] = column ? [{ in: 'body', name: `/${column}`, message: 'is taken by another resource' }] : []
+      return Object.assign(new ConflictError(`Another resource already has this ${field}`), { code: 'QUIRE_SLUG_TAKEN', fields })
     }
     if (e.code === '23503' || e.code === '23001') {
       return Object.assign(new ConflictError('The resource is still referenced by others (for example an author who still has posts)'), { code: 'QUIRE_IN_USE' })
     }
   }
   return undefined
+}
+
+/** The fields an error names (InvalidFieldsError's, a taken slug's), if any. */
+function fieldsOf(error: unknown): FieldError[] {
+  return error instanceof InvalidFieldsError ? error.fields : ((error as { fields?: FieldError[] }).fields ?? [])
 }
 
 function renderError(request: FastifyRequest, reply: FastifyReply, error: FastifyError) {
@@ -134,7 +142,7 @@ function renderError(request: FastifyRequest, reply: FastifyReply, error: Fastif
     status,
     // 5xx internals stay in the log: only errors of ours say what went wrong.
     detail: status >= 500 && !known ? 'An unexpected error occurred' : error.message,
-    ...(error instanceof InvalidFieldsError ? { errors: error.fields } : {}),
+    ...(fieldsOf(error).length > 0 ? { errors: fieldsOf(error) } : {}),
   })
 }
 

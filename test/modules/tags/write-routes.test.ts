@@ -17,6 +17,7 @@ t.test('the tag write API', async (t) => {
     t.equal(again.json().data.slug, 'site-reliability-2')
     const taken = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'X', slug: 'architecture' } })
     t.equal(taken.statusCode, 409)
+    t.match(taken.json(), { type: '/problems/conflict', errors: [{ in: 'body', name: '/slug', message: 'is taken by another resource' }] }, 'the field is named, as every bad field is')
   })
 
   t.test('a write answers with the ETag a GET of the tag then sends', async (t) => {
