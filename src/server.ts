@@ -39,7 +39,7 @@ try {
   // One line, in the log's format, rather than a stack trace on stderr.
   const reason = `could not start: ${startFailure(error, config.port)}`
   if (config.logPretty) process.stderr.write(`${reason} (${error instanceof Error ? error.message : String(error)})\n`)
-  else pino({ level: 'fatal' }).fatal({ err: error }, reason)
+  else pino({ level: 'fatal' }, pino.destination({ dest: 1, sync: true })).fatal({ err: error }, reason)
   await app?.close().catch(() => {})
   process.exit(1)
 }

@@ -46,18 +46,19 @@ function withFormats(ajv: Ajv): Ajv {
 }
 
 /**
- * The JSON pointer of the first string (or key) in `data` holding U+0000, if any. Walked with a stack of its
- * own, not by recursion: a body nested thousands deep would exhaust the call stack.
+ * The JSON pointer (RFC 6901) of a string (or key) in `data` holding U+0000, if any. Walked with a stack of
+ * its own, not by recursion: a body nested thousands deep would exhaust the call stack.
  */
 function nulAt(data: unknown): string | undefined {
+  const pointer = (path: string[]) => `/${path.map((key) => key.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`
   const pending: { value: unknown; path: string[] }[] = [{ value: data, path: [] }]
   for (let next = pending.pop(); next; next = pending.pop()) {
     const { value, path } = next
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return `/${path.join('/')}`
+      if (value.includes('\u0000')) return pointer(path)
     } else if (value !== null && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) {
-        if (key.includes('\u0000')) return `/${[...path, key].join('/')}`
+        if (key.includes('\u0000')) return pointer([...path, key])
         pending.push({ value: child, path: [...path, key] })
       }
     }

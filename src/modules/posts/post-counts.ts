@@ -29,7 +29,7 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
     return { query, postCount }
   }
 
-  /** The cursor values of a row under a sort: what `after` compares with (KEYSET_ARITY of them). */
+  /** The cursor values of a row under a sort (COUNT_SORT_ARITY of them): what `after` compares with. */
   function keysetOf(row: Row, sort: CountSort): CursorValue[] {
     const byName = [row.name as string, row.id as string]
     return sort === '-postCount' ? [row.postCount, ...byName] : byName
