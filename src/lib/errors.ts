@@ -34,47 +34,54 @@ export const DatabaseUnavailableError = createError<'QUIRE_DATABASE_UNAVAILABLE'
 
 export interface ProblemType { type: string; title: string }
 
-/** Problem `type` URIs (relative references, documented in the README) and titles, by error code. */
-export const PROBLEM_TYPES: Record<string, ProblemType> = {
-  QUIRE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
-  QUIRE_BAD_REQUEST: { type: '/problems/bad-request', title: 'Bad request' },
-  QUIRE_PAGE_OUT_OF_RANGE: { type: '/problems/page-out-of-range', title: 'Page out of range' },
-  QUIRE_INVALID_FIELDS: { type: '/problems/validation-failed', title: 'Request validation failed' },
-  QUIRE_UNAUTHORIZED: { type: '/problems/unauthorized', title: 'Authentication required' },
-  QUIRE_CONFLICT: { type: '/problems/conflict', title: 'Conflict' },
-  QUIRE_PRECONDITION_FAILED: { type: '/problems/precondition-failed', title: 'Precondition failed' },
-  QUIRE_RATE_LIMITED: { type: '/problems/rate-limited', title: 'Too many requests' },
-  QUIRE_DATABASE_UNAVAILABLE: { type: '/problems/database-unavailable', title: 'Service unavailable' },
-  QUIRE_SLUG_TAKEN: { type: '/problems/conflict', title: 'Conflict' },
-  QUIRE_IN_USE: { type: '/problems/conflict', title: 'Conflict' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { type: '/problems/malformed-body', title: 'Malformed request body' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { type: '/problems/malformed-body', title: 'Malformed request body' },
-  FST_ERR_CTP_BODY_TOO_LARGE: { type: '/problems/body-too-large', title: 'Request body too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { type: '/problems/unsupported-media-type', title: 'Unsupported media type' },
-  FST_ERR_BAD_URL: { type: '/problems/bad-request', title: 'Bad request' },
-  FST_ERR_MAX_PARAM_LENGTH: { type: '/problems/uri-too-long', title: 'URI too long' },
-  VALIDATION: { type: '/problems/validation-failed', title: 'Request validation failed' },
-  ROUTE_NOT_FOUND: { type: '/problems/not-found', title: 'Resource not found' },
-  METHOD_NOT_ALLOWED: { type: '/problems/method-not-allowed', title: 'Method not allowed' },
+/**
+ * Every problem type, by the last segment of its `type` URI (`/problems/not-found`, a relative reference):
+ * its title, its status, and when it is answered. The URI serves a page saying so (RFC 9457 3.1.1: a type
+ * should lead to documentation a person can read), and the README's table lists the same.
+ */
+export const PROBLEMS = {
+  'validation-failed': { title: 'Request validation failed', status: 400, when: 'a parameter or body field is missing, malformed or out of range; `errors` names each one' },
+  'page-out-of-range': { title: 'Page out of range', status: 400, when: '`page` is past the last page' },
+  'bad-request': { title: 'Bad request', status: 400, when: 'a cursor was altered, belongs to another list or to an older version of it, or a path is not valid percent-encoding' },
+  'uri-too-long': { title: 'URI too long', status: 414, when: 'a path segment (a slug, say) is longer than 200 characters' },
+  'not-found': { title: 'Resource not found', status: 404, when: 'no resource has that slug or id, or no route has that path' },
+  'method-not-allowed': { title: 'Method not allowed', status: 405, when: 'the path exists, but not with this method; `Allow` lists those it takes' },
+  unauthorized: { title: 'Authentication required', status: 401, when: 'a write (or `status=draft`) comes without a valid API key; see `WWW-Authenticate`' },
+  conflict: { title: 'Conflict', status: 409, when: 'the slug is taken, or the resource is still in use (an author with posts)' },
+  'precondition-failed': { title: 'Precondition failed', status: 412, when: '`If-Match` names a version that is no longer current: read the resource again and reapply the change' },
+  'malformed-body': { title: 'Malformed request body', status: 400, when: 'the body is not valid JSON' },
+  'body-too-large': { title: 'Request body too large', status: 413, when: 'the body is over 1 MiB' },
+  'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`' },
+  'rate-limited': { title: 'Too many requests', status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
+  'database-unavailable': { title: 'Service unavailable', status: 503, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
+} satisfies Record<string, { title: string; status: number; when: string }>
+export type ProblemName = keyof typeof PROBLEMS
+
+/** Which problem each error code is (ours, Fastify's, and the error plugin's own cases). */
+const PROBLEM_OF_CODE: Record<string, ProblemName> = {
+  QUIRE_NOT_FOUND: 'not-found',
+  QUIRE_BAD_REQUEST: 'bad-request',
+  QUIRE_PAGE_OUT_OF_RANGE: 'page-out-of-range',
+  QUIRE_INVALID_FIELDS: 'validation-failed',
+  QUIRE_UNAUTHORIZED: 'unauthorized',
+  QUIRE_CONFLICT: 'conflict',
+  QUIRE_PRECONDITION_FAILED: 'precondition-failed',
+  QUIRE_RATE_LIMITED: 'rate-limited',
+  QUIRE_DATABASE_UNAVAILABLE: 'database-unavailable',
+  QUIRE_SLUG_TAKEN: 'conflict',
+  QUIRE_IN_USE: 'conflict',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  FST_ERR_BAD_URL: 'bad-request',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
+  VALIDATION: 'validation-failed',
+  ROUTE_NOT_FOUND: 'not-found',
+  METHOD_NOT_ALLOWED: 'method-not-allowed',
 }
 
-/**
- * What each problem type means, by the last segment of its `type`: the page that URI serves (RFC 9457 3.1.1:
- * a type URI should lead to documentation a person can read), with the README's table of them.
- */
-export const PROBLEM_DOCS: Record<string, { status: number; when: string }> = {
-  'validation-failed': { status: 400, when: 'a parameter or body field is missing, malformed or out of range; `errors` names each one' },
-  'page-out-of-range': { status: 400, when: '`page` is past the last page' },
-  'bad-request': { status: 400, when: 'a cursor was altered, belongs to another list or to an older version of it, or a path is not valid percent-encoding' },
-  'uri-too-long': { status: 414, when: 'a path segment (a slug, say) is longer than 200 characters' },
-  'not-found': { status: 404, when: 'no resource has that slug or id, or no route has that path' },
-  'method-not-allowed': { status: 405, when: 'the path exists, but not with this method; `Allow` lists those it takes' },
-  unauthorized: { status: 401, when: 'a write (or `status=draft`) comes without a valid API key; see `WWW-Authenticate`' },
-  conflict: { status: 409, when: 'the slug is taken, or the resource is still in use (an author with posts)' },
-  'precondition-failed': { status: 412, when: '`If-Match` names a version that is no longer current: read the resource again and reapply the change' },
-  'malformed-body': { status: 400, when: 'the body is not valid JSON' },
-  'body-too-large': { status: 413, when: 'the body is over 1 MiB' },
-  'unsupported-media-type': { status: 415, when: 'the body is not `application/json`' },
-  'rate-limited': { status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
-  'database-unavailable': { status: 503, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
-}
+/** Problem `type` URIs and titles, by error code. */
+export const PROBLEM_TYPES: Record<string, ProblemType> = Object.fromEntries(
+  Object.entries(PROBLEM_OF_CODE).map(([code, name]) => [code, { type: `/problems/${name}`, title: PROBLEMS[name].title }]),
+)

@@ -1,20 +1,19 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { renderMarkdown } from '../../content/markdown.js'
-import { NotFoundError, PROBLEM_DOCS, PROBLEM_TYPES } from '../../lib/errors.js'
+import { NotFoundError, PROBLEMS, type ProblemName } from '../../lib/errors.js'
 
 /** A problem type's page: its title, status and when it is answered, as a small HTML document. */
 function problemPage(name: string): string | undefined {
-  const doc = PROBLEM_DOCS[name]
-  const title = Object.values(PROBLEM_TYPES).find((p) => p.type === `/problems/${name}`)?.title
-  if (!doc || !title) return undefined
+  if (!Object.hasOwn(PROBLEMS, name)) return undefined
+  const { title, status, when } = PROBLEMS[name as ProblemName]
   // The text is this module's own Markdown (backticks for names): rendered, never taken from a request.
   return [
     '<!doctype html>',
     `<html lang="en"><head><meta charset="utf-8"><title>${title}</title></head><body>`,
     `<h1>${title}</h1>`,
-    `<p>HTTP ${doc.status}, answered as <code>application/problem+json</code> (RFC 9457) with this page's path as its <code>type</code>.</p>`,
-    renderMarkdown(`When ${doc.when}.`).trim(),
+    `<p>HTTP ${status}, answered as <code>application/problem+json</code> (RFC 9457) with this page's path as its <code>type</code>.</p>`,
+    renderMarkdown(`When ${when}.`).trim(),
     '</body></html>',
   ].join('\n')
 }
