@@ -272,12 +272,13 @@ export const cachingPlugin = fp<CachingOptions>(
       // A write made here changes what is current even before the database's notification arrives: forget
       // the version before the write's response leaves, and wait for every replica to have heard of it, so
       // this client's next read, wherever it goes, cannot be served stale.
-      app.addHook('onRequest', async (request) => {
+      app.addHook('onRequest', (request, _reply, done) => {
         if (WRITE_METHODS.has(request.method)) request.versionBefore = version.known()
+        done()
       })
-      app.addHook('onSend', async (request, reply, payload) => {
-        if (request.versionBefore !== undefined && reply.statusCode < 400) await version.settle(request.versionBefore)
-        return payload
+      app.addHook('onSend', (request, reply, payload, done) => {
+        if (request.versionBefore === undefined || reply.statusCode >= 400) return done(null, payload)
+        version.settle(request.versionBefore).then(() => done(null, payload), done)
       })
     }
 
@@ -343,13 +344,17 @@ export const cachingPlugin = fp<CachingOptions>(
       return notModifiedBody(request)
     }
 
-    app.addHook('onSend', async (request, reply, payload) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
+      let answer
       try {
-        return conditionalResponse(request, reply, payload)
+        answer = conditionalResponse(request, reply, payload)
+      } catch (error) {
+        return done(error as Error)
       } finally {
         // Kept or not: whoever waits for this response can look now.
         request.doneMaking?.()
       }
+      done(null, answer)
     })
   },
   { name: 'caching', dependencies: ['db'] },

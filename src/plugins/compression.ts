@@ -1,5 +1,5 @@
 import compress from '@fastify/compress'
-import type { FastifyReply, FastifyRequest, onSendAsyncHookHandler } from 'fastify'
+import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { codedEtag, uncodedEtag } from '../lib/conditional.js'
 import { CONTENT_CODINGS } from '../lib/content-coding.js'
@@ -16,7 +16,7 @@ import { varyOn } from './caching.js'
  * tag, If-Match and If-None-Match accept the tag of any coding of the current content, and a 304 repeats
  * the tag the client sent, which is the one its cache stored. Feeds carry weak ETags, left as they are.
  */
-const tagRepresentation: onSendAsyncHookHandler<unknown> = async (request: FastifyRequest, reply: FastifyReply, payload) => {
+const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, reply: FastifyReply, payload, done) => {
   const etag = reply.getHeader('etag')
   if (typeof etag === 'string' && !etag.startsWith('W/')) {
     const coding = reply.getHeader('content-encoding')
@@ -33,7 +33,7 @@ const tagRepresentation: onSendAsyncHookHandler<unknown> = async (request: Fasti
     // A response the cache keeps: it keeps this coded copy too (see caching.ts).
     if (typeof coding === 'string' && Buffer.isBuffer(payload) && reply.statusCode === 200) request.keepCoded?.(coding, payload)
   }
-  return payload
+  done(null, payload)
 }
 
 /**

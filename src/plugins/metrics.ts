@@ -48,11 +48,12 @@ export const metricsPlugin = fp<{ config: Config }>(
       gauge('db_pool_max_connections', 'The most connections the pool opens', () => pool.options.max ?? 10)
     }
 
-    app.addHook('onResponse', async (request, reply) => {
+    app.addHook('onResponse', (request, reply, done) => {
       // No route matched (a 404): one series for all of them, whatever the URL.
       const labels = { method: request.method, route: request.routeOptions.url ?? 'unmatched', status_code: String(reply.statusCode) }
       requests.inc(labels)
       durations.observe(labels, reply.elapsedTime / 1000)
+      done()
     })
 
     app.get('/metrics', { schema: { hide: true }, config: { rateLimit: false, cache: false } }, async (request, reply) => {

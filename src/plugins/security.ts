@@ -68,8 +68,9 @@ export const securityPlugin = fp<{ config: Config }>(
     const headers = securityHeaders()
     // Among the first hooks, so that every response (errors, 404s, 429s) carries them; a route may replace
     // one (/docs sets its own CSP).
-    app.addHook('onRequest', async (_request, reply) => {
+    app.addHook('onRequest', (_request, reply, done) => {
       reply.headers(headers)
+      done()
     })
 
     const origins = config.corsOrigins
