@@ -40,22 +40,7 @@ export const errorsPlugin = fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
         const part = PARTS[error.validationContext as keyof typeof PARTS] ?? 'body'
-        // One line per field: anyOf failures name the same field once per branch, and they read as one
-        // choice ("must match format "date" or must match format "date-time"").
-        const byField = new Map<string, string[]>()
-        for (const v of error.validation) {
-          const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] }
-          const name = params.missingProperty ? `${v.instancePath}/${params.missingProperty}`
-            : params.additionalProperty ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath || '/'
-          if (v.keyword === 'anyOf' && byField.has(name)) continue
-          const message = params.additionalProperty ? 'is not a known field'
-            : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`
-            : (v.message ?? 'is invalid')
-          const messages = byField.get(name) ?? []
-          if (!messages.includes(message)) messages.push(message)
-          byField.set(name, messages)
-        }
-        const errors = [...byField].map(([name, messages]) => ({ in: part, name, message: messages.join(' or ') }))
+        const errors = fieldMessages(error.validation).map(({ name, message }) => ({ in: part, name, message }))
         const { type, title } = PROBLEM_TYPES.VALIDATION!
         return sendProblem(request, reply, {
           type,
@@ -124,6 +109,39 @@ function constraintProblem(error: unknown): FastifyError | undefined {
     }
   }
   return undefined
+}
+
+type ValidationIssue = NonNullable<FastifyError['validation']>[number]
+
+/**
+ * One message per field, from ajv's errors. An anyOf's failures name the field once per branch, and read as
+ * one choice ("must match format "date" or must match format "date-time"). But when a value took one branch
+ * and failed inside it (`featureImage: { url: 5 }`), the inner failures are what went wrong, and the other
+ * branches' ("featureImage must be null") are left out.
+ */
+export function fieldMessages(issues: ValidationIssue[]): { name: string; message: string }[] {
+  const inside = (v: ValidationIssue, anyOf: ValidationIssue) => v.schemaPath.startsWith(`${anyOf.schemaPath}/`)
+  const entered = issues.filter((a) => a.keyword === 'anyOf' && issues.some((v) => inside(v, a) && v.instancePath.startsWith(`${a.instancePath}/`)))
+  const beside = (v: ValidationIssue) => entered.some((a) => v.instancePath === a.instancePath && (v === a || inside(v, a)))
+  const byField = new Map<string, string[]>()
+  for (const v of issues) {
+    if (beside(v)) continue
+    const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown }
+    const name = params.missingProperty ? `${v.instancePath}/${params.missingProperty}`
+      : params.additionalProperty ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath || '/'
+    if (v.keyword === 'anyOf' && byField.has(name)) continue
+    const message = params.additionalProperty ? 'is not a known field'
+      : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`
+      // A nullable field's: ajv says "must be string,null".
+      : v.keyword === 'type' && (Array.isArray(params.type) || String(params.type).includes(',')) ? `must be ${String(params.type).split(',').join(' or ')}`
+      : (v.message ?? 'is invalid')
+    const messages = byField.get(name) ?? []
+    if (!messages.includes(message)) messages.push(message)
+    byField.set(name, messages)
+  }
+  // "must be object or null", not "must be object or must be null".
+  const choice = (messages: string[]) => messages.map((m, i) => (i > 0 && m.startsWith('must be ') && messages[i - 1]!.startsWith('must be ') ? m.slice(8) : m)).join(' or ')
+  return [...byField].map(([name, messages]) => ({ name, message: choice(messages) }))
 }
 
 /** The fields an error names (InvalidFieldsError's, a taken slug's), if any. */

@@ -54,6 +54,18 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(await errorsOf('/v1/posts?tag=data&tag=frontend'), [{ in: 'query', name: '/tag', message: 'must be given once' }])
   })
 
+  t.test('a field that may be null, or one of two shapes, gets the message of what was wrong with the value given', async (t) => {
+    const headers = await authHeaders(database.db)
+    const errorsOf = async (fields: Record<string, unknown>) =>
+      (await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Shapes', authors: ['someone'], ...fields } })).json().errors
+    t.same(await errorsOf({ excerpt: 5 }), [{ in: 'body', name: '/excerpt', message: 'must be string or null' }], 'not "must be string,null"')
+    t.same(await errorsOf({ featureImage: 'https://example.com/a.png' }), [{ in: 'body', name: '/featureImage', message: 'must be object or null' }])
+    t.same(await errorsOf({ featureImage: { url: 'ftp://example.com/a.png' } }), [{ in: 'body', name: '/featureImage/url', message: 'must match pattern "^https?://[^\\s]+$"' }],
+      'an object with a bad url: not also "featureImage must be null"')
+    t.same(await errorsOf({ featureImage: { url: 'https://example.com/a.png', alt: 7 } }), [{ in: 'body', name: '/featureImage/alt', message: 'must be string or null' }])
+    t.equal((await app.inject('/v1/posts?limit=100')).json().data.length, 0, 'nothing was stored')
+  })
+
   t.test('an over-long slug is a 400, not a 500', async (t) => {
     const res = await app.inject(`/v1/posts/${'a'.repeat(121)}`)
     t.equal(res.statusCode, 400)
