@@ -226,39 +226,8 @@ export const cachingPlugin = fp<CachingOptions>(
         }
       }
 
-      // After every onRequest hook (rate limits, request ids, CORS): a cached answer is still a request.
-      app.addHook('preValidation', async (request, reply) => {
-        if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return
-        if (request.routeOptions.config?.cache === false || !request.routeOptions.url) return
-        // No need to wait for notifications in flight: a write is answered only once every replica has
-        // confirmed hearing it (see ContentVersion.settle), so a read that follows it finds the version unknown.
-        const current = version.current()
-        if (current === undefined) return
-        request.cacheVersion = current
-        if (isConditional(request)) {
-          const known = validators?.get(request.url)
-          if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'])) {
-            request.cacheHit = true
-            return reply.code(304).headers(known.headers).send()
-          }
-        }
-        let hit = cache.get(request.url)
-        if (!hit || hit.version !== current) {
-          if (request.url.length > MAX_KEPT_URL) return
-          const other = making.get(request.url)
-          if (other?.version !== current) {
-            // A conditional request may get a 304 the route answers itself (feeds), which is not kept (its
-            // validators are): it makes its answer without others waiting for it.
-            if (!isConditional(request)) makeHere(request, current)
-            return
-          }
-          // Asked for twice: worth keeping. Once it is made, answered from the cache; if it was not kept (an
-          // error, a change meanwhile), made here after all.
-          askedOnce.set(request.url, true)
-          await waitAtMost(other.done, SHARED_MISS_WAIT_MS)
-          hit = cache.get(request.url)
-          if (!hit || hit.version !== version.current()) return
-        }
+      /** Answers from the cache. */
+      const sendKept = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse) => {
         request.cacheHit = true
         reply.headers(hit.headers)
         const coding = request.method === 'GET' ? negotiatedCoding(request) : undefined
@@ -267,6 +236,43 @@ export const cachingPlugin = fp<CachingOptions>(
         if (coding && coded) return reply.code(200).header('content-encoding', coding).send(coded)
         if (coding) keepCodedFor(request, hit)
         return reply.code(200).send(hit.payload)
+      }
+
+      // After every onRequest hook (rate limits, request ids, CORS): a cached answer is still a request. A
+      // callback hook (no promise per request) that answers, or lets the route run (done), or waits.
+      app.addHook('preValidation', (request, reply, done) => {
+        if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return done()
+        if (request.routeOptions.config?.cache === false || !request.routeOptions.url) return done()
+        // No need to wait for notifications in flight: a write is answered only once every replica has
+        // confirmed hearing it (see ContentVersion.settle), so a read that follows it finds the version unknown.
+        const current = version.current()
+        if (current === undefined) return done()
+        request.cacheVersion = current
+        if (isConditional(request)) {
+          const known = validators?.get(request.url)
+          if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'])) {
+            request.cacheHit = true
+            return reply.code(304).headers(known.headers).send()
+          }
+        }
+        const hit = cache.get(request.url)
+        if (hit && hit.version === current) return sendKept(request, reply, hit)
+        if (request.url.length > MAX_KEPT_URL) return done()
+        const other = making.get(request.url)
+        if (other?.version !== current) {
+          // A conditional request may get a 304 the route answers itself (feeds), which is not kept (its
+          // validators are): it makes its answer without others waiting for it.
+          if (!isConditional(request)) makeHere(request, current)
+          return done()
+        }
+        // Asked for twice: worth keeping. Once it is made, answered from the cache; if it was not kept (an
+        // error, a change meanwhile), made here after all.
+        askedOnce.set(request.url, true)
+        waitAtMost(other.done, SHARED_MISS_WAIT_MS).then(() => {
+          const made = cache.get(request.url)
+          if (made && made.version === version.current()) sendKept(request, reply, made)
+          else done()
+        }, done)
       })
 
       // A write made here changes what is current even before the database's notification arrives: forget
