@@ -46,20 +46,23 @@ export const rateLimitPlugin = fp<{ config: Config }>(
       keyGenerator: (request) => `auth-failure ${clientOf(request)}`,
     })
 
-    app.addHook('onRequest', async (request, reply) => {
-      if (request.headers.authorization === undefined) return
-      const state = await failures(request, { increment: false })
-      if (state.isAllowed || state.remaining > 0) return
-      reply
-        .header('ratelimit-limit', state.max)
-        .header('ratelimit-remaining', 0)
-        .header('ratelimit-reset', state.ttlInSeconds)
-        .header('retry-after', state.ttlInSeconds)
-      throw new TooManyRequestsError(`${state.ttlInSeconds} seconds`)
+    // Callback hooks: most requests present no credentials, and pass without a promise.
+    app.addHook('onRequest', (request, reply, done) => {
+      if (request.headers.authorization === undefined) return done()
+      failures(request, { increment: false }).then((state) => {
+        if (state.isAllowed || state.remaining > 0) return done()
+        reply
+          .header('ratelimit-limit', state.max)
+          .header('ratelimit-remaining', 0)
+          .header('ratelimit-reset', state.ttlInSeconds)
+          .header('retry-after', state.ttlInSeconds)
+        done(new TooManyRequestsError(`${state.ttlInSeconds} seconds`))
+      }, done)
     })
 
-    app.addHook('onResponse', async (request, reply) => {
-      if (reply.statusCode === 401 && request.headers.authorization !== undefined) await failures(request)
+    app.addHook('onResponse', (request, reply, done) => {
+      if (reply.statusCode !== 401 || request.headers.authorization === undefined) return done()
+      failures(request).then(() => done(), done)
     })
   },
   { name: 'rate-limit' },
