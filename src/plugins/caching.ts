@@ -272,7 +272,7 @@ export const cachingPlugin = fp<CachingOptions>(
           const made = cache.get(request.url)
           if (made && made.version === version.current()) sendKept(request, reply, made)
           else done()
-        }, done)
+        }, done).catch((error: Error) => reply.send(error))
       })
 
       // A write made here changes what is current even before the database's notification arrives: forget
