@@ -1,7 +1,7 @@
-import { eq, sql } from 'drizzle-orm'
+import { eq, inArray, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Db, Executor } from '../db/client.js'
-import type { ResourceKind } from '../db/schema.js'
+import { posts, type ResourceKind } from '../db/schema.js'
 import { claimSlug, forgetSlugs, recordSlugChange } from '../modules/slugs/queries.js'
 import { assertIfMatch, type IfMatch } from './conditional.js'
 import { NotFoundError } from './errors.js'
@@ -15,6 +15,8 @@ export interface LinkedResourceStore<Out> {
   table: Table
   /** The representation served for a row id (with its post count), or undefined. */
   represent: (db: Executor, id: string) => Promise<Out | undefined>
+  /** The table linking it to posts, and its columns. */
+  links: { table: PgTable; postId: PgColumn; linkedId: PgColumn }
 }
 
 // Tags and authors are written the same way: a slug (given, or derived from the name and made unique),
@@ -62,6 +64,10 @@ export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db,
   await db.transaction(async (tx) => {
     const { id } = await lockForWrite(store, tx, idOrSlug, ifMatch)
     await forgetSlugs(tx, store.kind, id)
+    // The posts that had it change with it (they lose it), and a deleted row leaves no date behind for their
+    // Last-Modified: they are updated now, as if each had been edited to drop it.
+    const { table, postId, linkedId } = store.links
+    await tx.update(posts).set({ updatedAt: sql`now()` }).where(inArray(posts.id, tx.select({ id: postId }).from(table).where(eq(linkedId, id))))
     await tx.delete(store.table).where(eq(store.table.id, id))
   })
 }

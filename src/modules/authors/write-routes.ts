@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
-import { authors } from '../../db/schema.js'
+import { authors, postAuthors } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
 import { HttpUrl, Nullable, SlugSchema, Text } from '../../lib/schemas.js'
 import { findAuthor } from './queries.js'
@@ -20,7 +20,12 @@ export const AuthorPatchBodySchema = Type.Object({ name: Type.Optional(Text(200)
 
 export const authorWriteRoutes = (config: Config) =>
   linkedResourceWriteRoutes({
-    store: { kind: 'author', table: authors, represent: async (db, id) => { const row = await findAuthor(db, id); return row && toAuthor(row, config.site) } },
+    store: {
+      kind: 'author',
+      table: authors,
+      represent: async (db, id) => { const row = await findAuthor(db, id); return row && toAuthor(row, config.site) },
+      links: { table: postAuthors, postId: postAuthors.postId, linkedId: postAuthors.authorId },
+    },
     plural: 'authors',
     singular: 'author',
     schemas: { create: AuthorCreateBodySchema, patch: AuthorPatchBodySchema, one: AuthorResponseSchema },

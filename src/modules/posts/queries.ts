@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, getTableColumns, gt, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { rowsOf, type Executor } from '../../db/client.js'
 import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
@@ -408,9 +408,27 @@ function perDatabase<T>(make: (db: Executor) => T): (db: Executor) => T {
   }
 }
 
+/**
+ * When the post's authors and tags were last edited (a rename shows in the post), or null if none was. Only
+ * edits count: an author or tag only just created (by the demo seed, an import) changed no post already there.
+ */
+function linksChangedAt(db: Executor): SQL<Date | null> {
+  const authorsChanged = db.select({ at: max(authors.updatedAt) }).from(postAuthors).innerJoin(authors, eq(authors.id, postAuthors.authorId))
+    .where(and(eq(postAuthors.postId, posts.id), gt(authors.updatedAt, authors.createdAt)))
+  const tagsChanged = db.select({ at: max(tags.updatedAt) }).from(postTags).innerJoin(tags, eq(tags.id, postTags.tagId))
+    .where(and(eq(postTags.postId, posts.id), gt(tags.updatedAt, tags.createdAt)))
+  // greatest() skips nulls: a post without tags.
+  return sql`greatest((${authorsChanged}), (${tagsChanged}))`.mapWith(posts.updatedAt)
+}
+
 function postWithLinksQuery(db: Executor, by: 'id' | 'slug', visibility: Visibility) {
   return db
-    .select({ row: postColumns, authors: linkRefsJson<AuthorRefRow>(db, 'authors'), tags: linkRefsJson<TagRefRow>(db, 'tags') })
+    .select({
+      row: postColumns,
+      authors: linkRefsJson<AuthorRefRow>(db, 'authors'),
+      tags: linkRefsJson<TagRefRow>(db, 'tags'),
+      linksChangedAt: linksChangedAt(db),
+    })
     .from(posts)
     .where(and(eq(posts[by], sql.placeholder('ref')), visibleAs(visibility)))
     .prepare(`post_with_links_by_${by}_${visibility}`)
@@ -423,7 +441,7 @@ const preparedPostReads = perDatabase(() => new Map<string, ReturnType<typeof po
  * is what a reader waits for. Each database (and transaction) keeps its statements, one per kind of
  * reference and visibility.
  */
-export async function findPostWithLinks(db: Executor, idOrSlug: string, visibility: Visibility): Promise<{ row: PostRow; links: PostLinks } | undefined> {
+export async function findPostWithLinks(db: Executor, idOrSlug: string, visibility: Visibility): Promise<{ row: PostRow; links: PostLinks; changedAt: Date } | undefined> {
   const { by, value } = refLookup(idOrSlug)
   const statements = preparedPostReads(db)
   const key = `${by} ${visibility}`
@@ -431,8 +449,10 @@ export async function findPostWithLinks(db: Executor, idOrSlug: string, visibili
   if (!statement) statements.set(key, (statement = postWithLinksQuery(db, by, visibility)))
   const [found] = await statement.execute({ ref: value })
   if (!found) return undefined
-  const { row } = found
-  return { row, links: { authors: new Map([[row.id, found.authors]]), tags: new Map([[row.id, found.tags]]) } }
+  const { row, linksChangedAt: linked } = found
+  // What the representation shows changed last: the post, or one of its authors or tags.
+  const changedAt = linked && linked > row.updatedAt ? linked : row.updatedAt
+  return { row, links: { authors: new Map([[row.id, found.authors]]), tags: new Map([[row.id, found.tags]]) }, changedAt }
 }
 
 /**

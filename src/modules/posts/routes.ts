@@ -90,7 +90,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
     }
     // The ETag is the hash of the body, set by the caching plugin: serialised once, hashed once.
-    reply.header('last-modified', found.row.updatedAt.toUTCString())
+    reply.header('last-modified', found.changedAt.toUTCString())
     return { data: toPost(found.row, found.links, config.site) }
   })
 

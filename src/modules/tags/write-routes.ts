@@ -1,6 +1,6 @@
 import { Type } from 'typebox'
 import type { Config } from '../../config.js'
-import { tags } from '../../db/schema.js'
+import { postTags, tags } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
 import { Nullable, SlugSchema, Text } from '../../lib/schemas.js'
 import { findTag } from './queries.js'
@@ -24,7 +24,12 @@ export const TagPatchBodySchema = Type.Object(
 
 export const tagWriteRoutes = (config: Config) =>
   linkedResourceWriteRoutes({
-    store: { kind: 'tag', table: tags, represent: async (db, id) => { const row = await findTag(db, id); return row && toTag(row, config.site) } },
+    store: {
+      kind: 'tag',
+      table: tags,
+      represent: async (db, id) => { const row = await findTag(db, id); return row && toTag(row, config.site) },
+      links: { table: postTags, postId: postTags.postId, linkedId: postTags.tagId },
+    },
     plural: 'tags',
     singular: 'tag',
     schemas: { create: TagCreateBodySchema, patch: TagPatchBodySchema, one: TagResponseSchema },
