@@ -44,6 +44,9 @@ export const rateLimitPlugin = fp<{ config: Config }>(
       max: authFailuresPerMinute,
       timeWindow: MINUTE,
       keyGenerator: (request) => `auth-failure ${clientOf(request)}`,
+      // Not the reads' and writes' (a limit of 0 allows all), which it would inherit: guessing keys with
+      // GETs counts even when reads are not limited.
+      allowList: () => false,
     })
 
     // Callback hooks: most requests present no credentials, and pass without a promise.

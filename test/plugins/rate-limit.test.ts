@@ -88,6 +88,17 @@ t.test('a limit of 0 turns that limit off', async (t) => {
   t.notOk((await app.inject('/v1/tags')).headers['ratelimit-limit'])
 })
 
+t.test('failed keys count on reads too, even with reads unlimited: guessing a key with GETs gets a 429', async (t) => {
+  const { app, database } = await build(t, { seed: false, env: { RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '2' } })
+  const bad = { authorization: `Bearer quire_${'A'.repeat(43)}` }
+  const guesses = []
+  for (let i = 0; i < 3; i++) guesses.push((await app.inject({ url: '/v1/posts?limit=1', headers: bad, remoteAddress: '10.2.0.1' })).statusCode)
+  t.same(guesses, [401, 401, 429])
+  const good = await authHeaders(database.db)
+  t.equal((await app.inject({ url: '/v1/posts?limit=1', headers: good, remoteAddress: '10.2.0.1' })).statusCode, 429, 'then a good key waits too')
+  t.equal((await app.inject({ url: '/v1/posts?limit=1', remoteAddress: '10.2.0.1' })).statusCode, 200, 'reads without credentials go on')
+})
+
 t.test('behind a trusted proxy, the client address from X-Forwarded-For is what is limited', async (t) => {
   const { app } = await build(t, { seed: false, env: { RATE_LIMIT_READS_PER_MINUTE: '1', TRUST_PROXY: '10.9.0.0/16' } })
   const via = (client: string) => app.inject({ url: '/v1/tags', remoteAddress: '10.9.0.5', headers: { 'x-forwarded-for': client } })
