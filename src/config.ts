@@ -123,6 +123,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
   const badOrigin = String((converted as { CORS_ORIGINS?: unknown }).CORS_ORIGINS ?? '').split(',').map((o) => o.trim())
     .find((o) => o !== '' && !/^(\*|https?:\/\/[^\s/]+)$/.test(o))
   if (badOrigin !== undefined) errors.push({ name: 'CORS_ORIGINS', message: `"${badOrigin}" is not an origin: give scheme://host[:port] (no path), or *`, got: raw.CORS_ORIGINS })
+  // Links in feeds must be absolute (RSS 2.0, Atom's readers): a template of a path alone would give `/posts/x`.
+  for (const name of ['POST_URL_TEMPLATE', 'TAG_URL_TEMPLATE', 'AUTHOR_URL_TEMPLATE'] as const) {
+    const template = (converted as Record<string, unknown>)[name]
+    if (typeof template === 'string' && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(template)) {
+      errors.push({ name, message: 'must be an absolute http:// or https:// URL: feeds and readers need whole links', got: raw[name] })
+    }
+  }
   if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal', got: raw.TRUST_PROXY })
   if (errors.length > 0) {
     const lines = errors.map((e) => `${e.name}: ${e.message} (got ${JSON.stringify(shown(e.name, e.got))})`)

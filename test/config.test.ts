@@ -62,6 +62,10 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
     [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
     [{ SITE_URL: 'blog.example.com' }, /SITE_URL/],
     [{ POST_URL_TEMPLATE: 'https://x.example.com/posts' }, /POST_URL_TEMPLATE/],
+    // A path alone: every feed's links would be relative.
+    [{ POST_URL_TEMPLATE: '/posts/{slug}' }, /POST_URL_TEMPLATE: must be an absolute http:\/\/ or https:\/\/ URL/],
+    [{ TAG_URL_TEMPLATE: 'blog.example.com/tags/{slug}' }, /TAG_URL_TEMPLATE: must be an absolute/],
+    [{ AUTHOR_URL_TEMPLATE: 'ftp://blog.example.com/{slug}' }, /AUTHOR_URL_TEMPLATE: must be an absolute/],
     // Origins that could never match what a browser sends.
     [{ CORS_ORIGINS: 'app.example.com' }, /CORS_ORIGINS: "app.example.com" is not an origin/],
     [{ CORS_ORIGINS: 'https://app.example.com/' }, /CORS_ORIGINS: "https:\/\/app.example.com\/" is not an origin/],
