@@ -46,7 +46,15 @@ export const openapiPlugin = fp<{ config: Config }>(
       // Shared schemas registered with `$id` (Problem, PageMeta) become components/schemas under that name.
       refResolver: { buildLocalReference: (json, _baseUri, fragment, i) => String(json.$id ?? `${fragment}-${i}`) },
     })
-    await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true }, staticCSP: true })
+    await app.register(swaggerUi, {
+      routePrefix: '/docs',
+      uiConfig: { deepLinking: true },
+      staticCSP: true,
+      // Without upgrade-insecure-requests: served over plain HTTP (`docker compose up`, opened from another
+      // machine), a browser would fetch the page's scripts over https and render nothing. TLS belongs to the
+      // proxy in front, which sets HSTS.
+      transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/, ''),
+    })
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   },
   { name: 'openapi' },

@@ -25,6 +25,7 @@ t.test('security headers and CORS', async (t) => {
     t.match(csp, /script-src 'self'/)
     t.match(csp, /style-src 'self'/)
     t.notMatch(csp, /default-src 'none'/)
+    t.notMatch(csp, /upgrade-insecure-requests/, 'over plain HTTP, the browser would ask for its scripts over https')
     const assets = [...page.body.matchAll(/(?:src|href)="\.\/([^"]+)"/g)].map((m) => m[1]!)
     t.ok(assets.length >= 2, `assets: ${assets.join(', ')}`)
     for (const asset of assets) {
