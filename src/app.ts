@@ -25,7 +25,7 @@ import { authPlugin } from './plugins/auth.js'
 import { cachingPlugin } from './plugins/caching.js'
 import { compressionPlugin } from './plugins/compression.js'
 import { dbPlugin } from './plugins/db.js'
-import { errorsPlugin, frameworkProblem } from './plugins/errors.js'
+import { clientErrorProblem, errorsPlugin, frameworkProblem } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
@@ -57,6 +57,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: frameworkProblem((request) => ({ ...security, ...corsHeaders(config.corsOrigins, request.headers.origin) })),
+    clientErrorHandler: clientErrorProblem(security),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setValidatorCompiler(requestValidatorCompiler())

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, type FieldError } from '../lib/errors.js'
@@ -88,6 +90,41 @@ export function frameworkProblem(headersFor: (request: FastifyRequest) => Record
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     reply.headers(headersFor(request)).header('x-request-id', request.id)
     return renderError(request, reply, error)
+  }
+}
+
+/** What a request the HTTP parser refused gets: its status, and what to do about it. */
+const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, detail: 'The request line and headers are longer than the server takes (16 kB): shorten the URL or the headers' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'The request was not received in time' },
+}
+
+/**
+ * Fastify's `clientErrorHandler`: a request Node's HTTP parser refuses (headers past 16 kB, a malformed
+ * request line or header, Content-Length with chunked encoding) never becomes a request, and Fastify would
+ * answer it with a JSON of its own. It gets problem+json instead, with the headers every response carries
+ * and a request id to quote, and the connection is closed (as Node and Fastify do: its bytes cannot be trusted).
+ */
+export function clientErrorProblem(headers: Record<string, string>) {
+  return function (this: { log: { trace: (o: object, m: string) => void } }, error: NodeJS.ErrnoException, socket: Duplex) {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return
+    const { status, detail } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, detail: 'The request is not valid HTTP/1.1' }
+    const title = httpTitle(status)
+    const requestId = randomUUID()
+    this.log.trace({ err: error, requestId }, 'client error')
+    const body = JSON.stringify({ type: 'about:blank', title, status, detail, requestId })
+    const fields = {
+      ...headers,
+      'content-type': 'application/problem+json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'cache-control': 'no-store',
+      'x-request-id': requestId,
+      connection: 'close',
+    }
+    if (socket.writable) {
+      socket.write(`HTTP/1.1 ${status} ${title}\r\n${Object.entries(fields).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`)
+    }
+    socket.destroy(error)
   }
 }
 

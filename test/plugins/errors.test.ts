@@ -1,6 +1,8 @@
 import t, { type Test } from 'tap'
 import type { Response as LightMyRequestResponse } from 'light-my-request'
 import { readFileSync } from 'node:fs'
+import { STATUS_CODES } from 'node:http'
+import { connect, type AddressInfo } from 'node:net'
 import { PROBLEM_TYPES } from '../../src/lib/errors.js'
 import { build } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
@@ -174,4 +176,31 @@ t.test('every problem type is a page a person can read, and the README lists eac
   const unknown = await app.inject('/problems/no-such-problem')
   t.equal(unknown.statusCode, 404)
   t.match(unknown.headers['content-type'], /^application\/problem\+json/)
+})
+
+t.test('a request the HTTP parser refuses still gets problem+json with a request id, and the connection closes', async (t) => {
+  const { app } = await build(t, { seed: false })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const exchange = (raw: string) => new Promise<string>((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(raw))
+    let received = ''
+    socket.setEncoding('latin1').on('data', (chunk) => (received += chunk)).on('close', () => resolve(received)).on('error', reject)
+  })
+  for (const [name, raw, status] of [
+    ['headers past 16 kB', `GET /v1/posts?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
+    ['a malformed header line', 'GET /v1/posts HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n', 400],
+    ['Content-Length with chunked encoding', 'POST /v1/tags HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+  ] as const) {
+    const answer = await exchange(raw)
+    const [head, body] = answer.split('\r\n\r\n') as [string, string]
+    t.match(head, new RegExp(`^HTTP/1.1 ${status} `), name)
+    t.match(head, /\r\ncontent-type: application\/problem\+json; charset=utf-8\r\n/i, name)
+    t.match(head, /\r\nx-content-type-options: nosniff\r\n/i, `${name}: the security headers too`)
+    t.match(head, /\r\nconnection: close(\r\n|$)/i, name)
+    const requestId = /\r\nx-request-id: ([^\r]+)/i.exec(head)?.[1]
+    t.ok(requestId, name)
+    t.match(JSON.parse(body), { type: 'about:blank', status, title: STATUS_CODES[status], detail: String, requestId }, name)
+  }
+  t.equal((await app.inject('/v1/posts')).statusCode, 200, 'and the server goes on')
 })
