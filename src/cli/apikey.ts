@@ -1,17 +1,19 @@
-import { parseArgs } from 'node:util'
 import { createApiKey, listApiKeys, revokeApiKey } from '../modules/apikeys/queries.js'
-import { withDatabase } from './run.js'
+import { cliArgs, withDatabase } from './run.js'
 
 const usage = `usage:
   npm run apikey -- create --name NAME   make a key (shown once: store it now)
   npm run apikey -- list                 list keys (names, prefixes, last use)
   npm run apikey -- revoke ID            revoke a key for good`
 
-const { positionals, values } = parseArgs({ options: { name: { type: 'string' } }, allowPositionals: true })
-const [command, arg] = positionals
+const args = cliArgs(usage, { name: { type: 'string' } }, true)
+const [command, arg] = args?.positionals ?? []
+const values = args?.values ?? {}
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
-if (command === 'create' && values.name?.trim()) {
+if (!args) {
+  // answered: --help, or a usage error
+} else if (command === 'create' && values.name?.trim()) {
   await withDatabase(async (database) => {
     const { key, row } = await createApiKey(database.db, values.name!.trim())
     console.log(`created key ${row.id} (${row.name})\n\n  ${key}\n\nThis is the only time the key is shown: only its hash is stored.`)

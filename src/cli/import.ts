@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
 import { importFeed } from '../import/import-items.js'
 import { FeedFormatError, type ParsedFeed } from '../import/item.js'
 import { decodeFeedFile, parseFeed } from '../import/parse-feed.js'
 import { errorLine, headerLine, planLine, progressLine, summaryLine } from '../import/report.js'
-import { withDatabase } from './run.js'
+import { cliArgs, withDatabase } from './run.js'
 
 const usage = `usage: npm run import -- FILE [--dry-run]
   FILE       an RSS 2.0 or Atom 1.0 feed, or a WordPress export (WXR)
@@ -14,14 +13,9 @@ const usage = `usage: npm run import -- FILE [--dry-run]
 // 2 wrong usage, 3 finished but some items failed (each is reported).
 
 function main(): void {
-  let values: { 'dry-run'?: boolean; help?: boolean }
-  let positionals: string[]
-  try {
-    ;({ values, positionals } = parseArgs({ options: { 'dry-run': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true }))
-  } catch (error) {
-    return fail(2, `${(error as Error).message}\n${usage}`)
-  }
-  if (values.help) return void console.log(usage)
+  const args = cliArgs(usage, { 'dry-run': { type: 'boolean' } }, true)
+  if (!args) return
+  const { values, positionals } = args
   const [file, ...extra] = positionals
   if (!file || extra.length > 0) return fail(2, usage)
 

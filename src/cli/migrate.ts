@@ -1,6 +1,10 @@
-import { withDatabase } from './run.js'
+import { cliArgs, withDatabase } from './run.js'
 
-// `npm run db:migrate`: apply drizzle/ migrations to DATABASE_URL, or to the embedded database in DATA_DIR.
-await withDatabase(async (database) => {
-  console.log(`migrations applied (${database.kind})`)
-})
+const usage = `usage: npm run db:migrate
+  applies the migrations in drizzle/ to DATABASE_URL, or to the embedded database in DATA_DIR`
+
+if (cliArgs(usage, {})) {
+  await withDatabase(async (database) => {
+    console.log(`migrations applied (${database.kind})`)
+  })
+}

@@ -1,8 +1,10 @@
 import { countPosts, seedDemoArchive } from '../db/seed.js'
-import { withDatabase } from './run.js'
+import { cliArgs, withDatabase } from './run.js'
 
-// `npm run db:seed`: load the demo archive into a database that holds no posts yet.
-await withDatabase(async (database) => {
+const usage = `usage: npm run db:seed
+  loads the demo archive into DATABASE_URL (or the embedded database in DATA_DIR) while it holds no posts`
+
+if (cliArgs(usage, {})) await withDatabase(async (database) => {
   const existing = await countPosts(database.db)
   if (existing > 0) {
     console.log(`the database already holds ${existing} posts; the demo archive was not loaded`)

@@ -1,0 +1,36 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import t from 'tap'
+import { runCli } from '../support/cli.js'
+
+// Every CLI answers --help with its usage and touches no database; a wrong option is a usage error (exit 2),
+// never a stack trace, and never a command run anyway (db:seed --help used to load the demo archive).
+t.test('each CLI answers --help and refuses unknown options without touching a database', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'quire-usage-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dataDir = join(dir, 'data')
+  const env = { DATA_DIR: dataDir }
+  const scripts = ['apikey', 'import', 'migrate', 'seed']
+  const answers = await Promise.all(scripts.flatMap((script) => [
+    runCli(script, env, '--help').then((r) => ({ script, asked: '--help', ...r })),
+    runCli(script, env, '-h').then((r) => ({ script, asked: '-h', ...r })),
+    runCli(script, env, '--bogus').then((r) => ({ script, asked: '--bogus', ...r })),
+  ]))
+  for (const { script, asked, code, stdout, stderr } of answers) {
+    const name = `${script} ${asked}`
+    if (asked === '--bogus') {
+      t.equal(code, 2, name)
+      t.match(stderr, /Unknown option '--bogus'/, name)
+      t.match(stderr, /^usage:/m, `${name}: the usage follows`)
+    } else {
+      t.equal(code, 0, `${name}: ${stderr}`)
+      t.match(stdout, /^usage:/m, name)
+    }
+    t.notMatch(`${stdout}${stderr}`, /\n\s+at /, `${name}: no stack trace`)
+  }
+  t.notOk(existsSync(dataDir), 'no database was opened, let alone seeded')
+  const extra = await runCli('seed', env, 'now')
+  t.equal(extra.code, 2, 'db:seed takes no arguments')
+  t.notOk(existsSync(dataDir))
+})
