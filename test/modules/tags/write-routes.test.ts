@@ -66,6 +66,19 @@ t.test('the tag write API', async (t) => {
     t.notOk(posts.some((p: { tags: { slug: string }[] }) => p.tags.some((x) => x.slug === 'testing')))
   })
 
+  t.test('a DELETE whose client labels its empty body JSON (axios, generated clients) deletes all the same', async (t) => {
+    const created = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Labelled' } })
+    t.equal(created.statusCode, 201)
+    const res = await app.inject({ method: 'DELETE', url: '/v1/tags/labelled', headers: { ...headers, 'content-type': 'application/json' } })
+    t.equal(res.statusCode, 204)
+    t.equal((await app.inject('/v1/tags/labelled')).statusCode, 404)
+    const empty = await app.inject({ method: 'POST', url: '/v1/tags', headers: { ...headers, 'content-type': 'application/json' }, payload: '' })
+    t.equal(empty.statusCode, 400, 'a POST with nothing is still refused')
+    t.match(empty.json(), { type: '/problems/validation-failed', detail: /body/ })
+    const poisoned = await app.inject({ method: 'POST', url: '/v1/tags', headers: { ...headers, 'content-type': 'application/json' }, payload: '{"name":"P","__proto__":{"x":1}}' })
+    t.equal(poisoned.statusCode, 400, 'prototype poisoning is refused as before')
+  })
+
   t.test('bad bodies are 400 and change nothing', async (t) => {
     const before = (await database.db.select({ n: count() }).from(tags))[0]!.n
     for (const payload of [{}, { name: '' }, { name: 5 }, { name: 'ok', slug: 'NO' }, { name: 'ok', extra: 1 }, { name: 'x'.repeat(101) }]) {
