@@ -334,6 +334,9 @@ export const cachingPlugin = fp<CachingOptions>(
         trimNotModified(reply)
         return notModifiedBody(request)
       }
+      // A permanent redirect (an old slug) is cacheable by default, and browsers keep one for good: the old
+      // slug may yet be taken by a new post, so it is kept as briefly as any other read.
+      if (reply.statusCode === 301 || reply.statusCode === 308) cacheHeaders(request, reply)
       if (reply.statusCode !== 200) return payload
       if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
 

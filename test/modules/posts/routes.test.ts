@@ -4,6 +4,7 @@ import { posts, slugHistory } from '../../../src/db/schema.js'
 import { build, writeBehindApp } from '../../helper.js'
 import { jsonGetter } from '../../support/http.js'
 import { demo, publicDemoPosts } from '../../support/demo.js'
+import { authHeaders } from '../../support/auth.js'
 
 const visible = publicDemoPosts()
 
@@ -185,6 +186,12 @@ t.test('GET /v1/posts/:slug', async (t) => {
     const res = await app.inject('/v1/posts/modular-monolith-year-two')
     t.equal(res.statusCode, 301)
     t.equal(res.headers.location, '/v1/posts/modular-monolith-two-years-on')
+    // Browsers keep a 301 without Cache-Control for good, and the old slug may yet go to a new post.
+    t.equal(res.headers['cache-control'], 'public, max-age=60', 'kept as briefly as any read')
+    t.match(res.headers.vary, /Authorization/)
+    const keyed = await app.inject({ url: '/v1/posts/modular-monolith-year-two', headers: await authHeaders(database.db) })
+    t.equal(keyed.statusCode, 301)
+    t.equal(keyed.headers['cache-control'], 'private, max-age=60', 'with a key: no shared cache keeps it')
   })
 
   t.test('an old slug of a draft does not reveal it', async (t) => {
