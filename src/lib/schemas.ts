@@ -12,6 +12,21 @@ export function Nullable<T extends TSchema>(schema: T) {
 }
 
 export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
+const REF_PATTERN = '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9]+(?:-[a-z0-9]+)*)$'
+const SLUG_LIST_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*(?:,[a-z0-9]+(?:-[a-z0-9]+)*){0,49}$'
+const HTTP_URL_PATTERN = '^https?://[^\\s]+$'
+const NOT_BLANK_PATTERN = '\\S'
+const CURSOR_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$'
+
+/** What each pattern asks for, in words: a validation message shows this rather than the expression. */
+export const PATTERN_MESSAGES: Record<string, string> = {
+  [SLUG_PATTERN]: 'must be a slug: lowercase letters, digits and single hyphens',
+  [REF_PATTERN]: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)',
+  [SLUG_LIST_PATTERN]: 'must be slugs (lowercase letters, digits and single hyphens), comma-separated, at most 50',
+  [HTTP_URL_PATTERN]: 'must be an absolute http:// or https:// URL',
+  [NOT_BLANK_PATTERN]: 'must not be blank',
+  [CURSOR_PATTERN]: "must be a cursor as a list's meta.nextCursor gives it",
+}
 
 export const SlugSchema = Type.String({
   pattern: SLUG_PATTERN,
@@ -23,12 +38,12 @@ export const SlugSchema = Type.String({
 
 /** An absolute http(s) URL: `format: uri` alone would let `javascript:` through. */
 export function HttpUrl(description?: string) {
-  return Type.String({ pattern: '^https?://[^\\s]+$', maxLength: 2000, ...(description ? { description } : {}) })
+  return Type.String({ pattern: HTTP_URL_PATTERN, maxLength: 2000, ...(description ? { description } : {}) })
 }
 
 /** A required, non-blank line of text. */
 export function Text(maxLength: number, description?: string) {
-  return Type.String({ minLength: 1, maxLength, pattern: '\\S', ...(description ? { description } : {}) })
+  return Type.String({ minLength: 1, maxLength, pattern: NOT_BLANK_PATTERN, ...(description ? { description } : {}) })
 }
 
 
@@ -53,7 +68,7 @@ export function isUuid(value: string): boolean {
 export const RefParamsSchema = Type.Object(
   {
     idOrSlug: Type.String({
-      pattern: '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9]+(?:-[a-z0-9]+)*)$',
+      pattern: REF_PATTERN,
       minLength: 1,
       maxLength: 120,
       description: 'The id (a UUID) or the current slug.',
@@ -66,7 +81,7 @@ export const RefParamsSchema = Type.Object(
 /** A comma-separated list of slugs (at most 50), as taken by the `tag` and `author` filters. */
 export function SlugList(description: string) {
   return Type.String({
-    pattern: '^[a-z0-9]+(?:-[a-z0-9]+)*(?:,[a-z0-9]+(?:-[a-z0-9]+)*){0,49}$',
+    pattern: SLUG_LIST_PATTERN,
     maxLength: 6100,
     description: `${description} Comma-separated slugs, at most 50.`,
   })
@@ -136,7 +151,7 @@ export const PageQuerySchema = {
 /** Keyset paging and skipping the count, as every list takes them. */
 export const KeysetQuerySchema = {
   cursor: Type.Optional(Type.String({
-    pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
+    pattern: CURSOR_PATTERN,
     maxLength: 2000,
     description: '`meta.nextCursor` of the previous page: keyset paging (for posts, at the same cost at any depth). Not with `page`.',
   })),

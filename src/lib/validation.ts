@@ -20,6 +20,12 @@ const common: Options = {
 const FIRST_INSTANT = Date.parse('1000-01-01T00:00:00Z')
 const END_OF_INSTANTS = Date.parse('9999-12-31T23:59:59.999Z')
 
+/** What each of those formats asks for, in words: a validation message shows this rather than the format's name. */
+export const FORMAT_MESSAGES: Record<string, string> = {
+  date: 'must be a date (YYYY-MM-DD, years 1000 to 9999)',
+  'date-time': 'must be a date-time with an offset (YYYY-MM-DDThh:mm:ssZ or ±hh:mm, years 1000 to 9999)',
+}
+
 type FormatDefinition = { validate: (s: string) => boolean; compare?: (a: string, b: string) => number | undefined }
 
 /** The format as ajv-formats checks it (and compares it), and a real instant in PostgreSQL's range too. */

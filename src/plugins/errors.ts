@@ -4,7 +4,8 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, type FieldError } from '../lib/errors.js'
-import type { Problem } from '../lib/schemas.js'
+import { PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
+import { FORMAT_MESSAGES } from '../lib/validation.js'
 
 const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
 
@@ -152,7 +153,7 @@ type ValidationIssue = NonNullable<FastifyError['validation']>[number]
 
 /**
  * One message per field, from ajv's errors. An anyOf's failures name the field once per branch, and read as
- * one choice ("must match format "date" or must match format "date-time"). But when a value took one branch
+ * one choice ("must be a date (…) or a date-time (…)"). But when a value took one branch
  * and failed inside it (`featureImage: { url: 5 }`), the inner failures are what went wrong, and the other
  * branches' ("featureImage must be null") are left out.
  */
@@ -163,7 +164,7 @@ export function fieldMessages(issues: ValidationIssue[]): { name: string; messag
   const byField = new Map<string, string[]>()
   for (const v of issues) {
     if (beside(v)) continue
-    const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown }
+    const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown; pattern?: string; format?: string }
     const name = params.missingProperty ? `${v.instancePath}/${params.missingProperty}`
       : params.additionalProperty ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath || '/'
     if (v.keyword === 'anyOf' && byField.has(name)) continue
@@ -171,6 +172,9 @@ export function fieldMessages(issues: ValidationIssue[]): { name: string; messag
       : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`
       // A nullable field's: ajv says "must be string,null".
       : v.keyword === 'type' && (Array.isArray(params.type) || String(params.type).includes(',')) ? `must be ${String(params.type).split(',').join(' or ')}`
+      // In words, not the expression ("must match pattern "^[a-z0-9]+(?:-[a-z0-9]+)*$"") or the format's name.
+      : v.keyword === 'pattern' && params.pattern && PATTERN_MESSAGES[params.pattern] ? PATTERN_MESSAGES[params.pattern]!
+      : v.keyword === 'format' && params.format && FORMAT_MESSAGES[params.format] ? FORMAT_MESSAGES[params.format]!
       : (v.message ?? 'is invalid')
     const messages = byField.get(name) ?? []
     if (!messages.includes(message)) messages.push(message)
