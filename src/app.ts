@@ -5,6 +5,7 @@ import type { Database } from './db/client.js'
 import { serviceSecret } from './db/secrets.js'
 import { feedRoutes } from './feeds/routes.js'
 import { CursorCodec } from './lib/cursor.js'
+import { UnsupportedMediaTypeError } from './lib/errors.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
 import { requestValidatorCompiler } from './lib/validation.js'
 import { AuthorRefSchema, AuthorSchema } from './modules/authors/schemas.js'
@@ -64,11 +65,17 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Bodies are JSON or nothing: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
   // An empty body labelled JSON is no body: clients (axios, generated ones) label a DELETE's nothing so. Any
-  // other body is parsed as Fastify does, prototype poisoning refused.
+  // other body is parsed as Fastify does, prototype poisoning refused. A compressed body is refused (RFC 9110
+  // 15.5.16) rather than read as broken JSON: inflating it would let a small body past the size limit.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) =>
-    body === '' ? done(null, undefined) : parseJson(request, String(body), done))
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const coding = request.headers['content-encoding']
+    if (coding && coding.trim().toLowerCase() !== 'identity') {
+      return done(new UnsupportedMediaTypeError(`Request bodies are not decoded: send the JSON without Content-Encoding (got ${coding})`), undefined)
+    }
+    return body === '' ? done(null, undefined) : parseJson(request, String(body), done)
+  })
 
   // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.
   for (const schema of [ProblemSchema, PageMetaSchema, TagRefSchema, TagSchema, AuthorRefSchema, AuthorSchema, FeatureImageSchema, PostSummarySchema, PostSchema]) {

@@ -21,6 +21,7 @@ export class InvalidFieldsError extends Error {
 export const UnauthorizedError = createError<'QUIRE_UNAUTHORIZED', 401, [string]>('QUIRE_UNAUTHORIZED', '%s', 401)
 export const ConflictError = createError<'QUIRE_CONFLICT', 409, [string]>('QUIRE_CONFLICT', '%s', 409)
 export const PreconditionFailedError = createError<'QUIRE_PRECONDITION_FAILED', 412, [string]>('QUIRE_PRECONDITION_FAILED', '%s', 412)
+export const UnsupportedMediaTypeError = createError<'QUIRE_UNSUPPORTED_MEDIA_TYPE', 415, [string]>('QUIRE_UNSUPPORTED_MEDIA_TYPE', '%s', 415)
 export const TooManyRequestsError = createError<'QUIRE_RATE_LIMITED', 429, [string]>(
   'QUIRE_RATE_LIMITED',
   'Too many requests from this address; retry in %s',
@@ -51,7 +52,7 @@ export const PROBLEMS = {
   'precondition-failed': { title: 'Precondition failed', status: 412, when: '`If-Match` names a version that is no longer current: read the resource again and reapply the change' },
   'malformed-body': { title: 'Malformed request body', status: 400, when: 'the body is not valid JSON' },
   'body-too-large': { title: 'Request body too large', status: 413, when: 'the body is over 1 MiB' },
-  'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`' },
+  'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, or is compressed (`Content-Encoding`)' },
   'rate-limited': { title: 'Too many requests', status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
   'database-unavailable': { title: 'Service unavailable', status: 503, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
 } satisfies Record<string, { title: string; status: number; when: string }>
@@ -74,6 +75,7 @@ const PROBLEM_OF_CODE: Record<string, ProblemName> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported-media-type',
+  QUIRE_UNSUPPORTED_MEDIA_TYPE: 'unsupported-media-type',
   FST_ERR_BAD_URL: 'bad-request',
   FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
   VALIDATION: 'validation-failed',

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, type FieldError } from '../lib/errors.js'
+import { ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError } from '../lib/errors.js'
 import { PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
 import { FORMAT_MESSAGES } from '../lib/validation.js'
 
@@ -56,6 +56,13 @@ export const errorsPlugin = fp(
 
       const constraint = constraintProblem(error)
       if (constraint) return renderError(request, reply, constraint)
+
+      if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+        const given = request.headers['content-type']
+        error = new UnsupportedMediaTypeError(`A body must be application/json${given ? `, not ${given}` : ', and say so in Content-Type'}`)
+      }
+      // Which content codings a body may have (RFC 9110 15.5.16): none.
+      if (error.statusCode === 415) reply.header('accept-encoding', 'identity')
 
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable')

@@ -1,4 +1,5 @@
 import t from 'tap'
+import { gzipSync } from 'node:zlib'
 import { count, eq, sql } from 'drizzle-orm'
 import { posts, slugHistory, tags } from '../../../src/db/schema.js'
 import { build } from '../../helper.js'
@@ -198,6 +199,11 @@ t.test('the post write API', async (t) => {
     t.equal(malformed.json().type, '/problems/malformed-body')
     const text = await raw('title=x', 'text/plain')
     t.equal(text.statusCode, 415, 'not JSON')
+    t.equal(text.json().detail, 'A body must be application/json, not text/plain', 'says what would do')
+    const gzipped = await app.inject({ method: 'POST', url: '/v1/posts', headers: { ...headers, 'content-type': 'application/json', 'content-encoding': 'gzip' }, payload: gzipSync(JSON.stringify(good)) })
+    t.equal(gzipped.statusCode, 415, 'a compressed body: not read as broken JSON (RFC 9110 15.5.16)')
+    t.match(gzipped.json(), { type: '/problems/unsupported-media-type', detail: /without Content-Encoding/ })
+    t.equal(gzipped.headers['accept-encoding'], 'identity', 'and which codings would do: none')
     const huge = await raw(JSON.stringify({ ...good, markdown: 'x'.repeat(1_100_000) }), 'application/json')
     t.equal(huge.statusCode, 413, 'oversize body')
     t.match(huge.headers['content-type'], /problem\+json/)
