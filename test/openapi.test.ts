@@ -58,7 +58,7 @@ t.test('live responses match the document', async (t) => {
   ]
   for (const url of requests) {
     const res = await app.inject(url)
-    t.same(check('GET', url, res.statusCode, res.headers['content-type'] as string, res.body), [], `${url} -> ${res.statusCode}`)
+    t.same(check('GET', url, res.statusCode, res.headers['content-type'] as string, res.body, res.headers), [], `${url} -> ${res.statusCode}`)
   }
 
   const headers = await authHeaders(database.db)
@@ -71,7 +71,7 @@ t.test('live responses match the document', async (t) => {
   ]
   for (const w of writes) {
     const res = await app.inject({ method: w.method, url: w.url, payload: w.payload, headers: w.headers ?? headers })
-    t.same(check(w.method, w.url, res.statusCode, res.headers['content-type'] as string, res.body), [], `${w.method} ${w.url} -> ${res.statusCode}`)
+    t.same(check(w.method, w.url, res.statusCode, res.headers['content-type'] as string, res.body, res.headers), [], `${w.method} ${w.url} -> ${res.statusCode}`)
   }
   const post = (await app.inject('/v1/posts/checked')).json().data
   for (const [method, payload, extra] of [
@@ -80,8 +80,27 @@ t.test('live responses match the document', async (t) => {
     ['DELETE', undefined, {}],
   ] as const) {
     const res = await app.inject({ method, url: `/v1/posts/${post.id}`, payload, headers: { ...headers, ...extra } })
-    t.same(check(method, `/v1/posts/${post.id}`, res.statusCode, res.headers['content-type'] as string, res.body), [], `${method} -> ${res.statusCode}`)
+    t.same(check(method, `/v1/posts/${post.id}`, res.statusCode, res.headers['content-type'] as string, res.body, res.headers), [], `${method} -> ${res.statusCode}`)
   }
+
+  // What every read shares: a 304 to its own validators, on lists, details, feeds and the site alike.
+  for (const url of ['/v1/site', '/v1/posts', '/v1/posts/event-sourcing-paid-off-and-hurt', '/v1/tags/architecture', '/v1/archive', '/feed.xml']) {
+    const first = await app.inject(url)
+    const again = await app.inject({ url, headers: { 'if-none-match': first.headers.etag as string } })
+    t.equal(again.statusCode, 304, url)
+    t.same(check('GET', url, again.statusCode, again.headers['content-type'] as string, again.body, again.headers), [], `${url} -> 304`)
+  }
+})
+
+t.test('rate-limited answers match the document too', async (t) => {
+  const { app } = await build(t, { seed: false, env: { RATE_LIMIT_READS_PER_MINUTE: '1' } })
+  const check = responseValidator()
+  const first = await app.inject({ url: '/v1/tags', remoteAddress: '10.3.0.1' })
+  t.same(check('GET', '/v1/tags', first.statusCode, first.headers['content-type'] as string, first.body, first.headers), [])
+  t.ok(first.headers['ratelimit-limit'], 'the RateLimit headers the document names')
+  const limited = await app.inject({ url: '/v1/tags', remoteAddress: '10.3.0.1' })
+  t.equal(limited.statusCode, 429)
+  t.same(check('GET', '/v1/tags', limited.statusCode, limited.headers['content-type'] as string, limited.body, limited.headers), [])
 })
 
 t.test('/openapi.json serves the document and /docs renders it', async (t) => {
@@ -101,6 +120,9 @@ t.test('the response check itself rejects what the document forbids', async (t) 
   t.not(check('GET', '/v1/posts', 418, 'application/json', '{}').length, 0, 'an undeclared status')
   t.not(check('GET', '/v1/posts/x', 404, 'application/json', '{}').length, 0, 'a problem sent as plain JSON')
   t.not(check('GET', '/v1/unknown', 200, 'application/json', '{}').length, 0, 'an undeclared path')
+  const site = '{"data":{"title":"t","description":"d","url":"https://x.example","language":"en","postCount":0,"feeds":{}}}'
+  t.match(check('GET', '/v1/site', 200, 'application/json', site, { 'cache-control': 'public, max-age=60' }), [/the required header ETag is missing/], 'a read without its ETag')
+  t.match(check('GET', '/v1/tags', 429, 'application/problem+json', '{}', {}), [/the required header Retry-After is missing/], 'a 429 without Retry-After')
 })
 
 t.test('every write operation declares the bearer security scheme; reads do not require it', async (t) => {

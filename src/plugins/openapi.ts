@@ -13,6 +13,60 @@ export const API_TAGS = [
   { name: 'health', description: 'Liveness and readiness probes for operators.' },
 ]
 
+type Json = Record<string, any>
+
+const integer = { type: 'integer', minimum: 0 }
+const problem = { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } }
+
+/** Response headers every route shares, named once in components/headers. */
+const SHARED_HEADERS: Json = {
+  ETag: { description: "The representation's validator: send it back in `If-None-Match` (reads) or `If-Match` (writes).", required: true, schema: { type: 'string' } },
+  'Cache-Control': { description: '`public, max-age=…`, or `private, max-age=…` with an API key.', required: true, schema: { type: 'string' } },
+  Link: { description: 'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`next` alone when paging by cursor).', schema: { type: 'string' } },
+  'RateLimit-Limit': { description: 'Requests allowed per minute from this address (reads and writes apart), when a limit is set.', schema: integer },
+  'RateLimit-Remaining': { description: 'Requests left in this minute.', schema: integer },
+  'RateLimit-Reset': { description: 'Seconds until the minute ends.', schema: integer },
+  'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: integer },
+}
+const headerRefs = (...names: string[]) => Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
+const RATE_LIMIT = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']
+
+/** Responses every route shares, named once in components/responses. */
+const SHARED_RESPONSES: Json = {
+  NotModified: { description: 'Not modified: the `If-None-Match` (or `If-Modified-Since`) validators still match. The headers that guide caches come, the body does not.', headers: headerRefs('ETag', 'Cache-Control') },
+  TooManyRequests: { description: 'Too many requests from this address in this minute.', headers: headerRefs('Retry-After', ...RATE_LIMIT), content: problem },
+  Unavailable: { description: 'The database is unreachable.', headers: headerRefs('Retry-After'), content: problem },
+}
+
+/**
+ * What every operation shares, added to the generated document in one place rather than written on each
+ * route: a GET's 200 carries `ETag` and `Cache-Control` (and `Link` on a list) and a 304 answers matching
+ * validators; every route but the health probes is rate-limited (429, and the RateLimit headers) and reads
+ * the database (503). What a route declares itself stands.
+ */
+function withSharedResponses(document: Json): Json {
+  document.components = { ...document.components, headers: SHARED_HEADERS, responses: SHARED_RESPONSES }
+  for (const operations of Object.values(document.paths ?? {}) as Json[]) {
+    for (const [method, operation] of Object.entries(operations) as [string, Json][]) {
+      const responses = operation.responses as Json
+      const probe = (operation.tags as string[] | undefined)?.includes('health')
+      if (method === 'get' && responses[200]) {
+        const list = (operation.parameters as Json[] | undefined)?.some((p) => p.in === 'query' && p.name === 'page')
+        const shared = headerRefs('ETag', 'Cache-Control', ...(list ? ['Link'] : []), ...(probe ? [] : RATE_LIMIT))
+        responses[200] = { ...responses[200], headers: { ...shared, ...responses[200].headers } }
+        responses[304] ??= { $ref: '#/components/responses/NotModified' }
+      }
+      if (!probe) {
+        responses[429] ??= { $ref: '#/components/responses/TooManyRequests' }
+        responses[503] ??= { $ref: '#/components/responses/Unavailable' }
+      }
+      // In the order of their codes, as a reader looks for them.
+      operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)))
+    }
+  }
+  return document
+}
+
 /**
  * The OpenAPI 3.1 document, built from every route's TypeBox schemas (which also validate requests and
  * serialise responses), served at /openapi.json and rendered at /docs.
@@ -45,6 +99,7 @@ export const openapiPlugin = fp<{ config: Config }>(
       },
       // Shared schemas registered with `$id` (Problem, PageMeta) become components/schemas under that name.
       refResolver: { buildLocalReference: (json, _baseUri, fragment, i) => String(json.$id ?? `${fragment}-${i}`) },
+      transformObject: (generated) => withSharedResponses((generated as { openapiObject: Json }).openapiObject),
     })
     await app.register(swaggerUi, {
       routePrefix: '/docs',
