@@ -55,6 +55,11 @@ export const posts = pgTable('posts', {
    * enough to stay in the row, where the search vector (kilobytes) is stored out of line.
    */
   rankVector: tsvector('rank_vector'),
+  /**
+   * When an author or tag the post shows last changed (renamed, retitled, a tag deleted): the post itself was
+   * not edited (updatedAt stays), but its representation was, and its Last-Modified says so.
+   */
+  linksChangedAt: timestamp('links_changed_at', { withTimezone: true, mode: 'date' }),
   ...timestamps,
 }, (t) => [
   index('posts_search_idx').using('gin', t.searchVector),

@@ -15,8 +15,22 @@ export interface LinkedResourceStore<Out> {
   table: Table
   /** The representation served for a row id (with its post count), or undefined. */
   represent: (db: Executor, id: string) => Promise<Out | undefined>
-  /** The table linking it to posts, and its columns. */
-  links: { table: PgTable; postId: PgColumn; linkedId: PgColumn }
+  /**
+   * The table linking it to posts and its columns; the fields of it that posts show (a patch of any of them
+   * changes those posts' representation); and whether deleting it removes it from posts (a tag) rather than
+   * being refused while posts have it (an author).
+   */
+  links: { table: PgTable; postId: PgColumn; linkedId: PgColumn; shown: readonly string[]; removedOnDelete: boolean }
+}
+
+/**
+ * Notes on the posts that show it that their representation changed (posts.links_changed_at), for their
+ * Last-Modified. The clock's time, not the transaction's start: after waiting for a lock, that could be
+ * earlier than a change the client has already seen.
+ */
+async function touchLinkedPosts<Out>(store: LinkedResourceStore<Out>, tx: Executor, id: string): Promise<void> {
+  const { table, postId, linkedId } = store.links
+  await tx.update(posts).set({ linksChangedAt: sql`clock_timestamp()` }).where(inArray(posts.id, tx.select({ id: postId }).from(table).where(eq(linkedId, id))))
 }
 
 // Tags and authors are written the same way: a slug (given, or derived from the name and made unique),
@@ -55,6 +69,7 @@ export async function updateLinked<Out>(
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
     const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
     await tx.update(store.table).set(values).where(eq(store.table.id, current.id))
+    if (store.links.shown.some((field) => field in patch)) await touchLinkedPosts(store, tx, current.id)
     return current.id
   })
   return (await store.represent(db, id))!
@@ -64,10 +79,8 @@ export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db,
   await db.transaction(async (tx) => {
     const { id } = await lockForWrite(store, tx, idOrSlug, ifMatch)
     await forgetSlugs(tx, store.kind, id)
-    // The posts that had it change with it (they lose it), and a deleted row leaves no date behind for their
-    // Last-Modified: they are updated now, as if each had been edited to drop it.
-    const { table, postId, linkedId } = store.links
-    await tx.update(posts).set({ updatedAt: sql`now()` }).where(inArray(posts.id, tx.select({ id: postId }).from(table).where(eq(linkedId, id))))
+    // The posts that had it lose it. (One still linked to posts is refused instead, by the database.)
+    if (store.links.removedOnDelete) await touchLinkedPosts(store, tx, id)
     await tx.delete(store.table).where(eq(store.table.id, id))
   })
 }

@@ -4,6 +4,7 @@ import { authors, postAuthors } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
 import { HttpUrl, Nullable, SlugSchema, Text } from '../../lib/schemas.js'
 import { findAuthor } from './queries.js'
+import { SHOWN_AUTHOR_FIELDS } from '../posts/queries.js'
 import { AuthorResponseSchema } from './schemas.js'
 import { toAuthor } from './serialize.js'
 
@@ -24,7 +25,7 @@ export const authorWriteRoutes = (config: Config) =>
       kind: 'author',
       table: authors,
       represent: async (db, id) => { const row = await findAuthor(db, id); return row && toAuthor(row, config.site) },
-      links: { table: postAuthors, postId: postAuthors.postId, linkedId: postAuthors.authorId },
+      links: { table: postAuthors, postId: postAuthors.postId, linkedId: postAuthors.authorId, shown: SHOWN_AUTHOR_FIELDS, removedOnDelete: false },
     },
     plural: 'authors',
     singular: 'author',

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, gt, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { rowsOf, type Executor } from '../../db/client.js'
 import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
@@ -36,6 +36,9 @@ export type PostWithHtmlRow = PostSummaryRow & Pick<PostRow, 'html'>
 // What a post shows of each of its authors and tags (their refs), read by loadPostLinks and findPostWithLinks.
 const authorRefColumns = { id: authors.id, slug: authors.slug, name: authors.name, title: authors.title, avatarUrl: authors.avatarUrl }
 const tagRefColumns = { id: tags.id, slug: tags.slug, name: tags.name }
+/** The fields of an author and of a tag that a post shows: a change to one changes the post's representation. */
+export const SHOWN_AUTHOR_FIELDS = Object.keys(authorRefColumns)
+export const SHOWN_TAG_FIELDS = Object.keys(tagRefColumns)
 
 function taggedWith(db: Executor, slugs: string[]) {
   return db
@@ -408,26 +411,12 @@ function perDatabase<T>(make: (db: Executor) => T): (db: Executor) => T {
   }
 }
 
-/**
- * When the post's authors and tags were last edited (a rename shows in the post), or null if none was. Only
- * edits count: an author or tag only just created (by the demo seed, an import) changed no post already there.
- */
-function linksChangedAt(db: Executor): SQL<Date | null> {
-  const authorsChanged = db.select({ at: max(authors.updatedAt) }).from(postAuthors).innerJoin(authors, eq(authors.id, postAuthors.authorId))
-    .where(and(eq(postAuthors.postId, posts.id), gt(authors.updatedAt, authors.createdAt)))
-  const tagsChanged = db.select({ at: max(tags.updatedAt) }).from(postTags).innerJoin(tags, eq(tags.id, postTags.tagId))
-    .where(and(eq(postTags.postId, posts.id), gt(tags.updatedAt, tags.createdAt)))
-  // greatest() skips nulls: a post without tags.
-  return sql`greatest((${authorsChanged}), (${tagsChanged}))`.mapWith(posts.updatedAt)
-}
-
 function postWithLinksQuery(db: Executor, by: 'id' | 'slug', visibility: Visibility) {
   return db
     .select({
       row: postColumns,
       authors: linkRefsJson<AuthorRefRow>(db, 'authors'),
       tags: linkRefsJson<TagRefRow>(db, 'tags'),
-      linksChangedAt: linksChangedAt(db),
     })
     .from(posts)
     .where(and(eq(posts[by], sql.placeholder('ref')), visibleAs(visibility)))
@@ -449,9 +438,9 @@ export async function findPostWithLinks(db: Executor, idOrSlug: string, visibili
   if (!statement) statements.set(key, (statement = postWithLinksQuery(db, by, visibility)))
   const [found] = await statement.execute({ ref: value })
   if (!found) return undefined
-  const { row, linksChangedAt: linked } = found
+  const { row } = found
   // What the representation shows changed last: the post, or one of its authors or tags.
-  const changedAt = linked && linked > row.updatedAt ? linked : row.updatedAt
+  const changedAt = row.linksChangedAt && row.linksChangedAt > row.updatedAt ? row.linksChangedAt : row.updatedAt
   return { row, links: { authors: new Map([[row.id, found.authors]]), tags: new Map([[row.id, found.tags]]) }, changedAt }
 }
 

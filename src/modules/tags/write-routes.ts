@@ -4,6 +4,7 @@ import { postTags, tags } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
 import { Nullable, SlugSchema, Text } from '../../lib/schemas.js'
 import { findTag } from './queries.js'
+import { SHOWN_TAG_FIELDS } from '../posts/queries.js'
 import { TagResponseSchema } from './schemas.js'
 import { toTag } from './serialize.js'
 
@@ -28,7 +29,7 @@ export const tagWriteRoutes = (config: Config) =>
       kind: 'tag',
       table: tags,
       represent: async (db, id) => { const row = await findTag(db, id); return row && toTag(row, config.site) },
-      links: { table: postTags, postId: postTags.postId, linkedId: postTags.tagId },
+      links: { table: postTags, postId: postTags.postId, linkedId: postTags.tagId, shown: SHOWN_TAG_FIELDS, removedOnDelete: true },
     },
     plural: 'tags',
     singular: 'tag',

@@ -1,0 +1,1 @@
+ALTER TABLE "posts" ADD COLUMN "links_changed_at" timestamp with time zone;
