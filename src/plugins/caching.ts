@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
@@ -227,19 +227,23 @@ export const cachingPlugin = fp<CachingOptions>(
       }
 
       /** Answers from the cache. */
-      const sendKept = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse) => {
+      const sendKept = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse): void => {
         request.cacheHit = true
         reply.headers(hit.headers)
         const coding = request.method === 'GET' ? negotiatedCoding(request) : undefined
         const coded = coding && hit.coded[coding]
         // Already coded: the compression plugin leaves it as it is, and names its ETag.
-        if (coding && coded) return reply.code(200).header('content-encoding', coding).send(coded)
+        if (coding && coded) {
+          reply.code(200).header('content-encoding', coding).send(coded)
+          return
+        }
         if (coding) keepCodedFor(request, hit)
-        return reply.code(200).send(hit.payload)
+        reply.code(200).send(hit.payload)
       }
 
       // After every onRequest hook (rate limits, request ids, CORS): a cached answer is still a request. A
-      // callback hook (no promise per request) that answers, or lets the route run (done), or waits.
+      // callback hook (no promise per request) that answers (and does not call done: the route does not
+      // run), or lets the route run (done), or waits.
       app.addHook('preValidation', (request, reply, done) => {
         if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return done()
         if (request.routeOptions.config?.cache === false || !request.routeOptions.url) return done()
@@ -252,11 +256,15 @@ export const cachingPlugin = fp<CachingOptions>(
           const known = validators?.get(request.url)
           if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'])) {
             request.cacheHit = true
-            return reply.code(304).headers(known.headers).send()
+            reply.code(304).headers(known.headers).send()
+            return
           }
         }
         const hit = cache.get(request.url)
-        if (hit && hit.version === current) return sendKept(request, reply, hit)
+        if (hit && hit.version === current) {
+          sendKept(request, reply, hit)
+          return
+        }
         if (request.url.length > MAX_KEPT_URL) return done()
         const other = making.get(request.url)
         if (other?.version !== current) {
@@ -282,10 +290,11 @@ export const cachingPlugin = fp<CachingOptions>(
         if (WRITE_METHODS.has(request.method)) request.versionBefore = version.known()
         done()
       })
-      app.addHook('onSend', (request, reply, payload, done) => {
+      // Most requests pass at once (done); a write returns a promise, which Fastify handles as an async hook's.
+      app.addHook('onSend', ((request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: Error | null, payload?: unknown) => void) => {
         if (request.versionBefore === undefined || reply.statusCode >= 400) return done(null, payload)
-        version.settle(request.versionBefore).then(() => done(null, payload), done)
-      })
+        return version.settle(request.versionBefore).then(() => payload)
+      }) as onSendHookHandler)
     }
 
     /** The content version a response made here may be kept under, if it may be. */
@@ -358,11 +367,11 @@ export const cachingPlugin = fp<CachingOptions>(
       try {
         answer = conditionalResponse(request, reply, payload)
       } catch (error) {
-        return done(error as Error)
-      } finally {
-        // Kept or not: whoever waits for this response can look now.
         request.doneMaking?.()
+        return done(error as Error)
       }
+      // Kept or not: whoever waits for this response can look now.
+      request.doneMaking?.()
       done(null, answer)
     })
   },

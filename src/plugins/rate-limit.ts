@@ -1,5 +1,5 @@
 import rateLimit, { normalizeIP } from '@fastify/rate-limit'
-import type { FastifyRequest } from 'fastify'
+import type { FastifyReply, FastifyRequest, onRequestHookHandler, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { TooManyRequestsError } from '../lib/errors.js'
@@ -49,24 +49,27 @@ export const rateLimitPlugin = fp<{ config: Config }>(
       allowList: () => false,
     })
 
-    // Callback hooks: most requests present no credentials, and pass without a promise.
-    app.addHook('onRequest', (request, reply, done) => {
-      if (request.headers.authorization === undefined) return done()
-      failures(request, { increment: false }).then((state) => {
-        if (state.isAllowed || state.remaining > 0) return done()
-        reply
-          .header('ratelimit-limit', state.max)
-          .header('ratelimit-remaining', 0)
-          .header('ratelimit-reset', state.ttlInSeconds)
-          .header('retry-after', state.ttlInSeconds)
-        done(new TooManyRequestsError(`${state.ttlInSeconds} seconds`))
-      }, done)
-    })
+    const refuseIfFailedTooOften = async (request: FastifyRequest, reply: FastifyReply) => {
+      const state = await failures(request, { increment: false })
+      if (state.isAllowed || state.remaining > 0) return
+      reply
+        .header('ratelimit-limit', state.max)
+        .header('ratelimit-remaining', 0)
+        .header('ratelimit-reset', state.ttlInSeconds)
+        .header('retry-after', state.ttlInSeconds)
+      throw new TooManyRequestsError(`${state.ttlInSeconds} seconds`)
+    }
+    // Most requests present no credentials and pass at once (done), without a promise; those that do return
+    // one, which Fastify handles as an async hook's. Health probes and /metrics are never limited.
+    app.addHook('onRequest', ((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+      if (request.headers.authorization === undefined || request.routeOptions.config?.rateLimit === false) return done()
+      return refuseIfFailedTooOften(request, reply)
+    }) as onRequestHookHandler)
 
-    app.addHook('onResponse', (request, reply, done) => {
+    app.addHook('onResponse', ((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
       if (reply.statusCode !== 401 || request.headers.authorization === undefined) return done()
-      failures(request).then(() => done(), done)
-    })
+      return failures(request).then(() => undefined)
+    }) as onResponseHookHandler)
   },
   { name: 'rate-limit' },
 )

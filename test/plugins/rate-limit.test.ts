@@ -54,6 +54,7 @@ t.test('rate limits', async (t) => {
     t.match(third.json(), { type: '/problems/rate-limited', status: 429 })
     t.equal((await post('10.0.2.1', 'With the real key')).statusCode, 429, 'a valid key from that address waits too')
     t.equal((await get('10.0.2.1')).statusCode, 200, 'reads without credentials go on')
+    t.equal((await get('10.0.2.1', '/healthz', headers)).statusCode, 200, 'a probe is never limited, credentials or not')
     t.equal((await post('10.0.2.2', 'Elsewhere')).statusCode, 201, 'another address is not affected')
   })
 
