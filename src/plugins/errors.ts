@@ -43,7 +43,9 @@ export const errorsPlugin = fp(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
         const part = PARTS[error.validationContext as keyof typeof PARTS] ?? 'body'
-        const errors = fieldMessages(error.validation).map(({ name, message }) => ({ in: part, name, message }))
+        // No body at all (an empty one labelled JSON is none): say so, not "must be object".
+        const issues = part === 'body' && request.body === undefined ? [{ name: '/', message: 'is missing: send a JSON object' }] : fieldMessages(error.validation)
+        const errors = issues.map(({ name, message }) => ({ in: part, name, message }))
         const { type, title } = PROBLEM_TYPES.VALIDATION!
         return sendProblem(request, reply, {
           type,
@@ -104,6 +106,7 @@ export function frameworkProblem(headersFor: (request: FastifyRequest) => Record
 /** What a request the HTTP parser refused gets: its status, and what to do about it. */
 const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
   HPE_HEADER_OVERFLOW: { status: 431, detail: 'The request line and headers are longer than the server takes (16 kB): shorten the URL or the headers' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, detail: 'The chunk extensions are longer than the server takes' },
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'The request was not received in time' },
 }
 
@@ -114,12 +117,13 @@ const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
  * and a request id to quote, and the connection is closed (as Node and Fastify do: its bytes cannot be trusted).
  */
 export function clientErrorProblem(headers: Record<string, string>) {
-  return function (this: { log: { trace: (o: object, m: string) => void } }, error: NodeJS.ErrnoException, socket: Duplex) {
+  return function (this: { log: { info: (o: object, m: string) => void } }, error: NodeJS.ErrnoException, socket: Duplex) {
     if (error.code === 'ECONNRESET' || socket.destroyed) return
     const { status, detail } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, detail: 'The request is not valid HTTP/1.1' }
     const title = httpTitle(status)
     const requestId = randomUUID()
-    this.log.trace({ err: error, requestId }, 'client error')
+    // Logged with the id the client is given, as every request is.
+    this.log.info({ requestId, err: { code: error.code, message: error.message }, status }, 'request refused by the HTTP parser')
     const body = JSON.stringify({ type: 'about:blank', title, status, detail, requestId })
     const fields = {
       ...headers,
@@ -129,7 +133,9 @@ export function clientErrorProblem(headers: Record<string, string>) {
       'x-request-id': requestId,
       connection: 'close',
     }
-    if (socket.writable) {
+    // Not into a response being sent on this connection (keep-alive, pipelining): Node checks the same.
+    const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage
+    if (socket.writable && !inFlight?.headersSent) {
       socket.write(`HTTP/1.1 ${status} ${title}\r\n${Object.entries(fields).map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n${body}`)
     }
     socket.destroy(error)
@@ -160,17 +166,27 @@ type ValidationIssue = NonNullable<FastifyError['validation']>[number]
 
 /**
  * One message per field, from ajv's errors. An anyOf's failures name the field once per branch, and read as
- * one choice ("must be a date (…) or a date-time (…)"). But when a value took one branch
- * and failed inside it (`featureImage: { url: 5 }`), the inner failures are what went wrong, and the other
- * branches' ("featureImage must be null") are left out.
+ * one choice ("must be a date (…) or a date-time (…)"). But when the value has the type of some branches and
+ * not of others (`featureImage: { url: 5 }`, or `{}`), what went wrong is in the branches of its type, and
+ * the others' ("featureImage must be null") are left out.
  */
 export function fieldMessages(issues: ValidationIssue[]): { name: string; message: string }[] {
-  const inside = (v: ValidationIssue, anyOf: ValidationIssue) => v.schemaPath.startsWith(`${anyOf.schemaPath}/`)
-  const entered = issues.filter((a) => a.keyword === 'anyOf' && issues.some((v) => inside(v, a) && v.instancePath.startsWith(`${a.instancePath}/`)))
-  const beside = (v: ValidationIssue) => entered.some((a) => v.instancePath === a.instancePath && (v === a || inside(v, a)))
+  const left = new Set<ValidationIssue>()
+  for (const anyOf of issues.filter((v) => v.keyword === 'anyOf')) {
+    const branches = new Map<string, ValidationIssue[]>()
+    for (const v of issues) {
+      if (!v.schemaPath.startsWith(`${anyOf.schemaPath}/`)) continue
+      const branch = v.schemaPath.slice(anyOf.schemaPath.length + 1).split('/')[0]!
+      branches.set(branch, [...(branches.get(branch) ?? []), v])
+    }
+    const ofAnotherType = [...branches.values()].filter((failed) => failed.some((v) => v.keyword === 'type' && v.instancePath === anyOf.instancePath))
+    if (ofAnotherType.length === 0 || ofAnotherType.length === branches.size) continue
+    left.add(anyOf)
+    for (const failed of ofAnotherType) for (const v of failed) left.add(v)
+  }
   const byField = new Map<string, string[]>()
   for (const v of issues) {
-    if (beside(v)) continue
+    if (left.has(v)) continue
     const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown; pattern?: string; format?: string }
     const name = params.missingProperty ? `${v.instancePath}/${params.missingProperty}`
       : params.additionalProperty ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath || '/'

@@ -71,6 +71,8 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(await errorsOf({ featureImage: { url: 'ftp://example.com/a.png' } }), [{ in: 'body', name: '/featureImage/url', message: 'must be an absolute http:// or https:// URL' }],
       'an object with a bad url: not also "featureImage must be null"')
     t.same(await errorsOf({ featureImage: { url: 'https://example.com/a.png', alt: 7 } }), [{ in: 'body', name: '/featureImage/alt', message: 'must be string or null' }])
+    t.same(await errorsOf({ featureImage: {} }), [{ in: 'body', name: '/featureImage/url', message: "must have required property 'url'" }], 'an object missing its url')
+    t.same(await errorsOf({ featureImage: { url: 'https://example.com/a.png', caption: 'x' } }), [{ in: 'body', name: '/featureImage/caption', message: 'is not a known field' }])
     t.equal((await app.inject('/v1/posts?limit=100')).json().data.length, 0, 'nothing was stored')
   })
 
