@@ -65,7 +65,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Bodies are JSON or nothing: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
   // An empty body labelled JSON is no body: clients (axios, generated ones) label a DELETE's nothing so. Any
-  // other body is parsed as Fastify does, prototype poisoning refused. A compressed body is refused (RFC 9110
+  // other body is parsed by Fastify's parser, refusing both __proto__ and constructor poisoning (stricter
+  // than its default, which ignores the latter). A compressed body is refused (RFC 9110
   // 15.5.16) rather than read as broken JSON: inflating it would let a small body past the size limit.
   const parseJson = app.getDefaultJsonParser('error', 'error')
   app.removeContentTypeParser('application/json')

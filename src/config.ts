@@ -3,6 +3,9 @@ import { Type, type Static } from 'typebox'
 import { Value } from 'typebox/value'
 import { StringEnum } from './lib/schemas.js'
 
+/** An absolute http(s) URL: a host (no braces: a template's `{slug}` belongs in the path), then a path or nothing. */
+const ABSOLUTE_URL = '^https?://[^\\s/{}]+(/\\S*)?$'
+
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
@@ -11,16 +14,16 @@ const EnvSchema = Type.Object({
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   LOG_FORMAT: StringEnum(['auto', 'json', 'pretty'], { default: 'auto' }),
   // Unset: http://localhost:PORT, so that a server started on another port links to itself.
-  SITE_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
+  SITE_URL: Type.Optional(Type.String({ pattern: ABSOLUTE_URL })),
   SITE_TITLE: Type.String({ minLength: 1, default: 'Fernhill Engineering' }),
   SITE_DESCRIPTION: Type.String({ default: 'How the engineers at Fernhill build logistics software: architecture, reliability, data and the web.' }),
   SITE_LANGUAGE: Type.String({ pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$', default: 'en' }),
-  API_URL: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
+  API_URL: Type.Optional(Type.String({ pattern: ABSOLUTE_URL })),
   POST_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{(slug|id)\\}' })),
   TAG_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}' })),
   AUTHOR_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}' })),
   CORS_ORIGINS: Type.String({ default: '' }),
-  WEBSUB_HUB: Type.Optional(Type.String({ pattern: '^https?://[^\\s/]+(/[^\\s]*)?$' })),
+  WEBSUB_HUB: Type.Optional(Type.String({ pattern: ABSOLUTE_URL })),
   CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
   RESPONSE_CACHE_MB: Type.Integer({ minimum: 0, maximum: 4096, default: 32 }),
   CURSOR_SECRET: Type.Optional(Type.String({ minLength: 32 })),
@@ -126,7 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
   // Links in feeds must be absolute (RSS 2.0, Atom's readers): a template of a path alone would give `/posts/x`.
   for (const name of ['POST_URL_TEMPLATE', 'TAG_URL_TEMPLATE', 'AUTHOR_URL_TEMPLATE'] as const) {
     const template = (converted as Record<string, unknown>)[name]
-    if (typeof template === 'string' && !/^https?:\/\/[^\s/]+(\/\S*)?$/.test(template)) {
+    if (typeof template === 'string' && !new RegExp(ABSOLUTE_URL).test(template)) {
       errors.push({ name, message: 'must be an absolute http:// or https:// URL: feeds and readers need whole links', got: raw[name] })
     }
   }

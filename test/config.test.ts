@@ -66,6 +66,7 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
     [{ POST_URL_TEMPLATE: '/posts/{slug}' }, /POST_URL_TEMPLATE: must be an absolute http:\/\/ or https:\/\/ URL/],
     [{ TAG_URL_TEMPLATE: 'blog.example.com/tags/{slug}' }, /TAG_URL_TEMPLATE: must be an absolute/],
     [{ AUTHOR_URL_TEMPLATE: 'ftp://blog.example.com/{slug}' }, /AUTHOR_URL_TEMPLATE: must be an absolute/],
+    [{ POST_URL_TEMPLATE: 'https://blog.example.com{slug}' }, /POST_URL_TEMPLATE: must be an absolute/], // the slug glued to the host
     // Origins that could never match what a browser sends.
     [{ CORS_ORIGINS: 'app.example.com' }, /CORS_ORIGINS: "app.example.com" is not an origin/],
     [{ CORS_ORIGINS: 'https://app.example.com/' }, /CORS_ORIGINS: "https:\/\/app.example.com\/" is not an origin/],

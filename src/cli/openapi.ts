@@ -4,6 +4,7 @@ import { buildApp } from '../app.js'
 import { loadConfig } from '../config.js'
 import { createDb } from '../db/client.js'
 import { migrate } from '../db/migrate.js'
+import { cliArgs } from './run.js'
 
 export const openapiPath = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url))
 
@@ -23,7 +24,10 @@ export async function generateOpenapi(): Promise<string> {
   }
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+const usage = `usage: npm run openapi
+  writes openapi/openapi.json, the OpenAPI document the routes' schemas make (commit it with them)`
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && cliArgs(usage, {})) {
   writeFileSync(openapiPath, await generateOpenapi())
   console.log(`wrote ${openapiPath}`)
 }

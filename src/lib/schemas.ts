@@ -175,7 +175,6 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'The change conflicts with the current state.',
   412: 'The resource changed since the `If-Match` version.',
   413: 'The body is too large.',
-  429: 'Too many requests from this address in this minute; retry after `Retry-After` seconds.',
   503: 'The database is unreachable; retry after `Retry-After` seconds.',
 }
 

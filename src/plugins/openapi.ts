@@ -21,7 +21,7 @@ const problem = { 'application/problem+json': { schema: { $ref: '#/components/sc
 /** Response headers every route shares, named once in components/headers. */
 const SHARED_HEADERS: Json = {
   ETag: { description: "The representation's validator: send it back in `If-None-Match` (reads) or `If-Match` (writes).", required: true, schema: { type: 'string' } },
-  'Cache-Control': { description: '`public, max-age=…`, or `private, max-age=…` with an API key.', required: true, schema: { type: 'string' } },
+  'Cache-Control': { description: 'How long caches may keep it: `public, max-age=…` (`private` with an API key); `no-store` on the health probes.', required: true, schema: { type: 'string' } },
   Link: { description: 'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`next` alone when paging by cursor).', schema: { type: 'string' } },
   'RateLimit-Limit': { description: 'Requests allowed per minute from this address (reads and writes apart), when a limit is set.', schema: integer },
   'RateLimit-Remaining': { description: 'Requests left in this minute.', schema: integer },
@@ -106,8 +106,8 @@ export const openapiPlugin = fp<{ config: Config }>(
       uiConfig: { deepLinking: true },
       staticCSP: true,
       // Without upgrade-insecure-requests: served over plain HTTP (`docker compose up`, opened from another
-      // machine), a browser would fetch the page's scripts over https and render nothing. TLS belongs to the
-      // proxy in front, which sets HSTS.
+      // machine), a browser would fetch the page's scripts over https and render nothing. (Over HTTPS, the
+      // HSTS header every response carries keeps the browser there.)
       transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/, ''),
     })
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())

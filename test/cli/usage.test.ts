@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { openapiPath } from '../../src/cli/openapi.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -10,8 +11,9 @@ t.test('each CLI answers --help and refuses unknown options without touching a d
   const dir = mkdtempSync(join(tmpdir(), 'quire-usage-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
   const dataDir = join(dir, 'data')
+  const written = statSync(openapiPath).mtimeMs
   const env = { DATA_DIR: dataDir }
-  const scripts = ['apikey', 'import', 'migrate', 'seed']
+  const scripts = ['apikey', 'import', 'migrate', 'seed', 'openapi']
   const answers = await Promise.all(scripts.flatMap((script) => [
     runCli(script, env, '--help').then((r) => ({ script, asked: '--help', ...r })),
     runCli(script, env, '-h').then((r) => ({ script, asked: '-h', ...r })),
@@ -30,6 +32,7 @@ t.test('each CLI answers --help and refuses unknown options without touching a d
     t.notMatch(`${stdout}${stderr}`, /\n\s+at /, `${name}: no stack trace`)
   }
   t.notOk(existsSync(dataDir), 'no database was opened, let alone seeded')
+  t.equal(statSync(openapiPath).mtimeMs, written, 'openapi --help wrote nothing')
   const extra = await runCli('seed', env, 'now')
   t.equal(extra.code, 2, 'db:seed takes no arguments')
   t.notOk(existsSync(dataDir))
