@@ -22,9 +22,10 @@ export interface PostFilters {
   q?: string
 }
 
-// Lists never read bodies (nor the search columns): excerpt, word count and reading time are on the row.
-const { html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _searchVector, rankVector: _rankVector, ...summaryColumns } = getTableColumns(posts)
-export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector' | 'rankVector'>
+// Lists never read bodies (nor the search columns): excerpt, word count and reading time are on the row. Nor
+// when the post's links changed: only a post read alone sends Last-Modified.
+const { html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _searchVector, rankVector: _rankVector, linksChangedAt: _links, ...summaryColumns } = getTableColumns(posts)
+export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector' | 'rankVector' | 'linksChangedAt'>
 // A post without its search columns (the plain text is there for snippets and the search vector).
 const { searchVector: _vector, rankVector: _rank, bodyText: _text, ...columnsOfPost } = getTableColumns(posts)
 /** The columns of a PostRow. */
