@@ -5,8 +5,7 @@
  * time of this process per request injected into the app (light-my-request), for a URL answered from memory,
  * against a bare Fastify answering the same status and headers in the same process, in the same run. Over
  * loopback (npm run bench) the kernel's share of each request hides changes of a few microseconds; here they
- * show. `--url` is fetched once; then it is asked for with the ETag it got (a 304 from the kept validators),
- * or, with `--unconditional`, plainly (a 200 from the response cache).
+ * show. `--url` is fetched once; then it is asked for with the ETag it got: a 304 from the kept validators.
  */
 import { parseArgs } from 'node:util'
 import Fastify, { type FastifyInstance } from 'fastify'
@@ -19,7 +18,6 @@ const { values: args } = parseArgs({
     url: { type: 'string', default: '/feed.xml' },
     n: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '5' },
-    unconditional: { type: 'boolean', default: false },
   },
 })
 const [url, n, rounds] = [args.url, Number(args.n), Number(args.rounds)]
@@ -44,14 +42,14 @@ const app = await buildApp(loadConfig({ DATABASE_URL: benchDatabaseUrl(), LOG_LE
 await app.ready()
 const first = await app.inject({ url })
 if (first.statusCode !== 200) throw new Error(`${url} answered ${first.statusCode}`)
-const headers: Record<string, string> = args.unconditional ? {} : { 'if-none-match': String(first.headers.etag) }
-const status = args.unconditional ? 200 : 304
+const headers = { 'if-none-match': String(first.headers.etag) }
+const status = 304
 const answered = await app.inject({ url, headers })
 const sent = Object.fromEntries(Object.entries(answered.headers).filter(([name]) => !['date', 'connection', 'transfer-encoding'].includes(name)).map(([k, v]) => [k, String(v)]))
 
 // The baseline: the same status, headers and body, from a route doing nothing else.
 const bare = Fastify({ logger: { level: 'warn' } })
-bare.get(url.split('?')[0]!, (_request, reply) => reply.code(status).headers(sent).send(status === 304 ? undefined : answered.rawPayload))
+bare.get(url.split('?')[0]!, (_request, reply) => reply.code(status).headers(sent).send())
 await bare.ready()
 
 const baseline = await cpuPerRequest(bare, headers, status)
