@@ -5,6 +5,7 @@ import { StringEnum } from './lib/schemas.js'
 
 /** An absolute http(s) URL: a host (no braces: a template's `{slug}` belongs in the path), then a path or nothing. */
 const ABSOLUTE_URL = '^https?://[^\\s/{}]+(/\\S*)?$'
+const absoluteUrl = new RegExp(ABSOLUTE_URL)
 
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
@@ -129,7 +130,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
   // Links in feeds must be absolute (RSS 2.0, Atom's readers): a template of a path alone would give `/posts/x`.
   for (const name of ['POST_URL_TEMPLATE', 'TAG_URL_TEMPLATE', 'AUTHOR_URL_TEMPLATE'] as const) {
     const template = (converted as Record<string, unknown>)[name]
-    if (typeof template === 'string' && !new RegExp(ABSOLUTE_URL).test(template)) {
+    if (typeof template === 'string' && !absoluteUrl.test(template)) {
       errors.push({ name, message: 'must be an absolute http:// or https:// URL: feeds and readers need whole links', got: raw[name] })
     }
   }

@@ -63,13 +63,12 @@ const DESCRIPTIONS: Record<FeedFormat, string> = {
   json: 'A JSON Feed 1.1 document, full text in `content_html`.',
 }
 
-/** The responses of one feed route: the document in its media type, 304, and the problems it can answer. */
+/** The responses of one feed route: the document in its media type and the problems it can answer (the 304 every read shares is added to the document with the others: src/plugins/openapi.ts). */
 export function feedResponses(format: FeedFormat, options: { moved: boolean }) {
   const media = FEED_CONTENT_TYPES[format].split(';')[0]!
   return {
     200: { description: DESCRIPTIONS[format], content: { [media]: { schema: format === 'json' ? JsonFeedSchema : Type.String() } } },
     ...(options.moved ? { 301: MovedResponse } : {}),
-    304: { type: 'null', description: 'Not modified: the `If-None-Match` or `If-Modified-Since` validators still match.' } as const,
     ...problemResponses(400, 404),
   }
 }
