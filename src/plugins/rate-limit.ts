@@ -4,10 +4,19 @@ import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
 import { TooManyRequestsError } from '../lib/errors.js'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set by the rate-limit plugin on routes whose methods have a limit of 0: no limiter runs for them. */
+    noLimitSet?: boolean
+  }
+}
+
 const MINUTE = 60_000
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 const isWrite = (request: FastifyRequest) => !READ_METHODS.has(request.method)
+// Routes that said `rateLimit: false` themselves, not for want of a limit.
+const optedOut = (request: FastifyRequest) => request.routeOptions.config?.rateLimit === false && !request.routeOptions.config.noLimitSet
 // An IPv6 client usually holds a whole /64: keyed per address, it could rotate past any limit.
 const clientOf = (request: FastifyRequest) => normalizeIP(request.ip, 64)
 
@@ -25,7 +34,16 @@ export const rateLimitPlugin = fp<{ config: Config }>(
   async (app, { config }) => {
     const { readsPerMinute, writesPerMinute, authFailuresPerMinute } = config.rateLimit
     const limitOf = (request: FastifyRequest) => (isWrite(request) ? writesPerMinute : readsPerMinute)
+    const limitedMethod = (method: string) => (READ_METHODS.has(method) ? readsPerMinute : writesPerMinute) > 0
 
+    // A limit of 0 is no limit: routes whose methods all have none get no limiter hook at all, rather than
+    // one that costs a promise per request to let it through. Set before the limiter's own onRoute hook
+    // reads it; routes that opted out themselves (health probes, /metrics) stay as they are.
+    app.addHook('onRoute', (route) => {
+      if (route.config?.rateLimit === undefined && ![route.method].flat().some(limitedMethod)) {
+        route.config = { ...route.config, rateLimit: false, noLimitSet: true }
+      }
+    })
     await app.register(rateLimit, {
       global: true,
       enableDraftSpec: true,
@@ -62,7 +80,7 @@ export const rateLimitPlugin = fp<{ config: Config }>(
     // Most requests present no credentials and pass at once (done), without a promise; those that do return
     // one, which Fastify handles as an async hook's. Health probes and /metrics are never limited.
     app.addHook('onRequest', ((request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-      if (request.headers.authorization === undefined || request.routeOptions.config?.rateLimit === false) return done()
+      if (request.headers.authorization === undefined || optedOut(request)) return done()
       return refuseIfFailedTooOften(request, reply)
     }) as onRequestHookHandler)
 

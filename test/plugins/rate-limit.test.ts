@@ -89,6 +89,24 @@ t.test('a limit of 0 turns that limit off', async (t) => {
   t.notOk((await app.inject('/v1/tags')).headers['ratelimit-limit'])
 })
 
+t.test('reads unlimited, writes limited: reads carry no limit, and writes to any route share one bucket per client', async (t) => {
+  const { app, database } = await build(t, { seed: false, env: { RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_WRITES_PER_MINUTE: '2' } })
+  const headers = await authHeaders(database.db)
+  const write = (url: string, payload: object) => app.inject({ method: 'POST', url, headers, payload, remoteAddress: '10.1.1.1' })
+  const first = await write('/v1/tags', { name: 'One' })
+  t.equal(first.statusCode, 201)
+  t.equal(first.headers['ratelimit-limit'], '2')
+  t.equal((await write('/v1/authors', { name: 'Ada' })).statusCode, 201)
+  const third = await write('/v1/tags', { name: 'Three' })
+  t.equal(third.statusCode, 429, 'the third write, whatever its route, waits')
+  t.ok(third.headers['retry-after'])
+  for (let i = 0; i < 5; i++) {
+    const read = await app.inject({ url: '/v1/tags', remoteAddress: '10.1.1.1' })
+    t.equal(read.statusCode, 200)
+    t.notOk(read.headers['ratelimit-limit'])
+  }
+})
+
 t.test('failed keys count on reads too, even with reads unlimited: guessing a key with GETs gets a 429', async (t) => {
   const { app, database } = await build(t, { seed: false, env: { RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '2' } })
   const bad = { authorization: `Bearer quire_${'A'.repeat(43)}` }
