@@ -65,12 +65,15 @@ export function corsHeaders(allowed: string[], origin: string | undefined): Reco
  */
 export const securityPlugin = fp<{ config: Config }>(
   async (app, { config }) => {
-    const headers = securityHeaders()
-    // Among the first hooks, so that every response (errors, 404s, 429s) carries them; a route may replace
-    // one (/docs sets its own CSP).
-    app.addHook('onRequest', (_request, reply, done) => {
-      reply.headers(headers)
-      done()
+    const headers = Object.entries(securityHeaders())
+    // As every response (errors, 404s, 429s) is sent, keeping any a route set itself (/docs sets its own
+    // CSP). Not on a 304: it has no body to protect, and the client keeps the 200's (see trimNotModified in
+    // the caching plugin, which takes them off a 200 that turns into a 304 after this hook).
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (reply.statusCode !== 304) {
+        for (const [name, value] of headers) if (!reply.hasHeader(name)) reply.header(name, value)
+      }
+      done(null, payload)
     })
 
     const origins = config.corsOrigins
