@@ -142,7 +142,7 @@ function trimNotModified(reply: FastifyReply): void {
   for (const name of Object.keys(reply.getHeaders())) {
     if (!NOT_MODIFIED_FIELDS.test(name)) reply.removeHeader(name)
   }
-  // Headers set on the raw response (helmet's) bypass reply.getHeaders().
+  // Headers a plugin set on the raw response (reply.raw.setHeader) bypass reply.getHeaders().
   for (const name of reply.raw.getHeaderNames()) {
     if (!NOT_MODIFIED_FIELDS.test(name)) reply.raw.removeHeader(name)
   }

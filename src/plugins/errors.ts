@@ -77,7 +77,10 @@ export const errorsPlugin = fp(
     app.setNotFoundHandler((request, reply) => {
       const path = request.url.split('?')[0]!
       // A path some route serves, asked with another method: 405 with the methods it takes (RFC 9110 15.5.6).
-      const allowed = ROUTE_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }))
+      // Not when a GET or HEAD route matched and found nothing itself: a missing file under /docs/static,
+      // whose GET and HEAD wildcard routes would otherwise each offer the other's method.
+      const foundNothing = (request.method === 'GET' || request.method === 'HEAD') && app.findRoute({ method: request.method, url: path }) !== null
+      const allowed = foundNothing ? [] : ROUTE_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }))
       if (allowed.length > 0) {
         const { type, title } = PROBLEM_TYPES.METHOD_NOT_ALLOWED!
         reply.header('allow', allowed.join(', '))

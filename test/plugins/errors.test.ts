@@ -34,6 +34,13 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     const nowhere = await app.inject({ method: 'PUT', url: '/v1/nothing/here' })
     t.equal(nowhere.statusCode, 404)
     t.notOk(nowhere.headers.allow)
+    // A route that takes the method and finds nothing (a missing static file of /docs) is a 404, even where
+    // another method's route matches the path too.
+    for (const method of ['GET', 'HEAD'] as const) {
+      const missing = await app.inject({ method, url: '/docs/static/nope.js' })
+      t.equal(missing.statusCode, 404, `${method} of a missing file`)
+      t.notOk(missing.headers.allow)
+    }
   })
 
   t.test('the request id is returned and appears in the problem', async (t) => {

@@ -107,6 +107,17 @@ t.test('reads unlimited, writes limited: reads carry no limit, and writes to any
   }
 })
 
+t.test('CORS preflights are answered before any route, and never counted', async (t) => {
+  const { app } = await build(t, { seed: false, env: { RATE_LIMIT_READS_PER_MINUTE: '2', CORS_ORIGINS: '*' } })
+  const preflight = { origin: 'https://app.example.org', 'access-control-request-method': 'POST' }
+  for (let i = 0; i < 4; i++) {
+    const res = await app.inject({ method: 'OPTIONS', url: '/v1/tags', headers: preflight, remoteAddress: '10.1.2.1' })
+    t.equal(res.statusCode, 204)
+    t.notOk(res.headers['ratelimit-limit'])
+  }
+  t.equal((await app.inject({ url: '/v1/tags', remoteAddress: '10.1.2.1' })).headers['ratelimit-remaining'], '1', 'the reads bucket is untouched')
+})
+
 t.test('failed keys count on reads too, even with reads unlimited: guessing a key with GETs gets a 429', async (t) => {
   const { app, database } = await build(t, { seed: false, env: { RATE_LIMIT_READS_PER_MINUTE: '0', RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '2' } })
   const bad = { authorization: `Bearer quire_${'A'.repeat(43)}` }
