@@ -246,7 +246,9 @@ export const cachingPlugin = fp<CachingOptions>(
       // run), or lets the route run (done), or waits.
       app.addHook('preValidation', (request, reply, done) => {
         if ((request.method !== 'GET' && request.method !== 'HEAD') || request.headers.authorization) return done()
-        if (request.routeOptions.config?.cache === false || !request.routeOptions.url) return done()
+        // routeOptions is made anew at each read: read once.
+        const route = request.routeOptions
+        if (route.config?.cache === false || !route.url) return done()
         // No need to wait for notifications in flight: a write is answered only once every replica has
         // confirmed hearing it (see ContentVersion.settle), so a read that follows it finds the version unknown.
         const current = version.current()
