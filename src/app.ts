@@ -30,6 +30,7 @@ import { clientErrorProblem, errorsPlugin, frameworkProblem } from './plugins/er
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
+import { shutdownPlugin } from './plugins/shutdown.js'
 import { requestIdOf, requestIdPlugin } from './plugins/request-id.js'
 import { corsHeaders, securityHeaders, securityPlugin } from './plugins/security.js'
 
@@ -55,7 +56,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: 1_048_576,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
-    return503OnClosing: true,
+    // The shutdown plugin answers those with a problem of its own.
+    return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     frameworkErrors: frameworkProblem((request) => ({ ...security, ...corsHeaders(config.corsOrigins, request.headers.origin) })),
     clientErrorHandler: clientErrorProblem(security),
@@ -85,6 +87,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(errorsPlugin)
   await app.register(requestIdPlugin)
+  await app.register(shutdownPlugin)
   await app.register(securityPlugin, { config })
   await app.register(rateLimitPlugin, { config })
   await app.register(dbPlugin, { config, database: options.database })

@@ -32,6 +32,11 @@ export const DatabaseUnavailableError = createError<'QUIRE_DATABASE_UNAVAILABLE'
   'The database is unreachable; try again shortly',
   503,
 )
+export const ShuttingDownError = createError<'QUIRE_SHUTTING_DOWN', 503, []>(
+  'QUIRE_SHUTTING_DOWN',
+  'This instance is shutting down; send the request again (another instance, or this one restarted, answers it)',
+  503,
+)
 
 export interface ProblemType { type: string; title: string }
 
@@ -55,6 +60,7 @@ export const PROBLEMS = {
   'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, or is compressed (`Content-Encoding`)' },
   'rate-limited': { title: 'Too many requests', status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
   'database-unavailable': { title: 'Service unavailable', status: 503, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
+  'shutting-down': { title: 'Service unavailable', status: 503, when: 'the instance is shutting down (a deploy, a restart): retry after the seconds `Retry-After` says' },
 } satisfies Record<string, { title: string; status: number; when: string }>
 export type ProblemName = keyof typeof PROBLEMS
 
@@ -69,6 +75,7 @@ const PROBLEM_OF_CODE: Record<string, ProblemName> = {
   QUIRE_PRECONDITION_FAILED: 'precondition-failed',
   QUIRE_RATE_LIMITED: 'rate-limited',
   QUIRE_DATABASE_UNAVAILABLE: 'database-unavailable',
+  QUIRE_SHUTTING_DOWN: 'shutting-down',
   QUIRE_SLUG_TAKEN: 'conflict',
   QUIRE_IN_USE: 'conflict',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
