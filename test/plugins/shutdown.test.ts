@@ -5,6 +5,9 @@ import { eq } from 'drizzle-orm'
 import { tags } from '../../src/db/schema.js'
 import { build } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
+import { responseValidator } from '../support/openapi.js'
+
+const check = responseValidator()
 
 /**
  * A request that arrives while the server closes: its head is sent up to the blank line before close()
@@ -52,4 +55,13 @@ t.test('a request arriving while the server shuts down gets a 503 problem with R
   t.equal(res.headers['x-content-type-options'], 'nosniff', 'with the headers every response carries')
   t.match(JSON.parse(res.body), { type: '/problems/shutting-down', title: 'Service unavailable', status: 503, instance: '/v1/tags', requestId: 'late-1' })
   t.same(await database.db.select().from(tags).where(eq(tags.name, 'Late arrival')), [], 'the write was not made')
+  t.same(check('POST', '/v1/tags', res.status, res.headers['content-type'], res.body, res.headers), [], 'as the OpenAPI document declares')
+})
+
+t.test('the readiness probe says so too, with the problem its 503 declares beside the checks', async (t) => {
+  const { app } = await build(t, { seed: false })
+  const res = parse(await requestDuringClose(app, 'GET /readyz HTTP/1.1\r\nHost: localhost\r\n'))
+  t.equal(res.status, 503)
+  t.match(JSON.parse(res.body), { type: '/problems/shutting-down', status: 503 })
+  t.same(check('GET', '/readyz', res.status, res.headers['content-type'], res.body, res.headers), [])
 })

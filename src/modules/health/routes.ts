@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'drizzle-orm'
 import { Type } from 'typebox'
 import { pendingMigrations } from '../../db/migrate.js'
+import { ProblemRef } from '../../lib/schemas.js'
 
 const HealthSchema = Type.Object({
   status: Type.String({ examples: ['ok'] }),
@@ -27,7 +28,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['health'],
       operationId: 'getReadiness',
       summary: 'Readiness probe: database reachable, migrations applied',
-      response: { 200: HealthSchema, 503: HealthSchema },
+      response: {
+        200: HealthSchema,
+        503: {
+          description: 'Not ready: `checks` says why. While the instance shuts down, a problem (`/problems/shutting-down`) instead.',
+          content: { 'application/json': { schema: HealthSchema }, 'application/problem+json': { schema: ProblemRef } },
+        },
+      },
     },
   }, async (request, reply) => {
     let database = 'ok'
