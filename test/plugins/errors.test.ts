@@ -6,6 +6,7 @@ import { connect, type AddressInfo } from 'node:net'
 import { PROBLEM_TYPES } from '../../src/lib/errors.js'
 import { build } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
+import { responseValidator } from '../support/openapi.js'
 
 t.test('errors are RFC 9457 problem+json', async (t) => {
   const { app, database } = await build(t, { seed: false })
@@ -107,6 +108,14 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     const long = await app.inject(`/v1/posts/${'a'.repeat(201)}`)
     assertProblem(t, long, 414, 'a 201-character slug')
     t.match(long.json(), { type: '/problems/uri-too-long', title: 'URI too long' })
+    // The document declares it on every operation with a path parameter.
+    const check = responseValidator()
+    for (const [method, url] of [['GET', '/v1/posts/'], ['PATCH', '/v1/tags/'], ['GET', '/tags/'], ['GET', '/v1/authors/']] as const) {
+      const path = `${url}${'a'.repeat(201)}${url === '/tags/' ? '/feed.xml' : ''}`
+      const res = await app.inject({ method, url: path })
+      t.equal(res.statusCode, 414, `${method} ${url}`)
+      t.same(check(method, path, 414, res.headers['content-type'] as string, res.body, res.headers), [], `${method} ${url}: as the document says`)
+    }
   })
 
   t.test('a browser may read those problems too, from an allowed origin', async (t) => {
