@@ -87,8 +87,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
 
   await app.register(errorsPlugin)
   await app.register(requestIdPlugin)
-  await app.register(shutdownPlugin)
   await app.register(securityPlugin, { config })
+  await app.register(shutdownPlugin)
   await app.register(rateLimitPlugin, { config })
   await app.register(dbPlugin, { config, database: options.database })
   // Without CURSOR_SECRET, the database's own: every replica, and every restart, signs cursors alike (a

@@ -36,7 +36,7 @@ const SHARED_RESPONSES: Json = {
   NotModified: { description: 'Not modified: the `If-None-Match` (or `If-Modified-Since`) validators still match. The headers that guide caches come, the body does not.', headers: headerRefs('ETag', 'Cache-Control') },
   TooManyRequests: { description: 'Too many requests from this address in this minute.', headers: headerRefs('Retry-After', ...RATE_LIMIT), content: problem },
   UriTooLong: { description: 'A path segment (a slug) is longer than 200 characters.', content: problem },
-  Unavailable: { description: 'The database is unreachable, or this instance is shutting down: send the request again after `Retry-After` seconds.', headers: headerRefs('Retry-After'), content: problem },
+  Unavailable: { description: 'Unavailable for now (the database is unreachable, or this instance is shutting down): send the request again after `Retry-After` seconds.', headers: headerRefs('Retry-After'), content: problem },
 }
 
 /**
@@ -60,7 +60,10 @@ function withSharedResponses(document: Json): Json {
       }
       if ((operation.parameters as Json[] | undefined)?.some((p) => p.in === 'path')) responses[414] ??= { $ref: '#/components/responses/UriTooLong' }
       if (!probe) responses[429] ??= { $ref: '#/components/responses/TooManyRequests' }
-      responses[503] ??= { $ref: '#/components/responses/Unavailable' }
+      // A route's own 503 (the readiness probe's) says when to try again as well.
+      responses[503] = responses[503]
+        ? { ...responses[503], headers: { ...headerRefs('Retry-After'), ...responses[503].headers } }
+        : { $ref: '#/components/responses/Unavailable' }
       // In the order of their codes, as a reader looks for them.
       operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)))
     }

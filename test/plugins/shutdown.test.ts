@@ -10,24 +10,28 @@ import { responseValidator } from '../support/openapi.js'
 const check = responseValidator()
 
 /**
- * A request that arrives while the server closes: its head is sent up to the blank line before close()
- * starts (so the connection is busy, not idle, and is not closed under it), and the blank line after.
- * Answers the raw response.
+ * A request sent across the start of the server's close: `before` is written, then close() starts, then
+ * `after`. With the head cut before its blank line, the request arrives during the close (the connection
+ * is busy, not idle, so it is not closed under it); with the whole head and part of the body, the request
+ * is in flight. Answers the raw response once the server has closed the connection.
  */
-async function requestDuringClose(app: Awaited<ReturnType<typeof build>>['app'], head: string, body = ''): Promise<string> {
+async function requestAcrossClose(app: Awaited<ReturnType<typeof build>>['app'], before: string, after: string): Promise<string> {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const socket = net.connect((app.server.address() as AddressInfo).port, '127.0.0.1')
   await once(socket, 'connect')
   let received = ''
   socket.on('data', (chunk: Buffer) => (received += chunk.toString()))
-  socket.write(head)
+  socket.write(before)
   await new Promise((resolve) => setTimeout(resolve, 100))
   const closed = app.close()
   await new Promise((resolve) => setTimeout(resolve, 100))
-  socket.write(`\r\n${body}`)
-  await once(socket, 'close')
+  socket.write(after)
+  // Not the keep-alive timeout (72 s): a server draining for a deploy lets go of each connection once its
+  // response is sent.
+  const ended = await Promise.race([once(socket, 'close').then(() => true), new Promise((resolve) => setTimeout(() => resolve(false), 5000))])
+  if (!ended) socket.destroy()
   await closed
-  return received
+  return ended ? received : `${received}\n(the server kept the connection open)`
 }
 
 function parse(raw: string): { status: number; headers: Record<string, string>; body: string } {
@@ -41,10 +45,10 @@ t.test('a request arriving while the server shuts down gets a 503 problem with R
   const { app, database } = await build(t, { seed: false })
   const { authorization } = await authHeaders(database.db)
   const body = JSON.stringify({ name: 'Late arrival' })
-  const raw = await requestDuringClose(
+  const raw = await requestAcrossClose(
     app,
     `POST /v1/tags HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nx-request-id: late-1\r\n`,
-    body,
+    `\r\n${body}`,
   )
   const res = parse(raw)
   t.equal(res.status, 503)
@@ -60,8 +64,29 @@ t.test('a request arriving while the server shuts down gets a 503 problem with R
 
 t.test('the readiness probe says so too, with the problem its 503 declares beside the checks', async (t) => {
   const { app } = await build(t, { seed: false })
-  const res = parse(await requestDuringClose(app, 'GET /readyz HTTP/1.1\r\nHost: localhost\r\n'))
+  const res = parse(await requestAcrossClose(app, 'GET /readyz HTTP/1.1\r\nHost: localhost\r\n', '\r\n'))
   t.equal(res.status, 503)
   t.match(JSON.parse(res.body), { type: '/problems/shutting-down', status: 503 })
   t.same(check('GET', '/readyz', res.status, res.headers['content-type'], res.body, res.headers), [])
+})
+
+t.test('a request in flight when the close begins is answered, then its connection is closed', async (t) => {
+  const { app, database } = await build(t, { seed: false })
+  const { authorization } = await authHeaders(database.db)
+  const body = JSON.stringify({ name: 'In flight' })
+  const head = `POST /v1/tags HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${authorization}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`
+  const raw = await requestAcrossClose(app, `${head}${body.slice(0, 5)}`, body.slice(5))
+  const res = parse(raw)
+  t.equal(res.status, 201, 'the write is made')
+  t.equal(res.headers.connection, 'close')
+  t.notMatch(raw, /kept the connection open/)
+  t.equal((await database.db.select().from(tags).where(eq(tags.name, 'In flight'))).length, 1)
+})
+
+t.test('a browser may read the 503: it carries the CORS headers', async (t) => {
+  const { app } = await build(t, { seed: false, env: { CORS_ORIGINS: 'https://app.example.com' } })
+  const res = parse(await requestAcrossClose(app, 'GET /v1/posts HTTP/1.1\r\nHost: localhost\r\nOrigin: https://app.example.com\r\n', '\r\n'))
+  t.equal(res.status, 503)
+  t.equal(res.headers['access-control-allow-origin'], 'https://app.example.com')
+  t.match(res.headers['access-control-expose-headers'], /Retry-After/)
 })

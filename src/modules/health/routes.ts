@@ -9,6 +9,9 @@ const HealthSchema = Type.Object({
   checks: Type.Optional(Type.Object({ database: Type.String(), migrations: Type.String() })),
 })
 
+/** When a probe that found the service not ready may look again (as a request that found the database gone). */
+const NOT_READY_RETRY_SECONDS = 5
+
 /** Liveness (the process answers) and readiness (the database answers and its schema is current). */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const noStore = { 'cache-control': 'no-store' }
@@ -48,6 +51,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       database = 'unreachable'
     }
     const ready = database === 'ok' && migrations === 'ok'
+    if (!ready) reply.header('retry-after', String(NOT_READY_RETRY_SECONDS))
     return reply.code(ready ? 200 : 503).headers(noStore).send({ status: ready ? 'ok' : 'unavailable', checks: { database, migrations } })
   })
 }

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
 import { build } from '../../helper.js'
+import { responseValidator } from '../../support/openapi.js'
 
 t.test('health probes', async (t) => {
   const { app, database } = await build(t, { seed: false })
@@ -23,5 +24,7 @@ t.test('health probes', async (t) => {
     const res = await app.inject('/readyz')
     t.equal(res.statusCode, 503)
     t.match(res.json(), { status: 'unavailable', checks: { database: 'ok', migrations: /pending/ } })
+    t.equal(res.headers['retry-after'], '5', 'when to look again')
+    t.same(responseValidator()('GET', '/readyz', 503, res.headers['content-type'] as string, res.body, res.headers), [], 'as the OpenAPI document declares')
   })
 })
