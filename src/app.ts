@@ -30,9 +30,9 @@ import { clientErrorProblem, errorsPlugin, frameworkProblem } from './plugins/er
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
-import { shutdownPlugin } from './plugins/shutdown.js'
 import { requestIdOf, requestIdPlugin } from './plugins/request-id.js'
 import { corsHeaders, securityHeaders, securityPlugin } from './plugins/security.js'
+import { shutdownPlugin } from './plugins/shutdown.js'
 
 export interface BuildOptions {
   /** An already open database (tests); otherwise the app opens, migrates and closes its own. */
