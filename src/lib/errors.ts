@@ -27,6 +27,8 @@ export const TooManyRequestsError = createError<'QUIRE_RATE_LIMITED', 429, [stri
   'Too many requests from this address; retry in %s',
   429,
 )
+/** Seconds to wait before trying again when the database is unreachable (or the service not ready). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5
 export const DatabaseUnavailableError = createError<'QUIRE_DATABASE_UNAVAILABLE', 503, []>(
   'QUIRE_DATABASE_UNAVAILABLE',
   'The database is unreachable; try again shortly',

@@ -175,7 +175,6 @@ const STATUS_TEXT: Record<number, string> = {
   409: 'The change conflicts with the current state.',
   412: 'The resource changed since the `If-Match` version.',
   413: 'The body is too large.',
-  503: 'The database is unreachable; retry after `Retry-After` seconds.',
 }
 
 /** The query of a read that takes no parameters: any given is an error, as on every list. */

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError } from '../lib/errors.js'
+import { ConflictError, DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError } from '../lib/errors.js'
 import { PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
 import { FORMAT_MESSAGES } from '../lib/validation.js'
 
@@ -68,7 +68,7 @@ export const errorsPlugin = fp(
 
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable')
-        reply.header('retry-after', '5')
+        reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
         return renderError(request, reply, new DatabaseUnavailableError())
       }
       return renderError(request, reply, error)

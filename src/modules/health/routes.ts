@@ -2,15 +2,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'drizzle-orm'
 import { Type } from 'typebox'
 import { pendingMigrations } from '../../db/migrate.js'
+import { DATABASE_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
 import { ProblemRef } from '../../lib/schemas.js'
 
 const HealthSchema = Type.Object({
   status: Type.String({ examples: ['ok'] }),
   checks: Type.Optional(Type.Object({ database: Type.String(), migrations: Type.String() })),
 })
-
-/** When a probe that found the service not ready may look again (as a request that found the database gone). */
-const NOT_READY_RETRY_SECONDS = 5
 
 /** Liveness (the process answers) and readiness (the database answers and its schema is current). */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -51,7 +49,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       database = 'unreachable'
     }
     const ready = database === 'ok' && migrations === 'ok'
-    if (!ready) reply.header('retry-after', String(NOT_READY_RETRY_SECONDS))
+    if (!ready) reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
     return reply.code(ready ? 200 : 503).headers(noStore).send({ status: ready ? 'ok' : 'unavailable', checks: { database, migrations } })
   })
 }
