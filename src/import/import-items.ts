@@ -1,6 +1,7 @@
 import { prepareContent } from '../content/prepare.js'
 import type { Db, Tx } from '../db/client.js'
 import { posts } from '../db/schema.js'
+import { writeTransaction } from '../db/transaction.js'
 import { uniqueSlugFor } from '../lib/unique-slug.js'
 import {
   authorIdsCreating, insertPost, lockPost, setPostAuthors, setPostTags, tagIdsFor, updatePostRow, type PostValues,
@@ -61,7 +62,7 @@ export async function importFeed(db: Db, feed: ParsedFeed, options: ImportOption
         if (prior?.contentHash === hash) result = { position, label, outcome: 'unchanged', postId: prior.postId }
         else if (options.dryRun) result = { position, label, outcome: prior ? 'updated' : 'created', postId: prior?.postId }
         else {
-          const postId = await db.transaction((tx) => (prior ? updateFrom(tx, feed.source, entry.item, hash, prior) : createFrom(tx, feed.source, entry.item, hash)))
+          const postId = await writeTransaction(db, (tx) => (prior ? updateFrom(tx, feed.source, entry.item, hash, prior) : createFrom(tx, feed.source, entry.item, hash)))
           imported.set(entry.item.sourceId, { postId, contentHash: hash })
           result = { position, label, outcome: prior ? 'updated' : 'created', postId }
         }

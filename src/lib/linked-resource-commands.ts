@@ -2,6 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Db, Executor } from '../db/client.js'
 import { posts, type ResourceKind } from '../db/schema.js'
+import { writeTransaction } from '../db/transaction.js'
 import { claimSlug, forgetSlugs, recordSlugChange } from '../modules/slugs/queries.js'
 import { assertIfMatch, type IfMatch } from './conditional.js'
 import { NotFoundError } from './errors.js'
@@ -52,7 +53,7 @@ export async function createLinked<Out>(
   store: LinkedResourceStore<Out>, db: Db, body: { name: string; slug?: string },
 ): Promise<Out> {
   const { slug: given, ...values } = body
-  const id = await db.transaction(async (tx) => {
+  const id = await writeTransaction(db, async (tx) => {
     const slug = given ?? (await uniqueSlugFor(tx, store.table, body.name, store.kind))
     await claimSlug(tx, store.kind, slug)
     const [row] = await tx.insert(store.table).values({ ...values, name: body.name.trim(), slug }).returning({ id: store.table.id })
@@ -64,7 +65,7 @@ export async function createLinked<Out>(
 export async function updateLinked<Out>(
   store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, patch: { slug?: string; name?: string }, ifMatch: IfMatch<Out>,
 ): Promise<Out> {
-  const id = await db.transaction(async (tx) => {
+  const id = await writeTransaction(db, async (tx) => {
     const current = await lockForWrite(store, tx, idOrSlug, ifMatch)
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
     const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
@@ -76,7 +77,7 @@ export async function updateLinked<Out>(
 }
 
 export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, ifMatch: IfMatch<Out>): Promise<void> {
-  await db.transaction(async (tx) => {
+  await writeTransaction(db, async (tx) => {
     const { id } = await lockForWrite(store, tx, idOrSlug, ifMatch)
     await forgetSlugs(tx, store.kind, id)
     // The posts that had it lose it. (One still linked to posts is refused instead, by the database.)

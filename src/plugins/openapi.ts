@@ -36,15 +36,15 @@ const SHARED_RESPONSES: Json = {
   NotModified: { description: 'Not modified: the `If-None-Match` (or `If-Modified-Since`) validators still match. The headers that guide caches come, the body does not.', headers: headerRefs('ETag', 'Cache-Control') },
   TooManyRequests: { description: 'Too many requests from this address in this minute.', headers: headerRefs('Retry-After', ...RATE_LIMIT), content: problem },
   UriTooLong: { description: 'A path segment (a slug) is longer than 200 characters.', content: problem },
-  Unavailable: { description: 'Unavailable for now (the database is unreachable, or this instance is shutting down): send the request again after `Retry-After` seconds.', headers: headerRefs('Retry-After'), content: problem },
+  Unavailable: { description: 'Unavailable for now (the database is unreachable, a write kept colliding with concurrent ones, or this instance is shutting down): send the request again after `Retry-After` seconds.', headers: headerRefs('Retry-After'), content: problem },
 }
 
 /**
  * What every operation shares, added to the generated document in one place rather than written on each
  * route: a GET's 200 carries `ETag` and `Cache-Control` (and `Link` on a list) and a 304 answers matching
  * validators; a path parameter may be too long (414); every route but the health probes is rate-limited
- * (429, and the RateLimit headers); every route may answer 503 (the database is unreachable, or the
- * instance is shutting down). What a route declares itself stands.
+ * (429, and the RateLimit headers); every route may answer 503 (the database is unreachable, a write
+ * kept colliding with concurrent ones, or the instance is shutting down). What a route declares itself stands.
  */
 function withSharedResponses(document: Json): Json {
   document.components = { ...document.components, headers: SHARED_HEADERS, responses: SHARED_RESPONSES }

@@ -2,6 +2,7 @@ import type { Config } from '../../config.js'
 import { prepareContent, type PostBody } from '../../content/prepare.js'
 import type { Db, Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
+import { writeTransaction } from '../../db/transaction.js'
 import { assertIfMatch, type IfMatch } from '../../lib/conditional.js'
 import { InvalidFieldsError, NotFoundError } from '../../lib/errors.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
@@ -43,7 +44,7 @@ export async function representPost(db: Executor, id: string, site: Site): Promi
 export async function createPost(db: Db, input: PostCreateBody, site: Site): Promise<Post> {
   const body = bodyOf(input)
   if (!body) throw new InvalidFieldsError([{ in: 'body', name: '/markdown', message: 'a post needs markdown or html' }])
-  const id = await db.transaction(async (tx) => {
+  const id = await writeTransaction(db, async (tx) => {
     const authorIds = await authorIdsFor(tx, input.authors)
     const slug = input.slug ?? (await uniqueSlugFor(tx, posts, input.title, 'post'))
     const status = input.status ?? 'draft'
@@ -70,7 +71,7 @@ export async function createPost(db: Db, input: PostCreateBody, site: Site): Pro
 }
 
 export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody, ifMatch: IfMatch<Post>, site: Site): Promise<Post> {
-  const id = await db.transaction(async (tx) => {
+  const id = await writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
     const id = current.id
@@ -108,7 +109,7 @@ export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody,
 }
 
 export async function deletePost(db: Db, idOrSlug: string, ifMatch: IfMatch<Post>, site: Site): Promise<void> {
-  await db.transaction(async (tx) => {
+  await writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
     await assertIfMatch(ifMatch, async () => (await representPost(tx, current.id, site))!)

@@ -1,0 +1,134 @@
+import t from 'tap'
+import { eq, sql } from 'drizzle-orm'
+import pg from 'pg'
+import { rowsOf } from '../../src/db/client.js'
+import { posts, postTags, tags } from '../../src/db/schema.js'
+import { WRITE_ATTEMPTS, writeTransaction } from '../../src/db/transaction.js'
+import { build, testDatabase } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
+
+const deadlock = () => Object.assign(new Error('deadlock detected'), { code: '40P01' })
+
+t.test('writeTransaction runs a write again after a deadlock or a serialization failure, and after nothing else', async (t) => {
+  const { db } = await testDatabase(t, { seed: false })
+  const tagsNamed = async (name: string) => (await db.select().from(tags).where(eq(tags.name, name))).length
+
+  let attempts = 0
+  const id = await writeTransaction(db, async (tx) => {
+    attempts++
+    const [row] = await tx.insert(tags).values({ name: 'Once', slug: `once-${attempts}` }).returning({ id: tags.id })
+    // Wrapped, as drizzle wraps the driver's errors: the code is found on the cause.
+    if (attempts === 1) throw new Error('Failed query', { cause: deadlock() })
+    return row!.id
+  })
+  t.equal(attempts, 2, 'run again once')
+  t.equal(await tagsNamed('Once'), 1, 'the first attempt was rolled back: one row')
+  t.equal((await db.select().from(tags).where(eq(tags.id, id)))[0]?.slug, 'once-2')
+
+  attempts = 0
+  const always = writeTransaction(db, async (tx) => {
+    attempts++
+    await tx.insert(tags).values({ name: 'Never', slug: `never-${attempts}` })
+    throw Object.assign(new Error('could not serialize access'), { code: '40001' })
+  })
+  await t.rejects(always, { code: '40001' }, 'the last conflict is thrown')
+  t.equal(attempts, WRITE_ATTEMPTS)
+  t.equal(await tagsNamed('Never'), 0, 'nothing stored')
+
+  attempts = 0
+  const taken = writeTransaction(db, async () => {
+    attempts++
+    throw Object.assign(new Error('duplicate key'), { code: '23505' })
+  })
+  await t.rejects(taken, { code: '23505' })
+  t.equal(attempts, 1, 'any other error is not retried')
+})
+
+t.test('the write API: a write rolled back for a deadlock is run again; one that keeps colliding is a 503 that stores nothing', async (t) => {
+  const { app, database } = await build(t)
+  const { db } = database
+  const headers = await authHeaders(db)
+  // Every update of a tag fails as a deadlock would, up to the attempt numbered conflicts.until_. A sequence
+  // numbers the attempts: nextval is not rolled back with them.
+  for (const statement of [
+    'create table conflicts (until_ integer not null)',
+    'insert into conflicts values (0)',
+    'create sequence tag_update_attempts',
+    `create function collide() returns trigger language plpgsql as $$
+    begin
+      if nextval('tag_update_attempts') <= (select until_ from conflicts) then
+        raise exception 'deadlock detected (by the test)' using errcode = 'deadlock_detected';
+      end if;
+      return new;
+    end $$`,
+    'create trigger collide before update on tags for each row execute function collide()',
+  ]) await db.execute(sql.raw(statement))
+  const attempts = async () => Number(rowsOf<{ n: string }>(await db.execute(sql`select case when is_called then last_value else 0 end as n from tag_update_attempts`))[0]!.n)
+  const collideUntil = async (attempt: number) => {
+    await db.execute(sql`alter sequence tag_update_attempts restart`)
+    await db.execute(sql`update conflicts set until_ = ${attempt}`)
+  }
+
+  await collideUntil(1)
+  const once = await app.inject({ method: 'PATCH', url: '/v1/tags/testing', headers, payload: { description: 'Written on the second attempt' } })
+  t.equal(once.statusCode, 200, 'one deadlock: the write is run again and succeeds')
+  t.equal(once.json().data.description, 'Written on the second attempt')
+  t.equal(await attempts(), 2)
+
+  await collideUntil(100)
+  const before = (await db.select().from(tags).where(eq(tags.slug, 'testing')))[0]!
+  const again = await app.inject({ method: 'PATCH', url: '/v1/tags/testing', headers, payload: { description: 'Never written' } })
+  t.equal(again.statusCode, 503, 'a write that keeps colliding')
+  t.match(again.headers['content-type'], /^application\/problem\+json/)
+  t.equal(again.headers['retry-after'], '1')
+  t.match(again.json(), { type: '/problems/write-conflict', title: 'Service unavailable', status: 503, instance: '/v1/tags/testing', requestId: String })
+  t.notMatch(again.json().detail, /deadlock detected \(by the test\)/, "the database's message stays in the log")
+  t.equal(await attempts(), WRITE_ATTEMPTS, 'run WRITE_ATTEMPTS times')
+  t.same((await db.select().from(tags).where(eq(tags.slug, 'testing')))[0], before, 'the tag is as it was')
+  t.equal((await app.inject('/v1/tags/testing')).json().data.description, before.description)
+})
+
+const adminUrl = process.env.TEST_DATABASE_URL
+
+t.test('a tag renamed while a post that has it is being written: the deadlock costs neither write', { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
+  const { app, database } = await build(t)
+  const { db } = database
+  const headers = await authHeaders(db)
+  const [tag] = await db.select().from(tags).where(eq(tags.slug, 'testing'))
+  const [link] = await db.select({ postId: postTags.postId }).from(postTags).where(eq(postTags.tagId, tag!.id)).limit(1)
+  const postId = link!.postId
+  const url = (database as { url?: string }).url!
+
+  // A writer of its own, as a post's PATCH locks: the post first, then (adding a tag) the tag. It waits
+  // long before looking for deadlocks, so that the API's transaction (1 s) is the one rolled back.
+  const other = new pg.Client({ connectionString: url })
+  await other.connect()
+  t.teardown(() => other.end())
+  await other.query(`set deadlock_timeout = '20s'`)
+  await other.query('begin')
+  await other.query('select 1 from posts where id = $1 for update', [postId])
+
+  // The rename locks the tag, then waits for the post, whose representation it changes.
+  const rename = app.inject({ method: 'PATCH', url: `/v1/tags/${tag!.id}`, headers, payload: { name: 'Renamed under load' } })
+  const waiting = async () => Number((await other.query<{ n: string }>(
+    `select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`)).rows[0]!.n)
+  for (let i = 0; i < 500 && (await waiting()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  t.equal(await waiting(), 1, 'the rename waits for the post')
+
+  // Now the other writer needs the tag the rename holds: a deadlock, which PostgreSQL breaks by rolling the
+  // rename back. The server runs it again; it then waits for this writer, which commits.
+  await other.query('select 1 from tags where id = $1 for key share', [tag!.id])
+  await other.query('update posts set featured = not featured where id = $1', [postId])
+  await other.query('commit')
+
+  const res = await rename
+  t.equal(res.statusCode, 200, 'the rename succeeds')
+  t.equal(res.json().data.name, 'Renamed under load')
+  const [stored] = await db.select({ name: tags.name }).from(tags).where(eq(tags.id, tag!.id))
+  t.equal(stored!.name, 'Renamed under load')
+  const [post] = await db.select({ linksChangedAt: posts.linksChangedAt }).from(posts).where(eq(posts.id, postId))
+  t.ok(post!.linksChangedAt, "the post's Last-Modified follows the rename")
+  const shown = await app.inject(`/v1/posts?tag=${res.json().data.slug}&limit=50`)
+  t.ok(shown.json().data.some((p: { id: string; tags: { name: string }[] }) => p.id === postId && p.tags.some((x) => x.name === 'Renamed under load')),
+    'the post shows the new name')
+})
