@@ -7,12 +7,13 @@ import Fastify from 'fastify'
 const app = Fastify({ logger: false })
 app.get('/', async () => ({ ok: true, service: 'baseline' }))
 
-// And, when given (BASELINE_BODIES: JSON of path → { file, type }), constant bodies of a given size: the
-// bytes of a large response of the server under test, to show what sending that much costs by itself.
-const bodies = JSON.parse(process.env.BASELINE_BODIES ?? '{}') as Record<string, { file: string; type: string }>
-for (const [path, { file, type }] of Object.entries(bodies)) {
+// And, when given (BASELINE_BODIES: JSON of path → { file, type, encoding? }), constant bodies of a given size:
+// the bytes of a large response of the server under test (compressed, with its Content-Encoding), to show
+// what sending that much costs by itself.
+const bodies = JSON.parse(process.env.BASELINE_BODIES ?? '{}') as Record<string, { file: string; type: string; encoding?: string }>
+for (const [path, { file, type, encoding }] of Object.entries(bodies)) {
   const body = readFileSync(file)
-  app.get(path, (_request, reply) => reply.type(type).send(body))
+  app.get(path, (_request, reply) => (encoding ? reply.header('content-encoding', encoding) : reply).type(type).send(body))
 }
 
 // And (BASELINE_NOT_MODIFIED: JSON of path → headers) a 304 carrying the headers of one of the server's.

@@ -8,6 +8,7 @@
  * and the plans of the main reads; writes bench/results.json and bench/RESULTS.md. Every target is on
  * 127.0.0.1 and every run is bounded in time.
  */
+import { get as httpGet, type IncomingHttpHeaders } from 'node:http'
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type ChildProcess, execFileSync } from 'node:child_process'
@@ -73,6 +74,21 @@ const [pgVersion] = (await database.pool.query<{ v: string }>('select version() 
  * The server as in production, but quiet, never seeding, and without the per-client read limit: every
  * request of a load test comes from one loopback address (a build without rate limits ignores the variable).
  */
+/** What browsers and fetch() send (feed readers send gzip at least): the compressed rows' clients. */
+const BROWSER_ACCEPT_ENCODING = { 'accept-encoding': 'gzip, deflate, br' }
+
+/** A response's bytes as they come over the wire, compressed or not (fetch would decompress them), and its headers. */
+function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ bytes: Buffer; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => chunks.push(chunk))
+      response.on('end', () => resolve({ bytes: Buffer.concat(chunks), headers: response.headers }))
+      response.on('error', reject)
+    }).on('error', reject)
+  })
+}
+
 const SERVER_ENV = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never', RATE_LIMIT_READS_PER_MINUTE: '0' }
 
 // After the scenarios: readers arriving together right after a change (bench/lib/burst.ts).
@@ -106,16 +122,21 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
     await waitFor(`${api}/readyz`, server)
     // The baseline also serves the exact bytes of the large responses, so their rows can be read against
     // what sending that much costs a bare server.
-    const sameBytes: Record<string, { file: string; type: string }> = {}
+    const sameBytes: Record<string, { file: string; type: string; encoding?: string }> = {}
     // A post from the middle of the pool stands for the random ones (bodies of about 5 KB, html and Markdown).
     const typicalPost = slugPool[Math.floor(slugPool.length / 2)]!
-    for (const [path, source] of [['/same-bytes/page1', '/v1/posts?limit=15'], ['/same-bytes/post', typicalPost], ['/same-bytes/feed', '/feed.xml']] as const) {
-      const response = await fetch(`${api}${source}`)
+    const sources = [
+      ['/same-bytes/page1', '/v1/posts?limit=15', {}], ['/same-bytes/post', typicalPost, {}], ['/same-bytes/feed', '/feed.xml', {}],
+      ['/same-bytes/page1-coded', '/v1/posts?limit=15', BROWSER_ACCEPT_ENCODING], ['/same-bytes/feed-coded', '/feed.xml', BROWSER_ACCEPT_ENCODING],
+    ] as const
+    for (const [path, source, headers] of sources) {
+      const response = await rawGet(`${api}${source}`, headers)
       const file = join(bodies, path.split('/').pop()!)
-      const bytes = Buffer.from(await response.arrayBuffer())
-      writeFileSync(file, bytes)
-      if (source === typicalPost) notes.push(`the bytes of one post are those of ${typicalPost} (${bytes.length} bytes)`)
-      sameBytes[path] = { file, type: response.headers.get('content-type') ?? 'application/octet-stream' }
+      writeFileSync(file, response.bytes)
+      const encoding = response.headers['content-encoding']
+      if (source === typicalPost) notes.push(`the bytes of one post are those of ${typicalPost} (${response.bytes.length} bytes)`)
+      if (encoding) notes.push(`${source} with Accept-Encoding: ${BROWSER_ACCEPT_ENCODING['accept-encoding']} is ${response.bytes.length} bytes of ${encoding}`)
+      sameBytes[path] = { file, type: response.headers['content-type'] ?? 'application/octet-stream', ...(encoding ? { encoding } : {}) }
     }
     const feed = await fetch(`${api}/feed.xml`)
     const etag = feed.headers.get('etag') ?? ''
@@ -150,6 +171,8 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       { name: ROW.postBytes, origin: baseline, paths: ['/same-bytes/post'], expect: 200 },
       { name: ROW.feedBytes, origin: baseline, paths: ['/same-bytes/feed'], expect: 200 },
       { name: ROW.notModifiedHeaders, origin: baseline, paths: ['/same-headers/304'], expect: 304 },
+      { name: ROW.page1CodedBytes, origin: baseline, paths: ['/same-bytes/page1-coded'], headers: BROWSER_ACCEPT_ENCODING, expect: 200 },
+      { name: ROW.feedCodedBytes, origin: baseline, paths: ['/same-bytes/feed-coded'], headers: BROWSER_ACCEPT_ENCODING, expect: 200 },
       { name: ROW.page1, origin: api, paths: ['/v1/posts?limit=15'], expect: 200 },
       uncounted ? { name: ROW.page1Uncounted, origin: api, paths: ['/v1/posts?limit=15&count=false'], expect: 200 } : { name: ROW.page1Uncounted, skipped: notImplemented },
       { name: ROW.deepOffset, origin: api, paths: [`/v1/posts?limit=15&page=${deepPage}`], expect: 200 },
@@ -164,10 +187,17 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       { name: ROW.archive, origin: api, paths: ['/v1/archive'], expect: 200 },
       { name: ROW.feed, origin: api, paths: ['/feed.xml'], expect: 200 },
       { name: ROW.feed304, origin: api, paths: ['/feed.xml'], headers: { 'if-none-match': etag }, expect: 304 },
+      // What clients that accept compression (browsers, most feed readers) get: the response cache keeps the
+      // compressed copy, so a repeated read is not compressed again; a post read once is.
+      { name: ROW.page1Coded, origin: api, paths: ['/v1/posts?limit=15'], headers: BROWSER_ACCEPT_ENCODING, expect: 200 },
+      { name: ROW.slugCoded, origin: api, paths: slugPool, headers: BROWSER_ACCEPT_ENCODING, expect: 200 },
+      { name: ROW.feedCoded, origin: api, paths: ['/feed.xml'], headers: BROWSER_ACCEPT_ENCODING, expect: 200 },
       { name: ROW.baselineAgain, origin: baseline, paths: ['/'], expect: 200 },
     ]
     for (const s of scenarios) {
-      const reference = [ROW.baseline, ROW.baselineAgain, ROW.page1Bytes, ROW.postBytes, ROW.feedBytes, ROW.notModifiedHeaders] as string[]
+      const reference = [
+        ROW.baseline, ROW.baselineAgain, ROW.page1Bytes, ROW.postBytes, ROW.feedBytes, ROW.notModifiedHeaders, ROW.page1CodedBytes, ROW.feedCodedBytes,
+      ] as string[]
       if (only && !reference.includes(s.name) && !only.test(s.name)) continue
       if ('skipped' in s) {
         rows.push(s)

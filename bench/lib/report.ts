@@ -26,6 +26,8 @@ export const ROW = {
   postBytes: 'bare Fastify, the bytes of one post',
   feedBytes: 'bare Fastify, the bytes of /feed.xml',
   notModifiedHeaders: 'bare Fastify, a 304 with the headers of /feed.xml\'s',
+  page1CodedBytes: 'bare Fastify, the compressed bytes of list page 1',
+  feedCodedBytes: 'bare Fastify, the compressed bytes of /feed.xml',
   page1: 'list page 1',
   page1Uncounted: 'list page 1, count=false',
   deepOffset: 'deep page (offset)',
@@ -38,6 +40,9 @@ export const ROW = {
   archive: 'archive months',
   feed: '/feed.xml (200)',
   feed304: '/feed.xml If-None-Match (304)',
+  page1Coded: 'list page 1, compressed',
+  slugCoded: 'post by slug (random), compressed',
+  feedCoded: '/feed.xml (200), compressed',
 } as const
 
 /**
