@@ -3,7 +3,7 @@ import type { Config } from '../config.js'
 import type { Executor } from '../db/client.js'
 import { findAuthor } from '../modules/authors/queries.js'
 import { toAuthorRef } from '../modules/authors/serialize.js'
-import { listPosts, loadPostLinks, publicPostStats, type PostFilters } from '../modules/posts/queries.js'
+import { listPosts, loadPostLinks, publicPostStats, type PageOf, type PostFilters } from '../modules/posts/queries.js'
 import { findTag } from '../modules/tags/queries.js'
 import { toTagRef } from '../modules/tags/serialize.js'
 import { buildFeed, type FeedChannel, type FeedModel } from './build-feed.js'
@@ -43,36 +43,55 @@ export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, sl
   return { channel, filters: { visibility: 'public', author: [author.slug] } }
 }
 
+/** The posts of a feed document: the subscription feed is the newest 20; archive page N is the Nth 20 counted from the oldest. */
+function feedPage(archive: number | undefined): PageOf {
+  return archive === undefined
+    ? { sort: '-publishedAt', page: { page: 1, limit: FEED_SIZE } }
+    : { sort: 'publishedAt', page: { page: archive, limit: FEED_SIZE } }
+}
+
 /** What a feed's validators are made of, read without touching a single post body. */
 export interface FeedState {
-  /** Advanced by every content write (triggers): edits, unpublishing and deletions included. */
-  version: number
+  /** When the last content write (any: edits, unpublishing and deletions included) was made. */
   changedAt: Date
   /** Public posts in the scope, and the newest one's publication: a scheduled post going live moves it. */
   total: number
   newestPublishedAt: Date | null
+  /** The digest of the rows the document's posts are rendered from (their versions, and their authors' and tags'). */
+  pageDigest: string
 }
 
 /**
  * Read before the posts themselves: the document sent is then at least as new as its validators, so a
  * write landing in between costs a client one extra download, never a stale 304.
  */
-export async function readFeedState(db: Executor, scope: FeedScope): Promise<FeedState> {
-  const stats = await publicPostStats(db, scope.filters)
-  return { version: stats.contentVersion, changedAt: stats.contentChangedAt, total: stats.total, newestPublishedAt: stats.newestPublishedAt }
+export async function readFeedState(db: Executor, scope: FeedScope, archive: number | undefined): Promise<FeedState> {
+  const stats = await publicPostStats(db, scope.filters, feedPage(archive))
+  return {
+    changedAt: stats.contentChangedAt,
+    total: stats.total,
+    newestPublishedAt: stats.newestPublishedAt,
+    pageDigest: stats.pageDigest ?? '',
+  }
 }
 
 /**
- * Last-Modified and ETag of one feed document. The newest item's update time alone would not do: it goes
- * backwards when a post is unpublished or deleted. The content version moves on every write, and the newest
- * publication time on every scheduled post that goes live, which no write announces.
- * The ETag is weak: it names the content, not the bytes of one rendering.
+ * Last-Modified and ETag of one feed document.
+ * - The ETag names what the document shows: its channel (the tag's or author's name and description), how
+ *   many posts the scope has (the archive links), and the digest of its posts' rows. A write elsewhere (a
+ *   draft saved, a post of another tag) leaves it as it was, so a reader polling with If-None-Match gets a
+ *   304 rather than the whole feed again. It is weak: it names the content, not the bytes of one rendering.
+ * - Last-Modified is a date that never goes backwards, which the newest item's update time would when a
+ *   post is unpublished or deleted: the last content write, or the newest publication when a scheduled post
+ *   went live later (no write announces that). So it moves on any write, and a reader polling by date alone
+ *   downloads the feed again after one.
  */
-export function feedValidators(state: FeedState, representation: string): { etag: string; lastModified: Date } {
+export function feedValidators(scope: FeedScope, state: FeedState, representation: string): { etag: string; lastModified: Date } {
   const newest = state.newestPublishedAt?.getTime() ?? 0
   const lastModified = new Date(Math.max(state.changedAt.getTime(), newest))
+  const { title, description, homePageUrl } = scope.channel
   const hash = createHash('sha1')
-    .update(`${representation}\n${state.version}\n${state.changedAt.getTime()}\n${newest}\n${state.total}`)
+    .update(JSON.stringify([representation, title, description, homePageUrl, state.total, state.pageDigest]))
     .digest('base64url')
   return { etag: `W/"${hash}"`, lastModified }
 }
@@ -85,10 +104,8 @@ export async function loadFeed(
   archive: number | undefined,
   updatedAt: Date,
 ): Promise<FeedModel> {
-  // The subscription feed is the newest 20; archive page N is the Nth 20 counted from the oldest.
-  const { rows, total } = archive === undefined
-    ? await listPosts(db, scope.filters, '-publishedAt', { page: 1, limit: FEED_SIZE }, { html: true })
-    : await listPosts(db, scope.filters, 'publishedAt', { page: archive, limit: FEED_SIZE }, { html: true })
+  const { sort, page } = feedPage(archive)
+  const { rows, total } = await listPosts(db, scope.filters, sort, page, { html: true })
   const links = await loadPostLinks(db, rows.map((r) => r.id))
   return buildFeed({
     site: config.site,

@@ -41,11 +41,11 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       if (current) return reply.redirect(`/${linked.plural}/${current}/${FEED_FILES[format]}${query}`, 301)
       throw new NotFoundError(`No ${kind} has the slug "${slug}"`)
     }
-    const state = await readFeedState(app.db, scope)
+    const state = await readFeedState(app.db, scope, archive)
     const pages = archivePageCount(state.total)
     if (archive !== undefined && archive > pages) throw new NotFoundError(`This feed has ${pages} archive page(s); there is no page ${archive}`)
 
-    const { etag, lastModified } = feedValidators(state, `${configKey} ${format} ${scope.channel.prefix} ${archive ?? 'current'}`)
+    const { etag, lastModified } = feedValidators(scope, state, `${configKey} ${format} ${scope.channel.prefix} ${archive ?? 'current'}`)
     reply.header('etag', etag).header('last-modified', lastModified.toUTCString())
     if (isFresh(request, reply)) return reply.code(304).send()
 

@@ -2,8 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { readContentState } from '../../src/db/content-state.js'
-import { posts } from '../../src/db/schema.js'
+import { authors, posts } from '../../src/db/schema.js'
 import { build, writeBehindApp } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
 import { insertPost, readFeed } from '../support/feeds.js'
 
 const FEEDS = ['/feed.xml', '/feed.atom', '/feed.json', '/tags/data/feed.xml', '/authors/lin-zhang/feed.atom', '/feed.json?archive=1']
@@ -156,5 +157,57 @@ t.test('feed caching and conditional GETs', async (t) => {
     t.not(after.headers.etag, before.headers.etag)
     t.equal(after.headers['last-modified'], publishedAt.toUTCString(), 'Last-Modified is the new post\'s publication')
     t.equal(readFeed('atom', after.body).items[0]!.title, 'Goes live shortly')
+  })
+  t.test('a write that leaves a feed as it was leaves its ETag: a reader polling by ETag gets a 304, not the feed again', async (t) => {
+    const headers = await authHeaders(database.db)
+    const urls = ['/feed.xml', '/tags/data/feed.atom', '/authors/lin-zhang/feed.json', '/feed.json?archive=1']
+    const before = await Promise.all(urls.map((url) => app.inject(url)))
+    await nextSecondAfter(before[0]!.headers['last-modified'] as string)
+    const draft = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Saved, not published', markdown: 'Not yet.', authors: ['lin-zhang'], tags: ['data'] } })
+    t.equal(draft.statusCode, 201)
+    t.teardown(() => database.db.delete(posts).where(eq(posts.id, draft.json().data.id)))
+    for (const [i, url] of urls.entries()) {
+      const etag = before[i]!.headers.etag as string
+      const res = await app.inject({ url, headers: { 'if-none-match': etag } })
+      t.equal(res.statusCode, 304, `${url}: a draft shows nowhere`)
+      t.equal(res.headers.etag, etag)
+      t.ok(Date.parse(res.headers['last-modified'] as string) > Date.parse(before[i]!.headers['last-modified'] as string),
+        `${url}: Last-Modified moves on with any write, so a reader polling by date alone gets the feed again`)
+    }
+  })
+
+  t.test('a change to what a feed shows changes its ETag, however it is made', async (t) => {
+    const headers = await authHeaders(database.db)
+    const current = await app.inject('/feed.json')
+    const archived = await app.inject('/feed.json?archive=1')
+    const tagFeed = await app.inject('/tags/data/feed.atom')
+    const stale = async (url: string, etag: string) => app.inject({ url, headers: { 'if-none-match': etag } })
+
+    // The oldest post is on archive page 1 only: editing it changes that page, not the subscription feed.
+    const oldest = archived.json().items.at(-1) as { id: string; url: string }
+    t.notOk(current.json().items.some((i: { id: string }) => i.id === oldest.id), 'the oldest post is not in the subscription feed')
+    const edited = await app.inject({ method: 'PATCH', url: `/v1/posts/${oldest.id}`, headers, payload: { title: 'The oldest, retitled' } })
+    t.equal(edited.statusCode, 200)
+    const page = await stale('/feed.json?archive=1', archived.headers.etag as string)
+    t.equal(page.statusCode, 200, 'the archive page that shows it')
+    t.not(page.headers.etag, archived.headers.etag)
+    t.ok(page.json().items.some((i: { id: string; title: string }) => i.id === oldest.id && i.title === 'The oldest, retitled'))
+    t.equal((await stale('/feed.json', current.headers.etag as string)).statusCode, 304, 'the subscription feed, which does not')
+
+    // The channel: the tag's description.
+    t.equal((await app.inject({ method: 'PATCH', url: '/v1/tags/data', headers, payload: { description: 'Pipelines, warehouses and the rest' } })).statusCode, 200)
+    const described = await stale('/tags/data/feed.atom', tagFeed.headers.etag as string)
+    t.equal(described.statusCode, 200, "the tag's feed, whose subtitle it is")
+    t.match(described.body, 'Pipelines, warehouses and the rest')
+
+    // An author renamed behind the API's back (no post row touched): the posts that show them.
+    const newest = current.json().items[0] as { id: string; authors: { name: string }[] }
+    const renamedFrom = newest.authors[0]!.name
+    const before = await app.inject('/feed.json')
+    await writeBehindApp(app, () => database.db.update(authors).set({ name: `${renamedFrom} (renamed)` }).where(eq(authors.name, renamedFrom)))
+    t.teardown(() => database.db.update(authors).set({ name: renamedFrom }).where(eq(authors.name, `${renamedFrom} (renamed)`)))
+    const renamed = await stale('/feed.json', before.headers.etag as string)
+    t.equal(renamed.statusCode, 200, "the feed showing the author's name")
+    t.equal(renamed.json().items[0].authors[0].name, `${renamedFrom} (renamed)`)
   })
 })

@@ -352,29 +352,61 @@ export interface PostStats {
   /** The content state (src/db/content-state.ts) in the same snapshot as the counts. */
   contentVersion: number
   contentChangedAt: Date
+  /** Given a page: a digest of the rows it is made from (see pageDigest). */
+  pageDigest?: string
+}
+
+/** One page of a list: its order and where it is. */
+export interface PageOf { sort: PostSort; page: PageRequest }
+
+/**
+ * A digest of the rows a page of posts is rendered from, read without a body: each post's id and row version
+ * (`xmin`, which every UPDATE of the row changes: an edit, its search vector rebuilt when its tags change,
+ * `links_changed_at` when an author or tag it shows changes), and those of its authors and tags, in their
+ * order. Any write that changes what the page shows changes the digest; a write elsewhere does not.
+ */
+function pageDigest(db: Executor, conditions: SQL[], { sort, page }: PageOf): SQL<string> {
+  const order = ORDER[sort]
+  const rows = db
+    .select({
+      id: posts.id,
+      version: sql<string>`${posts}.xmin::text`.as('version'),
+      position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position'),
+    })
+    .from(posts).where(and(...conditions)).orderBy(...order).limit(page.limit).offset(offsetOf(page))
+    .as('page_rows')
+  const linked = (table: typeof authors | typeof tags, links: typeof postAuthors | typeof postTags, linkedId: SQLWrapper) => sql`coalesce((
+    select string_agg(${table.id}::text || '.' || ${table}.xmin::text, ',' order by ${links.position})
+    from ${links} join ${table} on ${table.id} = ${linkedId} where ${links.postId} = ${rows.id}), '')`
+  const entry = sql`${rows.id}::text || ':' || ${rows.version} || ':' || ${linked(authors, postAuthors, postAuthors.authorId)} || ':' || ${linked(tags, postTags, postTags.tagId)}`
+  return sql<string>`(select md5(coalesce(string_agg(${entry}, ';' order by ${rows.position}), '')) from ${rows})`
 }
 
 /**
- * How many public posts match the filters, when the newest was published, and the content state, in one
- * statement: one snapshot and one round trip. Feeds derive their validators from it without reading a post.
+ * How many public posts match the filters, when the newest was published, the content state and, given a
+ * page, the digest of its rows, in one statement: one snapshot and one round trip. Feeds derive their
+ * validators from it without reading a post's body.
  */
-export async function publicPostStats(db: Executor, filters: PostFilters): Promise<PostStats> {
+export async function publicPostStats(db: Executor, filters: PostFilters, page?: PageOf): Promise<PostStats> {
   const state = (column: typeof contentState.version | typeof contentState.changedAt) =>
     sql`(select ${column} from ${contentState} where ${contentState.id} = 1)`
+  const conditions = filterConditions(db, filters)
   const [row] = await db
     .select({
       total: count(),
       newestPublishedAt: max(posts.publishedAt),
       contentVersion: state(contentState.version).mapWith(Number),
       contentChangedAt: state(contentState.changedAt).mapWith(contentState.changedAt),
+      pageDigest: page ? pageDigest(db, conditions, page) : sql<null>`null`,
     })
     .from(posts)
-    .where(and(...filterConditions(db, filters)))
+    .where(and(...conditions))
   return {
     total: row?.total ?? 0,
     newestPublishedAt: row?.newestPublishedAt ?? null,
     contentVersion: row?.contentVersion ?? 0,
     contentChangedAt: row?.contentChangedAt ?? new Date(0),
+    ...(row?.pageDigest ? { pageDigest: row.pageDigest } : {}),
   }
 }
 
