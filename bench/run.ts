@@ -70,10 +70,6 @@ const slugPool = publicSlugs.map((r) => `/v1/posts/${r.slug}`)
 const searchPool = searchQueries(1000).map((q) => `/v1/posts?limit=15&q=${encodeURIComponent(q)}`)
 const [pgVersion] = (await database.pool.query<{ v: string }>('select version() as v')).rows
 
-/**
- * The server as in production, but quiet, never seeding, and without the per-client read limit: every
- * request of a load test comes from one loopback address (a build without rate limits ignores the variable).
- */
 /** What browsers and fetch() send (feed readers send gzip at least): the compressed rows' clients. */
 const BROWSER_ACCEPT_ENCODING = { 'accept-encoding': 'gzip, deflate, br' }
 
@@ -81,6 +77,7 @@ const BROWSER_ACCEPT_ENCODING = { 'accept-encoding': 'gzip, deflate, br' }
 function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ bytes: Buffer; headers: IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     httpGet(url, { headers }, (response) => {
+      if (response.statusCode !== 200) reject(new Error(`${url}: ${response.statusCode}`))
       const chunks: Buffer[] = []
       response.on('data', (chunk: Buffer) => chunks.push(chunk))
       response.on('end', () => resolve({ bytes: Buffer.concat(chunks), headers: response.headers }))
@@ -89,6 +86,10 @@ function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ by
   })
 }
 
+/**
+ * The server as in production, but quiet, never seeding, and without the per-client read limit: every
+ * request of a load test comes from one loopback address (a build without rate limits ignores the variable).
+ */
 const SERVER_ENV = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never', RATE_LIMIT_READS_PER_MINUTE: '0' }
 
 // After the scenarios: readers arriving together right after a change (bench/lib/burst.ts).

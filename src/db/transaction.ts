@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { WriteConflictError } from '../lib/errors.js'
 import type { Db, Tx } from './client.js'
 
 /**
@@ -9,28 +10,30 @@ import type { Db, Tx } from './client.js'
 const RETRYABLE_STATES = new Set(['40P01', '40001'])
 
 /** Whether a database error (or one it caused) is a deadlock or a serialization failure. */
-export function isTransientConflict(error: unknown): boolean {
+function isTransientConflict(error: unknown): boolean {
   for (let e = error as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (typeof e.code === 'string' && RETRYABLE_STATES.has(e.code)) return true
   }
   return false
 }
 
-/** How many times a write transaction is run before its conflict is the client's answer (a 503). */
+/** How many times a write transaction is run before its conflict is the client's answer (WriteConflictError, a 503). */
 export const WRITE_ATTEMPTS = 3
 
 /**
  * Runs `body` in a transaction, and again (up to WRITE_ATTEMPTS times in all) when the database rolled it back
  * for a deadlock or a serialization failure, as PostgreSQL's manual advises. `body` must depend only on what
- * it reads in the transaction and on its arguments, so that running it again is the same write. A short
- * random pause before each new attempt keeps two colliding writes from colliding again.
+ * it reads in the transaction and on its arguments, so that running it again is the same write (its checks,
+ * If-Match included, are made again too). A short random pause before each new attempt keeps two colliding
+ * writes from colliding again. The last attempt's conflict is thrown as a WriteConflictError.
  */
 export async function writeTransaction<T>(db: Db, body: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await db.transaction(body)
     } catch (error) {
-      if (attempt >= WRITE_ATTEMPTS || !isTransientConflict(error)) throw error
+      if (!isTransientConflict(error)) throw error
+      if (attempt >= WRITE_ATTEMPTS) throw new WriteConflictError({ cause: error })
       await sleep(5 + Math.random() * 20 * attempt)
     }
   }

@@ -70,8 +70,6 @@ export interface BuildFeedInput {
   archivePages: number
   posts: PostWithHtmlRow[]
   links: PostLinks
-  /** When the feed last changed (its Last-Modified). */
-  updatedAt: Date
 }
 
 function toItem(row: PostWithHtmlRow, links: PostLinks, site: Site): FeedItem {
@@ -106,13 +104,16 @@ export function buildFeed(input: BuildFeedInput): FeedModel {
   const { site, channel, archive, archivePages } = input
   const at = (page?: number) => feedLinks(site.apiUrl, channel.prefix, page)
   const newestArchive = archivePages > 0 ? archivePages : undefined
+  const items = input.posts.map((row) => toItem(row, input.links, site)).sort(newestFirst)
   return {
     id: at().atom,
     title: xmlSafe(channel.title),
     description: xmlSafe(channel.description),
     language: site.language,
     homePageUrl: channel.homePageUrl,
-    updatedAt: input.updatedAt,
+    // The newest item's update: what the document shows, as its ETag does (not Last-Modified, which moves on
+    // any write). An empty feed has none.
+    updatedAt: new Date(Math.max(0, ...items.map((item) => item.updatedAt.getTime()))),
     generator: 'Quire',
     author: { name: xmlSafe(site.title), url: site.url, avatarUrl: null },
     self: at(archive),
@@ -120,6 +121,6 @@ export function buildFeed(input: BuildFeedInput): FeedModel {
     prevArchive: archive === undefined ? (newestArchive ? at(newestArchive) : null) : archive > 1 ? at(archive - 1) : null,
     nextArchive: archive !== undefined && archive < archivePages ? at(archive + 1) : null,
     hub: input.hub ?? null,
-    items: input.posts.map((row) => toItem(row, input.links, site)).sort(newestFirst),
+    items,
   }
 }

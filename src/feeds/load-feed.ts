@@ -54,7 +54,7 @@ function feedPage(archive: number | undefined): PageOf {
 export interface FeedState {
   /** When the last content write (any: edits, unpublishing and deletions included) was made. */
   changedAt: Date
-  /** Public posts in the scope, and the newest one's publication: a scheduled post going live moves it. */
+  /** Public posts in the scope (which make the archive pages), and the newest one's publication: a scheduled post going live moves it. */
   total: number
   newestPublishedAt: Date | null
   /** The digest of the rows the document's posts are rendered from (their versions, and their authors' and tags'). */
@@ -71,16 +71,17 @@ export async function readFeedState(db: Executor, scope: FeedScope, archive: num
     changedAt: stats.contentChangedAt,
     total: stats.total,
     newestPublishedAt: stats.newestPublishedAt,
-    pageDigest: stats.pageDigest ?? '',
+    pageDigest: stats.pageDigest,
   }
 }
 
 /**
  * Last-Modified and ETag of one feed document.
  * - The ETag names what the document shows: its channel (the tag's or author's name and description), how
- *   many posts the scope has (the archive links), and the digest of its posts' rows. A write elsewhere (a
- *   draft saved, a post of another tag) leaves it as it was, so a reader polling with If-None-Match gets a
- *   304 rather than the whole feed again. It is weak: it names the content, not the bytes of one rendering.
+ *   many archive pages the scope has (the links to them), and the digest of its posts' rows. A write
+ *   elsewhere (a draft saved, a post of another tag) leaves it as it was, so a reader polling with
+ *   If-None-Match gets a 304 rather than the whole feed again. It is weak: it names the content, not the
+ *   bytes of one rendering.
  * - Last-Modified is a date that never goes backwards, which the newest item's update time would when a
  *   post is unpublished or deleted: the last content write, or the newest publication when a scheduled post
  *   went live later (no write announces that). So it moves on any write, and a reader polling by date alone
@@ -91,7 +92,7 @@ export function feedValidators(scope: FeedScope, state: FeedState, representatio
   const lastModified = new Date(Math.max(state.changedAt.getTime(), newest))
   const { title, description, homePageUrl } = scope.channel
   const hash = createHash('sha1')
-    .update(JSON.stringify([representation, title, description, homePageUrl, state.total, state.pageDigest]))
+    .update(JSON.stringify([representation, title, description, homePageUrl, archivePageCount(state.total), state.pageDigest]))
     .digest('base64url')
   return { etag: `W/"${hash}"`, lastModified }
 }
@@ -102,7 +103,6 @@ export async function loadFeed(
   config: { site: Site; websubHub: string | undefined },
   scope: FeedScope,
   archive: number | undefined,
-  updatedAt: Date,
 ): Promise<FeedModel> {
   const { sort, page } = feedPage(archive)
   const { rows, total } = await listPosts(db, scope.filters, sort, page, { html: true })
@@ -115,6 +115,5 @@ export async function loadFeed(
     archivePages: archivePageCount(total ?? 0),
     posts: rows,
     links,
-    updatedAt,
   })
 }

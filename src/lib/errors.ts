@@ -36,7 +36,7 @@ export const DatabaseUnavailableError = createError<'QUIRE_DATABASE_UNAVAILABLE'
 )
 /** Seconds to wait before sending again a write that kept colliding with concurrent ones. */
 export const WRITE_CONFLICT_RETRY_AFTER_SECONDS = 1
-export const WriteConflictError = createError<'QUIRE_WRITE_CONFLICT', 503, []>(
+export const WriteConflictError = createError<'QUIRE_WRITE_CONFLICT', 503, [{ cause: unknown }]>(
   'QUIRE_WRITE_CONFLICT',
   'The write kept colliding with concurrent writes to the same resources and was rolled back: nothing was stored; send it again',
   503,
@@ -69,7 +69,7 @@ export const PROBLEMS = {
   'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, or is compressed (`Content-Encoding`)' },
   'rate-limited': { title: 'Too many requests', status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
   'database-unavailable': { title: 'Service unavailable', status: 503, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
-  'write-conflict': { title: 'Service unavailable', status: 503, when: 'the write kept colliding with concurrent writes to the same resources (a deadlock), even when run again, and nothing was stored: send it again after the seconds `Retry-After` says' },
+  'write-conflict': { title: 'Service unavailable', status: 503, when: 'the write kept colliding with concurrent writes to the same resources (a deadlock or a serialization failure), even when run again, and nothing was stored: send it again after the seconds `Retry-After` says' },
   'shutting-down': { title: 'Service unavailable', status: 503, when: 'the instance is shutting down (a deploy, a restart): retry after the seconds `Retry-After` says' },
 } satisfies Record<string, { title: string; status: number; when: string }>
 export type ProblemName = keyof typeof PROBLEMS

@@ -3,10 +3,9 @@ import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { isTransientConflict } from '../db/transaction.js'
 import {
   ConflictError, DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError,
-  WRITE_CONFLICT_RETRY_AFTER_SECONDS, WriteConflictError, type FieldError,
+  WRITE_CONFLICT_RETRY_AFTER_SECONDS, type FieldError,
 } from '../lib/errors.js'
 import { PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
 import { FORMAT_MESSAGES } from '../lib/validation.js'
@@ -76,11 +75,7 @@ export const errorsPlugin = fp(
         return renderError(request, reply, new DatabaseUnavailableError())
       }
       // A deadlock or serialization failure that running the write again (writeTransaction) did not get past.
-      if (isTransientConflict(error)) {
-        request.log.warn({ err: error }, 'write conflict')
-        reply.header('retry-after', String(WRITE_CONFLICT_RETRY_AFTER_SECONDS))
-        return renderError(request, reply, new WriteConflictError())
-      }
+      if (error.code === 'QUIRE_WRITE_CONFLICT') reply.header('retry-after', String(WRITE_CONFLICT_RETRY_AFTER_SECONDS))
       return renderError(request, reply, error)
     })
 

@@ -31,7 +31,7 @@ t.test('writeTransaction runs a write again after a deadlock or a serialization 
     await tx.insert(tags).values({ name: 'Never', slug: `never-${attempts}` })
     throw Object.assign(new Error('could not serialize access'), { code: '40001' })
   })
-  await t.rejects(always, { code: '40001' }, 'the last conflict is thrown')
+  await t.rejects(always, { code: 'QUIRE_WRITE_CONFLICT', statusCode: 503, cause: { code: '40001' } }, 'the last conflict is thrown, as a 503')
   t.equal(attempts, WRITE_ATTEMPTS)
   t.equal(await tagsNamed('Never'), 0, 'nothing stored')
 

@@ -39,7 +39,6 @@ const input = (overrides: Partial<BuildFeedInput> = {}): BuildFeedInput => ({
   archivePages: 0,
   posts: [row(1), row(2)],
   links: noLinks,
-  updatedAt: new Date('2026-02-01T00:00:00Z'),
   ...overrides,
 })
 
@@ -127,4 +126,12 @@ t.test('buildFeed: RFC 5005 links', async (t) => {
   t.equal(oldest.prevArchive, null)
   const newest = buildFeed(input({ archive: 3, archivePages: 3 }))
   t.equal(newest.nextArchive, null)
+})
+
+t.test('buildFeed: the feed is as new as its most recently updated item, whatever the last write elsewhere', async (t) => {
+  const edited = new Date('2026-03-01T12:00:00Z')
+  t.same(buildFeed(input({ posts: [row(1), row(2, { updatedAt: edited })] })).updatedAt, edited)
+  const newest = buildFeed(input({ posts: [row(1), row(2)] }))
+  t.same(newest.updatedAt, newest.items[0]!.updatedAt, 'unedited: the newest publication')
+  t.same(buildFeed(input({ posts: [] })).updatedAt, new Date(0), 'an empty feed: the epoch, the same at every write')
 })

@@ -173,6 +173,9 @@ t.test('feed caching and conditional GETs', async (t) => {
       t.equal(res.headers.etag, etag)
       t.ok(Date.parse(res.headers['last-modified'] as string) > Date.parse(before[i]!.headers['last-modified'] as string),
         `${url}: Last-Modified moves on with any write, so a reader polling by date alone gets the feed again`)
+      const again = await app.inject(url)
+      t.equal(again.headers.etag, etag)
+      t.equal(again.body, before[i]!.body, `${url}: the same document, byte for byte, as its ETag says`)
     }
   })
 

@@ -349,11 +349,10 @@ async function searchPage(
 export interface PostStats {
   total: number
   newestPublishedAt: Date | null
-  /** The content state (src/db/content-state.ts) in the same snapshot as the counts. */
-  contentVersion: number
+  /** When the last content write was made (src/db/content-state.ts), in the same snapshot as the counts. */
   contentChangedAt: Date
-  /** Given a page: a digest of the rows it is made from (see pageDigest). */
-  pageDigest?: string
+  /** A digest of the rows the page asked for is made from (see pageDigest). */
+  pageDigest: string
 }
 
 /** One page of a list: its order and where it is. */
@@ -370,7 +369,8 @@ function pageDigest(db: Executor, conditions: SQL[], { sort, page }: PageOf): SQ
   const rows = db
     .select({
       id: posts.id,
-      version: sql<string>`${posts}.xmin::text`.as('version'),
+      // And the times it shows, should a restored database's transaction ids start again.
+      version: sql<string>`${posts}.xmin::text || '@' || ${posts.updatedAt}::text || '@' || coalesce(${posts.linksChangedAt}::text, '')`.as('version'),
       position: sql<number>`row_number() over (order by ${sql.join(order, sql`, `)})`.as('position'),
     })
     .from(posts).where(and(...conditions)).orderBy(...order).limit(page.limit).offset(offsetOf(page))
@@ -383,30 +383,26 @@ function pageDigest(db: Executor, conditions: SQL[], { sort, page }: PageOf): SQ
 }
 
 /**
- * How many public posts match the filters, when the newest was published, the content state and, given a
- * page, the digest of its rows, in one statement: one snapshot and one round trip. Feeds derive their
+ * How many public posts match the filters, when the newest was published, when the last write was made, and
+ * the digest of one page's rows, in one statement: one snapshot and one round trip. Feeds derive their
  * validators from it without reading a post's body.
  */
-export async function publicPostStats(db: Executor, filters: PostFilters, page?: PageOf): Promise<PostStats> {
-  const state = (column: typeof contentState.version | typeof contentState.changedAt) =>
-    sql`(select ${column} from ${contentState} where ${contentState.id} = 1)`
+export async function publicPostStats(db: Executor, filters: PostFilters, page: PageOf): Promise<PostStats> {
   const conditions = filterConditions(db, filters)
   const [row] = await db
     .select({
       total: count(),
       newestPublishedAt: max(posts.publishedAt),
-      contentVersion: state(contentState.version).mapWith(Number),
-      contentChangedAt: state(contentState.changedAt).mapWith(contentState.changedAt),
-      pageDigest: page ? pageDigest(db, conditions, page) : sql<null>`null`,
+      contentChangedAt: sql`(select ${contentState.changedAt} from ${contentState} where ${contentState.id} = 1)`.mapWith(contentState.changedAt),
+      pageDigest: pageDigest(db, conditions, page),
     })
     .from(posts)
     .where(and(...conditions))
   return {
     total: row?.total ?? 0,
     newestPublishedAt: row?.newestPublishedAt ?? null,
-    contentVersion: row?.contentVersion ?? 0,
     contentChangedAt: row?.contentChangedAt ?? new Date(0),
-    ...(row?.pageDigest ? { pageDigest: row.pageDigest } : {}),
+    pageDigest: row?.pageDigest ?? '',
   }
 }
 
