@@ -44,4 +44,12 @@ t.test('on a few thousand posts, every list, detail, count and feed read uses an
   t.ok(uses('posts_published_idx'), 'counts and aggregates of public posts read the listing index')
   t.ok(uses('posts_search_idx'), 'search reads the GIN index')
   t.ok(uses('posts_slug_unique'), 'a post by slug reads the unique index')
+
+  // The tag is looked up first, so the planner knows how many posts have it: for the most used one it walks
+  // the newest posts until the page is full, rather than reading every post of the tag and sorting them all.
+  const popular = plans.find((p) => p.label === 'tag filter (popular tag)')!
+  const page = popular.statements.find((s) => /\blimit\b/i.test(s.sql) && !/count\(/i.test(s.sql))
+  t.ok(page, 'the popular tag\'s page statement')
+  t.match(planHeadline(page!.plan), /^Limit/, 'it stops at the page')
+  t.notOk(page!.plan.some((line) => /\bSort\b/.test(line)), 'in the listing index\'s order, with no sort of the tag\'s posts', { plan: page!.plan.join('\n') })
 })
