@@ -32,13 +32,16 @@ export async function measureBurst(origin: string, pool: pg.Pool, urls: string[]
   for (const path of urls) for (let i = 0; i < 2; i++) await get(path)
   const roundsMs: number[] = []
   const statuses: Record<string, number> = {}
-  // /feed.xml's ETag names the content version: once it changes, the server has heard of the change.
-  const feedEtag = async () => (await fetch(`${origin}/feed.xml`, { method: 'HEAD' })).headers.get('etag')
+  // /feed.xml's Last-Modified is the last write's time: once it moves, the server has heard of the change. (Its
+  // ETag names what the feed shows, which this change leaves as it was.) HTTP dates count whole seconds, so
+  // each change is made in a later second than the last.
+  const lastModified = async () => (await fetch(`${origin}/feed.xml`, { method: 'HEAD' })).headers.get('last-modified')
   for (let round = 0; round < rounds; round++) {
-    const before = await feedEtag()
+    const before = await lastModified()
+    while (before && Math.floor(Date.now() / 1000) <= Date.parse(before) / 1000) await sleep(20)
     await touchContent(pool)
     const deadline = Date.now() + 10_000
-    while ((await feedEtag()) === before) {
+    while ((await lastModified()) === before) {
       if (Date.now() > deadline) throw new Error('the server did not hear of the change within 10 s')
       await sleep(10)
     }
