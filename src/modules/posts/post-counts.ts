@@ -1,10 +1,11 @@
-import { asc, count, desc, eq, getTableColumns, sql, type InferSelectModel } from 'drizzle-orm'
+import { and, asc, count, desc, eq, getTableColumns, sql, type InferSelectModel } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
+import { posts } from '../../db/schema.js'
 import type { CursorValue, KeysetOptions } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition } from '../../lib/ref.js'
-import { publicPostCounts } from './visibility.js'
+import { isPublic, publicPostCounts } from './visibility.js'
 
 type LinkedTable = PgTable & { id: PgColumn; slug: PgColumn; name: PgColumn }
 export type CountSort = 'name' | '-postCount'
@@ -58,8 +59,14 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
       return { rows: rows.slice(0, page.limit) as Row[], total: counted && (counted[0]?.n ?? 0), hasMore: rows.length > page.limit }
     },
 
+    /** One row with its count, counted for it alone (a list counts every row's posts at once: a join over all of them). */
     async find(db: Executor, idOrSlug: string): Promise<Row | undefined> {
-      const [row] = await selectWithCounts(db).query.where(refCondition(table, idOrSlug))
+      const counted = db.select({ n: count() }).from(link.resourceId.table).innerJoin(posts, eq(posts.id, link.postId))
+        .where(and(eq(link.resourceId, table.id), isPublic()))
+      const [row] = await db
+        .select({ ...getTableColumns(table as LinkedTable), postCount: sql<number>`(${counted})::int` })
+        .from(table as LinkedTable)
+        .where(refCondition(table, idOrSlug))
       return row as Row | undefined
     },
   }
