@@ -33,8 +33,8 @@ export async function measureBurst(origin: string, pool: pg.Pool, urls: string[]
   const roundsMs: number[] = []
   const statuses: Record<string, number> = {}
   // /feed.xml's Last-Modified is the last write's time: once it moves, the server has heard of the change. (Its
-  // ETag names what the feed shows, which this change leaves as it was.) HTTP dates count whole seconds, so
-  // each change is made in a later second than the last.
+  // ETag names what the feed shows, and need not move.) HTTP dates count whole seconds, so each change is
+  // made in a later second than the last.
   const lastModified = async () => (await fetch(`${origin}/feed.xml`, { method: 'HEAD' })).headers.get('last-modified')
   for (let round = 0; round < rounds; round++) {
     const before = await lastModified()

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
 import type { Config } from '../config.js'
 import type { Executor } from '../db/client.js'
-import { findAuthor } from '../modules/authors/queries.js'
+import { findAuthorRow } from '../modules/authors/queries.js'
 import { toAuthorRef } from '../modules/authors/serialize.js'
 import { listPosts, loadPostLinks, publicPostStats, type PageOf, type PostFilters } from '../modules/posts/queries.js'
-import { findTag } from '../modules/tags/queries.js'
+import { findTagRow } from '../modules/tags/queries.js'
 import { toTagRef } from '../modules/tags/serialize.js'
 import { buildFeed, type FeedChannel, type FeedModel } from './build-feed.js'
 import { archivePageCount, FEED_SIZE } from './feed-urls.js'
@@ -22,7 +22,7 @@ export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, sl
     return { channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url }, filters: { visibility: 'public' } }
   }
   if (kind === 'tag') {
-    const tag = await findTag(db, slug)
+    const tag = await findTagRow(db, slug)
     if (!tag) return undefined
     const channel = {
       prefix: `/tags/${tag.slug}`,
@@ -32,7 +32,7 @@ export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, sl
     }
     return { channel, filters: { visibility: 'public', tag: [tag.slug] } }
   }
-  const author = await findAuthor(db, slug)
+  const author = await findAuthorRow(db, slug)
   if (!author) return undefined
   const channel = {
     prefix: `/authors/${author.slug}`,

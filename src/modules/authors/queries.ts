@@ -6,4 +6,5 @@ const authorQueries = linkedResourceQueries(authors, { resourceId: postAuthors.a
 export type AuthorRow = typeof authors.$inferSelect & { postCount: number }
 export const listAuthors = authorQueries.list
 export const findAuthor = authorQueries.find
+export const findAuthorRow = authorQueries.findRow
 export const authorKeysetOf = authorQueries.keysetOf

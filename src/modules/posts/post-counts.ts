@@ -59,6 +59,12 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
       return { rows: rows.slice(0, page.limit) as Row[], total: counted && (counted[0]?.n ?? 0), hasMore: rows.length > page.limit }
     },
 
+    /** One row without its count, for a reader that shows none (a feed's channel). */
+    async findRow(db: Executor, idOrSlug: string): Promise<InferSelectModel<T> | undefined> {
+      const [row] = await db.select().from(table as LinkedTable).where(refCondition(table, idOrSlug))
+      return row as InferSelectModel<T> | undefined
+    },
+
     /** One row with its count, counted for it alone (a list counts every row's posts at once: a join over all of them). */
     async find(db: Executor, idOrSlug: string): Promise<Row | undefined> {
       const counted = db.select({ n: count() }).from(link.resourceId.table).innerJoin(posts, eq(posts.id, link.postId))

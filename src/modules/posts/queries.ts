@@ -46,8 +46,8 @@ async function idsBySlug(db: Executor, f: PostFilters): Promise<{ tags: Map<stri
   const tagSlugs = [...new Set([...(f.tag ?? []), ...(f.tagsAll ?? []), ...(f.excludeTags ?? [])])]
   const authorSlugs = [...new Set(f.author ?? [])]
   const found = { tags: new Map<string, string>(), authors: new Map<string, string>() }
-  const ofTags = db.select({ kind: sql<string>`'tag'`.as('kind'), slug: tags.slug, id: tags.id }).from(tags).where(inArray(tags.slug, tagSlugs))
-  const ofAuthors = db.select({ kind: sql<string>`'author'`.as('kind'), slug: authors.slug, id: authors.id }).from(authors).where(inArray(authors.slug, authorSlugs))
+  const ofTags = db.select({ kind: sql<'tag' | 'author'>`'tag'`.as('kind'), slug: tags.slug, id: tags.id }).from(tags).where(inArray(tags.slug, tagSlugs))
+  const ofAuthors = db.select({ kind: sql<'tag' | 'author'>`'author'`.as('kind'), slug: authors.slug, id: authors.id }).from(authors).where(inArray(authors.slug, authorSlugs))
   const query = tagSlugs.length && authorSlugs.length ? ofTags.unionAll(ofAuthors) : tagSlugs.length ? ofTags : authorSlugs.length ? ofAuthors : undefined
   for (const row of query ? await query : []) (row.kind === 'tag' ? found.tags : found.authors).set(row.slug, row.id)
   return found
@@ -63,7 +63,9 @@ function linksTo(db: Executor, links: typeof postTags | typeof postAuthors, ids:
  * The WHERE conditions of the filters. Tags and authors are matched by id, looked up first: PostgreSQL then
  * knows which tag it is, and so about how many posts have it. Joined by slug, it would guess a few hundred
  * for any tag, and for one on a quarter of the posts it would read all of them to sort them (half a second
- * at 100,000 posts) rather than walk the newest posts until a page is full (a millisecond).
+ * at 100,000 posts) rather than walk the newest posts until a page is full (a millisecond). A tag renamed
+ * between the lookup and the query may make that one answer empty; the response cache keeps it, if at all,
+ * under the content version the rename replaces, so no later read gets it.
  */
 async function filterConditions(db: Executor, f: PostFilters): Promise<SQL[]> {
   const where: SQL[] = []
@@ -395,8 +397,8 @@ function pageDigest(db: Executor, conditions: SQL[], { sort, page }: PageOf): SQ
 
 /**
  * How many public posts match the filters, when the newest was published, when the last write was made, and
- * the digest of one page's rows, in one statement: one snapshot and one round trip. Feeds derive their
- * validators from it without reading a post's body.
+ * the digest of one page's rows, in one statement: one snapshot (after the filters' tags and authors are
+ * looked up; see filterConditions). Feeds derive their validators from it without reading a post's body.
  */
 export async function publicPostStats(db: Executor, filters: PostFilters, page: PageOf): Promise<PostStats> {
   const conditions = await filterConditions(db, filters)

@@ -6,4 +6,5 @@ const tagQueries = linkedResourceQueries(tags, { resourceId: postTags.tagId, pos
 export type TagRow = typeof tags.$inferSelect & { postCount: number }
 export const listTags = tagQueries.list
 export const findTag = tagQueries.find
+export const findTagRow = tagQueries.findRow
 export const tagKeysetOf = tagQueries.keysetOf

@@ -91,6 +91,12 @@ t.test('GET /v1/posts', async (t) => {
       ['publishedAfter=2025-09-17T07:55:00Z', expect((p) => Date.parse(p.publishedAt!) >= Date.parse('2025-09-17T07:55:00Z'))],
       ['tag=architecture&author=ada-okafor&excludeTags=culture', expect((p) => p.tags.includes('architecture') && p.authors.includes('ada-okafor') && !p.tags.includes('culture'))],
       ['tag=no-such-tag', []],
+      // Slugs that name nothing: matched by nothing, excluded by nothing.
+      ['tag=architecture,no-such-tag', expect((p) => p.tags.includes('architecture'))],
+      ['tagsAll=architecture,no-such-tag', []],
+      ['excludeTags=no-such-tag', expect(() => true)],
+      ['author=nobody', []],
+      ['tag=ada-okafor', []],
     ]
     for (const [query, slugs] of cases) {
       const { res, body } = await get(`/v1/posts?limit=100&${query}`)
