@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance } from 'fastify'
@@ -50,6 +51,19 @@ export async function testDatabase(t: Teardown, options: TestDbOptions = {}): Pr
     await withAdmin(adminUrl, (admin) => admin.query(`drop database if exists "${name}" with (force)`))
   })
   return { ...database, url }
+}
+
+/**
+ * An embedded database's data directory on disk, for a CLI or a server process to open: migrated (and, with
+ * `seed`, seeded) from this suite's PGlite template, which spares each such test PostgreSQL's initdb and the
+ * migrations. Removed at teardown.
+ */
+export async function pgliteDataDir(t: Teardown, options: { seed?: boolean } = {}): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'quire-data-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const database = await createDb({ databaseUrl: undefined, dataDir: dir, initialData: await pgliteTemplate(options.seed ?? false) })
+  await database.close()
+  return dir
 }
 
 /** Builds the real app (production options) on a fresh test database; closes both at teardown. */

@@ -5,7 +5,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, type Database } from '../../src/db/client.js'
-import { testDatabase } from '../helper.js'
+import { pgliteDataDir, testDatabase } from '../helper.js'
 import { runCli } from '../support/cli.js'
 
 const apikey = (env: Record<string, string>, ...args: string[]) => runCli('apikey', env, ...args)
@@ -19,8 +19,7 @@ t.test('npm run apikey -- create / list / revoke', async (t) => {
     env = { DATABASE_URL: (database as { url?: string }).url! }
     open = async () => database
   } else {
-    const dir = mkdtempSync(join(tmpdir(), 'quire-cli-'))
-    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const dir = await pgliteDataDir(t)
     env = { DATA_DIR: dir }
     open = () => createDb({ databaseUrl: undefined, dataDir: dir })
   }

@@ -5,7 +5,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, type Database } from '../../src/db/client.js'
-import { testDatabase } from '../helper.js'
+import { pgliteDataDir, testDatabase } from '../helper.js'
 import { runCli } from '../support/cli.js'
 import { fixture, fixturePath } from '../support/import.js'
 
@@ -22,9 +22,10 @@ t.test('npm run import -- FILE [--dry-run]', async (t) => {
     env = { DATABASE_URL: database.url! }
     open = async () => database
   } else {
-    env = { DATA_DIR: join(dir, 'data') }
+    const dataDir = await pgliteDataDir(t)
+    env = { DATA_DIR: dataDir }
     open = async () => {
-      const database = await createDb({ databaseUrl: undefined, dataDir: join(dir, 'data') })
+      const database = await createDb({ databaseUrl: undefined, dataDir })
       t.teardown(() => database.close())
       return database
     }
