@@ -54,14 +54,13 @@ export async function testDatabase(t: Teardown, options: TestDbOptions = {}): Pr
 }
 
 /**
- * An embedded database's data directory on disk, for a CLI or a server process to open: migrated (and, with
- * `seed`, seeded) from this suite's PGlite template, which spares each such test PostgreSQL's initdb and the
- * migrations. Removed at teardown.
+ * An embedded database's data directory on disk, for a CLI process to open: migrated, from this suite's
+ * PGlite template, which spares each such test PostgreSQL's initdb and the migrations. Removed at teardown.
  */
-export async function pgliteDataDir(t: Teardown, options: { seed?: boolean } = {}): Promise<string> {
+export async function pgliteDataDir(t: Teardown): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'quire-data-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  const database = await createDb({ databaseUrl: undefined, dataDir: dir, initialData: await pgliteTemplate(options.seed ?? false) })
+  const database = await createDb({ databaseUrl: undefined, dataDir: dir, initialData: await pgliteTemplate(false) })
   await database.close()
   return dir
 }
