@@ -34,8 +34,6 @@ export const DatabaseUnavailableError = createError<'QUIRE_DATABASE_UNAVAILABLE'
   'The database is unreachable; try again shortly',
   503,
 )
-/** Seconds to wait before sending again a write that kept colliding with concurrent ones. */
-export const WRITE_CONFLICT_RETRY_AFTER_SECONDS = 1
 export const WriteConflictError = createError<'QUIRE_WRITE_CONFLICT', 503, [{ cause: unknown }]>(
   'QUIRE_WRITE_CONFLICT',
   'The write kept colliding with concurrent writes to the same resources and was rolled back: nothing was stored; send it again',
@@ -47,11 +45,17 @@ export const ShuttingDownError = createError<'QUIRE_SHUTTING_DOWN', 503, []>(
   503,
 )
 
-export interface ProblemType { type: string; title: string }
+export interface ProblemType {
+  type: string
+  title: string
+  /** A transient problem's `Retry-After`, in seconds: the errors plugin sends it with every such answer. */
+  retryAfter?: number
+}
 
 /**
  * Every problem type, by the last segment of its `type` URI (`/problems/not-found`, a relative reference):
- * its title, its status, and when it is answered. The URI serves a page saying so (RFC 9457 3.1.1: a type
+ * its title, its status, when it is answered and, for a transient one, the seconds to wait before sending
+ * the request again (`Retry-After`). The URI serves a page saying so (RFC 9457 3.1.1: a type
  * should lead to documentation a person can read), and the README's table lists the same.
  */
 export const PROBLEMS = {
@@ -68,10 +72,11 @@ export const PROBLEMS = {
   'body-too-large': { title: 'Request body too large', status: 413, when: 'the body is over 1 MiB' },
   'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, or is compressed (`Content-Encoding`)' },
   'rate-limited': { title: 'Too many requests', status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
-  'database-unavailable': { title: 'Service unavailable', status: 503, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
-  'write-conflict': { title: 'Service unavailable', status: 503, when: 'the write kept colliding with concurrent writes to the same resources (a deadlock or a serialization failure), even when run again, and nothing was stored: send it again after the seconds `Retry-After` says' },
-  'shutting-down': { title: 'Service unavailable', status: 503, when: 'the instance is shutting down (a deploy, a restart): retry after the seconds `Retry-After` says' },
-} satisfies Record<string, { title: string; status: number; when: string }>
+  'database-unavailable': { title: 'Service unavailable', status: 503, retryAfter: DATABASE_RETRY_AFTER_SECONDS, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
+  'write-conflict': { title: 'Service unavailable', status: 503, retryAfter: 1, when: 'the write kept colliding with concurrent writes to the same resources (a deadlock or a serialization failure), even when run again, and nothing was stored: send it again after the seconds `Retry-After` says' },
+  // A second: the listener is closed, so a retry reaches another instance (or this one, restarted).
+  'shutting-down': { title: 'Service unavailable', status: 503, retryAfter: 1, when: 'the instance is shutting down (a deploy, a restart): retry after the seconds `Retry-After` says' },
+} satisfies Record<string, { title: string; status: number; when: string; retryAfter?: number }>
 export type ProblemName = keyof typeof PROBLEMS
 
 /** Which problem each error code is (ours, Fastify's, and the error plugin's own cases). */
@@ -101,7 +106,10 @@ const PROBLEM_OF_CODE: Record<string, ProblemName> = {
   METHOD_NOT_ALLOWED: 'method-not-allowed',
 }
 
-/** Problem `type` URIs and titles, by error code. */
+/** Problem `type` URIs, titles and Retry-After, by error code. */
 export const PROBLEM_TYPES: Record<string, ProblemType> = Object.fromEntries(
-  Object.entries(PROBLEM_OF_CODE).map(([code, name]) => [code, { type: `/problems/${name}`, title: PROBLEMS[name].title }]),
+  Object.entries(PROBLEM_OF_CODE).map(([code, name]) => {
+    const problem: { title: string; retryAfter?: number } = PROBLEMS[name]
+    return [code, { type: `/problems/${name}`, title: problem.title, ...(problem.retryAfter ? { retryAfter: problem.retryAfter } : {}) }]
+  }),
 )

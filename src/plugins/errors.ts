@@ -4,8 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import {
-  ConflictError, DATABASE_RETRY_AFTER_SECONDS, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError,
-  WRITE_CONFLICT_RETRY_AFTER_SECONDS, type FieldError,
+  ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError,
 } from '../lib/errors.js'
 import { PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
 import { FORMAT_MESSAGES } from '../lib/validation.js'
@@ -71,11 +70,8 @@ export const errorsPlugin = fp(
 
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable')
-        reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
         return renderError(request, reply, new DatabaseUnavailableError())
       }
-      // A deadlock or serialization failure that running the write again (writeTransaction) did not get past.
-      if (error.code === 'QUIRE_WRITE_CONFLICT') reply.header('retry-after', String(WRITE_CONFLICT_RETRY_AFTER_SECONDS))
       return renderError(request, reply, error)
     })
 
@@ -226,6 +222,8 @@ function renderError(request: FastifyRequest, reply: FastifyReply, error: Fastif
   if (status >= 500) request.log.error({ err: error }, 'request failed')
   else request.log.info({ err: { code: error.code, message: error.message } }, 'request rejected')
   const known = error.code ? PROBLEM_TYPES[error.code] : undefined
+  // A transient problem (the database gone, a write that kept colliding, a shutdown) says when to try again.
+  if (known?.retryAfter) reply.header('retry-after', String(known.retryAfter))
   return sendProblem(request, reply, {
     type: known?.type ?? 'about:blank',
     title: known?.title ?? httpTitle(status),

@@ -1,8 +1,6 @@
 import fp from 'fastify-plugin'
 import { ShuttingDownError } from '../lib/errors.js'
 
-/** Seconds a client is asked to wait before sending again: enough for a load balancer to move on. */
-const RETRY_AFTER_SECONDS = '1'
 /** How often connections that have gone idle since the close began are closed. */
 const REAP_IDLE_MS = 100
 
@@ -32,9 +30,9 @@ export const shutdownPlugin = fp(
     })
     // After the request id's and CORS's hooks, so that the 503 says which request it answered and a
     // browser may read it.
-    app.addHook('onRequest', (_request, reply, done) => {
+    // The problem carries its Retry-After (lib/errors.ts).
+    app.addHook('onRequest', (_request, _reply, done) => {
       if (!closing) return done()
-      reply.header('retry-after', RETRY_AFTER_SECONDS)
       done(new ShuttingDownError())
     })
     app.addHook('onSend', (_request, reply, payload, done) => {
