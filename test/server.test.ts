@@ -1,17 +1,15 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import net from 'node:net'
 import http from 'node:http'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { eq } from 'drizzle-orm'
 import { createDb } from '../src/db/client.js'
-import { migrate } from '../src/db/migrate.js'
 import { tags } from '../src/db/schema.js'
 import { createApiKey } from '../src/modules/apikeys/queries.js'
-import { root, testDatabase } from './helper.js'
+import { pgliteDataDir, root, testDatabase, tsNodeArgs } from './helper.js'
 import { refusesConnections, startServer } from './support/server-process.js'
 
 interface ServerDatabase {
@@ -31,10 +29,8 @@ async function serverDatabase(t: Test): Promise<ServerDatabase> {
     const hasTag = async (name: string) => (await database.db.select().from(tags).where(eq(tags.name, name))).length === 1
     return { env: { DATABASE_URL: database.url!, SEED_DEMO: 'never' }, key, hasTag }
   }
-  const dir = mkdtempSync(join(tmpdir(), 'quire-server-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = await pgliteDataDir(t)
   const database = await createDb({ databaseUrl: undefined, dataDir: dir })
-  await migrate(database)
   const { key } = await createApiKey(database.db, 'signals')
   await database.close()
   const hasTag = async (name: string) => {
@@ -144,10 +140,9 @@ t.test('a server that cannot start says why in one log line and exits 1: no stac
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
   t.teardown(() => taken.close())
   const port = (taken.address() as { port: number }).port
-  const dir = mkdtempSync(join(tmpdir(), 'quire-start-'))
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const dir = await pgliteDataDir(t)
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...tsNodeArgs, 'src/server.ts'], {
     cwd: root,
     env: { ...inherited, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, SEED_DEMO: 'never', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,5 +1,6 @@
-import { createApiKey, listApiKeys, revokeApiKey } from '../modules/apikeys/queries.js'
 import { cliArgs, withDatabase } from './run.js'
+
+const queries = () => import('../modules/apikeys/queries.js')
 
 const usage = `usage:
   npm run apikey -- create --name NAME   make a key (shown once: store it now)
@@ -15,11 +16,13 @@ if (!args) {
   // answered: --help, or a usage error
 } else if (command === 'create' && values.name?.trim()) {
   await withDatabase(async (database) => {
+    const { createApiKey } = await queries()
     const { key, row } = await createApiKey(database.db, values.name!.trim())
     console.log(`created key ${row.id} (${row.name})\n\n  ${key}\n\nThis is the only time the key is shown: only its hash is stored.`)
   })
 } else if (command === 'list') {
   await withDatabase(async (database) => {
+    const { listApiKeys } = await queries()
     const rows = await listApiKeys(database.db)
     if (rows.length === 0) console.log('no keys yet')
     for (const k of rows) {
@@ -29,6 +32,7 @@ if (!args) {
   })
 } else if (command === 'revoke' && arg && uuid.test(arg)) {
   await withDatabase(async (database) => {
+    const { revokeApiKey } = await queries()
     const row = await revokeApiKey(database.db, arg)
     if (!row) {
       console.error(`no active key has the id ${arg}`)

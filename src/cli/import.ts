@@ -1,8 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { importFeed } from '../import/import-items.js'
-import { FeedFormatError, type ParsedFeed } from '../import/item.js'
-import { decodeFeedFile, parseFeed } from '../import/parse-feed.js'
-import { errorLine, headerLine, planLine, progressLine, summaryLine } from '../import/report.js'
+import type { ParsedFeed } from '../import/item.js'
 import { cliArgs, withDatabase } from './run.js'
 
 const usage = `usage: npm run import -- FILE [--dry-run]
@@ -12,13 +9,14 @@ const usage = `usage: npm run import -- FILE [--dry-run]
 // Exit codes: 0 every item imported or skipped, 1 nothing imported (a bad file, no database),
 // 2 wrong usage, 3 finished but some items failed (each is reported).
 
-function main(): void {
+async function main(): Promise<void> {
   const args = cliArgs(usage, { 'dry-run': { type: 'boolean' } }, true)
   if (!args) return
   const { values, positionals } = args
   const [file, ...extra] = positionals
   if (!file || extra.length > 0) return fail(2, usage)
 
+  const [{ FeedFormatError }, { decodeFeedFile, parseFeed }] = await Promise.all([import('../import/item.js'), import('../import/parse-feed.js')])
   // The whole file is read and parsed before the database is opened: a bad file writes nothing.
   let feed: ParsedFeed
   try {
@@ -28,10 +26,14 @@ function main(): void {
     if (e instanceof FeedFormatError) return fail(1, `error: ${file} cannot be imported: ${e.message}. Nothing was imported.`)
     return fail(1, `error: cannot read ${file}: ${e.code === 'ENOENT' ? 'no such file' : e.message}`)
   }
-  void run(feed, values['dry-run'] ?? false)
+  await run(feed, values['dry-run'] ?? false)
 }
 
 async function run(feed: ParsedFeed, dryRun: boolean): Promise<void> {
+  const [{ importFeed }, { errorLine, headerLine, planLine, progressLine, summaryLine }] = await Promise.all([
+    import('../import/import-items.js'),
+    import('../import/report.js'),
+  ])
   console.error(headerLine(feed, dryRun))
   await withDatabase(async (database) => {
     const summary = await importFeed(database.db, feed, {
@@ -55,4 +57,4 @@ function fail(code: number, message: string): void {
   process.exitCode = code
 }
 
-main()
+await main()

@@ -1,15 +1,17 @@
 import { writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { buildApp } from '../app.js'
-import { loadConfig } from '../config.js'
-import { createDb } from '../db/client.js'
-import { migrate } from '../db/migrate.js'
 import { cliArgs } from './run.js'
 
 export const openapiPath = fileURLToPath(new URL('../../openapi/openapi.json', import.meta.url))
 
 /** The OpenAPI document as the app generates it under the default configuration (so it is reproducible). */
 export async function generateOpenapi(): Promise<string> {
+  const [{ buildApp }, { loadConfig }, { createDb }, { migrate }] = await Promise.all([
+    import('../app.js'),
+    import('../config.js'),
+    import('../db/client.js'),
+    import('../db/migrate.js'),
+  ])
   const config = { ...loadConfig({}), logLevel: 'silent' as const }
   const database = await createDb({ databaseUrl: undefined, dataDir: 'memory://' })
   // Migrated, as every database the app is given: building it reads the content version and its secrets.

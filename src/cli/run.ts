@@ -1,10 +1,17 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { ConfigError, loadConfig, type Config } from '../config.js'
-import { createDb, type Database } from '../db/client.js'
-import { migrate } from '../db/migrate.js'
+import type { Config } from '../config.js'
+import type { Database } from '../db/client.js'
+
+// The CLIs read their arguments before they load the app's modules (configuration, database, content), which
+// takes seconds: `--help` and a usage error answer at once. So what a command needs is imported when it runs.
 
 /** Runs a CLI body against the configured database (migrated first), closing it and reporting errors. */
 export async function withDatabase(body: (database: Database, config: Config) => Promise<void>): Promise<void> {
+  const [{ ConfigError, loadConfig }, { createDb }, { migrate }] = await Promise.all([
+    import('../config.js'),
+    import('../db/client.js'),
+    import('../db/migrate.js'),
+  ])
   let database: Database | undefined
   try {
     const config = loadConfig()

@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
@@ -60,12 +57,9 @@ t.test('npm run apikey -- create / list / revoke', async (t) => {
 })
 
 t.test('the CLI refuses an embedded database another process holds', { skip: Boolean(process.env.TEST_DATABASE_URL) }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'quire-lock-'))
+  const dir = await pgliteDataDir(t)
   const database = await createDb({ databaseUrl: undefined, dataDir: dir })
-  t.teardown(async () => {
-    await database.close()
-    rmSync(dir, { recursive: true, force: true })
-  })
+  t.teardown(() => database.close())
   const res = await apikey({ DATA_DIR: dir }, 'list')
   t.equal(res.code, 1)
   t.match(res.stderr, /in use by process \d+/)

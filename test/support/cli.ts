@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { root } from '../helper.js'
+import { root, tsNodeArgs } from '../helper.js'
 
 const run = promisify(execFile)
 
 /** A CLI as a user runs it (`npm run <name>`), in its own process, against the database `env` names. */
 export async function runCli(script: string, env: Record<string, string>, ...args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...tsNodeArgs, `src/cli/${script}.ts`, ...args], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: '', ...env },
     })

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import net from 'node:net'
-import { root } from '../helper.js'
+import { root, tsNodeArgs } from '../helper.js'
 
 export interface ServerProcess {
   child: ChildProcess
@@ -20,7 +20,7 @@ export interface ServerProcess {
  */
 export async function startServer(t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<ServerProcess> {
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...tsNodeArgs, 'src/server.ts'], {
     cwd: root,
     env: { ...inherited, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
