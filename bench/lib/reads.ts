@@ -44,6 +44,9 @@ export interface Read {
   scanExpected?: string
 }
 
+/** The archive feed page as far from the oldest post as the deep page is from the newest (its pages hold 15 posts, feed pages 20). */
+export const archiveFeedPage = (s: ArchiveSample) => Math.max(1, Math.floor((s.deepPage * 15) / 20))
+
 /** The reads whose plans must use indexes: lists, details, counts and feeds. */
 export function mainReads(s: ArchiveSample, deepCursorUrl?: string): Read[] {
   return [
@@ -68,6 +71,7 @@ export function mainReads(s: ArchiveSample, deepCursorUrl?: string): Read[] {
     { label: 'site', url: '/v1/site' },
     { label: 'site feed', url: '/feed.xml' },
     { label: 'tag feed', url: `/tags/${s.popularTag}/feed.xml` },
+    { label: `archive feed page ${archiveFeedPage(s)}`, url: `/feed.xml?archive=${archiveFeedPage(s)}` },
   ]
 }
 

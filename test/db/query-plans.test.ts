@@ -1,7 +1,7 @@
 import t from 'tap'
 import { loadArchive } from '../../bench/lib/load.js'
 import { nullsOrderMismatch, planHeadline, planRequests, QueryRecorder } from '../../bench/lib/plans.js'
-import { deepCursorUrl, mainReads, sampleArchive } from '../../bench/lib/reads.js'
+import { archiveFeedPage, deepCursorUrl, mainReads, sampleArchive } from '../../bench/lib/reads.js'
 import { syntheticArchive } from '../../bench/lib/synthetic.js'
 import { build } from '../helper.js'
 
@@ -52,4 +52,16 @@ t.test('on a few thousand posts, every list, detail, count and feed read uses an
   t.ok(page, 'the popular tag\'s page statement')
   t.match(planHeadline(page!.plan), /^Limit/, 'it stops at the page')
   t.notOk(page!.plan.some((line) => /\bSort\b/.test(line)), 'in the listing index\'s order, with no sort of the tag\'s posts', { plan: page!.plan.join('\n') })
+
+  // A page far in, by number, skips the posts before it along the listing index alone (which holds their
+  // dates and ids), and reads the rows of its own posts only; so does an archive feed page's digest.
+  for (const label of [`deep page ${sample.deepPage} (offset)`, `archive feed page ${archiveFeedPage(sample)}`]) {
+    const read = plans.find((p) => p.label === label)
+    t.ok(read, label)
+    const skipping = read!.statements.filter((s) => /\boffset\b/i.test(s.sql))
+    t.ok(skipping.length > 0, `${label} has statements with an offset`)
+    for (const statement of skipping) {
+      t.ok(statement.plan.some((line) => /Index Only Scan.* using posts_published_idx/.test(line)), `${label}: ${planHeadline(statement.plan)} skips its offset in the listing index`, { plan: statement.plan.join('\n') })
+    }
+  }
 })
