@@ -37,9 +37,26 @@ t.test('compose passes every variable the config reads, and the defaults it sets
     t.ok(name in env, `${name} is set`)
   }
   for (const name of Object.keys(env)) t.ok(CONFIG_VARIABLES.includes(name), `${name} is a variable the config reads`)
-  // Substitute compose defaults (${X:-default}) and check the result passes the app's own validation.
-  const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]))
-  t.doesNotThrow(() => loadConfig(resolved))
+  // With compose's defaults, the result passes the app's own validation.
+  t.doesNotThrow(() => loadConfig(interpolated(env, {})))
+})
+
+/** What compose makes of `${NAME:-default}` (nested too) and `${NAME}`, given the shell's variables. */
+function interpolated(values: Record<string, unknown>, shell: Record<string, string>): Record<string, string> {
+  const resolve = (value: string): string => {
+    const next = value.replace(/\$\{([A-Z_]+)(?::-([^${}]*))?\}/g, (_, name: string, fallback?: string) => shell[name] || (fallback ?? ''))
+    return next === value ? value : resolve(next)
+  }
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, resolve(String(v))]))
+}
+
+t.test('PORT moves the published port, and the links the API writes follow it', async (t) => {
+  const api = compose.services.api
+  t.same(api.ports.map((p: string) => interpolated({ p }, { PORT: '8080' }).p), ['8080:3000'])
+  const config = loadConfig(interpolated(api.environment, { PORT: '8080' }))
+  t.equal(config.site.url, 'http://localhost:8080')
+  t.equal(loadConfig(interpolated(api.environment, {})).site.url, 'http://localhost:3000')
+  t.equal(loadConfig(interpolated(api.environment, { PORT: '8080', SITE_URL: 'https://blog.example.com' })).site.url, 'https://blog.example.com')
 })
 
 t.test('the Dockerfile is multi-stage, runs as a non-root user and has a health check', async (t) => {
