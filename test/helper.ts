@@ -14,12 +14,12 @@ import { seedDemoArchive } from '../src/db/seed.js'
 export const root = fileURLToPath(new URL('../', import.meta.url))
 
 /**
- * Node's arguments for a TypeScript entry point (the server, a CLI) that a test runs in a process of its own,
- * as tap runs the test files (package.json, tap.node-arg). `--liftoff-only`: V8 compiles PGlite's WebAssembly
- * once, with its baseline compiler, not again with the optimising one, which would cost each process about a
- * second of CPU to speed up the few queries a test sends.
+ * Node's arguments for a TypeScript entry point (the server, a CLI) that a test runs in a process of its own:
+ * those tap runs the test files with (package.json, tap.node-arg). Among them `--liftoff-only`: V8 compiles
+ * PGlite's WebAssembly once, with its baseline compiler, not again with the optimising one, which would cost
+ * each process about a second of CPU to speed up the few queries a test sends.
  */
-export const tsNodeArgs = ['--import', 'tsx', '--liftoff-only']
+export const tsNodeArgs = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { tap: { 'node-arg': string[] } }).tap['node-arg']
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 

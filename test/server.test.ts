@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import net from 'node:net'
 import http from 'node:http'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { eq } from 'drizzle-orm'
@@ -140,7 +141,10 @@ t.test('a server that cannot start says why in one log line and exits 1: no stac
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
   t.teardown(() => taken.close())
   const port = (taken.address() as { port: number }).port
-  const dir = await pgliteDataDir(t)
+  // A directory that does not exist yet, as on a first `npm start`: made, initialised and migrated first.
+  const parent = mkdtempSync(join(tmpdir(), 'quire-start-'))
+  t.teardown(() => rmSync(parent, { recursive: true, force: true }))
+  const dir = join(parent, 'data')
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
   const child = spawn(process.execPath, [...tsNodeArgs, 'src/server.ts'], {
     cwd: root,

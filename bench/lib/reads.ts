@@ -3,6 +3,7 @@
  * the query-plan test share them, so "the main queries" are named in one place.
  */
 import type pg from 'pg'
+import { FEED_SIZE } from '../../src/feeds/feed-urls.js'
 import { vocabulary } from './words.js'
 
 export interface ArchiveSample {
@@ -44,29 +45,32 @@ export interface Read {
   scanExpected?: string
 }
 
-/** The archive feed page as far from the oldest post as the deep page is from the newest (its pages hold 15 posts, feed pages 20). */
-export const archiveFeedPage = (s: ArchiveSample) => Math.max(1, Math.floor((s.deepPage * 15) / 20))
+/** The page size of the lists read here: the API's default. */
+const LIMIT = 15
+
+/** The archive feed page as far from the oldest post as the deep page is from the newest. */
+export const archiveFeedPage = (s: ArchiveSample) => Math.max(1, Math.floor((s.deepPage * LIMIT) / FEED_SIZE))
 
 /** The reads whose plans must use indexes: lists, details, counts and feeds. */
 export function mainReads(s: ArchiveSample, deepCursorUrl?: string): Read[] {
   return [
-    { label: 'list page 1', url: '/v1/posts?limit=15' },
-    { label: `deep page ${s.deepPage} (offset)`, url: `/v1/posts?limit=15&page=${s.deepPage}` },
+    { label: 'list page 1', url: `/v1/posts?limit=${LIMIT}` },
+    { label: `deep page ${s.deepPage} (offset)`, url: `/v1/posts?limit=${LIMIT}&page=${s.deepPage}` },
     ...(deepCursorUrl ? [{ label: `deep page ${s.deepPage} (cursor)`, url: deepCursorUrl }] : []),
-    { label: 'tag filter (popular tag)', url: `/v1/posts?limit=15&tag=${s.popularTag}` },
-    { label: 'tag filter (rare tag)', url: `/v1/posts?limit=15&tag=${s.rareTag}` },
-    { label: 'author filter', url: `/v1/posts?limit=15&author=${s.author}` },
+    { label: 'tag filter (popular tag)', url: `/v1/posts?limit=${LIMIT}&tag=${s.popularTag}` },
+    { label: 'tag filter (rare tag)', url: `/v1/posts?limit=${LIMIT}&tag=${s.rareTag}` },
+    { label: 'author filter', url: `/v1/posts?limit=${LIMIT}&author=${s.author}` },
     { label: 'post by slug', url: `/v1/posts/${s.slug}` },
-    { label: 'search', url: `/v1/posts?limit=15&q=${encodeURIComponent(s.query)}` },
+    { label: 'search', url: `/v1/posts?limit=${LIMIT}&q=${encodeURIComponent(s.query)}` },
     {
       label: 'search (a word in nearly every post)',
-      url: `/v1/posts?limit=15&q=${encodeURIComponent(s.commonWord)}`,
+      url: `/v1/posts?limit=${LIMIT}&q=${encodeURIComponent(s.commonWord)}`,
       scanExpected: 'every post matches: the GIN index cannot narrow the rows, and ranking reads every match',
     },
-    { label: 'tags with counts (by name)', url: '/v1/tags?limit=15' },
-    { label: 'tags with counts (most posts first)', url: '/v1/tags?limit=15&sort=-postCount' },
+    { label: 'tags with counts (by name)', url: `/v1/tags?limit=${LIMIT}` },
+    { label: 'tags with counts (most posts first)', url: `/v1/tags?limit=${LIMIT}&sort=-postCount` },
     { label: 'tag by slug', url: `/v1/tags/${s.popularTag}` },
-    { label: 'authors with counts', url: '/v1/authors?limit=15' },
+    { label: 'authors with counts', url: `/v1/authors?limit=${LIMIT}` },
     { label: 'archive months', url: '/v1/archive' },
     { label: 'site', url: '/v1/site' },
     { label: 'site feed', url: '/feed.xml' },

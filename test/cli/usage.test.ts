@@ -7,7 +7,7 @@ import { runCli } from '../support/cli.js'
 
 // Every CLI answers --help with its usage and touches no database; a wrong option is a usage error (exit 2),
 // never a stack trace, and never a command run anyway (db:seed --help used to load the demo archive).
-// No database is involved: run once, on the embedded default (each CLI process costs seconds to start).
+// No database is involved: run once, on the embedded default.
 t.test('each CLI answers --help and refuses unknown options without touching a database', { skip: process.env.TEST_DATABASE_URL ? 'no database involved: run on PGlite only' : false }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'quire-usage-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
