@@ -16,7 +16,10 @@ async function main(): Promise<void> {
   const [file, ...extra] = positionals
   if (!file || extra.length > 0) return fail(2, usage)
 
-  const [{ FeedFormatError }, { decodeFeedFile, parseFeed }] = await Promise.all([import('../import/item.js'), import('../import/parse-feed.js')])
+  const [{ FeedFormatError }, { decodeFeedFile, parseFeed }] = await Promise.all([
+    import('../import/item.js'),
+    import('../import/parse-feed.js'),
+  ])
   // The whole file is read and parsed before the database is opened: a bad file writes nothing.
   let feed: ParsedFeed
   try {
