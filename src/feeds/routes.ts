@@ -50,7 +50,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     if (isFresh(request, reply)) return reply.code(304).send()
 
     // Rendered once per content version: the response cache (plugins/caching.ts) keeps the document.
-    const document = RENDER[format](await loadFeed(app.db, config, scope, archive))
+    const document = RENDER[format](await loadFeed(app.db, config, scope, state, archive))
     reply.type(FEED_CONTENT_TYPES[format])
     return document
   }

@@ -63,6 +63,14 @@ t.test('feed caching and conditional GETs', async (t) => {
     t.notMatch(queries.join('\n'), /"html"/, 'no body is read')
   })
 
+  t.test('rendering a feed counts its posts once: its archive links are those its validators count', async (t) => {
+    for (const url of ['/feed.xml?render=once', '/tags/data/feed.atom?render=once', '/feed.json?archive=1&render=once']) {
+      queries.length = 0
+      t.equal((await app.inject(url)).statusCode, 200, url)
+      t.equal(queries.filter((q) => /\bcount\(/i.test(q)).length, 1, `${url}: ${queries.join('\n')}`)
+    }
+  })
+
   t.test('an unchanged feed is served from the response cache: no query at all', async (t) => {
     const first = await app.inject('/tags/data/feed.atom')
     await app.inject('/tags/data/feed.atom') // kept from its second read
