@@ -15,7 +15,7 @@ export interface ServerProcess {
 }
 
 /**
- * The real server (`node --import tsx src/server.ts`) as a child process on a free port, with the given
+ * The real server (`src/server.ts`, run as the tests are: tsNodeArgs) as a child process on a free port, with the given
  * environment on top of a clean one (no DATABASE_URL unless given). Killed at teardown if still running.
  */
 export async function startServer(t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<ServerProcess> {
