@@ -15,8 +15,9 @@ export interface ServerProcess {
 }
 
 /**
- * The real server (`src/server.ts`, run as the tests are: tsNodeArgs) as a child process on a free port, with the given
- * environment on top of a clean one (no DATABASE_URL unless given). Killed at teardown if still running.
+ * The real server (`src/server.ts`, run as the tests are: tsNodeArgs) as a child process on a free port,
+ * with the given environment on top of a clean one (no DATABASE_URL unless given). Killed at teardown if
+ * still running.
  */
 export async function startServer(t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<ServerProcess> {
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
