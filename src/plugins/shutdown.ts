@@ -29,8 +29,7 @@ export const shutdownPlugin = fp(
       done()
     })
     // After the request id's and CORS's hooks, so that the 503 says which request it answered and a
-    // browser may read it.
-    // The problem carries its Retry-After (lib/errors.ts).
+    // browser may read it. The problem carries its Retry-After (lib/errors.ts).
     app.addHook('onRequest', (_request, _reply, done) => {
       if (!closing) return done()
       done(new ShuttingDownError())
