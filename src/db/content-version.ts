@@ -36,9 +36,11 @@ export interface ContentVersion {
 }
 
 /**
- * Follows the database's content version: the triggers advance it on every write and NOTIFY every
- * listener, so each replica learns of a change (its own or another's) as it commits. Scheduled posts go
- * live without a write, so the time of the next one is read too and ends the version's validity.
+ * Follows the database's content version: the triggers advance it on every write a reader without a key
+ * can see (not a draft's: no public response shows one, and requests with a key are never cached) and
+ * NOTIFY every listener, so each replica learns of a change (its own or another's) as it commits.
+ * Scheduled posts go live without a write, so the time of the next one is read too and ends the version's
+ * validity.
  */
 export async function watchContentVersion(database: Database, log: FastifyBaseLogger): Promise<ContentVersion> {
   let version: number | undefined
@@ -143,7 +145,6 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     },
     known: () => heard,
     async settle(since) {
-      refresh()
       const result = await database.db.execute(sql`
         select (select version from content_state where id = 1)::bigint as version,
                array(select pid from pg_stat_activity
@@ -151,8 +152,11 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
       const [row] = rowsOf<{ version: string | number | null; listeners: number[] | null }>(result)
       const committed = Number(row?.version ?? 0)
       const listeners = row?.listeners ?? []
-      // Nothing committed since the write started (it changed nothing): there is nothing to confirm.
+      // Nothing committed since the write started (it changed nothing the public sees, a draft's save): what
+      // is cached still holds, and there is nothing to confirm.
       if (committed <= since) return
+      // Forgotten before the write's response leaves, even if the notification has not arrived yet.
+      refresh()
       const deadline = Date.now() + SETTLE_TIMEOUT_MS
       while (!settled(committed, listeners) && Date.now() < deadline && !closed) {
         await new Promise<void>((resolve) => {

@@ -112,7 +112,7 @@ export function buildFeed(input: BuildFeedInput): FeedModel {
     language: site.language,
     homePageUrl: channel.homePageUrl,
     // The newest item's update: what the document shows, as its ETag does (not Last-Modified, which moves on
-    // any write). An empty feed has none.
+    // any public write). An empty feed has none.
     updatedAt: new Date(Math.max(0, ...items.map((item) => item.updatedAt.getTime()))),
     generator: 'Quire',
     author: { name: xmlSafe(site.title), url: site.url, avatarUrl: null },

@@ -52,7 +52,7 @@ function feedPage(archive: number | undefined): PageOf {
 
 /** What a feed's validators are made of, read without touching a single post body. */
 export interface FeedState {
-  /** When the last content write (any: edits, unpublishing and deletions included) was made. */
+  /** When the last write the public can see (edits, unpublishing and deletions included; not a draft's) was made. */
   changedAt: Date
   /** Public posts in the scope (which make the archive pages), and the newest one's publication: a scheduled post going live moves it. */
   total: number
@@ -83,9 +83,9 @@ export async function readFeedState(db: Executor, scope: FeedScope, archive: num
  *   If-None-Match gets a 304 rather than the whole feed again. It is weak: it names the content, not the
  *   bytes of one rendering.
  * - Last-Modified is a date that never goes backwards, which the newest item's update time would when a
- *   post is unpublished or deleted: the last content write, or the newest publication when a scheduled post
- *   went live later (no write announces that). So it moves on any write, and a reader polling by date alone
- *   downloads the feed again after one.
+ *   post is unpublished or deleted: the last public write, or the newest publication when a scheduled post
+ *   went live later (no write announces that). So it moves on any public write, anywhere in the archive,
+ *   and a reader polling by date alone downloads the feed again after one; a draft saved leaves it.
  */
 export function feedValidators(scope: FeedScope, state: FeedState, representation: string): { etag: string; lastModified: Date } {
   const newest = state.newestPublishedAt?.getTime() ?? 0

@@ -75,6 +75,49 @@ t.test('the response cache', async (t) => {
     t.equal((await app.inject('/v1/posts/notes-on-multi-region-writes')).statusCode, 404)
   })
 
+  t.test('a draft\'s writes leave what the public sees kept: the next public read still costs no query', async (t) => {
+    const kept = async (url: string) => {
+      await app.inject(url)
+      return (await app.inject(url)).body
+    }
+    const stillKept = async (url: string, body: string, after: string) => {
+      queries.length = 0
+      t.equal((await app.inject(url)).body, body, `${url} after ${after}: unchanged`)
+      t.equal(queries.length, 0, `${url} after ${after}: answered from memory`)
+    }
+    const urls = ['/v1/posts?limit=4', '/v1/tags?limit=50', '/feed.atom']
+    let bodies = await Promise.all(urls.map(kept))
+    const stillAllKept = async (after: string) => {
+      for (const [i, url] of urls.entries()) await stillKept(url, bodies[i]!, after)
+    }
+
+    const created = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Half written', markdown: 'So far.', authors: ['mateo-ruiz'], tags: ['frontend'] } })
+    t.equal(created.statusCode, 201)
+    const id = created.json().data.id as string
+    await stillAllKept('a draft created with an existing tag')
+    const saved = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { title: 'Half written, retitled', slug: 'half-written-retitled', markdown: 'So far, and more.', tags: ['data', 'frontend'] } })
+    t.equal(saved.statusCode, 200)
+    await stillAllKept('a draft saved, renamed and retagged')
+
+    // Publishing it, and unpublishing it again, are changes the public sees.
+    t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { status: 'published' } })).statusCode, 200)
+    t.equal((await app.inject('/v1/posts?limit=4')).json().data[0].id, id, 'published: first in the list at once')
+    t.match((await app.inject('/feed.atom')).body, /Half written, retitled/)
+    t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { status: 'draft' } })).statusCode, 200)
+    t.not((await app.inject('/v1/posts?limit=4')).json().data[0].id, id, 'unpublished: gone from the list at once')
+    t.notMatch((await app.inject('/feed.atom')).body, /Half written/)
+
+    bodies = await Promise.all(urls.map(kept))
+    t.equal((await app.inject({ method: 'DELETE', url: `/v1/posts/${id}`, headers })).statusCode, 204)
+    await stillAllKept('a draft deleted')
+
+    // A draft's new tag is a change the public sees: tag lists show every tag.
+    const tagged = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'With a new tag', markdown: 'Tagged.', authors: ['mateo-ruiz'], tags: ['brand-new-topic'] } })
+    t.equal(tagged.statusCode, 201)
+    t.teardown(() => app.inject({ method: 'DELETE', url: `/v1/posts/${tagged.json().data.id}`, headers }))
+    t.ok((await app.inject('/v1/tags?limit=50')).json().data.some((tag: { slug: string }) => tag.slug === 'brand-new-topic'), 'the new tag is listed at once')
+  })
+
   t.test('a scheduled post appears when its time comes, though nothing was written', async (t) => {
     const publishedAt = new Date(Date.now() + 1500).toISOString()
     const created = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Right on time', markdown: 'Tick.', authors: ['mateo-ruiz'], status: 'published', publishedAt } })
