@@ -69,6 +69,14 @@ const publicSlugs = (await database.pool.query<{ slug: string }>(`select slug fr
 const slugPool = publicSlugs.map((r) => `/v1/posts/${r.slug}`)
 const searchPool = searchQueries(1000).map((q) => `/v1/posts?limit=15&q=${encodeURIComponent(q)}`)
 const [pgVersion] = (await database.pool.query<{ v: string }>('select version() as v')).rows
+// What the writes made beside some reads edit: a draft, and the oldest public post. An edit as the API's
+// sets the title, which rebuilds the post's search vectors.
+const idOf = async (where: string) => (await database.pool.query<{ id: string }>(`select id from posts where ${where} limit 1`)).rows[0]?.id
+const writes = {
+  draftId: await idOf(`status = 'draft'`),
+  oldestPublicId: await idOf(`status = 'published' and published_at = (select min(published_at) from posts where status = 'published')`),
+}
+const edit = (id: string | undefined) => database.pool.query('update posts set title = title, updated_at = now() where id = $1', [id])
 
 /** What browsers and fetch() send (feed readers send gzip at least): the compressed rows' clients. */
 const BROWSER_ACCEPT_ENCODING = { 'accept-encoding': 'gzip, deflate, br' }
@@ -175,6 +183,11 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
       { name: ROW.page1CodedBytes, origin: baseline, paths: ['/same-bytes/page1-coded'], headers: BROWSER_ACCEPT_ENCODING, expect: 200 },
       { name: ROW.feedCodedBytes, origin: baseline, paths: ['/same-bytes/feed-coded'], headers: BROWSER_ACCEPT_ENCODING, expect: 200 },
       { name: ROW.page1, origin: api, paths: ['/v1/posts?limit=15'], expect: 200 },
+      // Writes made beside the reads, straight to the database as another replica's would be: an editor's
+      // draft saved (which no public response shows), and an edit of a published post far from page 1 (which
+      // changes no byte of it, but is a public change: every cached response is made again).
+      { name: ROW.page1DraftSaves, origin: api, paths: ['/v1/posts?limit=15'], expect: 200, beside: { everyMs: 100, run: () => edit(writes.draftId) } },
+      { name: ROW.page1PublicEdits, origin: api, paths: ['/v1/posts?limit=15'], expect: 200, beside: { everyMs: 100, run: () => edit(writes.oldestPublicId) } },
       uncounted ? { name: ROW.page1Uncounted, origin: api, paths: ['/v1/posts?limit=15&count=false'], expect: 200 } : { name: ROW.page1Uncounted, skipped: notImplemented },
       { name: ROW.deepOffset, origin: api, paths: [`/v1/posts?limit=15&page=${deepPage}`], expect: 200 },
       cursorUrl ? { name: ROW.deepCursor, origin: api, paths: [cursorUrl], expect: 200 } : { name: ROW.deepCursor, skipped: notImplemented },

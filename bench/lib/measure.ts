@@ -4,6 +4,7 @@
  * autocannon's per-response event, in fractions of a millisecond: its own histogram keeps whole milliseconds,
  * too coarse for sub-millisecond responses.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
 import { cpuSecondsOf } from './processes.js'
 import { prng } from './words.js'
@@ -17,6 +18,8 @@ export interface Scenario {
   headers?: Record<string, string>
   /** The status every response should have. */
   expect: number
+  /** Run beside the load, one at a time, every `everyMs` (a write another replica makes, say), warm-up included. */
+  beside?: { everyMs: number; run: () => Promise<unknown> }
 }
 
 export interface LoadOptions { duration: number; connections: number; warmup: number }
@@ -65,8 +68,33 @@ function drive(s: Scenario, seconds: number, connections: number, record?: (stat
   })
 }
 
+/** Runs `beside.run` every `beside.everyMs` until the returned stop is called; stop resolves once the last run ended. */
+function runBeside(beside: NonNullable<Scenario['beside']>): () => Promise<void> {
+  let stopped = false
+  const loop = (async () => {
+    while (!stopped) {
+      const started = performance.now()
+      await beside.run()
+      await sleep(Math.max(0, beside.everyMs - (performance.now() - started)))
+    }
+  })()
+  return async () => {
+    stopped = true
+    await loop
+  }
+}
+
 /** Drives `s` and measures it; `serverPid` is the process answering, whose CPU time is read around the run. */
 export async function measure(s: Scenario, options: LoadOptions, serverPid?: number): Promise<Measurement> {
+  const stopBeside = s.beside ? runBeside(s.beside) : undefined
+  try {
+    return await measureLoad(s, options, serverPid)
+  } finally {
+    await stopBeside?.()
+  }
+}
+
+async function measureLoad(s: Scenario, options: LoadOptions, serverPid?: number): Promise<Measurement> {
   if (options.warmup > 0) await drive(s, options.warmup, options.connections) // JIT, pools, caches
   let latencies = new Float64Array(1 << 16)
   let count = 0

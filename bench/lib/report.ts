@@ -30,6 +30,8 @@ export const ROW = {
   feedCodedBytes: 'bare Fastify, the compressed bytes of /feed.xml',
   page1: 'list page 1',
   page1Uncounted: 'list page 1, count=false',
+  page1DraftSaves: 'list page 1, a draft saved every 100 ms',
+  page1PublicEdits: 'list page 1, an old post edited every 100 ms',
   deepOffset: 'deep page (offset)',
   deepCursor: 'deep page (cursor)',
   deepCursorUncounted: 'deep page (cursor, count=false)',
