@@ -45,7 +45,11 @@ $$;
 --> statement-breakpoint
 DO $$
 DECLARE
-  published_post constant text := 'EXISTS (SELECT 1 FROM "posts" AS p WHERE p."id" = %s AND p."status" = ''published'')';
+  -- The post's row is locked (FOR SHARE) before its status is read: a transaction publishing it meanwhile
+  -- then waits for this one to commit, and advances the version after it, rather than both committing with
+  -- the version advanced only before this change (a read in between would keep it stale).
+  -- (A scalar subquery: a filter on its status beside the lock would be pushed into it, and lock no draft.)
+  published_post constant text := '(SELECT p."status" FROM "posts" AS p WHERE p."id" = %s FOR SHARE) = ''published''';
   shown constant jsonb := jsonb_build_object(
     'posts', 'r."status" = ''published''',
     'post_tags', format(published_post, 'r."post_id"'),
@@ -56,7 +60,7 @@ DECLARE
   t text;
 BEGIN
   FOR t IN SELECT jsonb_object_keys(shown) LOOP
-    EXECUTE format('DROP TRIGGER %I ON %I', t || '_content_changed', t);
+    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', t || '_content_changed', t);
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS "new_rows" FOR EACH STATEMENT EXECUTE FUNCTION "quire_content_rows_changed"(%L)',
       t || '_content_inserted', t, shown ->> t);
     EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS "old_rows" NEW TABLE AS "new_rows" FOR EACH STATEMENT EXECUTE FUNCTION "quire_content_rows_changed"(%L)',

@@ -68,19 +68,24 @@ function drive(s: Scenario, seconds: number, connections: number, record?: (stat
   })
 }
 
-/** Runs `beside.run` every `beside.everyMs` until the returned stop is called; stop resolves once the last run ended. */
+/**
+ * Runs `beside.run` every `beside.everyMs` until the returned stop is called. Stop resolves once the last run
+ * ended, or rejects with the first run's error (which ended the runs).
+ */
 function runBeside(beside: NonNullable<Scenario['beside']>): () => Promise<void> {
   let stopped = false
+  let failure: unknown
   const loop = (async () => {
     while (!stopped) {
       const started = performance.now()
       await beside.run()
-      await sleep(Math.max(0, beside.everyMs - (performance.now() - started)))
+      if (!stopped) await sleep(Math.max(0, beside.everyMs - (performance.now() - started)))
     }
-  })()
+  })().catch((error: unknown) => { failure = error })
   return async () => {
     stopped = true
     await loop
+    if (failure) throw failure
   }
 }
 
@@ -88,9 +93,13 @@ function runBeside(beside: NonNullable<Scenario['beside']>): () => Promise<void>
 export async function measure(s: Scenario, options: LoadOptions, serverPid?: number): Promise<Measurement> {
   const stopBeside = s.beside ? runBeside(s.beside) : undefined
   try {
-    return await measureLoad(s, options, serverPid)
-  } finally {
+    const measured = await measureLoad(s, options, serverPid)
+    // A write that failed fails the scenario.
     await stopBeside?.()
+    return measured
+  } catch (error) {
+    await stopBeside?.().catch(() => {})
+    throw error
   }
 }
 

@@ -114,7 +114,10 @@ t.test('the response cache', async (t) => {
     // A draft's new tag is a change the public sees: tag lists show every tag.
     const tagged = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'With a new tag', markdown: 'Tagged.', authors: ['mateo-ruiz'], tags: ['brand-new-topic'] } })
     t.equal(tagged.statusCode, 201)
-    t.teardown(() => app.inject({ method: 'DELETE', url: `/v1/posts/${tagged.json().data.id}`, headers }))
+    t.teardown(async () => {
+      await app.inject({ method: 'DELETE', url: `/v1/posts/${tagged.json().data.id}`, headers })
+      await app.inject({ method: 'DELETE', url: '/v1/tags/brand-new-topic', headers })
+    })
     t.ok((await app.inject('/v1/tags?limit=50')).json().data.some((tag: { slug: string }) => tag.slug === 'brand-new-topic'), 'the new tag is listed at once')
   })
 
