@@ -41,7 +41,7 @@ try {
       process.exitCode = 1
     } else {
       log(`--force: emptying ${redacted} (${before.posts} posts)`)
-      await database.pool.query('truncate posts, tags, authors, post_tags, post_authors, slug_history')
+      await database.pool.query('truncate posts, tags, authors, post_tags, post_authors, slug_history, import_sources')
     }
   }
   if (process.exitCode !== 1) {
