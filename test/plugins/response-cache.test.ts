@@ -265,6 +265,21 @@ t.test('a write is answered only once every replica has confirmed it, however la
   const res = await app.inject({ method: 'PATCH', url: `/v1/posts/${post.id}`, headers, payload: { title: 'Never confirmed' } })
   t.equal(res.statusCode, 200)
   t.equal((await app.inject(`/v1/posts/${post.id}`)).json().data.title, 'Never confirmed')
+
+  // A draft's writes change nothing the public sees: no replica is told, so none is waited for.
+  let told = 0
+  slow.on('notification', (message) => { if (message.channel === CONTENT_CHANNEL) told++ })
+  const draft = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Unseen', markdown: 'Draft.', authors: ['mateo-ruiz'], tags: ['frontend'] } })
+  t.equal(draft.statusCode, 201)
+  const saved = await app.inject({ method: 'PATCH', url: `/v1/posts/${draft.json().data.id}`, headers, payload: { markdown: 'Draft, saved.' } })
+  t.equal(saved.statusCode, 200)
+  t.equal((await app.inject({ method: 'DELETE', url: `/v1/posts/${draft.json().data.id}`, headers })).statusCode, 204)
+  // A round trip on the listener's connection: a notification sent before it has arrived by its end.
+  await slow.query('select 1')
+  t.equal(told, 0, 'no change announced for a draft created, saved and deleted')
+  t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${post.id}`, headers, payload: { title: 'Seen again' } })).statusCode, 200)
+  await slow.query('select 1')
+  t.ok(told > 0, 'a public write is announced, to the same listener')
 })
 
 t.test('while its listener is down, a replica serves nothing from memory', onPostgres, async (t) => {
