@@ -189,10 +189,8 @@ export const cachingPlugin = fp<CachingOptions>(
     const cache = version && maxBytes > 0
       ? new LRUCache<string, CachedResponse>({ maxSize: maxBytes, sizeCalculation: entrySize })
       : undefined
-    // The coded copy this request will get, once the compression plugin has made it (see keepCoded). A GET's
-    // only: a HEAD answered from the cache gets the uncoded headers, as an uncached HEAD does.
+    // The coded copy this request will get, once the compression plugin has made it (see keepCoded).
     const keepCodedFor = (request: FastifyRequest, entry: CachedResponse) => {
-      if (request.method !== 'GET') return
       request.keepCoded = (coding, body) => {
         if ((coding !== 'br' && coding !== 'gzip') || cache?.peek(request.url) !== entry) return
         // A new entry, so that the cache counts the copy's size (it does not weigh the same one again).
@@ -230,7 +228,7 @@ export const cachingPlugin = fp<CachingOptions>(
       const sendKept = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse): void => {
         request.cacheHit = true
         reply.headers(hit.headers)
-        const coding = request.method === 'GET' ? negotiatedCoding(request) : undefined
+        const coding = negotiatedCoding(request)
         const coded = coding && hit.coded[coding]
         // Already coded: the compression plugin leaves it as it is, and names its ETag.
         if (coding && coded) {

@@ -57,7 +57,12 @@ export const compressionPlugin = fp(
     // own hook first, then this one.
     app.addHook('onRoute', (route) => {
       const hooks = route.onSend === undefined ? [] : Array.isArray(route.onSend) ? route.onSend : [route.onSend]
-      route.onSend = [...hooks, tagRepresentation as never]
+      const onSend = [...hooks, tagRepresentation as never]
+      // A HEAD route made from a GET one carries Fastify's hook that drops the body and sends its length. Moved
+      // last, after compression's: a HEAD gets the fields its GET would (RFC 9110 9.3.2), coding, tag and length.
+      const dropsBody = onSend.findIndex((hook) => (hook as { name?: string }).name === 'headRouteOnSendHandler')
+      if (route.method === 'HEAD' && dropsBody >= 0) onSend.push(...onSend.splice(dropsBody, 1))
+      route.onSend = onSend
     })
   },
   { name: 'compression', dependencies: ['caching'] },

@@ -24,6 +24,29 @@ t.test('compression', async (t) => {
     }
   })
 
+  t.test('a HEAD gets the header fields its GET would, coding, tag and length included, and no body', async (t) => {
+    const FIELDS = ['content-type', 'content-encoding', 'content-length', 'etag', 'last-modified', 'cache-control', 'vary', 'link']
+    const fields = (res: { headers: Record<string, unknown> }) => Object.fromEntries(FIELDS.map((name) => [name, res.headers[name]]))
+    for (const url of ['/v1/posts?limit=12', '/v1/posts/slos-for-internal-platforms', '/v1/tags?limit=9', '/feed.xml', '/tags/data/feed.json']) {
+      for (const coding of ['br', 'gzip', undefined]) {
+        const headers: Record<string, string> = coding ? { 'accept-encoding': coding } : {}
+        const what = `${url} ${coding ?? 'uncoded'}`
+        // The first HEAD is made by the route; the last is answered from the response cache (a URL read twice is kept).
+        const heads = [await app.inject({ method: 'HEAD', url, headers })]
+        const got = await get(url, headers)
+        await get(url, headers)
+        heads.push(await app.inject({ method: 'HEAD', url, headers }))
+        t.equal(got.headers['content-encoding'], coding, `${what}: the GET is coded so`)
+        t.equal(got.headers['content-length'], String(got.rawPayload.length))
+        for (const [i, head] of heads.entries()) {
+          t.equal(head.statusCode, 200)
+          t.same(fields(head), fields(got), `${what}: HEAD ${i === 0 ? 'made by the route' : 'from the cache'}`)
+          t.equal(head.rawPayload.length, 0, `${what}: no body`)
+        }
+      }
+    }
+  })
+
   t.test('br is preferred when both are accepted; q-values are honoured', async (t) => {
     t.equal((await get('/v1/posts', { 'accept-encoding': 'gzip, deflate, br' })).headers['content-encoding'], 'br')
     t.equal((await get('/v1/posts', { 'accept-encoding': 'br;q=0.5, gzip' })).headers['content-encoding'], 'gzip')
