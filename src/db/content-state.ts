@@ -3,7 +3,10 @@ import type { Executor } from './client.js'
 import { contentState } from './schema.js'
 
 export interface ContentState {
-  /** Advanced by every statement that changes what a reader without a key can see (database triggers), whoever ran it. */
+  /**
+   * Advanced by every statement that changes what a reader without a key can see (database triggers),
+   * whoever ran it.
+   */
   version: number
   changedAt: Date
 }

@@ -107,8 +107,8 @@ export const slugHistory = pgTable('slug_history', {
 ])
 
 /**
- * One row that every public content change advances (statement-level triggers on the content tables, see the
- * migration): the basis of feed Last-Modified and of response caching that is never stale.
+ * One row that every public content change advances (statement-level triggers on the content tables, see
+ * the migrations): the basis of feed Last-Modified and of response caching that is never stale.
  */
 export const contentState = pgTable('content_state', {
   id: integer('id').primaryKey().default(1),

@@ -179,9 +179,9 @@ export function isFresh(request: FastifyRequest, reply: FastifyReply): boolean {
  * and 304 Not Modified when the client's validators still match.
  *
  * And a response cache that is never stale: public GET responses are kept by URL under the content version
- * (src/db/content-version.ts), which every public write advances in the database and announces to every replica.
- * A request under the same version is answered from memory, and its conditional GET costs no query; so
- * does a conditional GET of any URL whose validators were sent under the version, kept or not.
+ * (src/db/content-version.ts), which every public write advances in the database and announces to every
+ * replica. A request under the same version is answered from memory, and its conditional GET costs no
+ * query; so does a conditional GET of any URL whose validators were sent under the version, kept or not.
  */
 export const cachingPlugin = fp<CachingOptions>(
   async (app, { maxAge, maxBytes }) => {
