@@ -77,18 +77,18 @@ t.test('a draft\'s link or old slug changed while another transaction publishes 
   // The old slug's redirect goes, while the post is a draft: a change the public does not see, yet.
   await changing.query('begin')
   await changing.query(`delete from slug_history where old_slug = 'race-old'`)
-  let published = false
-  const publish = publishing.query(`update posts set status = 'published', published_at = now() where slug = 'race-draft'`).then(() => { published = true })
+  let publishDone = false
+  const publish = publishing.query(`update posts set status = 'published', published_at = now() where slug = 'race-draft'`).then(() => { publishDone = true })
   const waitingOnLock = async () => {
     const [row] = rowsOf<{ wait: string | null }>(await db.execute(sql`select wait_event_type as wait from pg_stat_activity where pid = ${publisherPid}`))
     return row?.wait === 'Lock'
   }
   let waited = false
-  for (let i = 0; i < 250 && !published && !waited; i++) {
+  for (let i = 0; i < 250 && !publishDone && !waited; i++) {
     waited = await waitingOnLock()
     if (!waited) await new Promise((resolve) => setTimeout(resolve, 20))
   }
-  t.ok(waited && !published, 'publishing waits for the transaction that read the post as a draft')
+  t.ok(waited && !publishDone, 'publishing waits for the transaction that read the post as a draft')
   const beforeCommit = await readContentState(db)
   await changing.query('commit')
   await publish
