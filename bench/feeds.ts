@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { measure } from './lib/measure.js'
-import { freePort, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
+import { freePort, SERVER_ENV, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
 import { resultsTable, ROW } from './lib/report.js'
 
 const options = { duration: Number(process.env.BENCH_SECONDS ?? 5), connections: Number(process.env.BENCH_CONNECTIONS ?? 10), warmup: 1 }
@@ -16,7 +16,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'quire-bench-'))
 const [apiPort, basePort] = [await freePort(), await freePort()]
 const api = `http://127.0.0.1:${apiPort}`
 const baseline = `http://127.0.0.1:${basePort}`
-const server = startNode(serverArgs(), { PORT: String(apiPort), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', SEED_DEMO: 'auto' })
+const server = startNode(serverArgs(), { ...SERVER_ENV, PORT: String(apiPort), DATA_DIR: dataDir, SEED_DEMO: 'auto' })
 const base = startNode(['--import', 'tsx', 'bench/baseline-server.ts'], { PORT: String(basePort) })
 try {
   await Promise.all([waitFor(`${api}/readyz`, server), waitFor(`${baseline}/`, base)])
@@ -25,11 +25,11 @@ try {
   const etag = first.headers.get('etag') ?? ''
   process.stdout.write(`feeds bench: ${options.duration} s per scenario, ${options.connections} connections, Node ${process.version}; /feed.xml is ${(await first.text()).length} characters\n`)
   const rows = [
-    await measure({ name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 }, options),
-    await measure({ name: ROW.feed, origin: api, paths: ['/feed.xml'], expect: 200 }, options),
-    await measure({ name: ROW.feed304, origin: api, paths: ['/feed.xml'], headers: { 'if-none-match': etag }, expect: 304 }, options),
-    await measure({ name: '/feed.json (200)', origin: api, paths: ['/feed.json'], expect: 200 }, options),
-    await measure({ name: '/tags/architecture/feed.atom (200)', origin: api, paths: ['/tags/architecture/feed.atom'], expect: 200 }, options),
+    await measure({ name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 }, options, base.pid),
+    await measure({ name: ROW.feed, origin: api, paths: ['/feed.xml'], expect: 200 }, options, server.pid),
+    await measure({ name: ROW.feed304, origin: api, paths: ['/feed.xml'], headers: { 'if-none-match': etag }, expect: 304 }, options, server.pid),
+    await measure({ name: '/feed.json (200)', origin: api, paths: ['/feed.json'], expect: 200 }, options, server.pid),
+    await measure({ name: '/tags/architecture/feed.atom (200)', origin: api, paths: ['/tags/architecture/feed.atom'], expect: 200 }, options, server.pid),
   ]
   process.stdout.write(`${resultsTable(rows)}\n`)
 } finally {

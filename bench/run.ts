@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --duration 8 --connections 10 --warmup 2 --deep-page 2000 --only <regex> --explain analyze|plain|off
+ * npm run bench [-- --duration 8 --connections 10 --warmup 2 --deep-page 2000 --turns 5 --only <regex> --explain analyze|plain|off
  *   --env KEY=VALUE (for the server, repeatable) --plans-only]
  *
  * The built server (as `npm start` runs it) against DATABASE_URL (default postgres://postgres@127.0.0.1:5432/quire_bench,
@@ -19,11 +19,11 @@ import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config.js'
 import { archiveSize, benchDatabaseUrl, openBenchDatabase } from './lib/database.js'
 import { measureBurst, type Burst } from './lib/burst.js'
-import { measure, type Scenario } from './lib/measure.js'
+import { measure, measureAlternating, type Scenario } from './lib/measure.js'
 import { planRequests, QueryRecorder, type RequestPlans } from './lib/plans.js'
-import { freePort, MemorySampler, memoryOf, root, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
+import { freePort, MemorySampler, memoryOf, root, SERVER_ENV, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
 import { deepCursorUrl, mainReads, sampleArchive, type GetJson } from './lib/reads.js'
-import { burstLine, evaluateGoals, goalsTable, markdownReport, plansTable, resultsTable, ROW, type Report, type Row } from './lib/report.js'
+import { baselineBy, burstLine, evaluateGoals, goalsTable, markdownReport, plansTable, RATIO_GOALS, resultsTable, ROW, type Report, type Row } from './lib/report.js'
 import { searchQueries } from './lib/synthetic.js'
 
 const { values: args } = parseArgs({
@@ -32,6 +32,7 @@ const { values: args } = parseArgs({
     connections: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '2' },
     'deep-page': { type: 'string', default: '2000' },
+    turns: { type: 'string', default: '5' },
     only: { type: 'string' },
     explain: { type: 'string', default: 'analyze' },
     env: { type: 'string', multiple: true, default: [] },
@@ -40,6 +41,7 @@ const { values: args } = parseArgs({
 })
 const options = { duration: Number(args.duration), connections: Number(args.connections), warmup: Number(args.warmup) }
 const deepPage = Number(args['deep-page'])
+const turns = Number(args.turns)
 const only = args.only ? new RegExp(args.only, 'i') : undefined
 const serverEnv = Object.fromEntries(args.env.map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]))
 const log = (line: string) => process.stdout.write(`${line}\n`)
@@ -100,11 +102,6 @@ function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ by
   })
 }
 
-/**
- * The server as in production, but quiet, never seeding, and without the per-client read limit: every
- * request of a load test comes from one loopback address (a build without rate limits ignores the variable).
- */
-const SERVER_ENV = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', SEED_DEMO: 'never', RATE_LIMIT_READS_PER_MINUTE: '0' }
 
 // After the scenarios: readers arriving together right after a change (bench/lib/burst.ts).
 const BURST_NAME = 'burst after a change'
@@ -128,7 +125,7 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
   const [apiPort, basePort] = [await freePort(), await freePort()]
   const api = `http://127.0.0.1:${apiPort}`
   const baseline = `http://127.0.0.1:${basePort}`
-  const server = startNode(serverArgs(), { ...SERVER_ENV, DATABASE_URL: url, PORT: String(apiPort), ...serverEnv })
+  const server = startNode(serverArgs(), { ...SERVER_ENV, SEED_DEMO: 'never', DATABASE_URL: url, PORT: String(apiPort), ...serverEnv })
   const serverMemory = new MemorySampler(server.pid!)
   let base: ChildProcess | undefined
   const bodies = mkdtempSync(join(tmpdir(), 'quire-bench-'))
@@ -180,8 +177,9 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
     notes.push(`/feed.xml is ${(await feed.text()).length} characters; post by slug draws from all ${slugPool.length} public slugs at random, ` +
       `search from ${searchPool.length} queries of one or two words (common to rare)`)
 
+    const baselineScenario: Scenario = { name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 }
     const scenarios: (Scenario | { name: string; skipped: string })[] = [
-      { name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 },
+      baselineScenario,
       { name: ROW.page1Bytes, origin: baseline, paths: ['/same-bytes/page1'], expect: 200 },
       { name: ROW.postBytes, origin: baseline, paths: ['/same-bytes/post'], expect: 200 },
       { name: ROW.feedBytes, origin: baseline, paths: ['/same-bytes/feed'], expect: 200 },
@@ -225,7 +223,18 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
         continue
       }
       await settle(api)
-      const m = await measure(s, options, s.origin === api ? server.pid : base.pid)
+      const pid = s.origin === api ? server.pid : base.pid
+      let m
+      if (RATIO_GOALS.some((g) => g.name === s.name)) {
+        // Its goal's baseline: measured by turns with it (see measureAlternating).
+        const [b, measured] = await measureAlternating(
+          [{ scenario: { ...baselineScenario, name: baselineBy(s.name) }, serverPid: base.pid }, { scenario: s, serverPid: pid }], options, turns)
+        rows.push(b!)
+        log(`${b!.name}: ${b!.rps.toFixed(0)} req/s`)
+        m = measured!
+      } else {
+        m = await measure(s, options, pid)
+      }
       rows.push({ ...m, ...(s.origin === api ? { serverRssBytes: memoryOf(server.pid!)?.rss } : {}) })
       log(`${s.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms` +
         `${m.failures ? `, ${m.failures} unexpected responses or errors ${JSON.stringify(m.statuses)}` : ''}`)
@@ -268,7 +277,7 @@ const loadAfter = loadAverage()
 // Plans last, from an app built in this process (its own cursor key, so its own cursor), on the same database.
 let plans: RequestPlans[] = []
 if (args.explain !== 'off') {
-  const app = await buildApp(loadConfig({ ...SERVER_ENV, DATABASE_URL: url, LOG_LEVEL: 'silent', ...serverEnv }), { database })
+  const app = await buildApp(loadConfig({ ...SERVER_ENV, SEED_DEMO: 'never', DATABASE_URL: url, LOG_LEVEL: 'silent', ...serverEnv }), { database })
   await app.ready()
   const inject: GetJson = async (path) => {
     const response = await app.inject({ method: 'GET', url: path })
@@ -302,7 +311,7 @@ const report: Report = {
     ...(Object.keys(serverEnv).length ? { 'server env': Object.entries(serverEnv).map(([k, v]) => `${k}=${v}`).join(' ') } : {}),
   },
   archive: { posts: size.posts, 'public posts': size.publicPosts, tags: size.tags, authors: size.authors, 'tag links': size.postTags },
-  options: { ...options, 'deep page': deepPage },
+  options: { ...options, 'deep page': deepPage, 'turns with the baseline': turns },
   rows,
   goals,
   memory,

@@ -46,6 +46,8 @@ export interface Measurement {
    * own work is in other processes and not counted.
    */
   cpuPerRequestUs?: number
+  /** Req/s of each turn, when measured by turns with others (measureAlternating). */
+  runs?: number[]
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -91,51 +93,94 @@ function runBeside(beside: NonNullable<Scenario['beside']>): () => Promise<void>
 
 /** Drives `s` and measures it; `serverPid` is the process answering, whose CPU time is read around the run. */
 export async function measure(s: Scenario, options: LoadOptions, serverPid?: number): Promise<Measurement> {
-  const stopBeside = s.beside ? runBeside(s.beside) : undefined
-  try {
-    const measured = await measureLoad(s, options, serverPid)
-    // A write that failed fails the scenario.
-    await stopBeside?.()
-    return measured
-  } catch (error) {
-    await stopBeside?.().catch(() => {})
-    throw error
+  return (await measureAlternating([{ scenario: s, serverPid }], options, 1))[0]!
+}
+
+/** What one scenario's runs recorded, summed over them. */
+class Tally {
+  latencies = new Float64Array(1 << 16)
+  count = 0
+  seconds = 0
+  cpuSeconds: number | undefined = 0
+  statuses: Record<string, number> = {}
+  errors = 0
+  bytes = 0
+  /** Each run's req/s, in order. */
+  runs: number[] = []
+
+  constructor(readonly scenario: Scenario, readonly serverPid?: number) {}
+
+  record(ms: number): void {
+    if (this.count === this.latencies.length) {
+      const grown = new Float64Array(this.latencies.length * 2)
+      grown.set(this.latencies)
+      this.latencies = grown
+    }
+    this.latencies[this.count++] = ms
+  }
+
+  /** One run of `seconds`. */
+  async run(seconds: number, connections: number): Promise<void> {
+    const s = this.scenario
+    const before = this.count
+    const cpuBefore = this.serverPid === undefined ? undefined : cpuSecondsOf(this.serverPid)
+    // Only responses with the expected status count: a 429 or a 503 answered fast is not throughput.
+    const result = await drive(s, seconds, connections, (status, ms) => { if (status === s.expect) this.record(ms) })
+    const cpuAfter = this.serverPid === undefined ? undefined : cpuSecondsOf(this.serverPid)
+    this.cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined && this.cpuSeconds !== undefined ? this.cpuSeconds + cpuAfter - cpuBefore : undefined
+    this.seconds += result.duration
+    this.runs.push((this.count - before) / result.duration)
+    for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) this.statuses[code] = (this.statuses[code] ?? 0) + (stat.count ?? 0)
+    this.errors += result.errors + result.timeouts
+    this.bytes += result.throughput.total
+  }
+
+  measurement(): Measurement {
+    const s = this.scenario
+    const sorted = this.latencies.subarray(0, this.count).sort()
+    const responses = Object.values(this.statuses).reduce((n, c) => n + c, 0)
+    const unexpected = Object.entries(this.statuses).reduce((n, [code, c]) => n + (Number(code) === s.expect ? 0 : c), 0)
+    return {
+      name: s.name,
+      path: s.paths.length > 1 ? `${s.paths[0]} (+${s.paths.length - 1} more)` : s.paths[0]!,
+      distinctPaths: s.paths.length,
+      requests: this.count,
+      rps: this.count / this.seconds,
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      max: sorted.at(-1) ?? NaN,
+      statuses: { ...this.statuses },
+      failures: unexpected + this.errors,
+      bytesPerSecond: this.bytes / this.seconds,
+      ...(this.cpuSeconds !== undefined && responses > 0 ? { cpuPerRequestUs: (this.cpuSeconds / responses) * 1e6 } : {}),
+      ...(this.runs.length > 1 ? { runs: this.runs.map((r) => Math.round(r)) } : {}),
+    }
   }
 }
 
-async function measureLoad(s: Scenario, options: LoadOptions, serverPid?: number): Promise<Measurement> {
-  if (options.warmup > 0) await drive(s, options.warmup, options.connections) // JIT, pools, caches
-  let latencies = new Float64Array(1 << 16)
-  let count = 0
-  const cpuBefore = serverPid === undefined ? undefined : cpuSecondsOf(serverPid)
-  // Only responses with the expected status count: a 429 or a 503 answered fast is not throughput.
-  const result = await drive(s, options.duration, options.connections, (status, ms) => {
-    if (status !== s.expect) return
-    if (count === latencies.length) {
-      const grown = new Float64Array(latencies.length * 2)
-      grown.set(latencies)
-      latencies = grown
+/**
+ * Several scenarios measured by turns: after each one's warm-up, `rounds` rounds in which each runs for its
+ * share of the duration, one after the other. Their figures are then taken under the same share of a machine
+ * whose other tenants come and go, which scenarios measured minutes apart are not. Each scenario's writes
+ * beside (if any) run through its warm-up and its turns alike.
+ */
+export async function measureAlternating(
+  scenarios: { scenario: Scenario; serverPid?: number }[], options: LoadOptions, rounds: number,
+): Promise<Measurement[]> {
+  const tallies = scenarios.map(({ scenario, serverPid }) => new Tally(scenario, serverPid))
+  const stops = tallies.map((t) => (t.scenario.beside ? runBeside(t.scenario.beside) : undefined))
+  try {
+    // JIT, pools, caches
+    if (options.warmup > 0) for (const t of tallies) await drive(t.scenario, options.warmup, options.connections)
+    for (let round = 0; round < rounds; round++) {
+      for (const t of tallies) await t.run(options.duration / rounds, options.connections)
     }
-    latencies[count++] = ms
-  })
-  const cpuAfter = serverPid === undefined ? undefined : cpuSecondsOf(serverPid)
-  const sorted = latencies.subarray(0, count).sort()
-  const statuses = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, stat]) => [code, stat.count ?? 0]))
-  const responses = Object.values(statuses).reduce((n, c) => n + c, 0)
-  const unexpected = Object.entries(statuses).reduce((n, [code, c]) => n + (Number(code) === s.expect ? 0 : c), 0)
-  return {
-    name: s.name,
-    path: s.paths.length > 1 ? `${s.paths[0]} (+${s.paths.length - 1} more)` : s.paths[0]!,
-    distinctPaths: s.paths.length,
-    requests: count,
-    rps: count / result.duration,
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted.at(-1) ?? NaN,
-    statuses,
-    failures: unexpected + result.errors + result.timeouts,
-    bytesPerSecond: result.throughput.average,
-    ...(cpuBefore !== undefined && cpuAfter !== undefined && responses > 0 ? { cpuPerRequestUs: ((cpuAfter - cpuBefore) / responses) * 1e6 } : {}),
+    // A write that failed fails the scenario.
+    for (const stop of stops) await stop?.()
+    return tallies.map((t) => t.measurement())
+  } catch (error) {
+    for (const stop of stops) await stop?.().catch(() => {})
+    throw error
   }
 }
