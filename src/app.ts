@@ -106,6 +106,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Feeds live at the root (/feed.xml, /tags/{slug}/feed.atom ...): the URLs readers expect and keep.
   await app.register(feedRoutes, { config })
   await app.register(async (v1) => {
+    v1.addHook('onRoute', (route) => { route.config = { ...route.config, fromContent: true } })
     await v1.register(siteRoutes, { config })
     await v1.register(postRoutes, { config, cursors })
     await v1.register(tagRoutes, { config, cursors })

@@ -22,6 +22,12 @@ export interface ContentVersion {
    * the database instead of trusting anything cached.
    */
   current(): string | undefined
+  /**
+   * When the content current() names last changed for the public, while current() is defined: its last
+   * public write, or the newest publication if a scheduled post went live since. A response made under it
+   * was last modified no later, whatever it shows.
+   */
+  lastModified(): Date | undefined
   /** The newest version this process has heard of or read: a write notes it as it starts. */
   known(): number
   /**
@@ -44,6 +50,7 @@ export interface ContentVersion {
  */
 export async function watchContentVersion(database: Database, log: FastifyBaseLogger): Promise<ContentVersion> {
   let version: number | undefined
+  let changedAt: Date | undefined
   let nextScheduledMs: number | null = null
   let epoch = 0
   let refreshing: Promise<void> | undefined
@@ -78,9 +85,12 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   async function read(): Promise<void> {
     const result = await database.db.execute(sql`
       select (select version from content_state where id = 1)::bigint as version,
+             greatest((select changed_at from content_state where id = 1),
+                      (select max(published_at) from posts where status = 'published' and published_at <= now())) as changed_at,
              (select min(published_at) from posts where status = 'published' and published_at > now()) as next`)
-    const [row] = rowsOf<{ version: string | number; next: string | Date | null }>(result)
+    const [row] = rowsOf<{ version: string | number; changed_at: string | Date | null; next: string | Date | null }>(result)
     version = row ? Number(row.version) : undefined
+    changedAt = row?.changed_at ? new Date(row.changed_at) : undefined
     nextScheduledMs = row?.next ? new Date(row.next).getTime() : null
     if (version === undefined) return
     if (version > heard) heard = version
@@ -133,16 +143,20 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   refresh()
   await refreshing
 
+  function current(): string | undefined {
+    if (version === undefined || !listening) return undefined
+    if (nextScheduledMs !== null && Date.now() >= nextScheduledMs) {
+      epoch++
+      refresh()
+      return undefined
+    }
+    return `${version}.${epoch}`
+  }
+
   return {
-    current() {
-      if (version === undefined || !listening) return undefined
-      if (nextScheduledMs !== null && Date.now() >= nextScheduledMs) {
-        epoch++
-        refresh()
-        return undefined
-      }
-      return `${version}.${epoch}`
-    },
+    current,
+    // Read with the version, so it is the one current() names.
+    lastModified: () => (current() === undefined ? undefined : changedAt),
     known: () => heard,
     async settle(since) {
       const result = await database.db.execute(sql`

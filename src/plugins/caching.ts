@@ -18,6 +18,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** false: never keep this route's responses (health, metrics). */
     cache?: boolean
+    /**
+     * Set on the content API's routes (/v1): a public read's Last-Modified, unless the route sets its own, is
+     * when the content last changed for the public. Not on documents made from the code alone (the OpenAPI
+     * document, /docs, problem pages), which a deploy changes and no content write does.
+     */
+    fromContent?: boolean
   }
   interface FastifyRequest {
     /** The content version when the request arrived, if its response may be cached. */
@@ -350,6 +356,12 @@ export const cachingPlugin = fp<CachingOptions>(
       if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
 
       if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
+      // A route that knows when its resource changed (a post, a feed) says so; any other public read was
+      // last modified no later than the content it was made from.
+      if (!reply.hasHeader('last-modified') && !request.headers.authorization && request.routeOptions.config?.fromContent) {
+        const changed = version?.lastModified()
+        if (changed) reply.header('last-modified', changed.toUTCString())
+      }
       cacheHeaders(request, reply)
       const under = keepableUnder(request, reply)
       if (under) {

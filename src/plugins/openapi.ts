@@ -22,6 +22,11 @@ const problem = { 'application/problem+json': { schema: { $ref: '#/components/sc
 const SHARED_HEADERS: Json = {
   ETag: { description: "The representation's validator: send it back in `If-None-Match` (reads) or `If-Match` (writes).", required: true, schema: { type: 'string' } },
   'Cache-Control': { description: 'How long caches may keep it: `public, max-age=…` (`private` with an API key); `no-store` on the health probes.', required: true, schema: { type: 'string' } },
+  'Last-Modified': {
+    description: 'When the resource last changed for the public (an HTTP-date): send it back in `If-Modified-Since`. ' +
+      'A post\'s and a feed\'s own; any other read\'s is the last public change to the content. Not sent with an API key.',
+    schema: { type: 'string' },
+  },
   Link: { description: 'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`next` alone when paging by cursor).', schema: { type: 'string' } },
   'RateLimit-Limit': { description: 'Requests allowed per minute from this address (reads and writes apart), when a limit is set.', schema: integer },
   'RateLimit-Remaining': { description: 'Requests left in this minute.', schema: integer },
@@ -33,7 +38,7 @@ const RATE_LIMIT = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']
 
 /** Responses every route shares, named once in components/responses. */
 const SHARED_RESPONSES: Json = {
-  NotModified: { description: 'Not modified: the `If-None-Match` (or `If-Modified-Since`) validators still match. The headers that guide caches come, the body does not.', headers: headerRefs('ETag', 'Cache-Control') },
+  NotModified: { description: 'Not modified: the `If-None-Match` (or `If-Modified-Since`) validators still match. The headers that guide caches come, the body does not.', headers: headerRefs('ETag', 'Last-Modified', 'Cache-Control') },
   TooManyRequests: { description: 'Too many requests from this address in this minute.', headers: headerRefs('Retry-After', ...RATE_LIMIT), content: problem },
   UriTooLong: { description: 'A path segment (a slug) is longer than 200 characters.', content: problem },
   Unavailable: { description: 'Unavailable for now (the database is unreachable, a write kept colliding with concurrent ones, or this instance is shutting down): send the request again after `Retry-After` seconds.', headers: headerRefs('Retry-After'), content: problem },
@@ -41,10 +46,11 @@ const SHARED_RESPONSES: Json = {
 
 /**
  * What every operation shares, added to the generated document in one place rather than written on each
- * route: a GET's 200 carries `ETag` and `Cache-Control` (and `Link` on a list) and a 304 answers matching
- * validators; a path parameter may be too long (414); every route but the health probes is rate-limited
- * (429, and the RateLimit headers); every route may answer 503 (the database is unreachable, a write
- * kept colliding with concurrent ones, or the instance is shutting down). What a route declares itself stands.
+ * route: a GET's 200 carries `ETag`, `Last-Modified` (not the health probes') and `Cache-Control` (and
+ * `Link` on a list) and a 304 answers matching validators; a path parameter may be too long (414); every
+ * route but the health probes is rate-limited (429, and the RateLimit headers); every route may answer 503
+ * (the database is unreachable, a write kept colliding with concurrent ones, or the instance is shutting
+ * down). What a route declares itself stands.
  */
 function withSharedResponses(document: Json): Json {
   document.components = { ...document.components, headers: SHARED_HEADERS, responses: SHARED_RESPONSES }
@@ -54,7 +60,7 @@ function withSharedResponses(document: Json): Json {
       const probe = (operation.tags as string[] | undefined)?.includes('health')
       if (method === 'get' && responses[200]) {
         const list = (operation.parameters as Json[] | undefined)?.some((p) => p.in === 'query' && p.name === 'page')
-        const shared = headerRefs('ETag', 'Cache-Control', ...(list ? ['Link'] : []), ...(probe ? [] : RATE_LIMIT))
+        const shared = headerRefs('ETag', ...(probe ? [] : ['Last-Modified']), 'Cache-Control', ...(list ? ['Link'] : []), ...(probe ? [] : RATE_LIMIT))
         responses[200] = { ...responses[200], headers: { ...shared, ...responses[200].headers } }
         responses[304] ??= { $ref: '#/components/responses/NotModified' }
       }

@@ -1,18 +1,73 @@
 import t from 'tap'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { eq } from 'drizzle-orm'
-import { posts } from '../../src/db/schema.js'
+import { posts, tags } from '../../src/db/schema.js'
 import { build, writeBehindApp } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
+
+/** Waits until the clock is past the second `date` names: a change then moves an HTTP date. */
+async function nextSecondAfter(date: string) {
+  while (Math.floor(Date.now() / 1000) <= Date.parse(date) / 1000) await sleep(50)
+}
 
 t.test('conditional GETs', async (t) => {
   const { app, database } = await build(t, { env: { CACHE_MAX_AGE: '120', CORS_ORIGINS: 'https://reader.example' } })
 
-  t.test('every JSON GET carries an ETag and Cache-Control', async (t) => {
-    for (const url of ['/v1/site', '/v1/posts', '/v1/posts/slos-for-internal-platforms', '/v1/tags', '/v1/tags/data', '/v1/authors', '/v1/authors/mateo-ruiz', '/v1/archive']) {
+  const JSON_READS = [
+    '/v1/site', '/v1/posts', '/v1/posts?tag=data&limit=3', '/v1/posts/slos-for-internal-platforms', '/v1/posts/slos-for-internal-platforms/related',
+    '/v1/tags', '/v1/tags/data', '/v1/authors', '/v1/authors/mateo-ruiz', '/v1/archive', '/v1/resolve?path=/posts/slos-for-internal-platforms',
+  ]
+
+  t.test('every JSON GET carries an ETag, Last-Modified and Cache-Control', async (t) => {
+    for (const url of JSON_READS) {
       const res = await app.inject(url)
       t.equal(res.statusCode, 200, url)
       t.match(res.headers.etag, /^"[\w-]+"$/, `${url} ETag`)
       t.equal(res.headers['cache-control'], 'public, max-age=120', `${url} Cache-Control`)
+      const lastModified = res.headers['last-modified'] as string
+      t.match(lastModified, /^\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d GMT$/, `${url} Last-Modified is an IMF-fixdate`)
+      t.ok(Date.parse(lastModified) <= Date.now(), `${url} Last-Modified is not in the future`)
     }
+  })
+
+  t.test('If-Modified-Since answers 304 on every JSON GET until the public content changes, and a draft saved changes nothing', async (t) => {
+    const before = new Map<string, string>()
+    for (const url of JSON_READS) before.set(url, (await app.inject(url)).headers['last-modified'] as string)
+    const conditional = (url: string, since: string) => app.inject({ url, headers: { 'if-modified-since': since } })
+    for (const [url, since] of before) {
+      const res = await conditional(url, since)
+      t.equal(res.statusCode, 304, `${url}: unchanged since its Last-Modified`)
+      t.equal(res.headers['last-modified'], since, `${url}: the 304 carries it too`)
+      t.equal((await conditional(url, new Date(Date.parse(since) - 1000).toUTCString())).statusCode, 200, `${url}: changed since a second earlier`)
+    }
+
+    await nextSecondAfter([...before.values()].sort().at(-1)!)
+    // No notification comes of it (test/db/content-version-triggers.test.ts): a moment for one to arrive.
+    await database.db.update(posts).set({ title: 'Notes on multi-region writes, draft 2', updatedAt: new Date() }).where(eq(posts.slug, 'notes-on-multi-region-writes'))
+    await sleep(200)
+    for (const [url, since] of before) {
+      t.equal((await conditional(url, since)).statusCode, 304, `${url}: a draft saved is no change the public sees`)
+    }
+
+    // Renaming a tag changes what lists, posts and tags show (and, as any public write, the date of all of them).
+    await writeBehindApp(app, () => database.db.update(tags).set({ name: 'Data and storage' }).where(eq(tags.slug, 'data')))
+    for (const [url, since] of before) {
+      if (url === '/v1/posts/slos-for-internal-platforms') continue // a post's own date: its edits and those of what it shows
+      const res = await conditional(url, since)
+      t.equal(res.statusCode, 200, `${url}: changed since`)
+      t.ok(Date.parse(res.headers['last-modified'] as string) > Date.parse(since), `${url}: Last-Modified moved forward`)
+    }
+  })
+
+  t.test('documents made from the code alone, and reads with a key, carry no Last-Modified from the content', async (t) => {
+    for (const url of ['/openapi.json', '/problems/not-found']) {
+      const res = await app.inject(url)
+      t.equal(res.statusCode, 200, url)
+      t.notOk('last-modified' in res.headers, `${url}: a deploy changes it, no content write does`)
+    }
+    const keyed = await app.inject({ url: '/v1/posts', headers: await authHeaders(database.db) })
+    t.equal(keyed.statusCode, 200)
+    t.notOk('last-modified' in keyed.headers, 'a read with a key sees drafts, whose saves move no public date')
   })
 
   t.test('a matching If-None-Match answers 304 with no body', async (t) => {
@@ -40,8 +95,8 @@ t.test('conditional GETs', async (t) => {
       t.equal(res.statusCode, 304, round)
       t.same(
         Object.keys(res.headers).filter((h) => !['date', 'connection', 'keep-alive'].includes(h)).sort(),
-        ['access-control-allow-origin', 'access-control-expose-headers', 'cache-control', 'etag', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'vary', 'x-request-id'],
-        `${round}: ETag, Cache-Control, Vary, the request id, CORS and rate limits only`,
+        ['access-control-allow-origin', 'access-control-expose-headers', 'cache-control', 'etag', 'last-modified', 'ratelimit-limit', 'ratelimit-remaining', 'ratelimit-reset', 'vary', 'x-request-id'],
+        `${round}: ETag, Last-Modified, Cache-Control, Vary, the request id, CORS and rate limits only`,
       )
       t.notOk('content-length' in res.headers, 'no Content-Length: the 200 had a body, the 304 has none')
       const head = await app.inject({ method: 'HEAD', url, headers: { 'if-none-match': first.headers.etag as string } })
