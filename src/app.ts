@@ -1,3 +1,4 @@
+import { parse as parseContentType } from 'content-type'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
@@ -5,7 +6,7 @@ import type { Database } from './db/client.js'
 import { serviceSecret } from './db/secrets.js'
 import { feedRoutes } from './feeds/routes.js'
 import { CursorCodec } from './lib/cursor.js'
-import { UnsupportedMediaTypeError } from './lib/errors.js'
+import { MalformedBodyError, UnsupportedMediaTypeError } from './lib/errors.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
 import { requestValidatorCompiler } from './lib/validation.js'
 import { AuthorRefSchema, AuthorSchema } from './modules/authors/schemas.js'
@@ -33,6 +34,15 @@ import { rateLimitPlugin } from './plugins/rate-limit.js'
 import { requestIdOf, requestIdPlugin } from './plugins/request-id.js'
 import { corsHeaders, securityHeaders, securityPlugin } from './plugins/security.js'
 import { shutdownPlugin } from './plugins/shutdown.js'
+
+/** The charset a Content-Type names, if any (Fastify has matched its media type already). */
+function charsetOf(header: string | undefined): string | undefined {
+  try {
+    return header ? parseContentType(header).parameters.charset : undefined
+  } catch {
+    return undefined
+  }
+}
 
 export interface BuildOptions {
   /** An already open database (tests); otherwise the app opens, migrates and closes its own. */
@@ -70,14 +80,26 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // other body is parsed by Fastify's parser, refusing both __proto__ and constructor poisoning (stricter
   // than its default, which ignores the latter). A compressed body is refused (RFC 9110
   // 15.5.16) rather than read as broken JSON: inflating it would let a small body past the size limit.
+  // JSON is UTF-8 (RFC 8259 8.1): bytes that are not are refused, not stored as U+FFFD in place of what was meant.
   const parseJson = app.getDefaultJsonParser('error', 'error')
+  const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
   app.removeContentTypeParser('application/json')
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const coding = request.headers['content-encoding']
     if (coding && coding.trim().toLowerCase() !== 'identity') {
       return done(new UnsupportedMediaTypeError(`Request bodies are not decoded: send the JSON without Content-Encoding (got ${coding})`), undefined)
     }
-    return body === '' ? done(null, undefined) : parseJson(request, String(body), done)
+    const charset = charsetOf(request.headers['content-type'])
+    if (charset && !/^utf-?8$/i.test(charset)) {
+      return done(new UnsupportedMediaTypeError(`JSON bodies are UTF-8 (RFC 8259): send charset=utf-8 or none (got charset=${charset})`), undefined)
+    }
+    let text: string
+    try {
+      text = utf8.decode(body as Buffer)
+    } catch {
+      return done(new MalformedBodyError('The body is not valid UTF-8, which JSON must be (RFC 8259)'), undefined)
+    }
+    return text === '' ? done(null, undefined) : parseJson(request, text, done)
   })
 
   // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.

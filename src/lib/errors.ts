@@ -21,6 +21,7 @@ export class InvalidFieldsError extends Error {
 export const UnauthorizedError = createError<'QUIRE_UNAUTHORIZED', 401, [string]>('QUIRE_UNAUTHORIZED', '%s', 401)
 export const ConflictError = createError<'QUIRE_CONFLICT', 409, [string]>('QUIRE_CONFLICT', '%s', 409)
 export const PreconditionFailedError = createError<'QUIRE_PRECONDITION_FAILED', 412, [string]>('QUIRE_PRECONDITION_FAILED', '%s', 412)
+export const MalformedBodyError = createError<'QUIRE_MALFORMED_BODY', 400, [string]>('QUIRE_MALFORMED_BODY', '%s', 400)
 export const UnsupportedMediaTypeError = createError<'QUIRE_UNSUPPORTED_MEDIA_TYPE', 415, [string]>('QUIRE_UNSUPPORTED_MEDIA_TYPE', '%s', 415)
 export const TooManyRequestsError = createError<'QUIRE_RATE_LIMITED', 429, [string]>(
   'QUIRE_RATE_LIMITED',
@@ -68,9 +69,9 @@ export const PROBLEMS = {
   unauthorized: { title: 'Authentication required', status: 401, when: 'a write (or `status=draft`) comes without a valid API key; see `WWW-Authenticate`' },
   conflict: { title: 'Conflict', status: 409, when: 'the slug is taken, or the resource is still in use (an author with posts)' },
   'precondition-failed': { title: 'Precondition failed', status: 412, when: '`If-Match` names a version that is no longer current: read the resource again and reapply the change' },
-  'malformed-body': { title: 'Malformed request body', status: 400, when: 'the body is not valid JSON' },
+  'malformed-body': { title: 'Malformed request body', status: 400, when: 'the body is not valid JSON, or not valid UTF-8' },
   'body-too-large': { title: 'Request body too large', status: 413, when: 'the body is over 1 MiB' },
-  'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, or is compressed (`Content-Encoding`)' },
+  'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, names a charset other than UTF-8, or is compressed (`Content-Encoding`)' },
   'rate-limited': { title: 'Too many requests', status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
   'database-unavailable': { title: 'Service unavailable', status: 503, retryAfter: DATABASE_RETRY_AFTER_SECONDS, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
   'write-conflict': { title: 'Service unavailable', status: 503, retryAfter: 1, when: 'the write kept colliding with concurrent writes to the same resources (a deadlock or a serialization failure), even when run again, and nothing was stored: send it again after the seconds `Retry-After` says' },
@@ -94,6 +95,7 @@ const PROBLEM_OF_CODE: Record<string, ProblemName> = {
   QUIRE_WRITE_CONFLICT: 'write-conflict',
   QUIRE_SLUG_TAKEN: 'conflict',
   QUIRE_IN_USE: 'conflict',
+  QUIRE_MALFORMED_BODY: 'malformed-body',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-body',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-body',
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',

@@ -197,6 +197,20 @@ t.test('the post write API', async (t) => {
     const malformed = await raw('{"title": "x",', 'application/json')
     t.equal(malformed.statusCode, 400, 'malformed JSON')
     t.equal(malformed.json().type, '/problems/malformed-body')
+    // JSON is UTF-8 (RFC 8259 8.1): Latin-1 bytes are refused, not stored as U+FFFD.
+    const latin1 = Buffer.from(JSON.stringify({ ...good, title: 'Caf\u00e9 latin' }), 'latin1')
+    for (const contentType of ['application/json', 'application/json; charset=utf-8']) {
+      const res = await app.inject({ method: 'POST', url: '/v1/posts', headers: { ...headers, 'content-type': contentType }, payload: latin1 })
+      t.equal(res.statusCode, 400, `bytes that are not UTF-8, labelled ${contentType}`)
+      t.match(res.json(), { type: '/problems/malformed-body', detail: /UTF-8/ })
+    }
+    const labelledLatin1 = await app.inject({ method: 'POST', url: '/v1/posts', headers: { ...headers, 'content-type': 'application/json; charset=iso-8859-1' }, payload: latin1 })
+    t.equal(labelledLatin1.statusCode, 415, 'a charset other than UTF-8')
+    t.match(labelledLatin1.json(), { type: '/problems/unsupported-media-type', detail: /charset=iso-8859-1/ })
+    const utf8 = await app.inject({ method: 'POST', url: '/v1/posts', headers: { ...headers, 'content-type': 'application/json; charset="UTF-8"' }, payload: Buffer.from(JSON.stringify({ ...good, title: 'Caf\u00e9 utf-8' }), 'utf8') })
+    t.equal(utf8.statusCode, 201, 'UTF-8, labelled so (quoted, in capitals)')
+    t.equal(utf8.json().data.title, 'Caf\u00e9 utf-8', 'and stored as sent')
+    await app.inject({ method: 'DELETE', url: `/v1/posts/${utf8.json().data.id}`, headers })
     const text = await raw('title=x', 'text/plain')
     t.equal(text.statusCode, 415, 'not JSON')
     t.equal(text.json().detail, 'A body must be application/json, not text/plain', 'says what would do')
