@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { excerptOf, textOf } from '../content/derive.js'
 import { slugFrom } from '../lib/slugs.js'
+import { isUuid } from '../lib/schemas.js'
 import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
 
@@ -77,7 +78,8 @@ export function authorSlug(name: string): string {
 /** `value` when it is already a valid Quire slug, else undefined. */
 export function validSlug(value: string | undefined | null): string | undefined {
   const v = value?.trim()
-  return v && v.length <= 120 && SLUG.test(v) ? v : undefined
+  // Not one shaped like an id: it would be read as one (see SlugSchema).
+  return v && v.length <= 120 && SLUG.test(v) && !isUuid(v) ? v : undefined
 }
 
 /** The last path segment of a post's URL, when it is a slug: imported posts keep their old paths. */

@@ -12,6 +12,9 @@ export function Nullable<T extends TSchema>(schema: T) {
 }
 
 export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
+// A slug given to a resource is never shaped like an id: `/v1/posts/{ref}` reads a UUID as an id, so such a
+// slug could never be reached (or would name another post's id).
+const NEW_SLUG_PATTERN = '^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)[a-z0-9]+(?:-[a-z0-9]+)*$'
 const REF_PATTERN = '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9]+(?:-[a-z0-9]+)*)$'
 const SLUG_LIST_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*(?:,[a-z0-9]+(?:-[a-z0-9]+)*){0,49}$'
 const HTTP_URL_PATTERN = '^https?://[^\\s]+$'
@@ -21,6 +24,7 @@ const CURSOR_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$'
 /** What each pattern asks for, in words: a validation message shows this rather than the expression. */
 export const PATTERN_MESSAGES: Record<string, string> = {
   [SLUG_PATTERN]: 'must be a slug: lowercase letters, digits and single hyphens',
+  [NEW_SLUG_PATTERN]: 'must be a slug: lowercase letters, digits and single hyphens, not shaped like an id (a UUID)',
   [REF_PATTERN]: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)',
   [SLUG_LIST_PATTERN]: 'must be slugs (lowercase letters, digits and single hyphens), comma-separated, at most 50',
   [HTTP_URL_PATTERN]: 'must be an absolute http:// or https:// URL',
@@ -28,11 +32,12 @@ export const PATTERN_MESSAGES: Record<string, string> = {
   [CURSOR_PATTERN]: "must be a cursor as a list's meta.nextCursor gives it",
 }
 
+/** A slug as a write gives it. */
 export const SlugSchema = Type.String({
-  pattern: SLUG_PATTERN,
+  pattern: NEW_SLUG_PATTERN,
   minLength: 1,
   maxLength: 120,
-  description: 'Lowercase letters, digits and single hyphens.',
+  description: 'Lowercase letters, digits and single hyphens; not shaped like a UUID, which would be read as an id.',
   examples: ['architecture'],
 })
 
@@ -52,7 +57,9 @@ export const IfMatchHeadersSchema = Type.Object({
 })
 
 /** A path naming a resource by slug alone (feeds). */
-export const SlugParamsSchema = Type.Object({ slug: SlugSchema }, { additionalProperties: false })
+export const SlugParamsSchema = Type.Object({
+  slug: Type.String({ pattern: SLUG_PATTERN, minLength: 1, description: 'Lowercase letters, digits and single hyphens.', examples: ['architecture'] }),
+}, { additionalProperties: false })
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 

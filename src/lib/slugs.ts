@@ -1,4 +1,5 @@
 import slugify from '@sindresorhus/slugify'
+import { isUuid } from './schemas.js'
 
 const MAX = 120
 
@@ -7,6 +8,8 @@ export function slugFrom(text: string, fallback: string): string {
   let slug = slugify(text, { decamelize: false })
   if (slug.length > MAX) slug = slug.slice(0, MAX).replace(/-[^-]*$/, '') || slug.slice(0, MAX)
   slug = slug.replace(/-+$/, '')
+  // A title that is a UUID: its slug would be read as an id (see SlugSchema).
+  if (isUuid(slug)) slug = `${slug}-${fallback || 'slug'}`
   return slug || fallback
 }
 

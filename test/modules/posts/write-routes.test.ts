@@ -51,6 +51,12 @@ t.test('the post write API', async (t) => {
     t.ok(Math.abs(Date.parse(now.json().data.publishedAt) - Date.now()) < 60_000)
     t.equal((await app.inject('/v1/posts?limit=1')).json().data[0].slug, 'published-now')
 
+    // A title that is a UUID gets a slug that is not one, and the post is found by it.
+    const uuidTitle = await create({ title: '11111111-2222-4333-8444-555555555555', markdown: 'Named by an id.', authors: ['lin-zhang'], status: 'published' })
+    t.equal(uuidTitle.statusCode, 201)
+    t.equal(uuidTitle.json().data.slug, '11111111-2222-4333-8444-555555555555-post')
+    t.equal((await app.inject(`/v1/posts/${uuidTitle.json().data.slug}`)).json().data.id, uuidTitle.json().data.id, 'reachable by its slug')
+    await app.inject({ method: 'DELETE', url: `/v1/posts/${uuidTitle.json().data.id}`, headers })
     const future = await create({ title: 'Next year', markdown: 'Soon.', authors: ['lin-zhang'], status: 'published', publishedAt: '2099-01-01T00:00:00Z' })
     t.equal(future.statusCode, 201)
     t.equal((await app.inject('/v1/posts/next-year')).statusCode, 404, 'scheduled is not public')
@@ -180,6 +186,9 @@ t.test('the post write API', async (t) => {
       ['unknown author', { ...good, authors: ['ada-okafor', 'nobody-here'] }, 400, '/authors/1'],
       ['duplicate authors', { ...good, authors: ['ada-okafor', 'ada-okafor'] }, 400, '/authors'],
       ['bad tag slug', { ...good, tags: ['Not OK'] }, 400, '/tags/0'],
+      // /v1/posts/{ref} reads a UUID as an id: a post (or tag) with such a slug could never be reached by it.
+      ['a slug shaped like an id', { ...good, slug: '11111111-2222-4333-8444-555555555555' }, 400, '/slug'],
+      ['a tag slug shaped like an id', { ...good, tags: ['11111111-2222-4333-8444-555555555555'] }, 400, '/tags/0'],
       ['both markdown and html', { ...good, html: '<p>x</p>' }, 400, '/html'],
       ['no body', { title: 'x', authors: ['ada-okafor'] }, 400, '/markdown'],
       ['javascript: canonical URL', { ...good, canonicalUrl: 'javascript:alert(1)' }, 400, '/canonicalUrl'],

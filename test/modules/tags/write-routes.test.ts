@@ -18,6 +18,9 @@ t.test('the tag write API', async (t) => {
     const taken = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'X', slug: 'architecture' } })
     t.equal(taken.statusCode, 409)
     t.match(taken.json(), { type: '/problems/conflict', errors: [{ in: 'body', name: '/slug', message: 'is taken by another resource' }] }, 'the field is named, as every bad field is')
+    const idShaped = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Y', slug: '5a726f2b-2ae6-4895-a1cc-e6d8ecc45476' } })
+    t.equal(idShaped.statusCode, 400, 'a slug shaped like an id, which /v1/tags/{ref} would read as one')
+    t.match(idShaped.json(), { errors: [{ name: '/slug', message: /not shaped like an id/ }] })
   })
 
   t.test('a write answers with the ETag a GET of the tag then sends', async (t) => {
