@@ -6,7 +6,6 @@ import { uniqueSlugFor } from '../lib/unique-slug.js'
 import {
   authorIdsCreating, insertPost, lockPost, setPostAuthors, setPostTags, tagIdsFor, updatePostRow, type PostValues,
 } from '../modules/posts/write-queries.js'
-import { claimSlug } from '../modules/slugs/queries.js'
 import { authorSlug, contentHash, type ImportItem, type ParsedFeed } from './item.js'
 import { insertImported, loadImported, updateImported, type ImportedItem } from './queries.js'
 
@@ -108,7 +107,6 @@ async function linkPost(tx: Tx, postId: string, item: ImportItem): Promise<void>
 async function createFrom(tx: Tx, source: string, item: ImportItem, hash: string): Promise<string> {
   // The source's slug (or the old URL's last segment) when it is free, so old paths keep working.
   const slug = await uniqueSlugFor(tx, posts, item.slug ?? item.title, 'post')
-  await claimSlug(tx, 'post', slug)
   // An archive keeps its history: created when first published (a draft: when last edited), updated when
   // the source says.
   const createdAt = item.publishedAt ?? item.updatedAt ?? undefined

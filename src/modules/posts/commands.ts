@@ -6,7 +6,7 @@ import { writeTransaction } from '../../db/transaction.js'
 import { assertIfMatch, type IfMatch } from '../../lib/conditional.js'
 import { InvalidFieldsError, NotFoundError } from '../../lib/errors.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
-import { claimSlug, forgetSlugs, recordSlugChange } from '../slugs/queries.js'
+import { forgetSlugs, recordSlugChange } from '../slugs/queries.js'
 import { findPostWithLinks } from './queries.js'
 import type { Post } from './schemas.js'
 import { toPost } from './serialize.js'
@@ -61,7 +61,6 @@ export async function createPost(db: Db, input: PostCreateBody, site: Site): Pro
       featureImageAlt: input.featureImage?.alt ?? null,
       canonicalUrl: input.canonicalUrl ?? null,
     }
-    await claimSlug(tx, 'post', slug)
     const postId = await insertPost(tx, values)
     await setPostAuthors(tx, postId, authorIds)
     await setPostTags(tx, postId, await tagIdsFor(tx, input.tags ?? []))

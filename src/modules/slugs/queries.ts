@@ -23,17 +23,21 @@ export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug:
 }
 
 /**
- * A slug taken by a resource stops redirecting elsewhere: current slugs win over history, so the
- * history row is dropped rather than left to shadow nothing.
+ * A slug a tag or an author takes stops redirecting elsewhere: it is public at once, and current slugs win
+ * over history, so the history row is dropped rather than left to shadow nothing.
+ *
+ * A post taking an old slug of another leaves it: the post may be a draft or scheduled, and until the
+ * public can see it the old slug keeps redirecting (findCurrentSlug is asked only when no public post has
+ * the slug). Once it is public it answers for the slug itself.
  */
-export async function claimSlug(tx: Executor, kind: ResourceKind, slug: string): Promise<void> {
+export async function claimSlug(tx: Executor, kind: 'tag' | 'author', slug: string): Promise<void> {
   await tx.delete(slugHistory).where(and(eq(slugHistory.kind, kind), eq(slugHistory.oldSlug, slug)))
 }
 
-/** Records a rename so the old slug answers 301 to the resource's current one. */
+/** Records a rename so the old slug answers 301 to the resource's current one (see claimSlug for the new one). */
 export async function recordSlugChange(tx: Executor, kind: ResourceKind, targetId: string, oldSlug: string, newSlug: string): Promise<void> {
   if (oldSlug === newSlug) return
-  await claimSlug(tx, kind, newSlug)
+  if (kind !== 'post') await claimSlug(tx, kind, newSlug)
   await tx
     .insert(slugHistory)
     .values({ kind, oldSlug, targetId })

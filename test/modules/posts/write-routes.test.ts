@@ -2,7 +2,7 @@ import t from 'tap'
 import { gzipSync } from 'node:zlib'
 import { count, eq, sql } from 'drizzle-orm'
 import { posts, slugHistory, tags } from '../../../src/db/schema.js'
-import { build } from '../../helper.js'
+import { build, writeBehindApp } from '../../helper.js'
 import { authHeaders } from '../../support/auth.js'
 
 const markdown = '## Why\n\nWe moved the **routing** cache.\n\n- one\n- two\n\n```sql\nselect 1;\n```\n\n[docs](https://www.postgresql.org/docs/)\n'
@@ -87,6 +87,28 @@ t.test('the post write API', async (t) => {
     t.equal(moved.headers.location, '/v1/posts/published-renamed')
     const [history] = await database.db.select().from(slugHistory).where(eq(slugHistory.oldSlug, 'published-now'))
     t.equal(history?.targetId, before.id)
+  })
+
+  t.test('a draft taking an old slug leaves its redirect until the public can see the draft', async (t) => {
+    const redirect = async () => {
+      const res = await app.inject('/v1/posts/published-now')
+      const resolved = (await app.inject('/v1/resolve?path=/posts/published-now')).json().data
+      return { status: res.statusCode, location: res.headers.location, resolved: resolved && { type: resolved.type, path: resolved.path } }
+    }
+    const moved = { status: 301, location: '/v1/posts/published-renamed', resolved: { type: 'redirect', path: '/posts/published-renamed' } }
+    const draft = await create({ title: 'Takes the old slug', markdown: 'Mine now.', authors: ['lin-zhang'], slug: 'published-now' })
+    t.equal(draft.statusCode, 201)
+    t.same(await redirect(), moved, 'created as a draft: the old slug still leads the public to the renamed post')
+    t.equal((await app.inject({ url: '/v1/posts/published-now', headers })).json().data.id, draft.json().data.id, 'a key finds the draft by it')
+    const scheduled = await app.inject({ method: 'PATCH', url: '/v1/posts/published-now', headers, payload: { status: 'published', publishedAt: '2099-01-01T00:00:00Z' } })
+    t.equal(scheduled.statusCode, 200)
+    t.same(await redirect(), moved, 'scheduled: still')
+    await writeBehindApp(app, () => database.db.update(posts).set({ publishedAt: new Date(Date.now() - 1000) }).where(eq(posts.id, draft.json().data.id)))
+    const live = await app.inject('/v1/posts/published-now')
+    t.equal(live.statusCode, 200, 'once public, the post answers for its slug')
+    t.equal(live.json().data.id, draft.json().data.id)
+    await app.inject({ method: 'DELETE', url: `/v1/posts/${draft.json().data.id}`, headers })
+    t.same(await redirect(), moved, 'deleted: the old slug leads to the renamed post again')
   })
 
   t.test('PATCH recomputes html, excerpt and reading time from a new body', async (t) => {
