@@ -102,13 +102,18 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       params: RefParamsSchema,
       querystring: RelatedQuerySchema,
       security: [{}, ...bearerSecurity],
-      response: { 200: RelatedResponseSchema, ...problemResponses(400, 401, 404) },
+      response: { 200: RelatedResponseSchema, 301: MovedResponse, ...problemResponses(400, 401, 404) },
     },
     preHandler: app.acceptApiKey,
-  }, async (request) => {
+  }, async (request, reply) => {
     const { idOrSlug } = request.params
     const post = await findPost(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
-    if (!post) throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
+    if (!post) {
+      const current = isUuid(idOrSlug) ? undefined : await findCurrentSlug(app.db, 'post', idOrSlug)
+      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''
+      if (current) return reply.redirect(`/v1/posts/${current}/related${query}`, 301)
+      throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
+    }
     const rows = await relatedPosts(app.db, post.id, request.query.limit ?? 3)
     const links = await loadPostLinks(app.db, rows.map((r) => r.id))
     return { data: rows.map((row) => toPostSummary(row, links, config.site)) }
