@@ -16,6 +16,8 @@ export interface FeedChannel {
   description: string
   /** The page on the site the feed mirrors: the home page, a tag page or an author page. */
   homePageUrl: string
+  /** When the tag or author itself was last edited (null for the site): how new a feed with no posts is. */
+  updatedAt: Date | null
 }
 
 export interface FeedPerson { name: string; url: string; avatarUrl: string | null }
@@ -70,6 +72,8 @@ export interface BuildFeedInput {
   archivePages: number
   posts: PostWithHtmlRow[]
   links: PostLinks
+  /** The last public change (the feed's Last-Modified): how new the site's feed is with no posts at all. */
+  changedAt: Date
 }
 
 function toItem(row: PostWithHtmlRow, links: PostLinks, site: Site): FeedItem {
@@ -112,8 +116,10 @@ export function buildFeed(input: BuildFeedInput): FeedModel {
     language: site.language,
     homePageUrl: channel.homePageUrl,
     // The newest item's update: what the document shows, as its ETag does (not Last-Modified, which moves on
-    // any public write). An empty feed has none.
-    updatedAt: new Date(Math.max(0, ...items.map((item) => item.updatedAt.getTime()))),
+    // any public write). An empty feed shows its tag or author: as new as that was last edited.
+    updatedAt: items.length
+      ? new Date(Math.max(...items.map((item) => item.updatedAt.getTime())))
+      : channel.updatedAt ?? input.changedAt,
     generator: 'Quire',
     author: { name: xmlSafe(site.title), url: site.url, avatarUrl: null },
     self: at(archive),

@@ -19,7 +19,7 @@ export interface FeedScope { channel: FeedChannel; filters: PostFilters }
 /** The feed of the site, a tag or an author; undefined when no tag or author has the slug. */
 export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, slug = ''): Promise<FeedScope | undefined> {
   if (kind === 'site') {
-    return { channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url }, filters: { visibility: 'public' } }
+    return { channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null }, filters: { visibility: 'public' } }
   }
   if (kind === 'tag') {
     const tag = await findTagRow(db, slug)
@@ -29,6 +29,7 @@ export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, sl
       title: `${tag.name} – ${site.title}`,
       description: tag.description ?? `Posts tagged “${tag.name}” on ${site.title}.`,
       homePageUrl: toTagRef(tag, site).url,
+      updatedAt: tag.updatedAt,
     }
     return { channel, filters: { visibility: 'public', tag: [tag.slug] } }
   }
@@ -39,6 +40,7 @@ export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, sl
     title: `${author.name} – ${site.title}`,
     description: author.bio ?? `Posts by ${author.name} on ${site.title}.`,
     homePageUrl: toAuthorRef(author, site).url,
+    updatedAt: author.updatedAt,
   }
   return { channel, filters: { visibility: 'public', author: [author.slug] } }
 }
@@ -106,7 +108,7 @@ export async function loadFeed(
   db: Executor,
   config: { site: Site; websubHub: string | undefined },
   scope: FeedScope,
-  state: Pick<FeedState, 'total'>,
+  state: Pick<FeedState, 'total' | 'changedAt'>,
   archive: number | undefined,
 ): Promise<FeedModel> {
   const { sort, page } = feedPage(archive)
@@ -120,5 +122,6 @@ export async function loadFeed(
     archivePages: archivePageCount(state.total),
     posts: rows,
     links,
+    changedAt: state.changedAt,
   })
 }

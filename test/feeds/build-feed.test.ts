@@ -34,11 +34,12 @@ const noLinks: PostLinks = { authors: new Map(), tags: new Map() }
 const input = (overrides: Partial<BuildFeedInput> = {}): BuildFeedInput => ({
   site,
   hub: undefined,
-  channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url },
+  channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null },
   archive: undefined,
   archivePages: 0,
   posts: [row(1), row(2)],
   links: noLinks,
+  changedAt: new Date('2026-04-01T00:00:00Z'),
   ...overrides,
 })
 
@@ -115,7 +116,7 @@ t.test('buildFeed: RFC 5005 links', async (t) => {
   t.equal(current.nextArchive, null)
   t.equal(current.hub, 'https://hub.example/')
 
-  const middle = buildFeed(input({ archive: 2, archivePages: 3, channel: { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data' } }))
+  const middle = buildFeed(input({ archive: 2, archivePages: 3, channel: { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: null } }))
   t.equal(middle.self.atom, 'https://api.example.com/tags/data/feed.atom?archive=2')
   t.equal(middle.current?.json, 'https://api.example.com/tags/data/feed.json')
   t.equal(middle.prevArchive?.atom, 'https://api.example.com/tags/data/feed.atom?archive=1')
@@ -133,5 +134,8 @@ t.test('buildFeed: the feed is as new as its most recently updated item, whateve
   t.same(buildFeed(input({ posts: [row(1), row(2, { updatedAt: edited })] })).updatedAt, edited)
   const newest = buildFeed(input({ posts: [row(1), row(2)] }))
   t.same(newest.updatedAt, newest.items[0]!.updatedAt, 'unedited: the newest publication')
-  t.same(buildFeed(input({ posts: [] })).updatedAt, new Date(0), 'an empty feed: the epoch, the same at every write')
+  const tagEdited = new Date('2026-02-01T00:00:00Z')
+  const tagChannel = { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: tagEdited }
+  t.same(buildFeed(input({ posts: [], channel: tagChannel })).updatedAt, tagEdited, 'an empty tag feed: the tag\'s last edit, the same at every write elsewhere')
+  t.same(buildFeed(input({ posts: [] })).updatedAt, new Date('2026-04-01T00:00:00Z'), 'an empty site feed: the last public change')
 })

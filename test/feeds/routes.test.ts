@@ -89,6 +89,20 @@ t.test('the nine feeds', async (t) => {
     }
   })
 
+  t.test('a tag with no posts has a feed as new as the tag, in every format', async (t) => {
+    const [tag] = await database.db.insert(tags).values({ slug: 'nothing-yet', name: 'Nothing yet', updatedAt: new Date('2026-05-04T03:02:01Z') }).returning()
+    t.teardown(() => database.db.delete(tags).where(eq(tags.id, tag!.id)))
+    for (const format of FORMATS) {
+      const res = await app.inject(`/tags/nothing-yet/${FILES[format]}`)
+      t.equal(res.statusCode, 200, format)
+      const feed = readFeed(format, res.body)
+      t.same(feed.items, [], `${format}: no items`)
+      t.notMatch(res.body, /1970/, `${format}: no date from the epoch`)
+    }
+    t.match((await app.inject('/tags/nothing-yet/feed.atom')).body, /<updated>2026-05-04T03:02:01(\.000)?Z<\/updated>/, 'Atom: updated is the tag\'s last edit')
+    t.match((await app.inject('/tags/nothing-yet/feed.xml')).body, /<lastBuildDate>Mon, 04 May 2026 03:02:01 GMT<\/lastBuildDate>/, 'RSS: so is lastBuildDate')
+  })
+
   t.test('unknown tag or author slugs answer 404 problem+json, malformed ones 400', async (t) => {
     for (const url of ['/tags/no-such-tag/feed.xml', '/authors/nobody/feed.atom', '/tags/no-such-tag/feed.json']) {
       const res = await app.inject(url)

@@ -88,7 +88,7 @@ t.test('the post write API', async (t) => {
     const related = await app.inject('/v1/posts/published-now/related?limit=2')
     t.equal(related.statusCode, 301, 'so does its related posts\' URL')
     t.equal(related.headers.location, '/v1/posts/published-renamed/related?limit=2')
-    t.equal((await app.inject(related.headers.location)).statusCode, 200)
+    t.equal((await app.inject(related.headers.location as string)).statusCode, 200)
     const [history] = await database.db.select().from(slugHistory).where(eq(slugHistory.oldSlug, 'published-now'))
     t.equal(history?.targetId, before.id)
   })
