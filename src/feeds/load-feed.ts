@@ -19,7 +19,7 @@ export interface FeedScope { channel: FeedChannel; filters: PostFilters }
 /** The feed of the site, a tag or an author; undefined when no tag or author has the slug. */
 export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, slug = ''): Promise<FeedScope | undefined> {
   if (kind === 'site') {
-    return { channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null }, filters: { visibility: 'public' } }
+    return { channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null, resourceId: null }, filters: { visibility: 'public' } }
   }
   if (kind === 'tag') {
     const tag = await findTagRow(db, slug)
@@ -30,6 +30,7 @@ export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, sl
       description: tag.description ?? `Posts tagged “${tag.name}” on ${site.title}.`,
       homePageUrl: toTagRef(tag, site).url,
       updatedAt: tag.updatedAt,
+      resourceId: tag.id,
     }
     return { channel, filters: { visibility: 'public', tag: [tag.slug] } }
   }
@@ -41,6 +42,7 @@ export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, sl
     description: author.bio ?? `Posts by ${author.name} on ${site.title}.`,
     homePageUrl: toAuthorRef(author, site).url,
     updatedAt: author.updatedAt,
+    resourceId: author.id,
   }
   return { channel, filters: { visibility: 'public', author: [author.slug] } }
 }

@@ -34,7 +34,7 @@ const noLinks: PostLinks = { authors: new Map(), tags: new Map() }
 const input = (overrides: Partial<BuildFeedInput> = {}): BuildFeedInput => ({
   site,
   hub: undefined,
-  channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null },
+  channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null, resourceId: null },
   archive: undefined,
   archivePages: 0,
   posts: [row(1), row(2)],
@@ -116,12 +116,12 @@ t.test('buildFeed: RFC 5005 links', async (t) => {
   t.equal(current.nextArchive, null)
   t.equal(current.hub, 'https://hub.example/')
 
-  const middle = buildFeed(input({ archive: 2, archivePages: 3, channel: { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: null } }))
+  const middle = buildFeed(input({ archive: 2, archivePages: 3, channel: { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: null, resourceId: 'c0ffee00-0000-4000-8000-000000000001' } }))
   t.equal(middle.self.atom, 'https://api.example.com/tags/data/feed.atom?archive=2')
   t.equal(middle.current?.json, 'https://api.example.com/tags/data/feed.json')
   t.equal(middle.prevArchive?.atom, 'https://api.example.com/tags/data/feed.atom?archive=1')
   t.equal(middle.nextArchive?.atom, 'https://api.example.com/tags/data/feed.atom?archive=3')
-  t.equal(middle.id, 'https://api.example.com/tags/data/feed.atom', 'archive pages share the feed id')
+  t.equal(middle.id, 'urn:uuid:c0ffee00-0000-4000-8000-000000000001', 'a tag\'s feed is named by the tag\'s id (a rename leaves it), and its archive pages share it')
 
   const oldest = buildFeed(input({ archive: 1, archivePages: 3 }))
   t.equal(oldest.prevArchive, null)
@@ -135,7 +135,7 @@ t.test('buildFeed: the feed is as new as its most recently updated item, whateve
   const newest = buildFeed(input({ posts: [row(1), row(2)] }))
   t.same(newest.updatedAt, newest.items[0]!.updatedAt, 'unedited: the newest publication')
   const tagEdited = new Date('2026-02-01T00:00:00Z')
-  const tagChannel = { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: tagEdited }
+  const tagChannel = { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: tagEdited, resourceId: null }
   t.same(buildFeed(input({ posts: [], channel: tagChannel })).updatedAt, tagEdited, 'an empty tag feed: the tag\'s last edit, the same at every write elsewhere')
   t.same(buildFeed(input({ posts: [] })).updatedAt, new Date('2026-04-01T00:00:00Z'), 'an empty site feed: the last public change')
 })

@@ -2,8 +2,8 @@ import t from 'tap'
 import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { eq } from 'drizzle-orm'
-import { posts, slugHistory, tags } from '../../src/db/schema.js'
-import { build } from '../helper.js'
+import { authors, posts, slugHistory, tags } from '../../src/db/schema.js'
+import { build, writeBehindApp } from '../helper.js'
 import { publicDemoPosts } from '../support/demo.js'
 import { FILES, FORMATS, itemId, MEDIA, readAsReader, readFeed } from '../support/feeds.js'
 
@@ -149,5 +149,18 @@ t.test('the nine feeds', async (t) => {
     const res = await app.inject('/tags/data-engineering/feed.atom?archive=1')
     t.equal(res.statusCode, 301)
     t.equal(res.headers.location, '/tags/data/feed.atom?archive=1')
+  })
+
+  t.test('a tag\'s or author\'s Atom feed keeps its id through a rename (RFC 4287 4.2.6)', async (t) => {
+    const idOf = async (url: string) => /<id>([^<]+)<\/id>/.exec((await app.inject(url)).body)?.[1]
+    for (const [table, plural, slug] of [[tags, 'tags', 'frontend'], [authors, 'authors', 'lin-zhang']] as const) {
+      const [row] = await database.db.select().from(table).where(eq(table.slug, slug))
+      const before = await idOf(`/${plural}/${slug}/feed.atom`)
+      t.equal(before, `urn:uuid:${row!.id}`, `${plural}: named by its id`)
+      await writeBehindApp(app, () => database.db.update(table).set({ slug: `${slug}-renamed` }).where(eq(table.id, row!.id)))
+      t.equal(await idOf(`/${plural}/${slug}-renamed/feed.atom`), before, `${plural}: the same id at the new URL`)
+      await writeBehindApp(app, () => database.db.update(table).set({ slug }).where(eq(table.id, row!.id)))
+    }
+    t.match(await idOf('/feed.atom'), /^https?:\/\/[^/]+\/feed\.atom$/, 'the site\'s feed: its URL')
   })
 })
