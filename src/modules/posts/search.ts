@@ -1,5 +1,6 @@
 import { sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { posts } from '../../db/schema.js'
+import { GREATER_THAN, LESS_THAN, MATCH_END, MATCH_START } from '../../content/snippet.js'
 
 /**
  * The tsquery for what a reader typed, with `websearch_to_tsquery` semantics ("quoted phrases", `or`,
@@ -93,8 +94,12 @@ export function headline(query: SQL): SQL<string> {
   const { anyWord, wordStart } = queryWords(query)
   const [lead, size, scan, opening, source] = [SNIPPET_LEAD_CHARS, SNIPPET_WINDOW_CHARS, SNIPPET_SCAN_CHARS, SNIPPET_OPENING_CHARS, SNIPPET_SOURCE_CHARS]
     .map((n) => sql.raw(String(n)))
-  // replace is ten times cheaper than translate.
-  const withoutMarkers = (text: SQL) => sql`replace(replace(${text}, chr(57344), ''), chr(57345), '')`
+  // replace is ten times cheaper than translate. ts_headline's parser reads `<...>` as an HTML tag and leaves
+  // it out, with any word inside (`Promise<Result>`): the brackets go in as private-use stand-ins, which
+  // snippetHtml turns back into escaped ones.
+  const privateUse = [MATCH_START, MATCH_END, LESS_THAN, GREATER_THAN].map((c) => sql.raw(`chr(${c.codePointAt(0)})`))
+  const withoutMarkers = (text: SQL) => sql`replace(replace(${privateUse.reduce((t, c) => sql`replace(${t}, ${c}, '')`, text)},
+      '<', ${privateUse[2]}), '>', ${privateUse[3]})`
   // A cut word is at most 40 characters: the window's first match is further in, and its last is kept.
   const window = withoutMarkers(sql`regexp_replace(regexp_replace(substr(w.text, w.start, w.size),
       case when w.start > 1 then '^\\S{0,40}\\s' else '^' end, ''), case when w.start + w.size <= length(w.text) then '\\s\\S{0,40}$' else '$' end, '')`)

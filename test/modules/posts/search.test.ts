@@ -95,6 +95,17 @@ t.test('full-text search on GET /v1/posts?q=', async (t) => {
     t.notMatch(body.data[0].snippet, /<mark>/)
   })
 
+  t.test('text in angle brackets (code) is in the snippet, escaped, and its words highlighted', async (t) => {
+    // ts_headline reads `<...>` as an HTML tag and leaves it out: the brackets go in as stand-ins.
+    await publish('Typed results', 'The `fetchAll` function returns `Promise<Quuxresult>` and a `Map<K, V>` in code.')
+    const { body } = await search('quuxresult')
+    t.same(slugs(body), ['typed-results'])
+    const { snippet } = body.data[0]
+    t.match(snippet, 'Promise&lt;<mark>Quuxresult</mark>&gt;', 'the match inside brackets is shown and marked')
+    t.match(snippet, 'Map&lt;K, V&gt;')
+    t.notMatch(snippet.replace(/<\/?mark>/g, ''), /[<>\uE000-\uE003]/, 'no tag and no stand-in is left')
+  })
+
   t.test('words with regex syntax are highlighted as written', async (t) => {
     // Unescaped, "[" would make the regular expression invalid (a 500), and "." would match any character.
     await publish('Runtime notes', `We moved to wombat.io/~a[b in 2019. ${'Nothing to see in this sentence. '.repeat(10)} Then wombat.io again.`)
