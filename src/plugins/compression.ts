@@ -2,7 +2,7 @@ import compress from '@fastify/compress'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { codedEtag, uncodedEtag } from '../lib/conditional.js'
-import { CONTENT_CODINGS } from '../lib/content-coding.js'
+import { CONTENT_CODINGS, negotiatedCoding } from '../lib/content-coding.js'
 import { varyOn } from './caching.js'
 
 /**
@@ -14,15 +14,20 @@ import { varyOn } from './caching.js'
  * weak ones nginx makes) because the write API's If-Match uses the strong comparison: a client that read a
  * post with `Accept-Encoding: br` must be able to send that ETag back. So each coding gets its own strong
  * tag, If-Match and If-None-Match accept the tag of any coding of the current content, and a 304 repeats
- * the tag the client sent, which is the one its cache stored. Feeds carry weak ETags, left as they are.
+ * the tag the client sent, which is the one its cache stored (of several, that of the coding a 200 would
+ * have). Feeds carry weak ETags, left as they are.
  */
 const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, reply: FastifyReply, payload, done) => {
   const etag = reply.getHeader('etag')
   if (typeof etag === 'string' && !etag.startsWith('W/')) {
     const coding = reply.getHeader('content-encoding')
     if (reply.statusCode === 304) {
-      const held = request.headers['if-none-match']?.split(',').map((c) => c.trim()).find((c) => !c.startsWith('W/') && uncodedEtag(c) === etag)
-      if (held) reply.header('etag', held)
+      const held = request.headers['if-none-match']?.split(',').map((c) => c.trim()).filter((c) => !c.startsWith('W/') && uncodedEtag(c) === etag) ?? []
+      // A cache holding several codings sends all their tags: the 304 names the one a 200 would have been
+      // sent in (RFC 9110 15.4.5), which is the copy it refreshes (RFC 9111 4.3.4).
+      const wanted = codedEtag(etag, negotiatedCoding(request) ?? 'identity')
+      const named = held.includes(wanted) ? wanted : held[0]
+      if (named) reply.header('etag', named)
     } else if (typeof coding === 'string') {
       reply.header('etag', codedEtag(etag, coding))
     }
