@@ -18,7 +18,10 @@ const NEW_SLUG_PATTERN = '^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
 const REF_PATTERN = '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9]+(?:-[a-z0-9]+)*)$'
 const SLUG_LIST_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*(?:,[a-z0-9]+(?:-[a-z0-9]+)*){0,49}$'
 const HTTP_URL_PATTERN = '^https?://[^\\s]+$'
-const NOT_BLANK_PATTERN = '\\S'
+// One line: something besides spaces, and no control characters (tabs and line breaks included), which
+// titles and names would carry into every page, feed and terminal that shows them.
+const ONE_LINE_PATTERN = '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$'
+const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$'
 const CURSOR_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$'
 
 /** What each pattern asks for, in words: a validation message shows this rather than the expression. */
@@ -28,7 +31,8 @@ export const PATTERN_MESSAGES: Record<string, string> = {
   [REF_PATTERN]: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)',
   [SLUG_LIST_PATTERN]: 'must be slugs (lowercase letters, digits and single hyphens), comma-separated, at most 50',
   [HTTP_URL_PATTERN]: 'must be an absolute http:// or https:// URL',
-  [NOT_BLANK_PATTERN]: 'must not be blank',
+  [ONE_LINE_PATTERN]: 'must be one line of text: not blank, no control characters (tabs and line breaks included)',
+  [NO_CONTROL_PATTERN]: 'must be one line of text: no control characters (tabs and line breaks included)',
   [CURSOR_PATTERN]: "must be a cursor as a list's meta.nextCursor gives it",
 }
 
@@ -46,9 +50,14 @@ export function HttpUrl(description?: string) {
   return Type.String({ pattern: HTTP_URL_PATTERN, maxLength: 2000, ...(description ? { description } : {}) })
 }
 
-/** A required, non-blank line of text. */
+/** A line of text that may be empty (an image's alt text): no control characters. */
+export function Line(maxLength: number, description?: string) {
+  return Type.String({ maxLength, pattern: NO_CONTROL_PATTERN, ...(description ? { description } : {}) })
+}
+
+/** A required line of text: not blank, no control characters. */
 export function Text(maxLength: number, description?: string) {
-  return Type.String({ minLength: 1, maxLength, pattern: NOT_BLANK_PATTERN, ...(description ? { description } : {}) })
+  return Type.String({ minLength: 1, maxLength, pattern: ONE_LINE_PATTERN, ...(description ? { description } : {}) })
 }
 
 

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { HttpUrl, Nullable, SlugSchema, StringEnum, Text } from '../../lib/schemas.js'
+import { HttpUrl, Line, Nullable, SlugSchema, StringEnum, Text } from '../../lib/schemas.js'
 
 const postFields = {
   title: Text(300, 'The title; a slug is derived from it when none is given.'),
@@ -11,7 +11,7 @@ const postFields = {
   publishedAt: Nullable(Type.String({ format: 'date-time', description: 'When the post is (or was) published; defaults to now on publishing.' })),
   featured: Type.Boolean(),
   featureImage: Type.Union([
-    Type.Object({ url: HttpUrl(), alt: Type.Optional(Nullable(Type.String({ maxLength: 500 }))) }, { additionalProperties: false }),
+    Type.Object({ url: HttpUrl(), alt: Type.Optional(Nullable(Line(500))) }, { additionalProperties: false }),
     Type.Null(),
   ]),
   canonicalUrl: Nullable(HttpUrl('Where the post first appeared.')),

@@ -8,7 +8,8 @@ import { authHeaders } from '../../support/auth.js'
 const markdown = '## Why\n\nWe moved the **routing** cache.\n\n- one\n- two\n\n```sql\nselect 1;\n```\n\n[docs](https://www.postgresql.org/docs/)\n'
 
 t.test('the post write API', async (t) => {
-  const { app, database } = await build(t)
+  // More writes than a minute's default limit: the limits have tests of their own (test/plugins/rate-limit.test.ts).
+  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0' } })
   const headers = await authHeaders(database.db)
   const create = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/posts', headers, payload: payload as object })
   const postCount = async () => (await database.db.select({ n: count() }).from(posts))[0]!.n
@@ -201,6 +202,10 @@ t.test('the post write API', async (t) => {
     const cases: [string, unknown, number, string | null][] = [
       ['empty title', { ...good, title: '' }, 400, '/title'],
       ['blank title', { ...good, title: '   ' }, 400, '/title'],
+      // Control characters in a one-line field would reach every page, feed and terminal that shows it.
+      ['a bell in the title', { ...good, title: 'Bell\u0007 and ESC\u001b[31m red' }, 400, '/title'],
+      ['a line break in the title', { ...good, title: 'Two\nlines' }, 400, '/title'],
+      ['a tab in the feature image alt', { ...good, featureImage: { url: 'https://cdn.example/a.png', alt: 'a\tb' } }, 400, '/featureImage/alt'],
       ['missing title', { markdown: 'x', authors: ['ada-okafor'] }, 400, '/title'],
       ['title of the wrong type', { ...good, title: 42 }, 400, '/title'],
       ['unknown field', { ...good, colour: 'red' }, 400, '/colour'],

@@ -21,6 +21,9 @@ t.test('the tag write API', async (t) => {
     const idShaped = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Y', slug: '5a726f2b-2ae6-4895-a1cc-e6d8ecc45476' } })
     t.equal(idShaped.statusCode, 400, 'a slug shaped like an id, which /v1/tags/{ref} would read as one')
     t.match(idShaped.json(), { errors: [{ name: '/slug', message: /not shaped like an id/ }] })
+    const controlled = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Tab\there' } })
+    t.equal(controlled.statusCode, 400, 'a control character in the name')
+    t.match(controlled.json(), { errors: [{ name: '/name', message: /one line of text/ }] })
   })
 
   t.test('a write answers with the ETag a GET of the tag then sends', async (t) => {
