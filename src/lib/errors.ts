@@ -4,11 +4,7 @@ import createError from '@fastify/error'
 // taking `type` and `title` from PROBLEM_TYPES by code.
 export const NotFoundError = createError<'QUIRE_NOT_FOUND', 404, [string]>('QUIRE_NOT_FOUND', '%s', 404)
 export const BadRequestError = createError<'QUIRE_BAD_REQUEST', 400, [string]>('QUIRE_BAD_REQUEST', '%s', 400)
-export const PageOutOfRangeError = createError<'QUIRE_PAGE_OUT_OF_RANGE', 400, [number, number]>(
-  'QUIRE_PAGE_OUT_OF_RANGE',
-  'page %d is beyond the last page (%d)',
-  400,
-)
+export const PageOutOfRangeError = createError<'QUIRE_PAGE_OUT_OF_RANGE', 400, [string]>('QUIRE_PAGE_OUT_OF_RANGE', '%s', 400)
 /** A body that is well-formed but names things that do not exist (an unknown author, say). */
 export interface FieldError { in: 'path' | 'query' | 'header' | 'body'; name: string; message: string }
 export class InvalidFieldsError extends Error {

@@ -42,7 +42,7 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
       const { rows, total, hasMore } = await r.list(app.db, sort, { page, limit }, { after, count })
       const last = rows.at(-1)
       const nextCursor = hasMore && last ? cursors.encode(scope, r.keysetOf(last, sort)) : null
-      const meta = listMeta({ page, limit }, total, nextCursor, after !== undefined)
+      const meta = listMeta({ page, limit }, total, rows.length, nextCursor, after !== undefined)
       reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page', hasMore))
       return { data: rows.map((row) => r.serialize(row, config.site)), meta }
     })

@@ -9,17 +9,21 @@ export function offsetOf({ page, limit }: PageRequest): number {
 
 /**
  * The list envelope's meta. `total` is undefined when the client asked not to count (`count=false`);
- * a page past the last one (when the total is known) is the client's error.
+ * a page past the last one is the client's error, counted or not (uncounted, a page after the first
+ * with no rows, `rows` being how many this page has).
  */
-export function pageMeta({ page, limit }: PageRequest, total: number | undefined, nextCursor?: string | null): PageMeta {
+export function pageMeta({ page, limit }: PageRequest, total: number | undefined, rows: number, nextCursor?: string | null): PageMeta {
   const counted = total === undefined ? {} : { total, totalPages: Math.ceil(total / limit) }
-  if (counted.totalPages !== undefined && page > 1 && page > counted.totalPages) throw new PageOutOfRangeError(page, counted.totalPages)
+  if (page > 1) {
+    if (counted.totalPages !== undefined && page > counted.totalPages) throw new PageOutOfRangeError(`page ${page} is beyond the last page (${counted.totalPages})`)
+    if (counted.totalPages === undefined && rows === 0) throw new PageOutOfRangeError(`page ${page} is beyond the last page (the list is not counted: count=false)`)
+  }
   return { page, limit, ...counted, ...(nextCursor !== undefined ? { nextCursor } : {}) }
 }
 
 /** A list's meta: by page (pageMeta), or after a cursor: the limit, the total when counted, and the next cursor. */
-export function listMeta(page: PageRequest, total: number | undefined, nextCursor: string | null, byCursor: boolean): PageMeta {
-  return byCursor ? { limit: page.limit, ...(total !== undefined ? { total } : {}), nextCursor } : pageMeta(page, total, nextCursor)
+export function listMeta(page: PageRequest, total: number | undefined, rows: number, nextCursor: string | null, byCursor: boolean): PageMeta {
+  return byCursor ? { limit: page.limit, ...(total !== undefined ? { total } : {}), nextCursor } : pageMeta(page, total, rows, nextCursor)
 }
 
 function href(url: string, changes: Record<string, string | undefined>): string {

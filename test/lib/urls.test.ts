@@ -7,10 +7,13 @@ t.test('fillTemplate fills slug, id and the publication date in UTC', async (t) 
   t.equal(fillTemplate('https://b.example.com/{year}/{month}/{day}/{slug}?id={id}', { slug: 'a-b', id: 'x1', date }), 'https://b.example.com/2026/02/01/a-b?id=x1')
 })
 
-t.test('pageMeta counts pages and refuses a page past the last', async (t) => {
-  t.same(pageMeta({ page: 2, limit: 10 }, 25), { page: 2, limit: 10, total: 25, totalPages: 3 })
-  t.same(pageMeta({ page: 1, limit: 10 }, 0), { page: 1, limit: 10, total: 0, totalPages: 0 })
-  t.throws(() => pageMeta({ page: 4, limit: 10 }, 25), { name: 'FastifyError', message: 'page 4 is beyond the last page (3)' })
+t.test('pageMeta counts pages and refuses a page past the last, counted or not', async (t) => {
+  t.same(pageMeta({ page: 2, limit: 10 }, 25, 10), { page: 2, limit: 10, total: 25, totalPages: 3 })
+  t.same(pageMeta({ page: 1, limit: 10 }, 0, 0), { page: 1, limit: 10, total: 0, totalPages: 0 })
+  t.throws(() => pageMeta({ page: 4, limit: 10 }, 25, 0), { name: 'FastifyError', message: 'page 4 is beyond the last page (3)' })
+  t.same(pageMeta({ page: 3, limit: 10 }, undefined, 5), { page: 3, limit: 10 }, 'uncounted: a page with rows')
+  t.same(pageMeta({ page: 1, limit: 10 }, undefined, 0), { page: 1, limit: 10 }, 'uncounted: an empty first page is an empty list')
+  t.throws(() => pageMeta({ page: 4, limit: 10 }, undefined, 0), { code: 'QUIRE_PAGE_OUT_OF_RANGE', message: /page 4 is beyond the last page/ }, 'uncounted: an empty page after the first')
 })
 
 t.test('linkHeader keeps other parameters and omits prev/next at the ends', async (t) => {

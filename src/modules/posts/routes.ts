@@ -60,7 +60,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     const { rows, total, hasMore, nextPage, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { after, count })
     const last = rows.at(-1)
     const nextCursor = hasMore && last && sort && visibility !== 'draft' && visibility !== 'all' ? cursors.encode(scope, keysetOf(last, sort)) : null
-    const meta = { ...listMeta({ page: page ?? 1, limit }, total, nextCursor, after !== undefined), ...(truncated ? { truncated } : {}) }
+    const meta = { ...listMeta({ page: page ?? 1, limit }, total, rows.length, nextCursor, after !== undefined), ...(truncated ? { truncated } : {}) }
     const ids = rows.map((r) => r.id)
     const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), q ? searchSnippets(app.db, ids, q) : undefined])
     reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page', nextPage))

@@ -89,6 +89,11 @@ t.test('tags and authors page by cursor, and count=false skips the count, as pos
     t.notOk('totalPages' in uncounted.body.meta)
     t.match(uncounted.res.headers.link, /page=2>; rel="next"/, 'the next page is still linked')
     t.notMatch(uncounted.res.headers.link, /rel="last"/)
+    for (const list of [plural, 'posts']) {
+      const past = await get(`/v1/${list}?limit=2&count=false&page=500`)
+      t.equal(past.res.statusCode, 400, `${list}: a page past the end is a 400, counted or not`)
+      t.equal(past.body.type, '/problems/page-out-of-range')
+    }
 
     const cursor = (await get(`/v1/${plural}?limit=2`)).body.meta.nextCursor as string
     for (const [url, what] of [
