@@ -8,7 +8,7 @@ import { findCurrentSlug } from '../modules/slugs/queries.js'
 import { isFresh } from '../plugins/caching.js'
 import { renderAtom } from './atom.js'
 import type { FeedModel } from './build-feed.js'
-import { archivePageCount, FEED_FILES, FEED_FORMATS, type FeedFormat } from './feed-urls.js'
+import { archivePageCount, FEED_FILES, FEED_FORMATS, feedLinks, type FeedFormat } from './feed-urls.js'
 import { renderJsonFeed } from './json-feed.js'
 import { feedValidators, findFeedScope, loadFeed, readFeedState, type FeedKind } from './load-feed.js'
 import { renderRss } from './rss.js'
@@ -52,6 +52,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     // Rendered once per content version: the response cache (plugins/caching.ts) keeps the document.
     const document = RENDER[format](await loadFeed(app.db, config, scope, state, archive))
     reply.type(FEED_CONTENT_TYPES[format])
+    // WebSub discovery (section 4) by Link headers, which a JSON feed has no other way to give.
+    if (config.websubHub) {
+      reply.header('link', `<${config.websubHub}>; rel="hub", <${feedLinks(config.site.apiUrl, scope.channel.prefix, archive)[format]}>; rel="self"`)
+    }
     return document
   }
 

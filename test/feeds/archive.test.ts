@@ -77,15 +77,24 @@ t.test('RFC 5005 archived feeds', async (t) => {
 
 t.test('a WebSub hub is advertised when WEBSUB_HUB is set', async (t) => {
   const hub = 'https://hub.example.net/'
-  const { app } = await build(t, { env: { WEBSUB_HUB: hub } })
+  const { app, config } = await build(t, { env: { WEBSUB_HUB: hub } })
+  const apiUrl = config.site.apiUrl
   for (const format of FORMATS) {
     for (const path of [`/${FILES[format]}`, `/tags/data/${FILES[format]}`, `/${FILES[format]}?archive=1`]) {
-      t.equal(readFeed(format, (await app.inject(path)).body).links.hub, hub, path)
+      const res = await app.inject(path)
+      t.equal(readFeed(format, res.body).links.hub, hub, path)
+      // WebSub 4: Link headers, the only way a JSON feed can be discovered.
+      t.equal(res.headers.link, `<${hub}>; rel="hub", <${apiUrl}${path}>; rel="self"`, `${path}: Link headers`)
+      t.equal((await app.inject(path)).headers.link, res.headers.link, `${path}: from the response cache too`)
     }
   }
 })
 
 t.test('no hub link without WEBSUB_HUB', async (t) => {
   const { app } = await build(t)
-  for (const format of FORMATS) t.notOk(readFeed(format, (await app.inject(`/${FILES[format]}`)).body).links.hub)
+  for (const format of FORMATS) {
+    const res = await app.inject(`/${FILES[format]}`)
+    t.notOk(readFeed(format, res.body).links.hub)
+    t.notOk(res.headers.link, 'nor a Link header')
+  }
 })
