@@ -59,3 +59,34 @@ export async function assertIfMatch<T>({ header, etagOf }: IfMatch<T>, current: 
     throw new PreconditionFailedError('The resource changed since the version in If-Match: fetch it again and reapply your change')
   }
 }
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
+const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
+const MONTH = `(${MONTHS.join('|')})`
+const TIME = '([01]\\d|2[0-3]):([0-5]\\d):([0-5]\\d)'
+// RFC 9110 5.6.7: the IMF-fixdate senders write, and the obsolete RFC 850 and asctime forms a recipient must
+// read too. Date.parse alone would take anything (`2030`, `2030-01-01`, "hello 1"), as local time at that.
+const IMF_FIXDATE = new RegExp(`^${DAY}, (\\d\\d) ${MONTH} (\\d{4}) ${TIME} GMT$`)
+const RFC_850 = new RegExp(`^(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day, (\\d\\d)-${MONTH}-(\\d\\d) ${TIME} GMT$`)
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} ([ \\d]\\d) ${TIME} (\\d{4})$`)
+
+/** An HTTP-date (RFC 9110 5.6.7) as milliseconds since the epoch; undefined for anything else, which a recipient ignores. */
+export function parseHttpDate(value: string): number | undefined {
+  let parts: [year: number, month: string, day: string, hour: string, minute: string, second: string] | undefined
+  let m: RegExpExecArray | null
+  if ((m = IMF_FIXDATE.exec(value))) parts = [Number(m[3]), m[2]!, m[1]!, m[4]!, m[5]!, m[6]!]
+  else if ((m = ASCTIME.exec(value))) parts = [Number(m[6]), m[1]!, m[2]!, m[3]!, m[4]!, m[5]!]
+  else if ((m = RFC_850.exec(value))) {
+    // A two-digit year more than 50 years ahead is the last such year in the past.
+    const now = new Date().getUTCFullYear()
+    let year = Math.floor(now / 100) * 100 + Number(m[3])
+    if (year > now + 50) year -= 100
+    parts = [year, m[2]!, m[1]!, m[4]!, m[5]!, m[6]!]
+  }
+  if (!parts) return undefined
+  const [year, month, day, ...time] = parts
+  const monthIndex = MONTHS.indexOf(month)
+  const ms = Date.UTC(year, monthIndex, Number(day), ...time.map(Number))
+  // Not a day of the calendar (31 Feb) rolls over into the next month: refused.
+  return new Date(ms).getUTCDate() === Number(day) && new Date(ms).getUTCMonth() === monthIndex ? ms : undefined
+}

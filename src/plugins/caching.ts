@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
-import { etagOf, uncodedEtag } from '../lib/conditional.js'
+import { etagOf, parseHttpDate, uncodedEtag } from '../lib/conditional.js'
 import { negotiatedCoding, type ContentCoding } from '../lib/content-coding.js'
 
 export interface CachingOptions {
@@ -168,8 +168,9 @@ function freshBy(request: FastifyRequest, etag: unknown, lastModified: unknown):
   if (ifNoneMatch) return typeof etag === 'string' && matchesIfNoneMatch(ifNoneMatch, etag)
   const since = request.headers['if-modified-since']
   if (!since || typeof lastModified !== 'string') return false
-  const sinceMs = Date.parse(since)
-  return !Number.isNaN(sinceMs) && Date.parse(lastModified) <= sinceMs
+  // RFC 9110 13.1.3: a value that is not an HTTP-date is ignored.
+  const sinceMs = parseHttpDate(since)
+  return sinceMs !== undefined && Date.parse(lastModified) <= sinceMs
 }
 
 /**

@@ -59,6 +59,16 @@ t.test('conditional GETs', async (t) => {
     }
   })
 
+  t.test('an If-Modified-Since that is not an HTTP-date is ignored (RFC 9110 13.1.3)', async (t) => {
+    for (const url of ['/v1/posts/slos-for-internal-platforms', '/v1/tags', '/feed.xml']) {
+      for (const since of ['2030', '2030-01-01', 'Thu, 01 Jan 2099 00:00:00 UTC']) {
+        t.equal((await app.inject({ url, headers: { 'if-modified-since': since } })).statusCode, 200, `${url}, ${since}`)
+      }
+      t.equal((await app.inject({ url, headers: { 'if-modified-since': 'Thu, 01 Jan 2099 00:00:00 GMT' } })).statusCode, 304, `${url}: an HTTP-date`)
+      t.equal((await app.inject({ url, headers: { 'if-modified-since': 'Thursday, 01-Jan-65 00:00:00 GMT' } })).statusCode, 304, `${url}: RFC 850's form`)
+    }
+  })
+
   t.test('documents made from the code alone, and reads with a key, carry no Last-Modified from the content', async (t) => {
     for (const url of ['/openapi.json', '/problems/not-found']) {
       const res = await app.inject(url)
