@@ -18,10 +18,18 @@ export function representationEtag<T>(reply: FastifyReply, schema: TSchema): (da
   return (data) => etagOf(reply.serializeInput({ data }, schema as Record<string, unknown>))
 }
 
-/** A write's precondition: the If-Match header sent, if any, and how to tag the current representation. */
-export interface IfMatch<T> {
-  header: string | undefined
+/** A write's preconditions: the headers sent (RFC 9110 13.1), and how to tag the current representation. */
+export interface Preconditions<T> {
+  ifMatch: string | undefined
+  ifNoneMatch: string | undefined
+  ifUnmodifiedSince: string | undefined
   etagOf: (data: T) => string
+}
+
+/** The preconditions a write request sends. */
+export function preconditionsOf<T>(headers: Record<string, string | string[] | undefined>, etagOf: (data: T) => string): Preconditions<T> {
+  const one = (name: string) => { const v = headers[name]; return Array.isArray(v) ? v.join(', ') : v }
+  return { ifMatch: one('if-match'), ifNoneMatch: one('if-none-match'), ifUnmodifiedSince: one('if-unmodified-since'), etagOf }
 }
 
 // A content coding's suffix inside a strong ETag: `"h.br"` is the Brotli-coded form of the representation
@@ -43,20 +51,42 @@ export function uncodedEtag(tag: string): string {
 }
 
 /**
- * RFC 9110 13.1.1: If-Match uses the strong comparison; `*` matches any current representation, and so does
- * the tag of any content coding of it (`"h.br"` names the current `"h"`, compressed). `current` reads the
- * representation the write is about to change; it is read only when If-Match was sent.
+ * A write's preconditions, in RFC 9110 13.2.2's order, on a resource the write has found (and locked):
+ * - If-Match (13.1.1) uses the strong comparison; `*` matches any current representation, and so does the
+ *   tag of any content coding of it (`"h.br"` names the current `"h"`, compressed);
+ * - without it, If-Unmodified-Since (13.1.4) fails when the resource changed after that date (`lastModified`,
+ *   its Last-Modified); a value that is not an HTTP-date is ignored;
+ * - If-None-Match (13.1.2) fails when `*` or a tag of the current representation (weak comparison) is named.
+ * `current` reads the representation the write is about to change, only when a tag has to be compared.
  */
-export async function assertIfMatch<T>({ header, etagOf }: IfMatch<T>, current: () => Promise<T>): Promise<void> {
-  // `*`: any current representation, and the write has found (and locked) the resource.
-  if (header === undefined || header.trim() === '*') return
-  const currentEtag = etagOf(await current())
-  const matches = header.split(',').some((candidate) => {
-    const c = candidate.trim()
-    return c === '*' || (!c.startsWith('W/') && uncodedEtag(c) === currentEtag)
-  })
-  if (!matches) {
-    throw new PreconditionFailedError('The resource changed since the version in If-Match: fetch it again and reapply your change')
+export async function assertPreconditions<T>(
+  { ifMatch, ifNoneMatch, ifUnmodifiedSince, etagOf }: Preconditions<T>, current: () => Promise<T>, lastModified: Date,
+): Promise<void> {
+  let currentEtag: string | undefined
+  const etag = async () => (currentEtag ??= etagOf(await current()))
+  const candidates = (header: string) => header.split(',').map((c) => c.trim())
+  if (ifMatch !== undefined) {
+    const wanted = candidates(ifMatch)
+    if (!wanted.includes('*')) {
+      const now = await etag()
+      if (!wanted.some((c) => !c.startsWith('W/') && uncodedEtag(c) === now)) {
+        throw new PreconditionFailedError('The resource changed since the version in If-Match: fetch it again and reapply your change')
+      }
+    }
+  } else if (ifUnmodifiedSince !== undefined) {
+    const since = parseHttpDate(ifUnmodifiedSince.trim())
+    // HTTP dates have whole seconds: a change within the second named is no change since.
+    if (since !== undefined && Math.floor(lastModified.getTime() / 1000) * 1000 > since) {
+      throw new PreconditionFailedError(`The resource changed after ${ifUnmodifiedSince.trim()} (If-Unmodified-Since): fetch it again and reapply your change`)
+    }
+  }
+  if (ifNoneMatch !== undefined) {
+    const unwanted = candidates(ifNoneMatch)
+    if (unwanted.includes('*')) throw new PreconditionFailedError('The resource exists, and If-None-Match: * asks that it does not')
+    const now = await etag()
+    if (unwanted.some((c) => uncodedEtag(c) === now)) {
+      throw new PreconditionFailedError('The resource is still the version in If-None-Match, which asks that it is not')
+    }
   }
 }
 

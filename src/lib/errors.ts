@@ -64,7 +64,7 @@ export const PROBLEMS = {
   'method-not-allowed': { title: 'Method not allowed', status: 405, when: 'the path exists, but not with this method; `Allow` lists those it takes' },
   unauthorized: { title: 'Authentication required', status: 401, when: 'a write (or `status=draft`) comes without a valid API key; see `WWW-Authenticate`' },
   conflict: { title: 'Conflict', status: 409, when: 'the slug is taken, or the resource is still in use (an author with posts)' },
-  'precondition-failed': { title: 'Precondition failed', status: 412, when: '`If-Match` names a version that is no longer current: read the resource again and reapply the change' },
+  'precondition-failed': { title: 'Precondition failed', status: 412, when: 'a write\'s `If-Match` names a version that is no longer current (or `If-Unmodified-Since` a date before its last change, or `If-None-Match` the current one): read the resource again and reapply the change' },
   'malformed-body': { title: 'Malformed request body', status: 400, when: 'the body is not valid JSON, or not valid UTF-8' },
   'body-too-large': { title: 'Request body too large', status: 413, when: 'the body is over 1 MiB' },
   'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, names a charset other than UTF-8, or is compressed (`Content-Encoding`)' },

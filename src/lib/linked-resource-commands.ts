@@ -4,7 +4,7 @@ import type { Db, Executor } from '../db/client.js'
 import { posts, type ResourceKind } from '../db/schema.js'
 import { writeTransaction } from '../db/transaction.js'
 import { claimSlug, forgetSlugs, recordSlugChange } from '../modules/slugs/queries.js'
-import { assertIfMatch, type IfMatch } from './conditional.js'
+import { assertPreconditions, type Preconditions } from './conditional.js'
 import { NotFoundError } from './errors.js'
 import { refCondition } from './ref.js'
 import { uniqueSlugFor } from './unique-slug.js'
@@ -37,15 +37,15 @@ async function touchLinkedPosts<Out>(store: LinkedResourceStore<Out>, tx: Execut
 // Tags and authors are written the same way: a slug (given, or derived from the name and made unique),
 // slug history on rename, If-Match against the current representation, each use case one transaction.
 
-async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, idOrSlug: string, ifMatch: IfMatch<Out>) {
+async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, idOrSlug: string, preconditions: Preconditions<Out>) {
   const [row] = await tx
-    .select({ id: store.table.id, slug: store.table.slug })
+    .select({ id: store.table.id, slug: store.table.slug, updatedAt: store.table.updatedAt })
     .from(store.table as PgTable)
     .where(refCondition(store.table, idOrSlug))
     .for('update')
   if (!row) throw new NotFoundError(`No ${store.kind} has the id or slug ${idOrSlug}`)
-  const current = row as { id: string; slug: string }
-  await assertIfMatch(ifMatch, async () => (await store.represent(tx, current.id))!)
+  const current = row as { id: string; slug: string; updatedAt: Date }
+  await assertPreconditions(preconditions, async () => (await store.represent(tx, current.id))!, current.updatedAt)
   return current
 }
 
@@ -63,10 +63,10 @@ export async function createLinked<Out>(
 }
 
 export async function updateLinked<Out>(
-  store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, patch: { slug?: string; name?: string }, ifMatch: IfMatch<Out>,
+  store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, patch: { slug?: string; name?: string }, preconditions: Preconditions<Out>,
 ): Promise<Out> {
   const id = await writeTransaction(db, async (tx) => {
-    const current = await lockForWrite(store, tx, idOrSlug, ifMatch)
+    const current = await lockForWrite(store, tx, idOrSlug, preconditions)
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
     const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
     await tx.update(store.table).set(values).where(eq(store.table.id, current.id))
@@ -76,9 +76,9 @@ export async function updateLinked<Out>(
   return (await store.represent(db, id))!
 }
 
-export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, ifMatch: IfMatch<Out>): Promise<void> {
+export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, preconditions: Preconditions<Out>): Promise<void> {
   await writeTransaction(db, async (tx) => {
-    const { id } = await lockForWrite(store, tx, idOrSlug, ifMatch)
+    const { id } = await lockForWrite(store, tx, idOrSlug, preconditions)
     await forgetSlugs(tx, store.kind, id)
     // The posts that had it lose it. (One still linked to posts is refused instead, by the database.)
     if (store.links.removedOnDelete) await touchLinkedPosts(store, tx, id)

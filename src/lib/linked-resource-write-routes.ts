@@ -2,9 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import type { TSchema } from 'typebox'
 import { bearerSecurity } from '../plugins/auth.js'
-import { representationEtag } from './conditional.js'
+import { preconditionsOf, representationEtag } from './conditional.js'
 import { createLinked, deleteLinked, updateLinked, type LinkedResourceStore } from './linked-resource-commands.js'
-import { IfMatchHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from './schemas.js'
+import { PreconditionHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from './schemas.js'
 
 interface LinkedWrites<Out> {
   store: LinkedResourceStore<Out>
@@ -47,13 +47,13 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
         summary: `Change a ${w.singular}`,
         description: 'Only the fields given change; a new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
         params: RefParamsSchema,
-        headers: IfMatchHeadersSchema,
+        headers: PreconditionHeadersSchema,
         body: w.schemas.patch,
         response: { 200: w.schemas.one, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
       },
     }, async (request, reply) => {
       const etagOf = etagFor(reply)
-      const data = await updateLinked(w.store, app.db, request.params.idOrSlug, request.body as { slug?: string }, { header: request.headers['if-match'], etagOf })
+      const data = await updateLinked(w.store, app.db, request.params.idOrSlug, request.body as { slug?: string }, preconditionsOf(request.headers, etagOf))
       return reply.header('etag', etagOf(data)).send({ data })
     })
 
@@ -64,11 +64,11 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
         summary: `Delete a ${w.singular}`,
         description: w.onDelete,
         params: RefParamsSchema,
-        headers: IfMatchHeadersSchema,
+        headers: PreconditionHeadersSchema,
         response: { 204: NoContentResponse, ...problemResponses(...w.deleteStatuses) },
       },
     }, async (request, reply) => {
-      await deleteLinked(w.store, app.db, request.params.idOrSlug, { header: request.headers['if-match'], etagOf: etagFor(reply) })
+      await deleteLinked(w.store, app.db, request.params.idOrSlug, preconditionsOf(request.headers, etagFor(reply)))
       return reply.code(204).send(null)
     })
   }

@@ -61,8 +61,10 @@ export function Text(maxLength: number, description?: string) {
 }
 
 
-export const IfMatchHeadersSchema = Type.Object({
+export const PreconditionHeadersSchema = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'The ETag you last read: the write answers 412 if the resource changed since.' })),
+  'if-unmodified-since': Type.Optional(Type.String({ description: 'Without If-Match: the write answers 412 if the resource changed after this HTTP-date.' })),
+  'if-none-match': Type.Optional(Type.String({ description: '`*`, or ETags: the write answers 412 if the resource exists (`*`) or is still one of them.' })),
 })
 
 /** A path naming a resource by slug alone (feeds). */

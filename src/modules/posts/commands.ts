@@ -3,11 +3,11 @@ import { prepareContent, type PostBody } from '../../content/prepare.js'
 import type { Db, Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
 import { writeTransaction } from '../../db/transaction.js'
-import { assertIfMatch, type IfMatch } from '../../lib/conditional.js'
+import { assertPreconditions, type Preconditions } from '../../lib/conditional.js'
 import { InvalidFieldsError, NotFoundError } from '../../lib/errors.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
 import { forgetSlugs, recordSlugChange } from '../slugs/queries.js'
-import { findPostWithLinks } from './queries.js'
+import { findPostWithLinks, postChangedAt } from './queries.js'
 import type { Post } from './schemas.js'
 import { toPost } from './serialize.js'
 import type { PostCreateBody, PostPatchBody } from './write-schemas.js'
@@ -69,12 +69,12 @@ export async function createPost(db: Db, input: PostCreateBody, site: Site): Pro
   return (await representPost(db, id, site))!
 }
 
-export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody, ifMatch: IfMatch<Post>, site: Site): Promise<Post> {
+export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody, preconditions: Preconditions<Post>, site: Site): Promise<Post> {
   const id = await writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
     const id = current.id
-    await assertIfMatch(ifMatch, async () => (await representPost(tx, id, site))!)
+    await assertPreconditions(preconditions, async () => (await representPost(tx, id, site))!, postChangedAt(current))
 
     const values: Partial<PostValues> = {}
     const body = bodyOf(patch)
@@ -107,11 +107,11 @@ export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody,
   return (await representPost(db, id, site))!
 }
 
-export async function deletePost(db: Db, idOrSlug: string, ifMatch: IfMatch<Post>, site: Site): Promise<void> {
+export async function deletePost(db: Db, idOrSlug: string, preconditions: Preconditions<Post>, site: Site): Promise<void> {
   await writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
-    await assertIfMatch(ifMatch, async () => (await representPost(tx, current.id, site))!)
+    await assertPreconditions(preconditions, async () => (await representPost(tx, current.id, site))!, postChangedAt(current))
     await forgetSlugs(tx, 'post', current.id)
     await deletePostRow(tx, current.id)
   })

@@ -496,9 +496,12 @@ export async function findPostWithLinks(db: Executor, idOrSlug: string, visibili
   const [found] = await statement.execute({ ref: value })
   if (!found) return undefined
   const { row } = found
-  // What the representation shows changed last: the post, or one of its authors or tags.
-  const changedAt = row.linksChangedAt && row.linksChangedAt > row.updatedAt ? row.linksChangedAt : row.updatedAt
-  return { row, links: { authors: new Map([[row.id, found.authors]]), tags: new Map([[row.id, found.tags]]) }, changedAt }
+  return { row, links: { authors: new Map([[row.id, found.authors]]), tags: new Map([[row.id, found.tags]]) }, changedAt: postChangedAt(row) }
+}
+
+/** A post's Last-Modified: what its representation shows changed last, the post or one of its authors or tags. */
+export function postChangedAt(row: Pick<PostRow, 'updatedAt' | 'linksChangedAt'>): Date {
+  return row.linksChangedAt && row.linksChangedAt > row.updatedAt ? row.linksChangedAt : row.updatedAt
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import type { Config } from '../../config.js'
-import { representationEtag } from '../../lib/conditional.js'
-import { IfMatchHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
+import { preconditionsOf, representationEtag } from '../../lib/conditional.js'
+import { PreconditionHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { createPost, deletePost, updatePost } from './commands.js'
 import { PostResponseSchema, type Post } from './schemas.js'
@@ -40,13 +40,13 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
       description: 'Only the fields given change. A new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
       security: bearerSecurity,
       params: RefParamsSchema,
-      headers: IfMatchHeadersSchema,
+      headers: PreconditionHeadersSchema,
       body: PostPatchBodySchema,
       response: { 200: PostResponseSchema, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
     },
   }, async (request, reply) => {
     const etagOf = etagFor(reply)
-    const data = await updatePost(app.db, request.params.idOrSlug, request.body, { header: request.headers['if-match'], etagOf }, config.site)
+    const data = await updatePost(app.db, request.params.idOrSlug, request.body, preconditionsOf(request.headers, etagOf), config.site)
     return reply.header('etag', etagOf(data)).send({ data })
   })
 
@@ -57,11 +57,11 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
       summary: 'Delete a post',
       security: bearerSecurity,
       params: RefParamsSchema,
-      headers: IfMatchHeadersSchema,
+      headers: PreconditionHeadersSchema,
       response: { 204: NoContentResponse, ...problemResponses(400, 401, 404, 412) },
     },
   }, async (request, reply) => {
-    await deletePost(app.db, request.params.idOrSlug, { header: request.headers['if-match'], etagOf: etagFor(reply) }, config.site)
+    await deletePost(app.db, request.params.idOrSlug, preconditionsOf(request.headers, etagFor(reply)), config.site)
     return reply.code(204).send(null)
   })
 }

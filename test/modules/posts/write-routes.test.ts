@@ -173,6 +173,35 @@ t.test('the post write API', async (t) => {
     t.equal(deleted.statusCode, 204)
   })
 
+  t.test('If-None-Match and If-Unmodified-Since are a write\'s preconditions too (RFC 9110 13.1.2, 13.1.4)', async (t) => {
+    const created = await create({ title: 'Preconditioned', markdown: 'Body.', authors: ['mateo-ruiz'] })
+    const { id } = created.json().data
+    const url = `/v1/posts/${id}`
+    const read = await app.inject({ url, headers })
+    const etag = read.headers.etag as string
+    const lastModified = read.headers['last-modified'] as string
+    const patch = (extra: Record<string, string>, payload: object = { featured: true }) => app.inject({ method: 'PATCH', url, headers: { ...headers, ...extra }, payload })
+    const unchanged = async () => (await app.inject({ url, headers })).headers.etag
+
+    for (const [name, value] of [['if-none-match', '*'], ['if-none-match', etag], ['if-none-match', `W/${etag}`], ['if-none-match', `"other", ${etag.replace(/"$/, '.br"')}`]]) {
+      const res = await patch({ [name!]: value! })
+      t.equal(res.statusCode, 412, `${name}: ${value}`)
+      t.equal(res.json().type, '/problems/precondition-failed')
+      t.equal(await unchanged(), etag, 'and nothing changed')
+    }
+    const before = new Date(Date.parse(lastModified) - 1000).toUTCString()
+    const refused = await patch({ 'if-unmodified-since': before })
+    t.equal(refused.statusCode, 412, 'If-Unmodified-Since before the last change')
+    t.equal(await unchanged(), etag, 'and nothing changed')
+    t.equal((await app.inject({ method: 'DELETE', url, headers: { ...headers, 'if-unmodified-since': before } })).statusCode, 412, 'DELETE too')
+    t.equal((await patch({ 'if-unmodified-since': before, 'if-match': etag })).statusCode, 200, 'If-Match, when sent, is what counts')
+
+    t.equal((await patch({ 'if-none-match': '"something-else"' }, { featured: false })).statusCode, 200, 'If-None-Match naming another version')
+    t.equal((await patch({ 'if-unmodified-since': 'Thu, 01 Jan 2099 00:00:00 GMT' })).statusCode, 200, 'If-Unmodified-Since after the last change')
+    t.equal((await patch({ 'if-unmodified-since': 'yesterday' }, { featured: false })).statusCode, 200, 'an If-Unmodified-Since that is no HTTP-date is ignored')
+    await app.inject({ method: 'DELETE', url, headers })
+  })
+
   t.test('two editors racing on the same version: one wins, the other gets 412', async (t) => {
     const current = await app.inject({ url: '/v1/posts/published-renamed', headers })
     const { id } = current.json().data

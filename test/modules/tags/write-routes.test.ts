@@ -26,6 +26,14 @@ t.test('the tag write API', async (t) => {
     t.match(controlled.json(), { errors: [{ name: '/name', message: /one line of text/ }] })
   })
 
+  t.test('If-None-Match and If-Unmodified-Since are preconditions of a tag\'s writes too', async (t) => {
+    const patch = (extra: Record<string, string>) => app.inject({ method: 'PATCH', url: '/v1/tags/architecture', headers: { ...headers, ...extra }, payload: { description: 'Changed?' } })
+    t.equal((await patch({ 'if-none-match': '*' })).statusCode, 412, 'If-None-Match: * on a tag that exists')
+    t.equal((await patch({ 'if-unmodified-since': 'Sat, 01 Jan 2000 00:00:00 GMT' })).statusCode, 412, 'changed after 2000')
+    t.not((await app.inject('/v1/tags/architecture')).json().data.description, 'Changed?', 'nothing changed')
+    t.equal((await app.inject({ method: 'DELETE', url: '/v1/tags/architecture', headers: { ...headers, 'if-none-match': '*' } })).statusCode, 412, 'nor is it deleted')
+  })
+
   t.test('a write answers with the ETag a GET of the tag then sends', async (t) => {
     const created = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Tagged' } })
     t.equal(created.statusCode, 201)
