@@ -101,6 +101,11 @@ export async function writeBehindApp(app: FastifyInstance, write: () => Promise<
   throw new Error('the app never heard of the change')
 }
 
+/** Waits until the clock is past the second `date` (an HTTP-date) names: a change then moves an HTTP date. */
+export async function nextSecondAfter(date: string): Promise<void> {
+  while (Math.floor(Date.now() / 1000) <= Date.parse(date) / 1000) await new Promise((resolve) => setTimeout(resolve, 50))
+}
+
 export function databaseUrlFor(url: string, name: string): string {
   const u = new URL(url)
   u.pathname = `/${name}`

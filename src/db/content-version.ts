@@ -23,9 +23,9 @@ export interface ContentVersion {
    */
   current(): string | undefined
   /**
-   * When the content current() names last changed for the public, while current() is defined: its last
-   * public write, or the newest publication if a scheduled post went live since. A response made under it
-   * was last modified no later, whatever it shows.
+   * While current() is defined, a date no earlier than any change the content it names holds: when this
+   * process read that version (after the changes committed; a scheduled post going live, a restart and a
+   * deploy are read anew too). A response made under it was last modified no later, whatever it shows.
    */
   lastModified(): Date | undefined
   /** The newest version this process has heard of or read: a write notes it as it starts. */
@@ -50,7 +50,8 @@ export interface ContentVersion {
  */
 export async function watchContentVersion(database: Database, log: FastifyBaseLogger): Promise<ContentVersion> {
   let version: number | undefined
-  let changedAt: Date | undefined
+  /** When `version` was read. */
+  let readAt: Date | undefined
   let nextScheduledMs: number | null = null
   let epoch = 0
   let refreshing: Promise<void> | undefined
@@ -85,12 +86,12 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   async function read(): Promise<void> {
     const result = await database.db.execute(sql`
       select (select version from content_state where id = 1)::bigint as version,
-             greatest((select changed_at from content_state where id = 1),
-                      (select max(published_at) from posts where status = 'published' and published_at <= now())) as changed_at,
              (select min(published_at) from posts where status = 'published' and published_at > now()) as next`)
-    const [row] = rowsOf<{ version: string | number; changed_at: string | Date | null; next: string | Date | null }>(result)
+    const [row] = rowsOf<{ version: string | number; next: string | Date | null }>(result)
     version = row ? Number(row.version) : undefined
-    changedAt = row?.changed_at ? new Date(row.changed_at) : undefined
+    // Not content_state.changed_at: that is stamped inside the writing transaction, which may commit
+    // seconds later, after another one stamped later still.
+    readAt = new Date()
     nextScheduledMs = row?.next ? new Date(row.next).getTime() : null
     if (version === undefined) return
     if (version > heard) heard = version
@@ -155,8 +156,7 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
 
   return {
     current,
-    // Read with the version, so it is the one current() names.
-    lastModified: () => (current() === undefined ? undefined : changedAt),
+    lastModified: () => (current() === undefined ? undefined : readAt),
     known: () => heard,
     async settle(since) {
       const result = await database.db.execute(sql`

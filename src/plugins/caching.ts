@@ -30,6 +30,8 @@ declare module 'fastify' {
     cacheVersion?: string
     /** A write's: the newest content version this process knew of when it arrived (see ContentVersion.settle). */
     versionBefore?: number
+    /** A read's: the content's Last-Modified when it arrived (older than what the response shows, if anything). */
+    contentDate?: Date
     cacheHit?: boolean
     /** Set on the request making a response others may be waiting for (see the response cache's misses). */
     doneMaking?: () => void
@@ -162,6 +164,17 @@ function notModifiedBody(request: FastifyRequest): Readable | null {
   return request.method === 'HEAD' ? Readable.from([]) : null
 }
 
+/**
+ * A public read of the content without a date of its own (a post's, a feed's) is dated by the content:
+ * `at`, when this process read the version it was made under. Not while that second runs: HTTP dates have
+ * whole seconds, so the date could name a later change too, and a client revalidating with it would get a
+ * 304 for what it does not have (RFC 9110 8.8.2.2). Such a response has its ETag only.
+ */
+function dateByContent(request: FastifyRequest, reply: FastifyReply, at: Date | undefined): void {
+  if (!at || request.headers.authorization || !request.routeOptions.config?.fromContent) return
+  if (Math.floor(at.getTime() / 1000) < Math.floor(Date.now() / 1000)) reply.header('last-modified', at.toUTCString())
+}
+
 /** Whether the client's copy is current by these validators: If-None-Match (weak comparison) wins over If-Modified-Since. */
 function freshBy(request: FastifyRequest, etag: unknown, lastModified: unknown): boolean {
   const ifNoneMatch = request.headers['if-none-match']
@@ -235,6 +248,8 @@ export const cachingPlugin = fp<CachingOptions>(
       const sendKept = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse): void => {
         request.cacheHit = true
         reply.headers(hit.headers)
+        // Kept while the second of its version's date still ran: dated now that it has passed.
+        if (!hit.headers['last-modified']) dateByContent(request, reply, request.contentDate)
         const coding = negotiatedCoding(request)
         const coded = coding && hit.coded[coding]
         // Already coded: the compression plugin leaves it as it is, and names its ETag.
@@ -304,6 +319,14 @@ export const cachingPlugin = fp<CachingOptions>(
       }) as onSendHookHandler)
     }
 
+    // Taken as the request arrives: a write landing while the response is made must not lend it its date.
+    if (version) {
+      app.addHook('onRequest', (request, _reply, done) => {
+        if (request.method === 'GET' || request.method === 'HEAD') request.contentDate = version.lastModified()
+        done()
+      })
+    }
+
     /** The content version a response made here may be kept under, if it may be. */
     const keepableUnder = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
       // Kept only if nothing changed while it was made: otherwise it may mix the old and the new.
@@ -359,10 +382,7 @@ export const cachingPlugin = fp<CachingOptions>(
       if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
       // A route that knows when its resource changed (a post, a feed) says so; any other public read was
       // last modified no later than the content it was made from.
-      if (!reply.hasHeader('last-modified') && !request.headers.authorization && request.routeOptions.config?.fromContent) {
-        const changed = version?.lastModified()
-        if (changed) reply.header('last-modified', changed.toUTCString())
-      }
+      if (!reply.hasHeader('last-modified')) dateByContent(request, reply, request.contentDate)
       cacheHeaders(request, reply)
       const under = keepableUnder(request, reply)
       if (under) {

@@ -23,8 +23,9 @@ const SHARED_HEADERS: Json = {
   ETag: { description: "The representation's validator: send it back in `If-None-Match` (reads) or `If-Match` (writes).", required: true, schema: { type: 'string' } },
   'Cache-Control': { description: 'How long caches may keep it: `public, max-age=…` (`private` with an API key); `no-store` on the health probes.', required: true, schema: { type: 'string' } },
   'Last-Modified': {
-    description: 'When the resource last changed for the public (an HTTP-date): send it back in `If-Modified-Since`. ' +
-      'A post\'s and a feed\'s own; any other read\'s is the last public change to the content. Not sent with an API key.',
+    description: 'When the resource last changed (an HTTP-date): send it back in `If-Modified-Since`. A post\'s and a feed\'s ' +
+      'own; any other public read\'s is when the server learned of the last public change to the content (none with an ' +
+      'API key, nor in the second that date names).',
     schema: { type: 'string' },
   },
   Link: { description: 'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`next` alone when paging by cursor).', schema: { type: 'string' } },

@@ -3,16 +3,11 @@ import t from 'tap'
 import { eq } from 'drizzle-orm'
 import { readContentState } from '../../src/db/content-state.js'
 import { authors, posts } from '../../src/db/schema.js'
-import { build, writeBehindApp } from '../helper.js'
+import { build, nextSecondAfter, writeBehindApp } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 import { insertPost, readFeed } from '../support/feeds.js'
 
 const FEEDS = ['/feed.xml', '/feed.atom', '/feed.json', '/tags/data/feed.xml', '/authors/lin-zhang/feed.atom', '/feed.json?archive=1']
-
-/** HTTP dates have one-second precision: wait until a change now would land in a later second than `date`. */
-async function nextSecondAfter(date: string) {
-  while (Math.floor(Date.now() / 1000) <= Date.parse(date) / 1000) await sleep(50)
-}
 
 t.test('feed caching and conditional GETs', async (t) => {
   const queries: string[] = []
