@@ -97,7 +97,8 @@ export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody,
     }
     if (patch.slug !== undefined && patch.slug !== current.slug) {
       values.slug = patch.slug
-      await recordSlugChange(tx, 'post', id, current.slug, patch.slug)
+      const wasPublic = current.status === 'published' && current.publishedAt !== null && current.publishedAt <= new Date()
+      await recordSlugChange(tx, 'post', id, current.slug, patch.slug, wasPublic)
     }
     if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
     if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags))

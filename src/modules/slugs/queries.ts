@@ -34,14 +34,20 @@ export async function claimSlug(tx: Executor, kind: 'tag' | 'author', slug: stri
   await tx.delete(slugHistory).where(and(eq(slugHistory.kind, kind), eq(slugHistory.oldSlug, slug)))
 }
 
-/** Records a rename so the old slug answers 301 to the resource's current one (see claimSlug for the new one). */
-export async function recordSlugChange(tx: Executor, kind: ResourceKind, targetId: string, oldSlug: string, newSlug: string): Promise<void> {
+/**
+ * Records a rename so the old slug answers 301 to the resource's current one (see claimSlug for the new one).
+ * `wasPublic`: whether the public could reach the resource at its old slug. One it could not (a draft, a
+ * post not yet live) leaves a redirect already there as it is: the slug may be another post's old one,
+ * which the draft took (see claimSlug).
+ */
+export async function recordSlugChange(
+  tx: Executor, kind: ResourceKind, targetId: string, oldSlug: string, newSlug: string, wasPublic = true,
+): Promise<void> {
   if (oldSlug === newSlug) return
   if (kind !== 'post') await claimSlug(tx, kind, newSlug)
-  await tx
-    .insert(slugHistory)
-    .values({ kind, oldSlug, targetId })
-    .onConflictDoUpdate({ target: [slugHistory.kind, slugHistory.oldSlug], set: { targetId, createdAt: new Date() } })
+  const insert = tx.insert(slugHistory).values({ kind, oldSlug, targetId })
+  const target = [slugHistory.kind, slugHistory.oldSlug]
+  await (wasPublic ? insert.onConflictDoUpdate({ target, set: { targetId, createdAt: new Date() } }) : insert.onConflictDoNothing({ target }))
 }
 
 export async function forgetSlugs(tx: Executor, kind: ResourceKind, targetId: string): Promise<void> {
