@@ -42,6 +42,10 @@ const { values: args } = parseArgs({
 const options = { duration: Number(args.duration), connections: Number(args.connections), warmup: Number(args.warmup) }
 const deepPage = Number(args['deep-page'])
 const turns = Number(args.turns)
+if (!Number.isInteger(turns) || turns < 1) {
+  process.stderr.write(`--turns must be a whole number of at least 1 (got ${args.turns})\n`)
+  process.exit(2)
+}
 const only = args.only ? new RegExp(args.only, 'i') : undefined
 const serverEnv = Object.fromEntries(args.env.map((kv) => kv.split(/=(.*)/s).slice(0, 2) as [string, string]))
 const log = (line: string) => process.stdout.write(`${line}\n`)

@@ -17,13 +17,13 @@ export async function freePort(): Promise<number> {
   })
 }
 
-/** Node's arguments for the server, exactly as `npm start` gives them (heap cap included): what is measured is what runs. */
 /**
  * The server as in production, but quiet and without the per-client read limit: every request of a load
  * test comes from one loopback address (a build without rate limits ignores the variable).
  */
 export const SERVER_ENV = { HOST: '127.0.0.1', LOG_LEVEL: 'warn', RATE_LIMIT_READS_PER_MINUTE: '0' }
 
+/** Node's arguments for the server, exactly as `npm start` gives them (heap cap included): what is measured is what runs. */
 export function serverArgs(): string[] {
   const { scripts } = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { scripts: { start: string } }
   const [command, ...args] = scripts.start.split(/\s+/)

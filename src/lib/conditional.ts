@@ -45,6 +45,14 @@ export function codedEtag(etag: string, coding: string): string {
   return etag.startsWith('W/') || coding === 'identity' ? etag : etag.replace(/"$/, `.${coding}"`)
 }
 
+/**
+ * The entity tags an If-Match or If-None-Match lists (RFC 9110 8.8.3: `*`, or quoted tags, each perhaps
+ * `W/`), commas inside quotes included; anything else in the field is skipped.
+ */
+export function etagList(header: string): string[] {
+  return header.match(/\*|(?:W\/)?"[^"]*"/g) ?? []
+}
+
 /** The tag of the uncoded representation: weakness and any coding suffix removed. */
 export function uncodedEtag(tag: string): string {
   return tag.trim().replace(/^W\//, '').replace(CODING_SUFFIX, '"')
@@ -64,9 +72,8 @@ export async function assertPreconditions<T>(
 ): Promise<void> {
   let currentEtag: string | undefined
   const etag = async () => (currentEtag ??= etagOf(await current()))
-  const candidates = (header: string) => header.split(',').map((c) => c.trim())
   if (ifMatch !== undefined) {
-    const wanted = candidates(ifMatch)
+    const wanted = etagList(ifMatch)
     if (!wanted.includes('*')) {
       const now = await etag()
       if (!wanted.some((c) => !c.startsWith('W/') && uncodedEtag(c) === now)) {
@@ -81,7 +88,7 @@ export async function assertPreconditions<T>(
     }
   }
   if (ifNoneMatch !== undefined) {
-    const unwanted = candidates(ifNoneMatch)
+    const unwanted = etagList(ifNoneMatch)
     if (unwanted.includes('*')) throw new PreconditionFailedError('The resource exists, and If-None-Match: * asks that it does not')
     const now = await etag()
     if (unwanted.some((c) => uncodedEtag(c) === now)) {

@@ -69,7 +69,7 @@ export const PreconditionHeadersSchema = Type.Object({
 
 /** A path naming a resource by slug alone (feeds). */
 export const SlugParamsSchema = Type.Object({
-  slug: Type.String({ pattern: SLUG_PATTERN, minLength: 1, description: 'Lowercase letters, digits and single hyphens.', examples: ['architecture'] }),
+  slug: Type.String({ pattern: SLUG_PATTERN, minLength: 1, maxLength: 120, description: 'Lowercase letters, digits and single hyphens.', examples: ['architecture'] }),
 }, { additionalProperties: false })
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
-import { etagOf, parseHttpDate, uncodedEtag } from '../lib/conditional.js'
+import { etagList, etagOf, parseHttpDate, uncodedEtag } from '../lib/conditional.js'
 import { negotiatedCoding, type ContentCoding } from '../lib/content-coding.js'
 
 export interface CachingOptions {
@@ -121,10 +121,7 @@ function headersOf(reply: FastifyReply, names: string[]): Record<string, string>
 // of any content coding of it (`"h.gzip"`) is the same content, so it matches too.
 function matchesIfNoneMatch(header: string, etag: string): boolean {
   const bare = uncodedEtag(etag)
-  return header.split(',').some((candidate) => {
-    const c = candidate.trim()
-    return c === '*' || uncodedEtag(c) === bare
-  })
+  return etagList(header).some((c) => c === '*' || uncodedEtag(c) === bare)
 }
 
 /** Adds fields to `Vary`, keeping those set before (CORS's `Origin`) and listing each once. */

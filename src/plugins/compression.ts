@@ -1,7 +1,7 @@
 import compress from '@fastify/compress'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { codedEtag, uncodedEtag } from '../lib/conditional.js'
+import { codedEtag, etagList, uncodedEtag } from '../lib/conditional.js'
 import { CONTENT_CODINGS, negotiatedCoding } from '../lib/content-coding.js'
 import { varyOn } from './caching.js'
 
@@ -22,7 +22,7 @@ const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, 
   if (typeof etag === 'string' && !etag.startsWith('W/')) {
     const coding = reply.getHeader('content-encoding')
     if (reply.statusCode === 304) {
-      const held = request.headers['if-none-match']?.split(',').map((c) => c.trim()).filter((c) => !c.startsWith('W/') && uncodedEtag(c) === etag) ?? []
+      const held = etagList(request.headers['if-none-match'] ?? '').filter((c) => !c.startsWith('W/') && uncodedEtag(c) === etag)
       // A cache holding several codings sends all their tags: the 304 names the one a 200 would have been
       // sent in (RFC 9110 15.4.5), which is the copy it refreshes (RFC 9111 4.3.4).
       const wanted = codedEtag(etag, negotiatedCoding(request) ?? 'identity')

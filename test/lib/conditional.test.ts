@@ -1,5 +1,5 @@
 import t from 'tap'
-import { parseHttpDate } from '../../src/lib/conditional.js'
+import { etagList, parseHttpDate } from '../../src/lib/conditional.js'
 
 t.test('parseHttpDate reads the three HTTP-date forms (RFC 9110 5.6.7) and nothing else', async (t) => {
   const at = Date.UTC(1994, 10, 6, 8, 49, 37)
@@ -15,4 +15,11 @@ t.test('parseHttpDate reads the three HTTP-date forms (RFC 9110 5.6.7) and nothi
     'Mon, 31 Feb 2026 00:00:00 GMT', 'Sun, 06 Nov 1994 24:00:00 GMT', 'Sun Nov  6 08:49:37 1994 GMT', '']) {
     t.equal(parseHttpDate(value), undefined, JSON.stringify(value))
   }
+})
+
+t.test('etagList reads the tags of If-Match and If-None-Match, commas inside quotes included', async (t) => {
+  t.same(etagList('"a", W/"b" ,"c.br"'), ['"a"', 'W/"b"', '"c.br"'])
+  t.same(etagList('*'), ['*'])
+  t.same(etagList('"x,y", "z"'), ['"x,y"', '"z"'], 'a comma is a valid character of an opaque tag')
+  t.same(etagList('unquoted, ""'), ['""'], 'what is not a tag is skipped')
 })

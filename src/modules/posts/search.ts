@@ -98,17 +98,17 @@ export function headline(query: SQL): SQL<string> {
   // it out, with any word inside (`Promise<Result>`): the brackets go in as private-use stand-ins, which
   // snippetHtml turns back into escaped ones.
   const privateUse = [MATCH_START, MATCH_END, LESS_THAN, GREATER_THAN].map((c) => sql.raw(`chr(${c.codePointAt(0)})`))
-  const withoutMarkers = (text: SQL) => sql`replace(replace(${privateUse.reduce((t, c) => sql`replace(${t}, ${c}, '')`, text)},
+  const forHeadline = (text: SQL) => sql`replace(replace(${privateUse.reduce((t, c) => sql`replace(${t}, ${c}, '')`, text)},
       '<', ${privateUse[2]}), '>', ${privateUse[3]})`
   // A cut word is at most 40 characters: the window's first match is further in, and its last is kept.
-  const window = withoutMarkers(sql`regexp_replace(regexp_replace(substr(w.text, w.start, w.size),
+  const window = forHeadline(sql`regexp_replace(regexp_replace(substr(w.text, w.start, w.size),
       case when w.start > 1 then '^\\S{0,40}\\s' else '^' end, ''), case when w.start + w.size <= length(w.text) then '\\s\\S{0,40}$' else '$' end, '')`)
   const missed = sql`(h.first > 0 and strpos(h.windowed, chr(57344)) = 0)
       or (h.first = 0 and coalesce(ts_filter(${posts.searchVector}, '{d}') @@ h.any_word, false))`
   // From the inside out: the body (t), where the first word is (f), the window (w), its headline (h). OFFSET 0
   // keeps each level apart: flattened, PostgreSQL would compute the scan and the headline once per mention.
   return sql<string>`(select case when ${missed}
-        then ts_headline('english', ${withoutMarkers(sql`left(h.text, ${source})`)}, h.words, ${HEADLINE_OPTIONS}) else h.windowed end
+        then ts_headline('english', ${forHeadline(sql`left(h.text, ${source})`)}, h.words, ${HEADLINE_OPTIONS}) else h.windowed end
     from (select w.text, w.first, w.words, w.any_word, ts_headline('english', ${window}, w.words, ${HEADLINE_OPTIONS}) as windowed
       from (select f.text, f.first, f.words, f.any_word, greatest(1, f.first - ${lead}) as start,
           case when f.first > 0 then ${size} else ${opening} end as size
