@@ -8,7 +8,7 @@ import { COUNT_SORT_ARITY, type CountSort } from '../modules/posts/post-counts.j
 import { cursorScope, keysetAfter, type CursorCodec, type CursorValue, type KeysetOptions } from './cursor.js'
 import { NotFoundError } from './errors.js'
 import { linkHeader, listMeta, type PageRequest } from './paging.js'
-import { isUuid, LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
+import { LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
 
 interface LinkedResource<Row, Out> {
   kind: Exclude<ResourceKind, 'post'>
@@ -62,7 +62,7 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
       const row = await r.find(app.db, idOrSlug)
       // The ETag is the hash of the body, set by the caching plugin.
       if (row) return { data: r.serialize(row, config.site) }
-      const current = isUuid(idOrSlug) ? undefined : await findCurrentSlug(app.db, r.kind, idOrSlug)
+      const current = await findCurrentSlug(app.db, r.kind, idOrSlug)
       if (current) return reply.redirect(`/v1/${r.plural}/${current}`, 301)
       throw new NotFoundError(`No ${r.singular} has the id or slug "${idOrSlug}"`)
     })

@@ -4,7 +4,7 @@ import { cursorScope, keysetAfter, type CursorCodec } from '../../lib/cursor.js'
 import { InvalidFieldsError, NotFoundError, UnauthorizedError } from '../../lib/errors.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { linkHeader, listMeta } from '../../lib/paging.js'
-import { isUuid, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
+import { MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
 import { findPost, findPostWithLinks, KEYSET_ARITY, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, RelatedQuerySchema, RelatedResponseSchema, type PostListQuery } from './schemas.js'
@@ -85,7 +85,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     const { idOrSlug } = request.params
     const found = await findPostWithLinks(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
     if (!found) {
-      const current = isUuid(idOrSlug) ? undefined : await findCurrentSlug(app.db, 'post', idOrSlug)
+      const current = await findCurrentSlug(app.db, 'post', idOrSlug)
       if (current) return reply.redirect(`/v1/posts/${current}`, 301)
       throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
     }
@@ -109,7 +109,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     const { idOrSlug } = request.params
     const post = await findPost(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
     if (!post) {
-      const current = isUuid(idOrSlug) ? undefined : await findCurrentSlug(app.db, 'post', idOrSlug)
+      const current = await findCurrentSlug(app.db, 'post', idOrSlug)
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''
       if (current) return reply.redirect(`/v1/posts/${current}/related${query}`, 301)
       throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)

@@ -1,13 +1,15 @@
 import { and, eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { authors, posts, slugHistory, tags, type ResourceKind } from '../../db/schema.js'
+import { isUuid } from '../../lib/schemas.js'
 import { isPublic } from '../posts/visibility.js'
 
 /**
  * The current slug of whatever used to answer to `oldSlug`, or undefined. For posts only public ones
- * count, so a redirect never reveals a draft.
+ * count, so a redirect never reveals a draft. A path reference that is an id (a UUID) is no old slug.
  */
 export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug: string): Promise<string | undefined> {
+  if (isUuid(oldSlug)) return undefined
   const history = and(eq(slugHistory.kind, kind), eq(slugHistory.oldSlug, oldSlug))
   if (kind === 'post') {
     const [row] = await db
