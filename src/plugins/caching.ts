@@ -244,9 +244,9 @@ export const cachingPlugin = fp<CachingOptions>(
       /** Answers from the cache. */
       const sendKept = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse): void => {
         request.cacheHit = true
+        // One kept while the second of its version's date still ran has no Last-Modified: the onSend hook
+        // dates it, as any response, once that second has passed.
         reply.headers(hit.headers)
-        // Kept while the second of its version's date still ran: dated now that it has passed.
-        if (!hit.headers['last-modified']) dateByContent(request, reply, request.contentDate)
         const coding = negotiatedCoding(request)
         const coded = coding && hit.coded[coding]
         // Already coded: the compression plugin leaves it as it is, and names its ETag.
