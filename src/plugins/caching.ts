@@ -20,7 +20,7 @@ declare module 'fastify' {
     cache?: boolean
     /**
      * Set on the content API's routes (/v1): a public read's Last-Modified, unless the route sets its own, is
-     * when the content last changed for the public. Not on documents made from the code alone (the OpenAPI
+     * dated by the content (see dateByContent). Not on documents made from the code alone (the OpenAPI
      * document, /docs, problem pages), which a deploy changes and no content write does.
      */
     fromContent?: boolean
