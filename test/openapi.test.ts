@@ -28,6 +28,9 @@ t.test('every operation has a unique operationId, tags, a summary and typed resp
       const success = Object.keys(op.responses).find((status) => status.startsWith('2'))
       t.ok(success, `${op.operationId} declares a success status`)
       if (success !== '204') t.ok(op.responses[success!]?.content, `${op.operationId} declares its ${success} body`)
+      // The headers a client follows: a created resource's Location and ETag, a moved one's Location.
+      if (op.responses['201']) t.same(Object.keys(op.responses['201'].headers ?? {}).sort(), ['ETag', 'Location'], `${op.operationId} 201 headers`)
+      if (op.responses['301']) t.ok(op.responses['301'].headers?.Location, `${op.operationId} 301 Location`)
     }
   }
 })
@@ -74,6 +77,14 @@ t.test('live responses match the document', async (t) => {
     t.same(check(w.method, w.url, res.statusCode, res.headers['content-type'] as string, res.body, res.headers), [], `${w.method} ${w.url} -> ${res.statusCode}`)
   }
   const post = (await app.inject('/v1/posts/checked')).json().data
+  // A moved post's 301, with the Location the document requires.
+  const renamed = await app.inject({ method: 'PATCH', url: `/v1/posts/${post.id}`, payload: { slug: 'checked-renamed' }, headers })
+  t.equal(renamed.statusCode, 200)
+  for (const url of ['/v1/posts/checked', '/v1/posts/checked/related']) {
+    const moved = await app.inject(url)
+    t.equal(moved.statusCode, 301, url)
+    t.same(check('GET', url, moved.statusCode, moved.headers['content-type'] as string, moved.body, moved.headers), [], `${url} -> 301`)
+  }
   for (const [method, payload, extra] of [
     ['PATCH', { featured: true }, {}],
     ['PATCH', { featured: false }, { 'if-match': '"stale"' }],

@@ -28,11 +28,12 @@ const SHARED_HEADERS: Json = {
       'API key, nor in the second that date names).',
     schema: { type: 'string' },
   },
-  Link: { description: 'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`next` alone when paging by cursor).', schema: { type: 'string' } },
+  Link: { description: 'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`first` and `next` when paging by cursor).', schema: { type: 'string' } },
   'RateLimit-Limit': { description: 'Requests allowed per minute from this address (reads and writes apart), when a limit is set.', schema: integer },
   'RateLimit-Remaining': { description: 'Requests left in this minute.', schema: integer },
   'RateLimit-Reset': { description: 'Seconds until the minute ends.', schema: integer },
   'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: integer },
+  Location: { description: 'Where the resource is: the created one, or the current slug of a moved one.', required: true, schema: { type: 'string' } },
 }
 const headerRefs = (...names: string[]) => Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
 const RATE_LIMIT = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']
@@ -65,6 +66,9 @@ function withSharedResponses(document: Json): Json {
         responses[200] = { ...responses[200], headers: { ...shared, ...responses[200].headers } }
         responses[304] ??= { $ref: '#/components/responses/NotModified' }
       }
+      // A created resource's Location and ETag (which an If-Match may send back); a moved one's Location.
+      if (responses[201]) responses[201] = { ...responses[201], headers: { ...headerRefs('Location', 'ETag'), ...responses[201].headers } }
+      if (responses[301]) responses[301] = { ...responses[301], headers: { ...headerRefs('Location'), ...responses[301].headers } }
       if ((operation.parameters as Json[] | undefined)?.some((p) => p.in === 'path')) responses[414] ??= { $ref: '#/components/responses/UriTooLong' }
       if (!probe) responses[429] ??= { $ref: '#/components/responses/TooManyRequests' }
       // A route's own 503 (the readiness probe's) says when to try again as well.
