@@ -5,7 +5,7 @@ import type { Config } from '../config.js'
 import { NotFoundError } from '../lib/errors.js'
 import { SlugParamsSchema } from '../lib/schemas.js'
 import { findCurrentSlug } from '../modules/slugs/queries.js'
-import { isFresh } from '../plugins/caching.js'
+import { dateResponse, isFresh } from '../plugins/caching.js'
 import { renderAtom } from './atom.js'
 import type { FeedModel } from './build-feed.js'
 import { archivePageCount, FEED_FILES, FEED_FORMATS, feedLinks, type FeedFormat } from './feed-urls.js'
@@ -46,7 +46,8 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     if (archive !== undefined && archive > pages) throw new NotFoundError(`This feed has ${pages} archive page(s); there is no page ${archive}`)
 
     const { etag, lastModified } = feedValidators(scope, state, `${configKey} ${format} ${scope.channel.prefix} ${archive ?? 'current'}`)
-    reply.header('etag', etag).header('last-modified', lastModified.toUTCString())
+    reply.header('etag', etag)
+    dateResponse(request, reply, lastModified)
     if (isFresh(request, reply)) return reply.code(304).send()
 
     // Rendered once per content version: the response cache (plugins/caching.ts) keeps the document.

@@ -97,6 +97,16 @@ export async function assertPreconditions<T>(
   }
 }
 
+/**
+ * The Last-Modified value for what changed at `at`, once the second it names is over; until then none. HTTP
+ * dates have whole seconds: sent sooner, the date could name a later change in the same second too, and a
+ * client revalidating with it would get a 304 for what it does not have (RFC 9110 8.8.2.2). Such a response
+ * has its ETag only.
+ */
+export function lastModifiedOnceOver(at: Date, now = Date.now()): string | undefined {
+  return Math.floor(at.getTime() / 1000) < Math.floor(now / 1000) ? at.toUTCString() : undefined
+}
+
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec']
 const DAY = '(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)'
 const MONTH = `(${MONTHS.join('|')})`

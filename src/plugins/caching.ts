@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
-import { etagList, etagOf, parseHttpDate, uncodedEtag } from '../lib/conditional.js'
+import { etagList, etagOf, lastModifiedOnceOver, parseHttpDate, uncodedEtag } from '../lib/conditional.js'
 import { negotiatedCoding, type ContentCoding } from '../lib/content-coding.js'
 
 export interface CachingOptions {
@@ -19,8 +19,8 @@ declare module 'fastify' {
     /** false: never keep this route's responses (health, metrics). */
     cache?: boolean
     /**
-     * Set on the content API's routes (/v1): a public read's Last-Modified, unless the route sets its own, is
-     * dated by the content (see dateByContent). Not on documents made from the code alone (the OpenAPI
+     * Set on the content API's routes (/v1): a public read's Last-Modified, unless the route dates it itself
+     * (dateResponse), is dated by the content (see dateByContent). Not on documents made from the code alone (the OpenAPI
      * document, /docs, problem pages), which a deploy changes and no content write does.
      */
     fromContent?: boolean
@@ -32,6 +32,8 @@ declare module 'fastify' {
     versionBefore?: number
     /** A read's: the content's Last-Modified when it arrived (older than what the response shows, if anything). */
     contentDate?: Date
+    /** When what the response shows last changed, as its route knows it (a post's, a feed's): see dateResponse. */
+    modifiedAt?: Date
     cacheHit?: boolean
     /** Set on the request making a response others may be waiting for (see the response cache's misses). */
     doneMaking?: () => void
@@ -48,6 +50,8 @@ interface CachedResponse {
   /** The uncoded bytes: what the ETag hashes. */
   payload: Buffer
   headers: Record<string, string>
+  /** The route's date for it (see dateResponse): its Last-Modified, if it was kept before that second was over. */
+  modifiedAt?: Date
   /** Compressed copies, by coding (br, gzip): made once, sent to every client that negotiates that coding. */
   coded: Partial<Record<ContentCoding, Buffer>>
 }
@@ -162,14 +166,24 @@ function notModifiedBody(request: FastifyRequest): Readable | null {
 }
 
 /**
- * A public read of the content without a date of its own (a post's, a feed's) is dated by the content:
- * `at`, when this process read the version it was made under. Not while that second runs: HTTP dates have
- * whole seconds, so the date could name a later change too, and a client revalidating with it would get a
- * 304 for what it does not have (RFC 9110 8.8.2.2). Such a response has its ETag only.
+ * A response's Last-Modified from its route, which knows when what it shows last changed (a post, a feed):
+ * `at`, once that second is over (see lastModifiedOnceOver). Until then it has its ETag only; kept in the
+ * response cache so, it is dated when answered from there after that second.
+ */
+export function dateResponse(request: FastifyRequest, reply: FastifyReply, at: Date): void {
+  request.modifiedAt = at
+  const date = lastModifiedOnceOver(at)
+  if (date) reply.header('last-modified', date)
+}
+
+/**
+ * A public read of the content without a date of its own (see dateResponse) is dated by the content: `at`,
+ * when this process read the version it was made under, once that second is over (see lastModifiedOnceOver).
  */
 function dateByContent(request: FastifyRequest, reply: FastifyReply, at: Date | undefined): void {
   if (!at || request.headers.authorization || !request.routeOptions.config?.fromContent) return
-  if (Math.floor(at.getTime() / 1000) < Math.floor(Date.now() / 1000)) reply.header('last-modified', at.toUTCString())
+  const date = lastModifiedOnceOver(at)
+  if (date) reply.header('last-modified', date)
 }
 
 /** Whether the client's copy is current by these validators: If-None-Match (weak comparison) wins over If-Modified-Since. */
@@ -244,9 +258,10 @@ export const cachingPlugin = fp<CachingOptions>(
       /** Answers from the cache. */
       const sendKept = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse): void => {
         request.cacheHit = true
-        // One kept while the second of its version's date still ran has no Last-Modified: the onSend hook
-        // dates it, as any response, once that second has passed.
+        // One kept while the second of its date still ran has no Last-Modified: the onSend hook dates it, as
+        // any response, once that second has passed.
         reply.headers(hit.headers)
+        request.modifiedAt = hit.modifiedAt
         const coding = negotiatedCoding(request)
         const coded = coding && hit.coded[coding]
         // Already coded: the compression plugin leaves it as it is, and names its ETag.
@@ -347,7 +362,9 @@ export const cachingPlugin = fp<CachingOptions>(
         return
       }
       // Bytes, so that each answer from the cache is sent as it is rather than encoded again.
-      const entry: CachedResponse = { version: under, payload: ownBytes(payload), headers: headersOf(reply, KEPT_HEADERS), coded: {} }
+      const entry: CachedResponse = {
+        version: under, payload: ownBytes(payload), headers: headersOf(reply, KEPT_HEADERS), modifiedAt: request.modifiedAt, coded: {},
+      }
       cache.set(request.url, entry)
       if (negotiatedCoding(request)) keepCodedFor(request, entry)
     }
@@ -377,9 +394,12 @@ export const cachingPlugin = fp<CachingOptions>(
       if (typeof payload !== 'string' && !Buffer.isBuffer(payload)) return payload
 
       if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
-      // A route that knows when its resource changed (a post, a feed) says so; any other public read was
+      // A route that knows when what it shows changed (a post, a feed) says so; any other public read was
       // last modified no later than the content it was made from.
-      if (!reply.hasHeader('last-modified')) dateByContent(request, reply, request.contentDate)
+      if (!reply.hasHeader('last-modified')) {
+        if (request.modifiedAt) dateResponse(request, reply, request.modifiedAt)
+        else dateByContent(request, reply, request.contentDate)
+      }
       cacheHeaders(request, reply)
       const under = keepableUnder(request, reply)
       if (under) {

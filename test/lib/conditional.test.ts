@@ -1,5 +1,5 @@
 import t from 'tap'
-import { etagList, parseHttpDate } from '../../src/lib/conditional.js'
+import { etagList, lastModifiedOnceOver, parseHttpDate } from '../../src/lib/conditional.js'
 
 t.test('parseHttpDate reads the three HTTP-date forms (RFC 9110 5.6.7) and nothing else', async (t) => {
   const at = Date.UTC(1994, 10, 6, 8, 49, 37)
@@ -22,4 +22,12 @@ t.test('etagList reads the tags of If-Match and If-None-Match, commas inside quo
   t.same(etagList('*'), ['*'])
   t.same(etagList('"x,y", "z"'), ['"x,y"', '"z"'], 'a comma is a valid character of an opaque tag')
   t.same(etagList('unquoted, ""'), ['""'], 'what is not a tag is skipped')
+})
+
+t.test('lastModifiedOnceOver gives a date only once its second is over', async (t) => {
+  const at = new Date(Date.UTC(2026, 10, 27, 12, 0, 0, 400))
+  t.equal(lastModifiedOnceOver(at, at.getTime()), undefined, 'not in the very moment')
+  t.equal(lastModifiedOnceOver(at, Date.UTC(2026, 10, 27, 12, 0, 0, 999)), undefined, 'nor later in that second')
+  t.equal(lastModifiedOnceOver(at, Date.UTC(2026, 10, 27, 12, 0, 1)), 'Fri, 27 Nov 2026 12:00:00 GMT', 'from the next second on')
+  t.equal(lastModifiedOnceOver(at, Date.UTC(2027, 0, 1)), 'Fri, 27 Nov 2026 12:00:00 GMT')
 })

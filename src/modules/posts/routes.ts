@@ -3,6 +3,7 @@ import type { Config } from '../../config.js'
 import { cursorScope, keysetAfter, type CursorCodec } from '../../lib/cursor.js'
 import { InvalidFieldsError, NotFoundError, UnauthorizedError } from '../../lib/errors.js'
 import { bearerSecurity } from '../../plugins/auth.js'
+import { dateResponse } from '../../plugins/caching.js'
 import { linkHeader, listMeta } from '../../lib/paging.js'
 import { MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { findCurrentSlug } from '../slugs/queries.js'
@@ -90,7 +91,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
     }
     // The ETag is the hash of the body, set by the caching plugin: serialised once, hashed once.
-    reply.header('last-modified', found.changedAt.toUTCString())
+    dateResponse(request, reply, found.changedAt)
     return { data: toPost(found.row, found.links, config.site) }
   })
 
