@@ -4,6 +4,7 @@ import type { Config } from '../config.js'
 import type { Executor } from '../db/client.js'
 import type { ResourceKind } from '../db/schema.js'
 import { findCurrentSlug } from '../modules/slugs/queries.js'
+import { readSecurity } from '../plugins/auth.js'
 import { COUNT_SORT_ARITY, type CountSort } from '../modules/posts/post-counts.js'
 import { cursorScope, keysetAfter, type CursorCodec, type CursorValue, type KeysetOptions } from './cursor.js'
 import { NotFoundError } from './errors.js'
@@ -33,8 +34,10 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
         operationId: `list${Plural}`,
         summary: `List ${r.plural} with their published-post counts`,
         querystring: LinkedListQuerySchema,
-        response: { 200: r.schemas.list, ...problemResponses(400) },
+        security: readSecurity,
+        response: { 200: r.schemas.list, ...problemResponses(400, 401) },
       },
+      preHandler: app.acceptApiKey,
     }, async (request, reply) => {
       const { page = 1, limit = 15, sort = 'name', count } = request.query
       const scope = cursorScope({ list: r.plural, sort })
@@ -55,8 +58,10 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
         description: `A slug the ${r.singular} had before answers 301 to the current one.`,
         params: RefParamsSchema,
         querystring: NoQuerySchema,
-        response: { 200: r.schemas.one, 301: MovedResponse, ...problemResponses(400, 404) },
+        security: readSecurity,
+        response: { 200: r.schemas.one, 301: MovedResponse, ...problemResponses(400, 401, 404) },
       },
+      preHandler: app.acceptApiKey,
     }, async (request, reply) => {
       const { idOrSlug } = request.params
       const row = await r.find(app.db, idOrSlug)

@@ -24,6 +24,9 @@ declare module 'fastify' {
 /** The OpenAPI security requirement of every write operation. */
 export const bearerSecurity = [{ bearerAuth: [] }]
 
+/** Every read's: no key (`{}`) or a valid one (see acceptApiKey, which answers 401 to any other). */
+export const readSecurity = [{}, ...bearerSecurity]
+
 /**
  * `Authorization: Bearer <key>` against the stored key hashes. A missing or bad key answers 401 with
  * `WWW-Authenticate` (RFC 6750), rendered as problem+json by the errors plugin.

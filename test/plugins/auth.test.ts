@@ -41,11 +41,6 @@ t.test('API keys', async (t) => {
     t.ok(used!.lastUsedAt instanceof Date, 'lastUsedAt is set')
   })
 
-  t.test('reads never need a key, but a bad key on a read is still refused', async (t) => {
-    t.equal((await app.inject('/v1/posts')).statusCode, 200)
-    t.equal((await app.inject({ url: '/v1/posts', headers: { authorization: 'Bearer nope' } })).statusCode, 401)
-  })
-
   t.test('status other than published needs a key', async (t) => {
     for (const status of ['draft', 'all']) {
       const res = await app.inject(`/v1/posts?status=${status}`)
@@ -54,6 +49,36 @@ t.test('API keys', async (t) => {
     }
     t.equal((await app.inject('/v1/posts?status=published')).statusCode, 200)
   })
+})
+
+t.test('reads never need a key, but a bad key on any read of the API is refused', async (t) => {
+  // Its own app, with no limit on failed authentication: these are a dozen failures from one address.
+  const { app, database } = await build(t, { env: { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0' } })
+  const { key } = await createApiKey(database.db, 'reader')
+  const reads = [
+    '/v1/site', '/v1/posts', '/v1/posts/slos-for-internal-platforms', '/v1/posts/slos-for-internal-platforms/related',
+    '/v1/tags', '/v1/tags/data', '/v1/authors', '/v1/authors/mateo-ruiz', '/v1/archive', '/v1/resolve?path=/posts/slos-for-internal-platforms',
+  ]
+  for (const url of reads) {
+    t.equal((await app.inject(url)).statusCode, 200, `${url} without a key`)
+    const valid = await app.inject({ url, headers: { authorization: `Bearer ${key}` } })
+    t.equal(valid.statusCode, 200, `${url} with a valid key`)
+    t.match(valid.headers['cache-control'], /^private/, `${url}: private with a key`)
+    const refused = await app.inject({ url, headers: { authorization: 'Bearer nope' } })
+    t.equal(refused.statusCode, 401, `${url} with a bad key`)
+    t.match(refused.headers['www-authenticate'], /error="invalid_token"/)
+    t.match(refused.headers['content-type'], /^application\/problem\+json/)
+  }
+  // Every read the OpenAPI document lists says so: a key is optional, and a bad one is a 401.
+  const paths = (app.swagger() as { paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>> }).paths
+  const documented = Object.entries(paths).filter(([path, ops]) => path.startsWith('/v1/') && ops.get)
+  t.equal(documented.length, 10, documented.map(([path]) => path).join(', '))
+  for (const [path, ops] of documented) {
+    t.same(ops.get!.security, [{}, { bearerAuth: [] }], `${path}: no key, or a bearer key`)
+    t.ok(ops.get!.responses['401'], `${path} documents its 401`)
+  }
+  // Feeds are read by feed readers, some of which send the credentials a user gave them for any URL.
+  t.equal((await app.inject({ url: '/feed.xml', headers: { authorization: 'Basic dXNlcjpwYXNz' } })).statusCode, 200, 'a feed ignores Authorization')
 })
 
 t.test('without a valid key a write is a 401 whatever its body: the body is not even read', async (t) => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { NoQuerySchema, problemResponses } from '../../lib/schemas.js'
+import { readSecurity } from '../../plugins/auth.js'
 import { listArchiveMonths } from './queries.js'
 
 const ArchiveResponseSchema = Type.Object({
@@ -21,7 +22,9 @@ export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Published posts per month, newest first',
       description: 'Each month links to `GET /v1/posts?publishedAfter=YYYY-MM-01&publishedBefore=<first of next month>`.',
       querystring: NoQuerySchema,
-      response: { 200: ArchiveResponseSchema, ...problemResponses(400) },
+      security: readSecurity,
+      response: { 200: ArchiveResponseSchema, ...problemResponses(400, 401) },
     },
+    preHandler: app.acceptApiKey,
   }, async () => ({ data: await listArchiveMonths(app.db) }))
 }

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
 import { cursorScope, keysetAfter, type CursorCodec } from '../../lib/cursor.js'
 import { InvalidFieldsError, NotFoundError, UnauthorizedError } from '../../lib/errors.js'
-import { bearerSecurity } from '../../plugins/auth.js'
+import { readSecurity } from '../../plugins/auth.js'
 import { dateResponse } from '../../plugins/caching.js'
 import { linkHeader, listMeta } from '../../lib/paging.js'
 import { MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
@@ -38,7 +38,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       summary: 'List published posts',
       description: 'Published posts as summaries (no body), newest first unless `sort` says otherwise. Filters combine with AND.',
       querystring: PostListQuerySchema,
-      security: [{}, ...bearerSecurity],
+      security: readSecurity,
       response: { 200: PostListResponseSchema, ...problemResponses(400, 401) },
     },
     preHandler: app.acceptApiKey,
@@ -78,7 +78,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
         'With an API key, drafts and scheduled posts are found too.',
       params: RefParamsSchema,
       querystring: NoQuerySchema,
-      security: [{}, ...bearerSecurity],
+      security: readSecurity,
       response: { 200: PostResponseSchema, 301: MovedResponse, ...problemResponses(400, 401, 404) },
     },
     preHandler: app.acceptApiKey,
@@ -102,7 +102,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       summary: 'Posts related to one: most shared tags first, then the newest',
       params: RefParamsSchema,
       querystring: RelatedQuerySchema,
-      security: [{}, ...bearerSecurity],
+      security: readSecurity,
       response: { 200: RelatedResponseSchema, 301: MovedResponse, ...problemResponses(400, 401, 404) },
     },
     preHandler: app.acceptApiKey,

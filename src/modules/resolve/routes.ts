@@ -5,6 +5,7 @@ import type { ResourceKind } from '../../db/schema.js'
 import { NotFoundError } from '../../lib/errors.js'
 import { problemResponses, StringEnum } from '../../lib/schemas.js'
 import { fillTemplate, matchTemplate, pathOf } from '../../lib/urls.js'
+import { readSecurity } from '../../plugins/auth.js'
 import { findAuthor } from '../authors/queries.js'
 import { findPost } from '../posts/queries.js'
 import { findCurrentSlug } from '../slugs/queries.js'
@@ -36,8 +37,10 @@ export const resolveRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       operationId: 'resolvePath',
       summary: 'What a site path is: a post, a tag, an author, or a redirect',
       querystring: Type.Object({ path: Type.String({ pattern: '^/', maxLength: 2000, examples: ['/posts/old-slug'] }) }, { additionalProperties: false }),
-      response: { 200: ResolvedSchema, ...problemResponses(400, 404) },
+      security: readSecurity,
+      response: { 200: ResolvedSchema, ...problemResponses(400, 401, 404) },
     },
+    preHandler: app.acceptApiKey,
   }, async (request) => {
     const { path } = request.query
     for (const kind of kinds) {

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import { feedLinks } from '../../feeds/feed-urls.js'
 import { NoQuerySchema, problemResponses } from '../../lib/schemas.js'
+import { readSecurity } from '../../plugins/auth.js'
 import { siteCounts } from './queries.js'
 
 const FeedLinksSchema = Type.Object({
@@ -31,8 +32,10 @@ export const siteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       operationId: 'getSite',
       summary: 'The blog: title, description, URLs, feeds and counts',
       querystring: NoQuerySchema,
-      response: { 200: Type.Object({ data: SiteSchema }), ...problemResponses(400) },
+      security: readSecurity,
+      response: { 200: Type.Object({ data: SiteSchema }), ...problemResponses(400, 401) },
     },
+    preHandler: app.acceptApiKey,
   }, async () => {
     const { title, description, url, language, apiUrl } = config.site
     return { data: { title, description, url, language, feeds: feedLinks(apiUrl), counts: await siteCounts(app.db) } }
