@@ -69,7 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     // The shutdown plugin answers those with a problem of its own.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    frameworkErrors: frameworkProblem((request) => ({ ...security, ...corsHeaders(config.corsOrigins, request.headers.origin) })),
+    frameworkErrors: frameworkProblem(config.site.apiPath, (request) => ({ ...security, ...corsHeaders(config.corsOrigins, request.headers.origin) })),
     clientErrorHandler: clientErrorProblem(security),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
@@ -107,7 +107,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     app.addSchema(schema)
   }
 
-  await app.register(errorsPlugin)
+  await app.register(errorsPlugin, { apiPath: config.site.apiPath })
   await app.register(requestIdPlugin)
   await app.register(securityPlugin, { config })
   await app.register(shutdownPlugin)

@@ -63,6 +63,11 @@ export interface Config {
     authorUrlTemplate: string
     /** Where this API is publicly reachable (feed self links); defaults to the site URL. */
     apiUrl: string
+    /**
+     * API_URL's path ('' at the root): what a proxy serving the API below a path (`/api`) takes off before
+     * passing a request on, and every path-absolute link the API sends (Link, Location, problem types) puts back.
+     */
+    apiPath: string
   }
   corsOrigins: string[]
   /** A WebSub hub that feeds advertise with `rel="hub"`, so readers can subscribe to pushes instead of polling. */
@@ -158,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
       tagUrlTemplate: e.TAG_URL_TEMPLATE ?? `${siteUrl}/tags/{slug}`,
       authorUrlTemplate: e.AUTHOR_URL_TEMPLATE ?? `${siteUrl}/authors/{slug}`,
       apiUrl: (e.API_URL ?? siteUrl).replace(/\/+$/, ''),
+      apiPath: new URL(e.API_URL ?? siteUrl).pathname.replace(/\/+$/, ''),
     },
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     websubHub: e.WEBSUB_HUB,

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { NotFoundError } from '../lib/errors.js'
 import { SlugParamsSchema } from '../lib/schemas.js'
+import { publicPath } from '../lib/urls.js'
 import { findCurrentSlug } from '../modules/slugs/queries.js'
 import { dateResponse, isFresh } from '../plugins/caching.js'
 import { renderAtom } from './atom.js'
@@ -38,7 +39,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
       const current = await findCurrentSlug(app.db, linked.kind, slug)
       const query = archive === undefined ? '' : `?archive=${archive}`
       // Readers follow a permanent redirect and update the subscription.
-      if (current) return reply.redirect(`/${linked.plural}/${current}/${FEED_FILES[format]}${query}`, 301)
+      if (current) return reply.redirect(publicPath(config.site.apiPath, `/${linked.plural}/${current}/${FEED_FILES[format]}${query}`), 301)
       throw new NotFoundError(`No ${kind} has the slug "${slug}"`)
     }
     const state = await readFeedState(app.db, scope, archive)

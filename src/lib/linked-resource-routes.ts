@@ -10,6 +10,7 @@ import { cursorScope, keysetAfter, type CursorCodec, type CursorValue, type Keys
 import { NotFoundError } from './errors.js'
 import { linkHeader, listMeta, type PageRequest } from './paging.js'
 import { LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
+import { publicPath } from './urls.js'
 
 interface LinkedResource<Row, Out> {
   kind: Exclude<ResourceKind, 'post'>
@@ -46,7 +47,7 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
       const last = rows.at(-1)
       const nextCursor = hasMore && last ? cursors.encode(scope, r.keysetOf(last, sort)) : null
       const meta = listMeta({ page, limit }, total, rows.length, nextCursor, after !== undefined)
-      reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page', hasMore))
+      reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, after ? 'cursor' : 'page', hasMore))
       return { data: rows.map((row) => r.serialize(row, config.site)), meta }
     })
 
@@ -68,7 +69,7 @@ export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): Fas
       // The ETag is the hash of the body, set by the caching plugin.
       if (row) return { data: r.serialize(row, config.site) }
       const current = await findCurrentSlug(app.db, r.kind, idOrSlug)
-      if (current) return reply.redirect(`/v1/${r.plural}/${current}`, 301)
+      if (current) return reply.redirect(publicPath(config.site.apiPath, `/v1/${r.plural}/${current}`), 301)
       throw new NotFoundError(`No ${r.singular} has the id or slug "${idOrSlug}"`)
     })
   }

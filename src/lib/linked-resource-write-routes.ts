@@ -5,9 +5,12 @@ import { bearerSecurity } from '../plugins/auth.js'
 import { preconditionsOf, representationEtag } from './conditional.js'
 import { createLinked, deleteLinked, updateLinked, type LinkedResourceStore } from './linked-resource-commands.js'
 import { PreconditionHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from './schemas.js'
+import { publicPath } from './urls.js'
 
 interface LinkedWrites<Out> {
   store: LinkedResourceStore<Out>
+  /** API_URL's path (config.site.apiPath), below which Location names what a POST creates (see publicPath). */
+  apiPath: string
   plural: string
   singular: string
   schemas: { create: TSchema; patch: TSchema; one: TSchema }
@@ -37,7 +40,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
     }, async (request, reply) => {
       const data = await createLinked(w.store, app.db, request.body as { name: string; slug?: string })
       const slug = (data as { slug: string }).slug
-      return reply.code(201).header('location', `/v1/${w.plural}/${slug}`).header('etag', etagFor(reply)(data)).send({ data })
+      return reply.code(201).header('location', publicPath(w.apiPath, `/v1/${w.plural}/${slug}`)).header('etag', etagFor(reply)(data)).send({ data })
     })
 
     app.patch(`/${w.plural}/:idOrSlug`, {

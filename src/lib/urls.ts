@@ -1,3 +1,12 @@
+/**
+ * A path of this API as clients reach it: below API_URL's path (`apiPath`, '' at the root), where a proxy
+ * serves the API under one (`/api`) and takes it off the requests it passes on. Every path-absolute link a
+ * response carries (Link, Location, problem types and instances, resolve's `api`) is made by it.
+ */
+export function publicPath(apiPath: string, path: string): string {
+  return apiPath + path
+}
+
 /** Fills a frontend URL template (`{slug}`, `{id}`, `{year}`, `{month}`, `{day}`) for one resource. */
 export function fillTemplate(template: string, values: { slug: string; id?: string; date?: Date | null }): string {
   const date = values.date ?? null

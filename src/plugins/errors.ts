@@ -7,6 +7,7 @@ import {
   ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError,
 } from '../lib/errors.js'
 import { PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
+import { publicPath } from '../lib/urls.js'
 import { FORMAT_MESSAGES } from '../lib/validation.js'
 
 const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
@@ -31,17 +32,23 @@ function isDatabaseUnavailable(error: unknown): boolean {
  */
 const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: Omit<Problem, 'instance' | 'requestId'>) {
+/** A problem+json answer; its type (when one of this API's pages) and instance are paths below `apiPath` (see publicPath). */
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, apiPath: string, problem: Omit<Problem, 'instance' | 'requestId'>) {
   return reply
     .code(problem.status)
     .type('application/problem+json; charset=utf-8')
     .header('cache-control', 'no-store')
-    .send({ ...problem, instance: request.url.split('?')[0], requestId: request.id })
+    .send({
+      ...problem,
+      type: problem.type.startsWith('/') ? publicPath(apiPath, problem.type) : problem.type,
+      instance: publicPath(apiPath, request.url.split('?')[0]!),
+      requestId: request.id,
+    })
 }
 
 /** One place that turns every error (ours, Fastify's, the database's) into RFC 9457 problem+json. */
-export const errorsPlugin = fp(
-  async (app) => {
+export const errorsPlugin = fp<{ apiPath: string }>(
+  async (app, { apiPath }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
         const part = PARTS[error.validationContext as keyof typeof PARTS] ?? 'body'
@@ -49,7 +56,7 @@ export const errorsPlugin = fp(
         const issues = part === 'body' && request.body === undefined ? [{ name: '/', message: 'is missing: send a JSON object' }] : fieldMessages(error.validation)
         const errors = issues.map(({ name, message }) => ({ in: part, name, message }))
         const { type, title } = PROBLEM_TYPES.VALIDATION!
-        return sendProblem(request, reply, {
+        return sendProblem(request, reply, apiPath, {
           type,
           title,
           status: 400,
@@ -59,7 +66,7 @@ export const errorsPlugin = fp(
       }
 
       const constraint = constraintProblem(error)
-      if (constraint) return renderError(request, reply, constraint)
+      if (constraint) return renderError(request, reply, apiPath, constraint)
 
       if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
         const given = request.headers['content-type']
@@ -70,9 +77,9 @@ export const errorsPlugin = fp(
 
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable')
-        return renderError(request, reply, new DatabaseUnavailableError())
+        return renderError(request, reply, apiPath, new DatabaseUnavailableError())
       }
-      return renderError(request, reply, error)
+      return renderError(request, reply, apiPath, error)
     })
 
     app.setNotFoundHandler((request, reply) => {
@@ -85,10 +92,10 @@ export const errorsPlugin = fp(
       if (allowed.length > 0) {
         const { type, title } = PROBLEM_TYPES.METHOD_NOT_ALLOWED!
         reply.header('allow', allowed.join(', '))
-        return sendProblem(request, reply, { type, title, status: 405, detail: `${path} takes ${allowed.join(', ')}, not ${request.method}` })
+        return sendProblem(request, reply, apiPath, { type, title, status: 405, detail: `${path} takes ${allowed.join(', ')}, not ${request.method}` })
       }
       const { type, title } = PROBLEM_TYPES.ROUTE_NOT_FOUND!
-      return sendProblem(request, reply, { type, title, status: 404, detail: `No resource at ${request.method} ${path}` })
+      return sendProblem(request, reply, apiPath, { type, title, status: 404, detail: `No resource at ${request.method} ${path}` })
     })
   },
   { name: 'errors' },
@@ -100,10 +107,10 @@ export const errorsPlugin = fp(
  * security and CORS) and the request id are set here, and the problem is rendered as every other one. No
  * hook runs for it: it is neither rate-limited nor counted in /metrics.
  */
-export function frameworkProblem(headersFor: (request: FastifyRequest) => Record<string, string>) {
+export function frameworkProblem(apiPath: string, headersFor: (request: FastifyRequest) => Record<string, string>) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     reply.headers(headersFor(request)).header('x-request-id', request.id)
-    return renderError(request, reply, error)
+    return renderError(request, reply, apiPath, error)
   }
 }
 
@@ -217,14 +224,14 @@ function fieldsOf(error: unknown): FieldError[] {
   return error instanceof InvalidFieldsError ? error.fields : ((error as { fields?: FieldError[] }).fields ?? [])
 }
 
-function renderError(request: FastifyRequest, reply: FastifyReply, error: FastifyError) {
+function renderError(request: FastifyRequest, reply: FastifyReply, apiPath: string, error: FastifyError) {
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
   if (status >= 500) request.log.error({ err: error }, 'request failed')
   else request.log.info({ err: { code: error.code, message: error.message } }, 'request rejected')
   const known = error.code ? PROBLEM_TYPES[error.code] : undefined
   // A transient problem (the database gone, a write that kept colliding, a shutdown) says when to try again.
   if (known?.retryAfter) reply.header('retry-after', String(known.retryAfter))
-  return sendProblem(request, reply, {
+  return sendProblem(request, reply, apiPath, {
     type: known?.type ?? 'about:blank',
     title: known?.title ?? httpTitle(status),
     status,

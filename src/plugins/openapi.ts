@@ -100,7 +100,8 @@ export const openapiPlugin = fp<{ config: Config }>(
             '`304 Not Modified` to a matching `If-None-Match`; every error is RFC 9457 `application/problem+json`.',
           license: { name: 'MIT', identifier: 'MIT' },
         },
-        servers: [{ url: '/', description: 'This server' }],
+        // Relative, so resolved against where the document is read: below API_URL's path, behind a proxy.
+        servers: [{ url: config.site.apiPath || '/', description: 'This server' }],
         tags: API_TAGS,
         components: {
           securitySchemes: {

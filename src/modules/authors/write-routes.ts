@@ -21,6 +21,7 @@ export const AuthorPatchBodySchema = Type.Object({ name: Type.Optional(Text(200)
 
 export const authorWriteRoutes = (config: Config) =>
   linkedResourceWriteRoutes({
+    apiPath: config.site.apiPath,
     store: {
       kind: 'author',
       table: authors,

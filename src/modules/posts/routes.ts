@@ -6,6 +6,7 @@ import { readSecurity } from '../../plugins/auth.js'
 import { dateResponse } from '../../plugins/caching.js'
 import { linkHeader, listMeta } from '../../lib/paging.js'
 import { MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
+import { publicPath } from '../../lib/urls.js'
 import { findCurrentSlug } from '../slugs/queries.js'
 import { findPost, findPostWithLinks, KEYSET_ARITY, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, RelatedQuerySchema, RelatedResponseSchema, type PostListQuery } from './schemas.js'
@@ -64,7 +65,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     const meta = { ...listMeta({ page: page ?? 1, limit }, total, rows.length, nextCursor, after !== undefined), ...(truncated ? { truncated } : {}) }
     const ids = rows.map((r) => r.id)
     const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), q ? searchSnippets(app.db, ids, q) : undefined])
-    reply.header('link', linkHeader(request.url, meta, after ? 'cursor' : 'page', nextPage))
+    reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, after ? 'cursor' : 'page', nextPage))
     return { data: rows.map((row) => toPostSummary(row, links, config.site, snippets?.get(row.id))), meta }
   })
 
@@ -87,7 +88,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     const found = await findPostWithLinks(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
     if (!found) {
       const current = await findCurrentSlug(app.db, 'post', idOrSlug)
-      if (current) return reply.redirect(`/v1/posts/${current}`, 301)
+      if (current) return reply.redirect(publicPath(config.site.apiPath, `/v1/posts/${current}`), 301)
       throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
     }
     // The ETag is the hash of the body, set by the caching plugin: serialised once, hashed once.
@@ -112,7 +113,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     if (!post) {
       const current = await findCurrentSlug(app.db, 'post', idOrSlug)
       const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''
-      if (current) return reply.redirect(`/v1/posts/${current}/related${query}`, 301)
+      if (current) return reply.redirect(publicPath(config.site.apiPath, `/v1/posts/${current}/related${query}`), 301)
       throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
     }
     const rows = await relatedPosts(app.db, post.id, request.query.limit ?? 3)

@@ -3,6 +3,7 @@ import type { FastifyReply } from 'fastify'
 import type { Config } from '../../config.js'
 import { preconditionsOf, representationEtag } from '../../lib/conditional.js'
 import { PreconditionHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
+import { publicPath } from '../../lib/urls.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { createPost, deletePost, updatePost } from './commands.js'
 import { PostResponseSchema, type Post } from './schemas.js'
@@ -29,7 +30,7 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
     },
   }, async (request, reply) => {
     const data = await createPost(app.db, request.body, config.site)
-    return reply.code(201).header('location', `/v1/posts/${data.slug}`).header('etag', etagFor(reply)(data)).send({ data })
+    return reply.code(201).header('location', publicPath(config.site.apiPath, `/v1/posts/${data.slug}`)).header('etag', etagFor(reply)(data)).send({ data })
   })
 
   app.patch('/posts/:idOrSlug', {

@@ -4,7 +4,7 @@ import type { Config } from '../../config.js'
 import type { ResourceKind } from '../../db/schema.js'
 import { NotFoundError } from '../../lib/errors.js'
 import { problemResponses, StringEnum } from '../../lib/schemas.js'
-import { fillTemplate, matchTemplate, pathOf } from '../../lib/urls.js'
+import { fillTemplate, matchTemplate, pathOf, publicPath } from '../../lib/urls.js'
 import { readSecurity } from '../../plugins/auth.js'
 import { findAuthor } from '../authors/queries.js'
 import { findPost } from '../posts/queries.js'
@@ -66,7 +66,7 @@ export const resolveRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           slug: row.slug,
           path: canonical,
           ...(type === 'redirect' ? { location: canonical } : {}),
-          api: `/v1/${kind.plural}/${row.slug}`,
+          api: publicPath(config.site.apiPath, `/v1/${kind.plural}/${row.slug}`),
         },
       }
     }

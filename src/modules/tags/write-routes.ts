@@ -25,6 +25,7 @@ export const TagPatchBodySchema = Type.Object(
 
 export const tagWriteRoutes = (config: Config) =>
   linkedResourceWriteRoutes({
+    apiPath: config.site.apiPath,
     store: {
       kind: 'tag',
       table: tags,
