@@ -67,7 +67,12 @@ const DESCRIPTIONS: Record<FeedFormat, string> = {
 export function feedResponses(format: FeedFormat, options: { moved: boolean }) {
   const media = FEED_CONTENT_TYPES[format].split(';')[0]!
   return {
-    200: { description: DESCRIPTIONS[format], content: { [media]: { schema: format === 'json' ? JsonFeedSchema : Type.String() } } },
+    200: {
+      description: DESCRIPTIONS[format],
+      content: { [media]: { schema: format === 'json' ? JsonFeedSchema : Type.String() } },
+      // WebSub discovery (section 4), the only one a JSON feed has.
+      headers: { Link: { type: 'string', description: 'With a WebSub hub (`WEBSUB_HUB`): `<hub>; rel="hub", <this feed>; rel="self"`.' } },
+    },
     ...(options.moved ? { 301: MovedResponse } : {}),
     ...problemResponses(400, 404),
   }

@@ -88,6 +88,11 @@ t.test('a WebSub hub is advertised when WEBSUB_HUB is set', async (t) => {
       t.equal((await app.inject(path)).headers.link, res.headers.link, `${path}: from the response cache too`)
     }
   }
+  // The OpenAPI document says so of every feed's 200.
+  const paths = (await app.inject('/docs/json')).json().paths as Record<string, { get: { responses: Record<string, { headers?: Record<string, { description?: string }> }> } }>
+  const feeds = Object.entries(paths).filter(([path]) => /\/feed\.(xml|atom|json)$/.test(path))
+  t.equal(feeds.length, 9, 'the site\'s, a tag\'s and an author\'s feed in three formats')
+  for (const [path, item] of feeds) t.match(item.get.responses['200']!.headers?.Link?.description, /rel="hub".*rel="self"/, `${path} documents its Link header`)
 })
 
 t.test('no hub link without WEBSUB_HUB', async (t) => {
