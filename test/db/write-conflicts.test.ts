@@ -132,3 +132,29 @@ t.test('a tag renamed while a post that has it is being written: the deadlock co
   t.ok(shown.json().data.some((p: { id: string; tags: { name: string }[] }) => p.id === postId && p.tags.some((x) => x.name === 'Renamed under load')),
     'the post shows the new name')
 })
+
+t.test("a post's edit that waited for another writer is dated after the wait, not when it began", { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const url = (database as { url?: string }).url!
+  const [post] = await database.db.select({ id: posts.id }).from(posts).where(eq(posts.slug, 'slos-for-internal-platforms'))
+
+  // Another writer holds the post: the edit begins, then waits.
+  const other = new pg.Client({ connectionString: url })
+  await other.connect()
+  t.teardown(() => other.end())
+  await other.query('begin')
+  await other.query('select 1 from posts where id = $1 for update', [post!.id])
+  const began = Date.now()
+  const edit = app.inject({ method: 'PATCH', url: `/v1/posts/${post!.id}`, headers, payload: { featured: true } })
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const released = Date.now()
+  // Dated when it began (the transaction's now()), the edit would name a moment a second before it became
+  // visible: a client may have read the post, dated by a change made during the wait, and revalidating with
+  // that date would get a 304 for this edit.
+  await other.query('commit')
+  const res = await edit
+  t.equal(res.statusCode, 200)
+  const updatedAt = Date.parse(res.json().data.updatedAt)
+  t.ok(updatedAt >= released - 5, `dated after the wait (began ${new Date(began).toISOString()}, released ${new Date(released).toISOString()}, dated ${new Date(updatedAt).toISOString()})`)
+})

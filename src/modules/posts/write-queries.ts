@@ -18,8 +18,13 @@ export async function insertPost(tx: Executor, values: PostValues): Promise<stri
   return row!.id
 }
 
+/**
+ * Stamped with the clock's time, not the transaction's start (`now()`), which comes before any wait for the
+ * post's lock: the post's Last-Modified (see postChangedAt) could otherwise name a moment before a change
+ * that a client read during the wait, and revalidating with that client's date would get a 304 for this one.
+ */
 export async function updatePostRow(tx: Executor, id: string, values: Partial<PostValues>): Promise<void> {
-  await tx.update(posts).set({ ...values, updatedAt: sql`now()` }).where(eq(posts.id, id))
+  await tx.update(posts).set({ ...values, updatedAt: sql`clock_timestamp()` }).where(eq(posts.id, id))
 }
 
 export async function deletePostRow(tx: Executor, id: string): Promise<void> {
