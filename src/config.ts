@@ -64,8 +64,8 @@ export interface Config {
     /** Where this API is publicly reachable (feed self links); defaults to the site URL. */
     apiUrl: string
     /**
-     * API_URL's path ('' at the root): what a proxy serving the API below a path (`/api`) takes off before
-     * passing a request on, and every path-absolute link the API sends (Link, Location, problem types) puts back.
+     * API_URL's path ('' at the root, or without API_URL): what a proxy serving the API below a path (`/api`)
+     * takes off before passing a request on, and every path-absolute link the API sends puts back (see publicPath).
      */
     apiPath: string
   }
@@ -163,7 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
       tagUrlTemplate: e.TAG_URL_TEMPLATE ?? `${siteUrl}/tags/{slug}`,
       authorUrlTemplate: e.AUTHOR_URL_TEMPLATE ?? `${siteUrl}/authors/{slug}`,
       apiUrl: (e.API_URL ?? siteUrl).replace(/\/+$/, ''),
-      apiPath: new URL(e.API_URL ?? siteUrl).pathname.replace(/\/+$/, ''),
+      // From API_URL alone: a site below a path (SITE_URL) says nothing of where a proxy serves the API.
+      apiPath: e.API_URL ? new URL(e.API_URL).pathname.replace(/\/+$/, '') : '',
     },
     corsOrigins: e.CORS_ORIGINS.split(',').map((s) => s.trim()).filter(Boolean),
     websubHub: e.WEBSUB_HUB,

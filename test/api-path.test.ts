@@ -48,7 +48,9 @@ t.test('with API_URL below a path, every link the API sends is below it too', as
     t.equal(missing.statusCode, 404)
     t.match(missing.json(), { type: '/api/problems/not-found', instance: '/api/v1/posts/no-such-post' })
     const unrouted = await app.inject('/v1/nothing-here?x=1')
-    t.match(unrouted.json(), { type: '/api/problems/not-found', instance: '/api/v1/nothing-here' })
+    t.match(unrouted.json(), { type: '/api/problems/not-found', instance: '/api/v1/nothing-here', detail: 'No resource at GET /api/v1/nothing-here' })
+    const wrongMethod = await app.inject({ method: 'PUT', url: '/v1/posts' })
+    t.match(wrongMethod.json(), { status: 405, type: '/api/problems/method-not-allowed', detail: /^\/api\/v1\/posts takes GET/ })
     const invalid = await app.inject('/v1/posts?limit=0')
     t.match(invalid.json(), { type: '/api/problems/validation-failed', instance: '/api/v1/posts' })
     // A URL the router refuses (Fastify's own error, before any route) as well.
@@ -60,9 +62,14 @@ t.test('with API_URL below a path, every link the API sends is below it too', as
     t.match(page.headers['content-type'], /^text\/html/)
   })
 
-  t.test("the OpenAPI document's server", async (t) => {
+  t.test("the OpenAPI document's server, and the documentation page's scripts and styles", async (t) => {
     const doc = (await app.inject('/docs/json')).json()
     t.same(doc.servers.map((s: { url: string }) => s.url), ['/api'])
+    const page = (await app.inject('/docs')).body
+    const links = [...page.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!)
+    t.ok(links.length >= 3, links.join(' '))
+    for (const link of links) t.match(link, /^\/api\/docs\/static\//, link)
+    t.equal((await app.inject(links[0]!.replace(/^\/api/, ''))).statusCode, 200, 'served where the proxy sends them')
   })
 })
 

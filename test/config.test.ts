@@ -37,6 +37,16 @@ t.test('unset, the site and API URLs are this server on its own port', async (t)
   t.equal(loadConfig({ PORT: '4123', SITE_URL: 'https://blog.example.com' }).site.apiUrl, 'https://blog.example.com', 'a SITE_URL given is kept')
 })
 
+t.test("the API's path, which every path-absolute link it sends is below, comes from API_URL alone", async (t) => {
+  t.equal(loadConfig({}).site.apiPath, '')
+  t.equal(loadConfig({ API_URL: 'https://example.com' }).site.apiPath, '')
+  t.equal(loadConfig({ API_URL: 'https://example.com/api/' }).site.apiPath, '/api')
+  t.equal(loadConfig({ API_URL: 'https://example.com/blog/api' }).site.apiPath, '/blog/api')
+  const below = loadConfig({ SITE_URL: 'https://example.com/blog' }).site
+  t.equal(below.apiUrl, 'https://example.com/blog', 'feeds are at the site\'s URL by default')
+  t.equal(below.apiPath, '', 'but a site below a path says nothing of where a proxy serves the API')
+})
+
 t.test('loadConfig reads and converts every variable', async (t) => {
   const config = loadConfig({
     PORT: '8080',

@@ -92,10 +92,10 @@ export const errorsPlugin = fp<{ apiPath: string }>(
       if (allowed.length > 0) {
         const { type, title } = PROBLEM_TYPES.METHOD_NOT_ALLOWED!
         reply.header('allow', allowed.join(', '))
-        return sendProblem(request, reply, apiPath, { type, title, status: 405, detail: `${path} takes ${allowed.join(', ')}, not ${request.method}` })
+        return sendProblem(request, reply, apiPath, { type, title, status: 405, detail: `${publicPath(apiPath, path)} takes ${allowed.join(', ')}, not ${request.method}` })
       }
       const { type, title } = PROBLEM_TYPES.ROUTE_NOT_FOUND!
-      return sendProblem(request, reply, apiPath, { type, title, status: 404, detail: `No resource at ${request.method} ${path}` })
+      return sendProblem(request, reply, apiPath, { type, title, status: 404, detail: `No resource at ${request.method} ${publicPath(apiPath, path)}` })
     })
   },
   { name: 'errors' },

@@ -25,7 +25,7 @@ const SHARED_HEADERS: Json = {
   'Last-Modified': {
     description: 'When the resource last changed (an HTTP-date): send it back in `If-Modified-Since`. A post\'s and a feed\'s ' +
       'own; any other public read\'s is when the server learned of the last public change to the content (none with an ' +
-      'API key, nor in the second that date names).',
+      'API key). None in the second the date names: a later change in it would have the same one.',
     schema: { type: 'string' },
   },
   Link: { description: 'RFC 8288 links to the `first`, `prev`, `next` and `last` pages (`first` and `next` when paging by cursor).', schema: { type: 'string' } },
@@ -119,6 +119,8 @@ export const openapiPlugin = fp<{ config: Config }>(
     })
     await app.register(swaggerUi, {
       routePrefix: '/docs',
+      // The page's links to its scripts and styles are path-absolute: below API_URL's path (see publicPath).
+      ...(config.site.apiPath ? { indexPrefix: config.site.apiPath } : {}),
       uiConfig: { deepLinking: true },
       staticCSP: true,
       // Without upgrade-insecure-requests: served over plain HTTP (`docker compose up`, opened from another
