@@ -20,8 +20,8 @@ declare module 'fastify' {
     cache?: boolean
     /**
      * Set on the content API's routes (/v1): a public read's Last-Modified, unless the route dates it itself
-     * (dateResponse), is dated by the content (see dateByContent). Not on documents made from the code alone (the OpenAPI
-     * document, /docs, problem pages), which a deploy changes and no content write does.
+     * (dateResponse), is dated by the content (see dateIfUndated). Not on documents made from the code alone
+     * (the OpenAPI document, /docs, problem pages), which a deploy changes and no content write does.
      */
     fromContent?: boolean
   }
@@ -84,8 +84,11 @@ const ADMISSION_KEYS = 10_000
  */
 const VALIDATOR_BYTES = 4 * 1024 * 1024
 
-/** What a 304 for a URL carries (ETag, Last-Modified, Cache-Control), under the content version it was made in. */
-interface KnownValidators { version: string; headers: Record<string, string> }
+/**
+ * What a 304 for a URL carries (ETag, Last-Modified, Cache-Control), under the content version it was made
+ * in, and the route's date (see dateResponse) for one noted before that second was over.
+ */
+interface KnownValidators { version: string; headers: Record<string, string>; modifiedAt?: Date }
 
 // Its key and header values (two bytes a character), and room for the rest.
 const validatorsSize = (v: KnownValidators, url: string): number =>
@@ -172,18 +175,25 @@ function notModifiedBody(request: FastifyRequest): Readable | null {
  */
 export function dateResponse(request: FastifyRequest, reply: FastifyReply, at: Date): void {
   request.modifiedAt = at
+  dateBy(reply, at)
+}
+
+function dateBy(reply: FastifyReply, at: Date): void {
   const date = lastModifiedOnceOver(at)
   if (date) reply.header('last-modified', date)
 }
 
 /**
- * A public read of the content without a date of its own (see dateResponse) is dated by the content: `at`,
- * when this process read the version it was made under, once that second is over (see lastModifiedOnceOver).
+ * A 200's or a 304's Last-Modified, unless it has one: the route's date (see dateResponse), kept with it if
+ * it comes from the caches; else, for a public read of the content, the content's: when this process read
+ * the version it was made under (`request.contentDate`). Either once that second is over (see
+ * lastModifiedOnceOver).
  */
-function dateByContent(request: FastifyRequest, reply: FastifyReply, at: Date | undefined): void {
-  if (!at || request.headers.authorization || !request.routeOptions.config?.fromContent) return
-  const date = lastModifiedOnceOver(at)
-  if (date) reply.header('last-modified', date)
+function dateIfUndated(request: FastifyRequest, reply: FastifyReply): void {
+  if (reply.hasHeader('last-modified')) return
+  if (request.modifiedAt) return dateBy(reply, request.modifiedAt)
+  if (!request.contentDate || request.headers.authorization || !request.routeOptions.config?.fromContent) return
+  dateBy(reply, request.contentDate)
 }
 
 /** Whether the client's copy is current by these validators: If-None-Match (weak comparison) wins over If-Modified-Since. */
@@ -290,6 +300,7 @@ export const cachingPlugin = fp<CachingOptions>(
           const known = validators?.get(request.url)
           if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'])) {
             request.cacheHit = true
+            request.modifiedAt = known.modifiedAt
             reply.code(304).headers(known.headers).send()
             return
           }
@@ -351,7 +362,7 @@ export const cachingPlugin = fp<CachingOptions>(
 
     /** Notes a 200's or a 304's validators under `under` (set before compression: the uncoded ETag). */
     const noteValidators = (request: FastifyRequest, reply: FastifyReply, under: string) => {
-      validators?.set(request.url, { version: under, headers: headersOf(reply, VALIDATOR_HEADERS) })
+      validators?.set(request.url, { version: under, headers: headersOf(reply, VALIDATOR_HEADERS), modifiedAt: request.modifiedAt })
     }
 
     /** Keeps a 200 under `under`, from the second time its URL is asked for. */
@@ -381,6 +392,7 @@ export const cachingPlugin = fp<CachingOptions>(
       if (request.method !== 'GET' && request.method !== 'HEAD') return payload
       // A 304 the route answered itself carries the same caching headers a 200 would (RFC 9110 15.4.5).
       if (reply.statusCode === 304) {
+        dateIfUndated(request, reply)
         cacheHeaders(request, reply)
         const under = keepableUnder(request, reply)
         if (under) noteValidators(request, reply, under)
@@ -396,10 +408,7 @@ export const cachingPlugin = fp<CachingOptions>(
       if (!reply.hasHeader('etag')) reply.header('etag', etagOf(payload))
       // A route that knows when what it shows changed (a post, a feed) says so; any other public read was
       // last modified no later than the content it was made from.
-      if (!reply.hasHeader('last-modified')) {
-        if (request.modifiedAt) dateResponse(request, reply, request.modifiedAt)
-        else dateByContent(request, reply, request.contentDate)
-      }
+      dateIfUndated(request, reply)
       cacheHeaders(request, reply)
       const under = keepableUnder(request, reply)
       if (under) {
