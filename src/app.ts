@@ -1,4 +1,5 @@
 import { parse as parseContentType } from 'content-type'
+import parseJson from 'secure-json-parse'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
@@ -44,6 +45,14 @@ function charsetOf(header: string | undefined): string | undefined {
   }
 }
 
+/** Why a JSON body was refused: where the syntax broke (JSON.parse says), or the keys that poison prototypes. */
+function malformedJson(error: Error): string {
+  if (/forbidden prototype property/.test(error.message)) {
+    return 'The body has a "__proto__" key, or a "constructor" key holding "prototype": refused, as they can poison objects; rename them'
+  }
+  return `The body is not valid JSON: ${error.message}`
+}
+
 export interface BuildOptions {
   /** An already open database (tests); otherwise the app opens, migrates and closes its own. */
   database?: Database
@@ -77,11 +86,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // Bodies are JSON or nothing: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain')
   // An empty body labelled JSON is no body: clients (axios, generated ones) label a DELETE's nothing so. Any
-  // other body is parsed by Fastify's parser, refusing both __proto__ and constructor poisoning (stricter
-  // than its default, which ignores the latter). A compressed body is refused (RFC 9110
+  // other body is parsed by Fastify's parser (secure-json-parse), refusing both __proto__ and constructor
+  // poisoning (stricter than its default, which ignores the latter), and saying why a body is refused, which
+  // Fastify's own handling does not. A compressed body is refused (RFC 9110
   // 15.5.16) rather than read as broken JSON: inflating it would let a small body past the size limit.
   // JSON is UTF-8 (RFC 8259 8.1): bytes that are not are refused, not stored as U+FFFD in place of what was meant.
-  const parseJson = app.getDefaultJsonParser('error', 'error')
   const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
@@ -99,7 +108,12 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     } catch {
       return done(new MalformedBodyError('The body is not valid UTF-8, which JSON must be (RFC 8259)'), undefined)
     }
-    return text === '' ? done(null, undefined) : parseJson(request, text, done)
+    if (text === '') return done(null, undefined)
+    try {
+      return done(null, parseJson(text, { protoAction: 'error', constructorAction: 'error' }))
+    } catch (error) {
+      return done(new MalformedBodyError(malformedJson(error as Error)), undefined)
+    }
   })
 
   // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.

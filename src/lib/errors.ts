@@ -65,7 +65,7 @@ export const PROBLEMS = {
   unauthorized: { title: 'Authentication required', status: 401, when: 'a write (or `status=draft`) comes without a valid API key, or any `/v1` request with an invalid one; see `WWW-Authenticate`' },
   conflict: { title: 'Conflict', status: 409, when: 'the slug is taken, or the resource is still in use (an author with posts)' },
   'precondition-failed': { title: 'Precondition failed', status: 412, when: 'a write\'s `If-Match` names a version that is no longer current (or `If-Unmodified-Since` a date before its last change, or `If-None-Match` the current one): read the resource again and reapply the change' },
-  'malformed-body': { title: 'Malformed request body', status: 400, when: 'the body is not valid JSON, or not valid UTF-8' },
+  'malformed-body': { title: 'Malformed request body', status: 400, when: 'the body is not valid JSON (`detail` says where it breaks), not valid UTF-8, or has a key that poisons prototypes (`__proto__`)' },
   'body-too-large': { title: 'Request body too large', status: 413, when: 'the body is over 1 MiB' },
   'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, names a charset other than UTF-8, or is compressed (`Content-Encoding`)' },
   'rate-limited': { title: 'Too many requests', status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },

@@ -271,6 +271,13 @@ t.test('the post write API', async (t) => {
     const malformed = await raw('{"title": "x",', 'application/json')
     t.equal(malformed.statusCode, 400, 'malformed JSON')
     t.equal(malformed.json().type, '/problems/malformed-body')
+    t.match(malformed.json().detail, /^The body is not valid JSON: .*JSON/, 'says where the syntax broke')
+    // Keys that would poison prototypes are refused by name, not reported as broken JSON.
+    for (const payload of ['{"title": "x", "__proto__": {"featured": true}}', '{"title": "x", "constructor": {"prototype": {"featured": true}}}']) {
+      const res = await raw(payload, 'application/json')
+      t.equal(res.statusCode, 400, payload)
+      t.match(res.json(), { type: '/problems/malformed-body', detail: /"__proto__" key, or a "constructor" key holding "prototype"/ }, payload)
+    }
     // JSON is UTF-8 (RFC 8259 8.1): Latin-1 bytes are refused, not stored as U+FFFD.
     const latin1 = Buffer.from(JSON.stringify({ ...good, title: 'Caf\u00e9 latin' }), 'latin1')
     for (const contentType of ['application/json', 'application/json; charset=utf-8']) {
