@@ -88,9 +88,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   // An empty body labelled JSON is no body: clients (axios, generated ones) label a DELETE's nothing so. Any
   // other body is parsed by Fastify's parser (secure-json-parse), refusing both __proto__ and constructor
   // poisoning (stricter than its default, which ignores the latter), and saying why a body is refused, which
-  // Fastify's own handling does not. A compressed body is refused (RFC 9110
-  // 15.5.16) rather than read as broken JSON: inflating it would let a small body past the size limit.
-  // JSON is UTF-8 (RFC 8259 8.1): bytes that are not are refused, not stored as U+FFFD in place of what was meant.
+  // Fastify's own handling does not. A compressed body is refused (RFC 9110 15.5.16) rather than read as
+  // broken JSON: inflating it would let a small body past the size limit. JSON is UTF-8 (RFC 8259 8.1):
+  // bytes that are not are refused, not stored as U+FFFD in place of what was meant.
   const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false })
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
@@ -109,11 +109,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
       return done(new MalformedBodyError('The body is not valid UTF-8, which JSON must be (RFC 8259)'), undefined)
     }
     if (text === '') return done(null, undefined)
+    let parsed: unknown
     try {
-      return done(null, parseJson(text, { protoAction: 'error', constructorAction: 'error' }))
+      parsed = parseJson(text, { protoAction: 'error', constructorAction: 'error' })
     } catch (error) {
       return done(new MalformedBodyError(malformedJson(error as Error)), undefined)
     }
+    return done(null, parsed)
   })
 
   // Registered once by $id: referenced by the routes, and named in the OpenAPI document's components.
