@@ -59,6 +59,15 @@ export function uncodedEtag(tag: string): string {
 }
 
 /**
+ * RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation; a tag
+ * of any content coding of it (`"h.gzip"`) is the same content, so it matches too.
+ */
+export function matchesIfNoneMatch(header: string, etag: string): boolean {
+  const bare = uncodedEtag(etag)
+  return etagList(header).some((c) => c === '*' || uncodedEtag(c) === bare)
+}
+
+/**
  * A write's preconditions, in RFC 9110 13.2.2's order, on a resource the write has found (and locked):
  * - If-Match (13.1.1) uses the strong comparison; `*` matches any current representation, and so does the
  *   tag of any content coding of it (`"h.br"` names the current `"h"`, compressed);
@@ -88,10 +97,8 @@ export async function assertPreconditions<T>(
     }
   }
   if (ifNoneMatch !== undefined) {
-    const unwanted = etagList(ifNoneMatch)
-    if (unwanted.includes('*')) throw new PreconditionFailedError('The resource exists, and If-None-Match: * asks that it does not')
-    const now = await etag()
-    if (unwanted.some((c) => uncodedEtag(c) === now)) {
+    if (etagList(ifNoneMatch).includes('*')) throw new PreconditionFailedError('The resource exists, and If-None-Match: * asks that it does not')
+    if (matchesIfNoneMatch(ifNoneMatch, await etag())) {
       throw new PreconditionFailedError('The resource is still the version in If-None-Match, which asks that it is not')
     }
   }

@@ -11,12 +11,15 @@ export function Nullable<T extends TSchema>(schema: T) {
   return Type.Unsafe<Static<T> | null>({ ...rest, type: [type, 'null'] })
 }
 
-export const SLUG_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*$'
+const SLUG = '[a-z0-9]+(?:-[a-z0-9]+)*'
+const UUID_LOWER = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}'
+const UUID_ANY_CASE = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}'
+export const SLUG_PATTERN = `^${SLUG}$`
 // A slug given to a resource is never shaped like an id: `/v1/posts/{ref}` reads a UUID as an id, so such a
-// slug could never be reached (or would name another post's id).
-const NEW_SLUG_PATTERN = '^(?![0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$)[a-z0-9]+(?:-[a-z0-9]+)*$'
-const REF_PATTERN = '^(?:[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z0-9]+(?:-[a-z0-9]+)*)$'
-const SLUG_LIST_PATTERN = '^[a-z0-9]+(?:-[a-z0-9]+)*(?:,[a-z0-9]+(?:-[a-z0-9]+)*){0,49}$'
+// slug could never be reached (or would name another post's id). Slugs are lowercase: so is such a shape.
+const NEW_SLUG_PATTERN = `^(?!${UUID_LOWER}$)${SLUG}$`
+const REF_PATTERN = `^(?:${UUID_ANY_CASE}|${SLUG})$`
+const SLUG_LIST_PATTERN = `^${SLUG}(?:,${SLUG}){0,49}$`
 const HTTP_URL_PATTERN = '^https?://[^\\s]+$'
 // One line: something besides spaces, and no control characters (tabs and line breaks included), which
 // titles and names would carry into every page, feed and terminal that shows them.
@@ -72,7 +75,7 @@ export const SlugParamsSchema = Type.Object({
   slug: Type.String({ pattern: SLUG_PATTERN, minLength: 1, maxLength: 120, description: 'Lowercase letters, digits and single hyphens.', examples: ['architecture'] }),
 }, { additionalProperties: false })
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const UUID = new RegExp(`^${UUID_ANY_CASE}$`)
 
 /** Whether a path reference is an id (a UUID) rather than a slug. */
 export function isUuid(value: string): boolean {

@@ -4,7 +4,7 @@ import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
-import { etagList, etagOf, lastModifiedOnceOver, parseHttpDate, uncodedEtag } from '../lib/conditional.js'
+import { etagOf, lastModifiedOnceOver, matchesIfNoneMatch, parseHttpDate } from '../lib/conditional.js'
 import { negotiatedCoding, type ContentCoding } from '../lib/content-coding.js'
 
 export interface CachingOptions {
@@ -122,13 +122,6 @@ function headersOf(reply: FastifyReply, names: string[]): Record<string, string>
     if (typeof value === 'string') headers[name] = value
   }
   return headers
-}
-
-// RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation; a tag
-// of any content coding of it (`"h.gzip"`) is the same content, so it matches too.
-function matchesIfNoneMatch(header: string, etag: string): boolean {
-  const bare = uncodedEtag(etag)
-  return etagList(header).some((c) => c === '*' || uncodedEtag(c) === bare)
 }
 
 /** Adds fields to `Vary`, keeping those set before (CORS's `Origin`) and listing each once. */

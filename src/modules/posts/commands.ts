@@ -10,6 +10,7 @@ import { forgetSlugs, recordSlugChange } from '../slugs/queries.js'
 import { findPostWithLinks, postChangedAt } from './queries.js'
 import type { Post } from './schemas.js'
 import { toPost } from './serialize.js'
+import { isPublicRow } from './visibility.js'
 import type { PostCreateBody, PostPatchBody } from './write-schemas.js'
 import {
   authorIdsFor, deletePostRow, insertPost, lockPost, setPostAuthors, setPostTags, tagIdsFor, updatePostRow, type PostValues,
@@ -97,8 +98,7 @@ export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody,
     }
     if (patch.slug !== undefined && patch.slug !== current.slug) {
       values.slug = patch.slug
-      const wasPublic = current.status === 'published' && current.publishedAt !== null && current.publishedAt <= new Date()
-      await recordSlugChange(tx, 'post', id, current.slug, patch.slug, wasPublic)
+      await recordSlugChange(tx, 'post', id, current.slug, patch.slug, isPublicRow(current))
     }
     if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
     if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags))

@@ -11,6 +11,11 @@ export function isPublic(): SQL {
   return and(eq(posts.status, 'published'), lte(posts.publishedAt, sql`now()`))!
 }
 
+/** The same rule for a post row in hand (by this process's clock). */
+export function isPublicRow(row: { status: string; publishedAt: Date | null }): boolean {
+  return row.status === 'published' && row.publishedAt !== null && row.publishedAt <= new Date()
+}
+
 /**
  * Which posts a read may see: the public (`public`), or, for a request with an API key, drafts,
  * published posts including scheduled ones, or all.
