@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,12 +14,19 @@ import { seedDemoArchive } from '../src/db/seed.js'
 export const root = fileURLToPath(new URL('../', import.meta.url))
 
 /**
- * Node's arguments for a TypeScript entry point (the server, a CLI) that a test runs in a process of its own:
- * those tap runs the test files with (package.json, tap.node-arg). Among them `--liftoff-only`: V8 compiles
+ * Node's arguments to run an entry point (`server`, `cli/import`, ...) in a process of its own, as `npm start`
+ * and `npm run <cli>` run it: from dist/, which tap builds before the tests (test/support/build.ts), so that a
+ * process does not load the TypeScript loader and compile the app again. With the node arguments tap runs
+ * the test files with (package.json, tap.node-arg) but that loader. Among them `--liftoff-only`: V8 compiles
  * PGlite's WebAssembly once, with its baseline compiler, not again with the optimising one, which would cost
  * each process about a second of CPU to speed up the few queries a test sends.
  */
-export const tsNodeArgs = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { tap: { 'node-arg': string[] } }).tap['node-arg']
+export function builtEntryArgs(entry: string): string[] {
+  const file = join(root, 'dist', `${entry}.js`)
+  if (!existsSync(file)) throw new Error(`${file} is missing: run the tests with tap (npm test), which builds dist/ first`)
+  const nodeArgs = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { tap: { 'node-arg': string[] } }).tap['node-arg']
+  return [...nodeArgs.filter((arg) => arg !== '--import=tsx'), file]
+}
 
 interface Teardown { teardown: (fn: () => unknown) => void }
 

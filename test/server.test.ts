@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm'
 import { createDb } from '../src/db/client.js'
 import { tags } from '../src/db/schema.js'
 import { createApiKey } from '../src/modules/apikeys/queries.js'
-import { pgliteDataDir, root, testDatabase, tsNodeArgs } from './helper.js'
+import { builtEntryArgs, pgliteDataDir, root, testDatabase } from './helper.js'
 import { refusesConnections, startServer } from './support/server-process.js'
 
 interface ServerDatabase {
@@ -146,7 +146,7 @@ t.test('a server that cannot start says why in one log line and exits 1: no stac
   t.teardown(() => rmSync(parent, { recursive: true, force: true }))
   const dir = join(parent, 'data')
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
-  const child = spawn(process.execPath, [...tsNodeArgs, 'src/server.ts'], {
+  const child = spawn(process.execPath, builtEntryArgs('server'), {
     cwd: root,
     env: { ...inherited, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, SEED_DEMO: 'never', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { root, tsNodeArgs } from '../helper.js'
+import { builtEntryArgs, root } from '../helper.js'
 
 const run = promisify(execFile)
 
 /** A CLI as a user runs it (`npm run <name>`), in its own process, against the database `env` names. */
 export async function runCli(script: string, env: Record<string, string>, ...args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, [...tsNodeArgs, `src/cli/${script}.ts`, ...args], {
+    const { stdout, stderr } = await run(process.execPath, [...builtEntryArgs(`cli/${script}`), ...args], {
       cwd: root,
       env: { ...process.env, DATABASE_URL: '', ...env },
     })

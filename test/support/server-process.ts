@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import net from 'node:net'
-import { root, tsNodeArgs } from '../helper.js'
+import { builtEntryArgs, root } from '../helper.js'
 
 export interface ServerProcess {
   child: ChildProcess
@@ -15,13 +15,13 @@ export interface ServerProcess {
 }
 
 /**
- * The real server (`src/server.ts`, run as the tests are: tsNodeArgs) as a child process on a free port,
+ * The real server (built, as `npm start` runs it: builtEntryArgs) as a child process on a free port,
  * with the given environment on top of a clean one (no DATABASE_URL unless given). Killed at teardown if
  * still running.
  */
 export async function startServer(t: { teardown: (fn: () => unknown) => void }, env: Record<string, string>): Promise<ServerProcess> {
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
-  const child = spawn(process.execPath, [...tsNodeArgs, 'src/server.ts'], {
+  const child = spawn(process.execPath, builtEntryArgs('server'), {
     cwd: root,
     env: { ...inherited, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
