@@ -52,24 +52,25 @@ function withFormats(ajv: Ajv): Ajv {
 }
 
 /**
- * The JSON pointer (RFC 6901) of a string (or key) in `data` holding U+0000, if any. Walked with a stack of
- * its own, not by recursion: a body nested thousands deep would exhaust the call stack.
+ * The JSON pointers (RFC 6901) of the strings (and keys) in `data` holding U+0000. Walked with a stack of its
+ * own, not by recursion: a body nested thousands deep would exhaust the call stack.
  */
-function nulAt(data: unknown): string | undefined {
+function nulsAt(data: unknown): string[] {
   const pointer = (path: string[]) => `/${path.map((key) => key.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`
+  const found: string[] = []
   const pending: { value: unknown; path: string[] }[] = [{ value: data, path: [] }]
   for (let next = pending.pop(); next; next = pending.pop()) {
     const { value, path } = next
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return pointer(path)
+      if (value.includes('\u0000')) found.push(pointer(path))
     } else if (value !== null && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) {
-        if (key.includes('\u0000')) return pointer([...path, key])
-        pending.push({ value: child, path: [...path, key] })
+        if (key.includes('\u0000')) found.push(pointer([...path, key]))
+        else pending.push({ value: child, path: [...path, key] })
       }
     }
   }
-  return undefined
+  return found
 }
 
 type PropertySchemas = Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }>
@@ -87,17 +88,25 @@ function singleProperties(schema: unknown): string[] {
 }
 
 /**
- * The JSON pointer of the first of `names` in `data` whose text is not a whole number in decimal digits:
+ * The JSON pointers of those of `names` in `data` whose text is not a whole number in decimal digits:
  * coercion would read `0x10` as 16, `1e1` as 10 and ` 1` as 1.
  */
-function notDecimalAt(data: unknown, names: string[]): string | undefined {
-  if (data === null || typeof data !== 'object') return undefined
-  for (const name of names) {
+function notDecimalAt(data: unknown, names: string[]): string[] {
+  if (data === null || typeof data !== 'object') return []
+  return names.filter((name) => {
     const value = (data as Record<string, unknown>)[name]
-    const texts = Array.isArray(value) ? value : [value]
-    if (texts.some((text) => typeof text === 'string' && !/^[+-]?\d+$/.test(text))) return `/${name}`
-  }
-  return undefined
+    return (Array.isArray(value) ? value : [value]).some((text) => typeof text === 'string' && !/^[+-]?\d+$/.test(text))
+  }).map((name) => `/${name}`)
+}
+
+/**
+ * The field an ajv error is about, as a JSON pointer: a missing or unknown property's own, not its parent
+ * object's. The problem's `errors` name fields so.
+ */
+export function fieldOf(error: Pick<ErrorObject, 'instancePath' | 'params'>): string {
+  const params = error.params as { missingProperty?: string; additionalProperty?: string }
+  return params.missingProperty ? `${error.instancePath}/${params.missingProperty}`
+    : params.additionalProperty ? `${error.instancePath}/${params.additionalProperty}` : error.instancePath || '/'
 }
 
 /**
@@ -115,21 +124,31 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
     const validate = (httpPart === 'body' ? strict : coercing).compile(schema as object)
     const integers = httpPart === 'body' ? [] : integerProperties(schema)
     const singles = httpPart === 'querystring' ? singleProperties(schema) : []
-    const refuse = (instancePath: string, keyword: string, message: string) => {
-      guarded.errors = [{ instancePath, schemaPath: '#', keyword, params: {}, message }]
-      return false
-    }
+    const refusal = (instancePath: string, keyword: string, message: string): ErrorObject => ({ instancePath, schemaPath: '#', keyword, params: {}, message })
     const guarded = (data: unknown, context?: Parameters<ValidateFunction>[1]): boolean => {
-      const nul = nulAt(data)
-      if (nul !== undefined) return refuse(nul, 'nul', 'must not contain the character U+0000')
-      // `?limit=5&limit=6` arrives as a list: "must be integer" would not say what is wrong.
-      const repeated = singles.find((name) => Array.isArray((data as Record<string, unknown> | null)?.[name]))
-      if (repeated !== undefined) return refuse(`/${repeated}`, 'type', 'must be given once')
-      const notDecimal = notDecimalAt(data, integers)
-      if (notDecimal !== undefined) return refuse(notDecimal, 'type', 'must be a whole number in decimal digits')
+      const refused = [
+        ...nulsAt(data).map((at) => refusal(at, 'nul', 'must not contain the character U+0000')),
+        // `?limit=5&limit=6` arrives as a list: "must be integer" would not say what is wrong.
+        ...singles.filter((name) => Array.isArray((data as Record<string, unknown> | null)?.[name])).map((name) => refusal(`/${name}`, 'type', 'must be given once')),
+        ...notDecimalAt(data, integers).map((at) => refusal(at, 'type', 'must be a whole number in decimal digits')),
+      ]
       const valid = validate(data, context)
-      guarded.errors = validate.errors
-      return valid
+      if (refused.length === 0) {
+        guarded.errors = validate.errors
+        return valid
+      }
+      // Every bad field is named, once: a field refused above gets the first refusal's message alone, not
+      // the schema's too ("must be integer" after "must be given once").
+      const refusedFields = new Set<string>()
+      const errors: ErrorObject[] = []
+      for (const error of refused) {
+        if (refusedFields.has(fieldOf(error))) continue
+        refusedFields.add(fieldOf(error))
+        errors.push(error)
+      }
+      for (const error of validate.errors ?? []) if (!refusedFields.has(fieldOf(error))) errors.push(error)
+      guarded.errors = errors
+      return false
     }
     guarded.errors = null as ErrorObject[] | null | undefined
     // What Fastify reads off an ajv validator: with schemaEnv, it passes the parent (coercing a root value).

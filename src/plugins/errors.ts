@@ -8,7 +8,7 @@ import {
 } from '../lib/errors.js'
 import { PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
 import { publicPath } from '../lib/urls.js'
-import { FORMAT_MESSAGES } from '../lib/validation.js'
+import { fieldOf, FORMAT_MESSAGES } from '../lib/validation.js'
 
 const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
 
@@ -199,8 +199,7 @@ export function fieldMessages(issues: ValidationIssue[]): { name: string; messag
   for (const v of issues) {
     if (left.has(v)) continue
     const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown; pattern?: string; format?: string }
-    const name = params.missingProperty ? `${v.instancePath}/${params.missingProperty}`
-      : params.additionalProperty ? `${v.instancePath}/${params.additionalProperty}` : v.instancePath || '/'
+    const name = fieldOf(v)
     if (v.keyword === 'anyOf' && byField.has(name)) continue
     const message = params.additionalProperty ? 'is not a known field'
       : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`

@@ -56,6 +56,28 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(names, ['/limit', '/page', '/sort'])
   })
 
+  t.test('every bad field is named once, those the checks before the schema refuse among the others', async (t) => {
+    const errorsOf = async (url: string) => (await app.inject(url)).json().errors
+    const byName = (errors: { name: string }[]) => [...errors].sort((a, b) => a.name.localeCompare(b.name))
+    t.same(byName(await errorsOf('/v1/posts?limit=5&limit=6&page=0x2&sort=newest&q=a%00b&colour=red')), [
+      { in: 'query', name: '/colour', message: 'is not a known field' },
+      { in: 'query', name: '/limit', message: 'must be given once' },
+      { in: 'query', name: '/page', message: 'must be a whole number in decimal digits' },
+      { in: 'query', name: '/q', message: 'must not contain the character U+0000' },
+      { in: 'query', name: '/sort', message: 'must be one of: -publishedAt, publishedAt, -updatedAt, title' },
+    ])
+    t.same(await errorsOf('/v1/posts?limit=abc&limit=x'), [{ in: 'query', name: '/limit', message: 'must be given once' }], 'one message for a field refused twice')
+    const headers = await authHeaders(database.db)
+    const res = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Nul\u0000led', description: 5, 'sh\u0000ape': 'x' } })
+    t.equal(res.statusCode, 400)
+    t.same(byName(res.json().errors), [
+      { in: 'body', name: '/description', message: 'must be string or null' },
+      { in: 'body', name: '/name', message: 'must not contain the character U+0000' },
+      { in: 'body', name: '/sh\u0000ape', message: 'must not contain the character U+0000' },
+    ], 'an unknown key holding U+0000 is named once, for the U+0000')
+    t.equal((await app.inject('/v1/tags?limit=100')).json().data.length, 0, 'nothing was stored')
+  })
+
   t.test('each bad field gets one message that says what would do', async (t) => {
     const errorsOf = async (url: string) => (await app.inject(url)).json().errors
     t.same(await errorsOf('/v1/posts?sort=newest'), [{ in: 'query', name: '/sort', message: 'must be one of: -publishedAt, publishedAt, -updatedAt, title' }])
