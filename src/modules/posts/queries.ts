@@ -97,6 +97,17 @@ const ORDER: Record<PostSort, SQL[]> = {
   title: [asc(posts.title), asc(posts.id)],
 }
 
+/**
+ * A list's order. Drafts have no publication date: in a list that holds them (status=draft or all, which
+ * pages by number, never by cursor), posts that tie on the sort's value, drafts among them, come most
+ * recently updated first, not in the order of their random ids.
+ */
+function listOrder(sort: PostSort, visibility: Visibility): SQL[] {
+  const order = ORDER[sort]
+  if ((visibility !== 'draft' && visibility !== 'all') || sort === '-updatedAt') return order
+  return [...order.slice(0, -1), sql`${posts.updatedAt} desc`, ...order.slice(-1)]
+}
+
 // Keyset conditions matching ORDER: rows strictly after the cursor's (sort value, id), so the index
 // serves any depth at the cost of the first page.
 const AFTER: Record<PostSort, (v: CursorValue[]) => SQL> = {
@@ -178,9 +189,9 @@ export async function listPosts(
   const columns = options.html ? { ...summaryColumns, html: posts.html } : summaryColumns
   // Feeds read html and never search; searchPage reads summaries only.
   if (filters.q && options.html) throw new Error('listPosts: a search does not read html')
-  if (filters.q && !options.after) return searchPage(db, conditions, filters.q, sort, page, options.count !== false, options.searchPlan)
+  if (filters.q && !options.after) return searchPage(db, conditions, filters.visibility, filters.q, sort, page, options.count !== false, options.searchPlan)
 
-  const order = ORDER[sort ?? '-publishedAt']
+  const order = listOrder(sort ?? '-publishedAt', filters.visibility)
   const offset = offsetOf(page)
   const pageQuery = options.after && sort
     ? db.select(columns).from(posts).where(and(...conditions, AFTER[sort](options.after))).orderBy(...order).limit(page.limit + 1)
@@ -305,10 +316,10 @@ function searchCandidates(db: Executor, conditions: SQL[], order: SQL[], walk: b
  * read in full. One statement.
  */
 async function searchPage(
-  db: Executor, conditions: SQL[], q: string, sort: PostSort | undefined, page: PageRequest, counted: boolean, given?: SearchPlan,
+  db: Executor, conditions: SQL[], visibility: Visibility, q: string, sort: PostSort | undefined, page: PageRequest, counted: boolean, given?: SearchPlan,
 ): Promise<PostPage<PostSummaryRow>> {
   const offset = offsetOf(page)
-  const order = ORDER[sort ?? '-publishedAt']
+  const order = listOrder(sort ?? '-publishedAt', visibility)
   if (offset < SEARCH_LIMIT) {
     const plan = given ?? await chooseSearchPlan(db, conditions)
     // A window holds the newest posts (the first matches in another order may lie anywhere), and needs the

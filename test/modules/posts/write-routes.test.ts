@@ -75,6 +75,29 @@ t.test('the post write API', async (t) => {
     t.ok(drafts.some((p: { slug: string }) => p.slug === 'moving-the-routing-cache'))
   })
 
+  t.test('drafts, which have no publication date, are listed most recently updated first, also after the published posts in status=all', async (t) => {
+    const slugs = ['order-first-draft', 'order-second-draft', 'order-third-draft']
+    const ids: string[] = []
+    for (const slug of slugs) {
+      const res = await create({ title: slug, slug, markdown: 'Draft.', authors: ['lin-zhang'] })
+      t.equal(res.statusCode, 201)
+      ids.push(res.json().data.id)
+    }
+    // Their dates apart by whole seconds, as an editor's saves would be; the first is edited last.
+    for (const [i, id] of ids.entries()) await database.db.update(posts).set({ updatedAt: new Date(Date.UTC(2020, 0, 1, 0, 0, i)) }).where(eq(posts.id, id))
+    const edited = await app.inject({ method: 'PATCH', url: `/v1/posts/${ids[0]}`, headers, payload: { featured: true } })
+    t.equal(edited.statusCode, 200)
+    const expected = ['order-first-draft', 'order-third-draft', 'order-second-draft']
+    const listed = async (query: string) => ((await app.inject({ url: `/v1/posts?${query}&limit=100`, headers })).json().data as { slug: string; status: string }[])
+    for (const query of ['status=draft', 'status=draft&sort=-publishedAt', 'status=draft&sort=publishedAt', 'status=draft&q=draft']) {
+      t.same((await listed(query)).map((p) => p.slug).filter((slug) => slugs.includes(slug)), expected, query)
+    }
+    const all = await listed('status=all')
+    t.same(all.map((p) => p.slug).filter((slug) => slugs.includes(slug)), expected, 'status=all')
+    const firstDraft = all.findIndex((p) => p.status === 'draft')
+    t.ok(firstDraft > 0 && all.slice(firstDraft).every((p) => p.status === 'draft'), 'status=all: the published posts first, newest first, then the drafts')
+  })
+
   t.test('PATCH changes only the given fields; a new slug leaves a 301 behind', async (t) => {
     const { data: before } = (await app.inject({ url: '/v1/posts/published-now', headers })).json()
     const res = await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { title: 'Published, renamed', slug: 'published-renamed', tags: ['culture'] } })
