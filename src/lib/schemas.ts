@@ -110,6 +110,9 @@ export function SlugList(description: string) {
 
 export const DateTimeSchema = Type.String({ format: 'date-time', examples: ['2026-01-28T08:00:00.000Z'] })
 
+/** How many bad fields a validation problem names at most (its `errors`, and its `detail`). */
+export const MAX_REPORTED_FIELDS = 50
+
 export const ProblemSchema = Type.Object(
   {
     type: Type.String({ description: 'A URI reference naming the kind of problem.', examples: ['/problems/validation-failed'] }),
@@ -125,6 +128,7 @@ export const ProblemSchema = Type.Object(
           name: Type.String({ description: 'The field, as a JSON pointer inside its part.', examples: ['/limit'] }),
           message: Type.String({ examples: ['must be <= 100'] }),
         }),
+        { maxItems: MAX_REPORTED_FIELDS, description: `Each bad field, once; the first ${MAX_REPORTED_FIELDS} when there are more (\`detail\` says how many).` },
       ),
     ),
   },

@@ -51,26 +51,42 @@ function withFormats(ajv: Ajv): Ajv {
   return ajv
 }
 
+/** How deep a request's values may nest: the API's own bodies go three levels deep (`featureImage.url`). */
+export const MAX_NESTING = 32
+
+type Walked = { value: unknown; key: string; parent: Walked | undefined; depth: number }
+
+/** The JSON pointer (RFC 6901) of a walked value, built only for what is reported. */
+function pointerOf(node: Walked): string {
+  const keys: string[] = []
+  for (let at: Walked | undefined = node; at?.parent; at = at.parent) keys.push(at.key.replace(/~/g, '~0').replace(/\//g, '~1'))
+  return `/${keys.reverse().join('/')}`
+}
+
 /**
- * The JSON pointers (RFC 6901) of the strings (and keys) in `data` holding U+0000. Walked with a stack of its
- * own, not by recursion: a body nested thousands deep would exhaust the call stack.
+ * What a request part holds that is refused before its schema is checked: each string (or key) holding
+ * U+0000, and the first value nested deeper than MAX_NESTING, below which nothing is looked at. Walked with
+ * a stack of its own, in time linear in the part's size: neither recursion (a body nested thousands deep
+ * would exhaust the call stack) nor a copied path at each level (which would take the square of its depth).
  */
-function nulsAt(data: unknown): string[] {
-  const pointer = (path: string[]) => `/${path.map((key) => key.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`
-  const found: string[] = []
-  const pending: { value: unknown; path: string[] }[] = [{ value: data, path: [] }]
-  for (let next = pending.pop(); next; next = pending.pop()) {
-    const { value, path } = next
-    if (typeof value === 'string') {
-      if (value.includes('\u0000')) found.push(pointer(path))
+function refusedValues(data: unknown): { nul: string[]; tooDeep: string | undefined } {
+  const nul: string[] = []
+  let tooDeep: string | undefined
+  const pending: Walked[] = [{ value: data, key: '', parent: undefined, depth: 0 }]
+  for (let node = pending.pop(); node; node = pending.pop()) {
+    const { value, key, depth } = node
+    if (key.includes('\u0000') || (typeof value === 'string' && value.includes('\u0000'))) {
+      nul.push(pointerOf(node))
     } else if (value !== null && typeof value === 'object') {
-      for (const [key, child] of Object.entries(value)) {
-        if (key.includes('\u0000')) found.push(pointer([...path, key]))
-        else pending.push({ value: child, path: [...path, key] })
+      if (depth >= MAX_NESTING) {
+        tooDeep ??= pointerOf(node)
+        continue
       }
+      // Pushed last to first, so that what is found is reported in the order it was written.
+      for (const [childKey, child] of Object.entries(value).reverse()) pending.push({ value: child, key: childKey, parent: node, depth: depth + 1 })
     }
   }
-  return found
+  return { nul, tooDeep }
 }
 
 type PropertySchemas = Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }>
@@ -126,8 +142,10 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
     const singles = httpPart === 'querystring' ? singleProperties(schema) : []
     const refusal = (instancePath: string, keyword: string, message: string): ErrorObject => ({ instancePath, schemaPath: '#', keyword, params: {}, message })
     const guarded = (data: unknown, context?: Parameters<ValidateFunction>[1]): boolean => {
+      const { nul, tooDeep } = refusedValues(data)
       const refused = [
-        ...nulsAt(data).map((at) => refusal(at, 'nul', 'must not contain the character U+0000')),
+        ...nul.map((at) => refusal(at, 'nul', 'must not contain the character U+0000')),
+        ...(tooDeep ? [refusal(tooDeep, 'nesting', `must not nest values more than ${MAX_NESTING} levels deep`)] : []),
         // `?limit=5&limit=6` arrives as a list: "must be integer" would not say what is wrong.
         ...singles.filter((name) => Array.isArray((data as Record<string, unknown> | null)?.[name])).map((name) => refusal(`/${name}`, 'type', 'must be given once')),
         ...notDecimalAt(data, integers).map((at) => refusal(at, 'type', 'must be a whole number in decimal digits')),

@@ -6,7 +6,7 @@ import fp from 'fastify-plugin'
 import {
   ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError,
 } from '../lib/errors.js'
-import { PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
+import { MAX_REPORTED_FIELDS, PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
 import { publicPath } from '../lib/urls.js'
 import { fieldOf, FORMAT_MESSAGES } from '../lib/validation.js'
 
@@ -54,13 +54,16 @@ export const errorsPlugin = fp<{ apiPath: string }>(
         const part = PARTS[error.validationContext as keyof typeof PARTS] ?? 'body'
         // No body at all (an empty one labelled JSON is none): say so, not "must be object".
         const issues = part === 'body' && request.body === undefined ? [{ name: '/', message: 'is missing: send a JSON object' }] : fieldMessages(error.validation)
-        const errors = issues.map(({ name, message }) => ({ in: part, name, message }))
+        // The first MAX_REPORTED_FIELDS: a body of a few hundred kilobytes can hold a hundred thousand bad
+        // values, and a problem naming each would be megabytes.
+        const errors = issues.slice(0, MAX_REPORTED_FIELDS).map(({ name, message }) => ({ in: part, name, message }))
+        const more = issues.length - errors.length
         const { type, title } = PROBLEM_TYPES.VALIDATION!
         return sendProblem(request, reply, apiPath, {
           type,
           title,
           status: 400,
-          detail: errors.map((e) => `${part} ${e.name.slice(1) || '(root)'} ${e.message}`).join('; '),
+          detail: errors.map((e) => `${part} ${e.name.slice(1) || '(root)'} ${e.message}`).join('; ') + (more > 0 ? `; and ${more} more` : ''),
           errors,
         })
       }
