@@ -3,6 +3,7 @@ import parseJson from 'secure-json-parse'
 import Fastify, { type FastifyInstance } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Config } from './config.js'
+import { ContentPreparer } from './content/prepare-off-thread.js'
 import type { Database } from './db/client.js'
 import { serviceSecret } from './db/secrets.js'
 import { feedRoutes } from './feeds/routes.js'
@@ -139,6 +140,10 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(metricsPlugin, { config })
   await app.register(openapiPlugin, { config })
 
+  // Written posts' bodies are prepared in a worker thread, within a time limit (POST_RENDER_TIMEOUT_MS).
+  const content = new ContentPreparer(config.postRenderTimeoutMs)
+  app.addHook('onClose', () => content.close())
+
   await app.register(healthRoutes)
   await app.register(problemRoutes)
   // Feeds live at the root (/feed.xml, /tags/{slug}/feed.atom ...): the URLs readers expect and keep.
@@ -151,7 +156,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     await v1.register(authorRoutes, { config, cursors })
     await v1.register(archiveRoutes)
     await v1.register(resolveRoutes, { config })
-    await v1.register(postWriteRoutes, { config })
+    await v1.register(postWriteRoutes, { config, content })
     await v1.register(tagWriteRoutes(config))
     await v1.register(authorWriteRoutes(config))
   }, { prefix: '/v1' })

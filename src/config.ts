@@ -35,6 +35,7 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_WRITES_PER_MINUTE: Type.Integer({ minimum: 0, default: 60 }),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, default: 10 }),
   METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$' })),
+  POST_RENDER_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 3000 }),
 })
 
 /** Every variable the service reads (the README's table and the compose file list each one). */
@@ -90,6 +91,8 @@ export interface Config {
   rateLimit: { readsPerMinute: number; writesPerMinute: number; authFailuresPerMinute: number }
   /** When set, GET /metrics needs `Authorization: Bearer <token>`; unset, it is open (scraped on a private network). */
   metricsToken: string | undefined
+  /** How long a written post's body may take to prepare (render, sanitise) before the write is refused. */
+  postRenderTimeoutMs: number
 }
 
 /** Variables whose values are secrets: an error names them without printing them. */
@@ -178,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
       authFailuresPerMinute: e.RATE_LIMIT_AUTH_FAILURES_PER_MINUTE,
     },
     metricsToken: e.METRICS_TOKEN,
+    postRenderTimeoutMs: e.POST_RENDER_TIMEOUT_MS,
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js'
-import { prepareContent, type PostBody } from '../../content/prepare.js'
+import type { ContentPreparer } from '../../content/prepare-off-thread.js'
+import type { PostBody } from '../../content/prepare.js'
 import type { Db, Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
 import { writeTransaction } from '../../db/transaction.js'
@@ -42,18 +43,19 @@ export async function representPost(db: Executor, id: string, site: Site): Promi
   return found && toPost(found.row, found.links, site)
 }
 
-export async function createPost(db: Db, input: PostCreateBody, site: Site): Promise<Post> {
+export async function createPost(db: Db, content: ContentPreparer, input: PostCreateBody, site: Site): Promise<Post> {
   const body = bodyOf(input)
   if (!body) throw new InvalidFieldsError([{ in: 'body', name: '/markdown', message: 'a post needs markdown or html' }])
+  // Prepared before the transaction, which would otherwise wait for it (a retried one, more than once).
+  const prepared = await content.prepare(body, input.excerpt)
   const id = await writeTransaction(db, async (tx) => {
     const authorIds = await authorIdsFor(tx, input.authors)
     const slug = input.slug ?? (await uniqueSlugFor(tx, posts, input.title, 'post'))
     const status = input.status ?? 'draft'
-    const content = prepareContent(body, input.excerpt)
     const values: PostValues = {
       slug,
       title: input.title.trim(),
-      ...content,
+      ...prepared,
       customExcerpt: input.excerpt?.trim() || null,
       status,
       publishedAt: publicationTime(status, input.publishedAt, null),
@@ -70,7 +72,9 @@ export async function createPost(db: Db, input: PostCreateBody, site: Site): Pro
   return (await representPost(db, id, site))!
 }
 
-export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody, preconditions: Preconditions<Post>, site: Site): Promise<Post> {
+export async function updatePost(
+  db: Db, content: ContentPreparer, idOrSlug: string, patch: PostPatchBody, preconditions: Preconditions<Post>, site: Site,
+): Promise<Post> {
   const id = await writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
@@ -82,7 +86,7 @@ export async function updatePost(db: Db, idOrSlug: string, patch: PostPatchBody,
     if (body || patch.excerpt !== undefined) {
       const source: PostBody = body ?? (current.markdown !== null ? { markdown: current.markdown } : { html: current.html })
       const customExcerpt = patch.excerpt !== undefined ? patch.excerpt?.trim() || null : current.customExcerpt
-      Object.assign(values, prepareContent(source, customExcerpt), { customExcerpt })
+      Object.assign(values, await content.prepare(source, customExcerpt), { customExcerpt })
     }
     if (patch.title !== undefined) values.title = patch.title.trim()
     if (patch.featured !== undefined) values.featured = patch.featured

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
 import type { Config } from '../../config.js'
+import type { ContentPreparer } from '../../content/prepare-off-thread.js'
 import { preconditionsOf, representationEtag } from '../../lib/conditional.js'
 import { PreconditionHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
 import { publicPath } from '../../lib/urls.js'
@@ -10,7 +11,7 @@ import { PostResponseSchema, type Post } from './schemas.js'
 import { PostCreateBodySchema, PostPatchBodySchema } from './write-schemas.js'
 
 /** The authenticated write API for posts: every operation needs `Authorization: Bearer <key>`. */
-export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config; content: ContentPreparer }> = async (app, { config, content }) => {
   // Tags a post as GET /v1/posts/{id} would send it.
   const etagFor = (reply: FastifyReply) => representationEtag<Post>(reply, PostResponseSchema)
 
@@ -23,13 +24,14 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
       summary: 'Create a post',
       description:
         'Written in `markdown` or `html` (sanitised before it is stored); authors and tags by slug, unknown tags being created. ' +
-        'A draft unless `status` is `published`; a future `publishedAt` schedules it.',
+        'A draft unless `status` is `published`; a future `publishedAt` schedules it. ' +
+        'A body that cannot be rendered within POST_RENDER_TIMEOUT_MS (3 s by default) is a 400.',
       security: bearerSecurity,
       body: PostCreateBodySchema,
       response: { 201: { ...PostResponseSchema, description: 'Created: `Location` names the post.' }, ...problemResponses(400, 401, 409, 413, 415) },
     },
   }, async (request, reply) => {
-    const data = await createPost(app.db, request.body, config.site)
+    const data = await createPost(app.db, content, request.body, config.site)
     return reply.code(201).header('location', publicPath(config.site.apiPath, `/v1/posts/${data.slug}`)).header('etag', etagFor(reply)(data)).send({ data })
   })
 
@@ -47,7 +49,7 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = as
     },
   }, async (request, reply) => {
     const etagOf = etagFor(reply)
-    const data = await updatePost(app.db, request.params.idOrSlug, request.body, preconditionsOf(request.headers, etagOf), config.site)
+    const data = await updatePost(app.db, content, request.params.idOrSlug, request.body, preconditionsOf(request.headers, etagOf), config.site)
     return reply.header('etag', etagOf(data)).send({ data })
   })
 

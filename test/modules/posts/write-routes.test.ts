@@ -98,6 +98,21 @@ t.test('the post write API', async (t) => {
     t.ok(firstDraft > 0 && all.slice(firstDraft).every((p) => p.status === 'draft'), 'status=all: the published posts first, newest first, then the drafts')
   })
 
+  t.test('quotes nested so deep that they overflow the renderer\'s stack are a 400 naming the body, in a new post or an edit', async (t) => {
+    const before = await postCount()
+    const markdown = `${'>'.repeat(20_000)} x`
+    const res = await create({ title: 'Deep quotes', markdown, authors: ['ada-okafor'] })
+    t.equal(res.statusCode, 400)
+    t.same(res.json().errors, [{ in: 'body', name: '/markdown', message: "could not be rendered (the renderer's stack overflowed): lists or quotes nested hundreds deep are the usual cause" }])
+    t.equal(await postCount(), before, 'nothing was stored')
+    const shallow = await create({ title: 'Shallow quotes', markdown: '> > a quote', authors: ['ada-okafor'] })
+    t.equal(shallow.statusCode, 201)
+    t.match(shallow.json().data.html, /<blockquote>\s*<blockquote>\s*<p>a quote/)
+    const edit = await app.inject({ method: 'PATCH', url: `/v1/posts/${shallow.json().data.id}`, headers, payload: { markdown } })
+    t.equal(edit.statusCode, 400)
+    t.same(edit.json().errors.map((e: { name: string }) => e.name), ['/markdown'])
+  })
+
   t.test('PATCH changes only the given fields; a new slug leaves a 301 behind', async (t) => {
     const { data: before } = (await app.inject({ url: '/v1/posts/published-now', headers })).json()
     const res = await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { title: 'Published, renamed', slug: 'published-renamed', tags: ['culture'] } })
@@ -351,4 +366,38 @@ t.test('the post write API', async (t) => {
     t.equal((await database.db.select({ n: count() }).from(tags))[0]!.n, tagsBefore, 'no new tag')
     t.equal((await app.inject({ url: '/v1/posts/half-written', headers })).statusCode, 404)
   })
+})
+
+t.test('a body the renderer cannot finish in time is a 400 naming it, and reads are answered meanwhile', async (t) => {
+  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0', POST_RENDER_TIMEOUT_MS: '300' } })
+  const headers = await authHeaders(database.db)
+  const postCount = async () => (await database.db.select({ n: count() }).from(posts))[0]!.n
+  const before = await postCount()
+  // Lists nested 700 deep (half a megabyte, as long as markdown may be): the renderer would take seconds (its
+  // time grows with the cube of the depth), in the worker thread the server prepares bodies in.
+  const nestedLists = Array.from({ length: 700 }, (_, i) => `${' '.repeat(i * 2)}- level ${i}`).join('\n')
+  let answered = false
+  const pending = app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Deep lists', markdown: nestedLists, authors: ['ada-okafor'] } })
+    .then((res) => {
+      answered = true
+      return res
+    })
+  const read = await app.inject('/v1/posts?limit=1')
+  t.equal(read.statusCode, 200)
+  t.notOk(answered, 'a read is answered while the body is being prepared')
+  const deep = await pending
+  t.equal(deep.statusCode, 400)
+  t.match(deep.headers['content-type'], /^application\/problem\+json/)
+  t.same(deep.json().errors, [{ in: 'body', name: '/markdown', message: 'could not be rendered (it took longer than 300 ms): lists or quotes nested hundreds deep are the usual cause' }])
+  t.equal(await postCount(), before, 'nothing was stored')
+
+  // The worker that was stopped is replaced: the next body is prepared as usual, and an edit is held to the same limit.
+  const fine = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Shallow', markdown: '- one\n  - two\n\n> a quote', authors: ['ada-okafor'] } })
+  t.equal(fine.statusCode, 201)
+  t.match(fine.json().data.html, /<ul>\s*<li>one\s*<ul>\s*<li>two<\/li>/)
+  const { id, html } = fine.json().data
+  const edit = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { markdown: nestedLists } })
+  t.equal(edit.statusCode, 400)
+  t.same(edit.json().errors.map((e: { name: string }) => e.name), ['/markdown'])
+  t.equal((await app.inject({ url: `/v1/posts/${id}`, headers })).json().data.html, html, 'the post is as it was')
 })
