@@ -16,7 +16,7 @@ declare module 'fastify' {
      * is read, so without a valid key a write is a 401 whatever its body, which is never parsed.
      */
     requireWriteKey: preParsingAsyncHookHandler
-    /** A hook (preHandler, for reads): a key is optional, but one that is sent must be valid. */
+    /** A hook (preHandler, for reads): a key is optional, but a Bearer one that is sent must be valid. */
     acceptApiKey: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
 }
@@ -24,7 +24,7 @@ declare module 'fastify' {
 /** The OpenAPI security requirement of every write operation. */
 export const bearerSecurity = [{ bearerAuth: [] }]
 
-/** Every read's: no key (`{}`) or a valid one (see acceptApiKey, which answers 401 to any other). */
+/** Every read's: no key (`{}`) or a valid one (see acceptApiKey, which answers 401 to any other Bearer key). */
 export const readSecurity = [{}, ...bearerSecurity]
 
 /**
@@ -37,7 +37,9 @@ export const authPlugin = fp(
 
     async function authenticate(request: FastifyRequest, reply: FastifyReply, required: boolean) {
       const header = request.headers.authorization
-      if (!header) {
+      // A read takes a key or none: credentials of another scheme are not for the API (a browser sends its
+      // Basic ones for a staging site's login with every request to it), and a read goes on without them.
+      if (!header || (!required && !/^Bearer(\s|$)/i.test(header))) {
         if (!required) return
         reply.header('www-authenticate', 'Bearer realm="quire"')
         throw new UnauthorizedError('This operation needs an API key: send Authorization: Bearer <key>')

@@ -51,7 +51,7 @@ t.test('API keys', async (t) => {
   })
 })
 
-t.test('reads never need a key, but a bad key on any read of the API is refused', async (t) => {
+t.test('reads never need a key, but a bad Bearer key on any read of the API is refused', async (t) => {
   // Its own app, with no limit on failed authentication: these are a dozen failures from one address.
   const { app, database } = await build(t, { env: { RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: '0' } })
   const { key } = await createApiKey(database.db, 'reader')
@@ -68,7 +68,15 @@ t.test('reads never need a key, but a bad key on any read of the API is refused'
     t.equal(refused.statusCode, 401, `${url} with a bad key`)
     t.match(refused.headers['www-authenticate'], /error="invalid_token"/)
     t.match(refused.headers['content-type'], /^application\/problem\+json/)
+    t.equal((await app.inject({ url, headers: { authorization: 'Bearer' } })).statusCode, 401, `${url} with an empty Bearer key`)
+    // A browser sends a staging site's Basic credentials with every request to it: not a key, and ignored.
+    const basic = await app.inject({ url, headers: { authorization: 'Basic dXNlcjpwYXNz' } })
+    t.equal(basic.statusCode, 200, `${url} with Basic credentials`)
+    t.match(basic.headers['cache-control'], /^private/, `${url}: private with credentials`)
   }
+  const drafts = await app.inject({ url: '/v1/posts?status=draft', headers: { authorization: 'Basic dXNlcjpwYXNz' } })
+  t.equal(drafts.statusCode, 401, 'Basic credentials are no key: drafts stay out of reach')
+  t.equal(drafts.headers['www-authenticate'], 'Bearer realm="quire"')
   // Every read the OpenAPI document lists says so: a key is optional, and a bad one is a 401.
   const paths = (app.swagger() as unknown as { paths: Record<string, Record<string, { security?: unknown; responses: Record<string, unknown> }>> }).paths
   const documented = Object.entries(paths).filter(([path, ops]) => path.startsWith('/v1/') && ops.get)
