@@ -96,6 +96,13 @@ export async function updatePost(
       values.featureImageAlt = patch.featureImage?.alt ?? null
     }
     const status = patch.status ?? current.status
+    // null asks for the default date, now, which would move a post already out (or scheduled) to the top of
+    // every list and feed: that takes a date, given as one.
+    if (patch.publishedAt === null && status === 'published' && current.status === 'published') {
+      throw new InvalidFieldsError([{
+        in: 'body', name: '/publishedAt', message: 'cannot be cleared on a published post: send a date (a future one schedules it), or status draft to unpublish it',
+      }])
+    }
     if (patch.status !== undefined || patch.publishedAt !== undefined) {
       values.status = status
       values.publishedAt = publicationTime(status, patch.publishedAt, current.publishedAt)

@@ -8,7 +8,7 @@ const postFields = {
   html: Type.String({ maxLength: 1_000_000, description: 'The body in HTML (sanitised at write time). Give this or `markdown`.' }),
   excerpt: Nullable(Type.String({ maxLength: 1000, description: 'A custom excerpt; null derives one from the text.' })),
   status: StringEnum(['draft', 'published'], { description: 'A published post with a future `publishedAt` is scheduled.' }),
-  publishedAt: Nullable(Type.String({ format: 'date-time', description: 'When the post is (or was) published; defaults to now on publishing.' })),
+  publishedAt: Nullable(Type.String({ format: 'date-time', description: 'When the post is (or was) published; null or absent: now on publishing. A published post\'s cannot be cleared.' })),
   featured: Type.Boolean(),
   featureImage: Type.Union([
     Type.Object({ url: HttpUrl(), alt: Type.Optional(Nullable(Line(500))) }, { additionalProperties: false }),

@@ -98,6 +98,25 @@ t.test('the post write API', async (t) => {
     t.ok(firstDraft > 0 && all.slice(firstDraft).every((p) => p.status === 'draft'), 'status=all: the published posts first, newest first, then the drafts')
   })
 
+  t.test('a published post\'s date cannot be cleared (that would re-date it to now); a draft published with null gets now', async (t) => {
+    const published = await create({ title: 'Dated long ago', markdown: 'Old.', authors: ['lin-zhang'], status: 'published', publishedAt: '2024-03-01T09:00:00Z' })
+    t.equal(published.statusCode, 201)
+    const { id } = published.json().data
+    for (const payload of [{ publishedAt: null }, { status: 'published', publishedAt: null }]) {
+      const res = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload })
+      t.equal(res.statusCode, 400, JSON.stringify(payload))
+      t.same(res.json().errors, [{ in: 'body', name: '/publishedAt', message: 'cannot be cleared on a published post: send a date (a future one schedules it), or status draft to unpublish it' }])
+    }
+    t.equal((await app.inject({ url: `/v1/posts/${id}`, headers })).json().data.publishedAt, '2024-03-01T09:00:00.000Z', 'the date is as it was')
+    const unpublished = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { status: 'draft', publishedAt: null } })
+    t.equal(unpublished.statusCode, 200)
+    t.equal(unpublished.json().data.publishedAt, null, 'unpublished, the date can go')
+    const before = Date.now()
+    const republished = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { status: 'published', publishedAt: null } })
+    t.equal(republished.statusCode, 200)
+    t.ok(Date.parse(republished.json().data.publishedAt) >= before - 1000, 'a draft published with null: now')
+  })
+
   t.test('quotes nested so deep that they overflow the renderer\'s stack are a 400 naming the body, in a new post or an edit', async (t) => {
     const before = await postCount()
     const markdown = `${'>'.repeat(20_000)} x`
