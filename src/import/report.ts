@@ -7,7 +7,8 @@ import { FORMAT_NAMES, type ParsedFeed } from './item.js'
 export const PROGRESS_FROM = 50
 
 export function headerLine(feed: ParsedFeed, dryRun: boolean): string {
-  const what = `"${feed.title}" (${FORMAT_NAMES[feed.format]}, ${feed.entries.length} items, source ${feed.source})`
+  const items = `${feed.entries.length} item${feed.entries.length === 1 ? '' : 's'}`
+  const what = `"${feed.title}" (${FORMAT_NAMES[feed.format]}, ${items}, source ${feed.source})`
   return dryRun ? `Dry run: reading ${what}` : `Importing ${what}`
 }
 

@@ -1,6 +1,7 @@
 import t from 'tap'
 import type { ImportSummary } from '../../src/import/import-items.js'
-import { errorLine, planLine, progressLine, summaryLine } from '../../src/import/report.js'
+import { errorLine, headerLine, planLine, progressLine, summaryLine } from '../../src/import/report.js'
+import type { FeedEntry } from '../../src/import/item.js'
 
 t.test('a long import prints its progress at every tenth; a short one does not', async (t) => {
   const lines = (total: number) => Array.from({ length: total }, (_, i) => progressLine(i + 1, total)).filter(Boolean)
@@ -21,4 +22,11 @@ t.test('the summary counts created, updated, skipped (unchanged or not posts) an
   t.equal(planLine({ position: 1, label: 'item 1 "A"', outcome: 'created' }), 'would create item 1 "A"')
   t.equal(planLine({ position: 2, label: 'item 2 "B"', outcome: 'ignored', reason: 'a page' }), 'not a post   item 2 "B"')
   t.equal(planLine(summary.errors[0]!), undefined, 'errors have their own line')
+})
+
+t.test('the header names the feed and how many items it has, in words that agree', async (t) => {
+  const feed = (entries: number) => ({ format: 'rss' as const, source: 'https://notes.example.org', title: 'Notes', entries: Array.from({ length: entries }, () => ({}) as FeedEntry) })
+  t.equal(headerLine(feed(1), false), 'Importing "Notes" (RSS 2.0, 1 item, source https://notes.example.org)')
+  t.equal(headerLine(feed(0), true), 'Dry run: reading "Notes" (RSS 2.0, 0 items, source https://notes.example.org)')
+  t.equal(headerLine(feed(2), false), 'Importing "Notes" (RSS 2.0, 2 items, source https://notes.example.org)')
 })
