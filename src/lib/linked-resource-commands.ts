@@ -3,9 +3,8 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Db, Executor } from '../db/client.js'
 import { posts, type ResourceKind } from '../db/schema.js'
 import { writeTransaction } from '../db/transaction.js'
-import { claimSlug, forgetSlugs, recordSlugChange } from '../modules/slugs/queries.js'
+import { claimSlug, forgetSlugs, noSuchResource, recordSlugChange } from '../modules/slugs/queries.js'
 import { assertPreconditions, type Preconditions } from './conditional.js'
-import { NotFoundError } from './errors.js'
 import { refCondition } from './ref.js'
 import { uniqueSlugFor } from './unique-slug.js'
 
@@ -43,7 +42,7 @@ async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, 
     .from(store.table as PgTable)
     .where(refCondition(store.table, idOrSlug))
     .for('update')
-  if (!row) throw new NotFoundError(`No ${store.kind} has the id or slug ${idOrSlug}`)
+  if (!row) throw await noSuchResource(tx, store.kind, idOrSlug)
   const current = row as { id: string; slug: string; updatedAt: Date }
   await assertPreconditions(preconditions, async () => (await store.represent(tx, current.id))!, current.updatedAt)
   return current

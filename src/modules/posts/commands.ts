@@ -5,9 +5,9 @@ import type { Db, Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
 import { writeTransaction } from '../../db/transaction.js'
 import { assertPreconditions, type Preconditions } from '../../lib/conditional.js'
-import { InvalidFieldsError, NotFoundError } from '../../lib/errors.js'
+import { InvalidFieldsError } from '../../lib/errors.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
-import { forgetSlugs, recordSlugChange } from '../slugs/queries.js'
+import { forgetSlugs, noSuchResource, recordSlugChange } from '../slugs/queries.js'
 import { findPostWithLinks, postChangedAt } from './queries.js'
 import type { Post } from './schemas.js'
 import { toPost } from './serialize.js'
@@ -77,7 +77,7 @@ export async function updatePost(
 ): Promise<Post> {
   const id = await writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
-    if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
+    if (!current) throw await noSuchResource(tx, 'post', idOrSlug)
     const id = current.id
     await assertPreconditions(preconditions, async () => (await representPost(tx, id, site))!, postChangedAt(current))
 
@@ -122,7 +122,7 @@ export async function updatePost(
 export async function deletePost(db: Db, idOrSlug: string, preconditions: Preconditions<Post>, site: Site): Promise<void> {
   await writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
-    if (!current) throw new NotFoundError(`No post has the id or slug ${idOrSlug}`)
+    if (!current) throw await noSuchResource(tx, 'post', idOrSlug)
     await assertPreconditions(preconditions, async () => (await representPost(tx, current.id, site))!, postChangedAt(current))
     await forgetSlugs(tx, 'post', current.id)
     await deletePostRow(tx, current.id)

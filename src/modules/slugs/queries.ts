@@ -1,14 +1,16 @@
 import { and, eq } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { authors, posts, slugHistory, tags, type ResourceKind } from '../../db/schema.js'
+import { NotFoundError } from '../../lib/errors.js'
 import { isUuid } from '../../lib/schemas.js'
 import { isPublic } from '../posts/visibility.js'
 
 /**
  * The current slug of whatever used to answer to `oldSlug`, or undefined. For posts only public ones
- * count, so a redirect never reveals a draft. A path reference that is an id (a UUID) is no old slug.
+ * count, so a redirect never reveals a draft, unless the reader holds a key (`drafts too`). A path
+ * reference that is an id (a UUID) is no old slug.
  */
-export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug: string): Promise<string | undefined> {
+export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug: string, drafts: 'public' | 'drafts too' = 'public'): Promise<string | undefined> {
   if (isUuid(oldSlug)) return undefined
   const history = and(eq(slugHistory.kind, kind), eq(slugHistory.oldSlug, oldSlug))
   if (kind === 'post') {
@@ -16,7 +18,7 @@ export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug:
       .select({ slug: posts.slug })
       .from(slugHistory)
       .innerJoin(posts, eq(posts.id, slugHistory.targetId))
-      .where(and(history, isPublic()))
+      .where(and(history, drafts === 'public' ? isPublic() : undefined))
     return row?.slug
   }
   const table = kind === 'tag' ? tags : authors
@@ -54,4 +56,13 @@ export async function recordSlugChange(
 
 export async function forgetSlugs(tx: Executor, kind: ResourceKind, targetId: string): Promise<void> {
   await tx.delete(slugHistory).where(and(eq(slugHistory.kind, kind), eq(slugHistory.targetId, targetId)))
+}
+
+/**
+ * The 404 of a write to a reference nothing answers to. A write is not redirected (a client might repeat
+ * it elsewhere without meaning to): when the reference is an old slug, the problem names the current one.
+ */
+export async function noSuchResource(db: Executor, kind: ResourceKind, idOrSlug: string): Promise<InstanceType<typeof NotFoundError>> {
+  const current = await findCurrentSlug(db, kind, idOrSlug, 'drafts too')
+  return new NotFoundError(`No ${kind} has the id or slug ${idOrSlug}${current ? `: it was renamed, and its slug is now ${current}` : ''}`)
 }

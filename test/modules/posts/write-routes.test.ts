@@ -149,6 +149,17 @@ t.test('the post write API', async (t) => {
     t.equal((await app.inject(related.headers.location as string)).statusCode, 200)
     const [history] = await database.db.select().from(slugHistory).where(eq(slugHistory.oldSlug, 'published-now'))
     t.equal(history?.targetId, before.id)
+    // A write is not redirected: its 404 names the slug to write to instead, a draft's too.
+    for (const method of ['PATCH', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/v1/posts/published-now', headers, ...(method === 'PATCH' ? { payload: { featured: true } } : {}) })
+      t.equal(res.statusCode, 404, method)
+      t.equal(res.json().detail, 'No post has the id or slug published-now: it was renamed, and its slug is now published-renamed', method)
+    }
+    const draft = (await create({ title: 'Draft to rename', markdown: 'x', authors: ['lin-zhang'] })).json().data
+    t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${draft.id}`, headers, payload: { slug: 'draft-renamed-for-writes' } })).statusCode, 200)
+    const renamedDraft = await app.inject({ method: 'PATCH', url: `/v1/posts/${draft.slug}`, headers, payload: { featured: true } })
+    t.equal(renamedDraft.json().detail, `No post has the id or slug ${draft.slug}: it was renamed, and its slug is now draft-renamed-for-writes`)
+    t.equal((await app.inject({ method: 'PATCH', url: '/v1/posts/never-was', headers, payload: { featured: true } })).json().detail, 'No post has the id or slug never-was')
   })
 
   t.test('a draft taking an old slug leaves its redirect until the public can see the draft', async (t) => {

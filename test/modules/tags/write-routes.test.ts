@@ -56,6 +56,9 @@ t.test('the tag write API', async (t) => {
     t.equal(moved.statusCode, 301)
     t.equal(moved.headers.location, '/v1/tags/data-engineering')
     t.equal((await app.inject('/v1/posts?tag=data-engineering&limit=1')).json().meta.total, current.json().data.postCount)
+    const written = await app.inject({ method: 'PATCH', url: '/v1/tags/data', headers, payload: { name: 'Data again' } })
+    t.equal(written.statusCode, 404, 'a write is not redirected')
+    t.equal(written.json().detail, 'No tag has the id or slug data: it was renamed, and its slug is now data-engineering')
   })
 
   t.test('PATCH and DELETE take the current slug as well as the id', async (t) => {
