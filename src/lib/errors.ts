@@ -62,7 +62,7 @@ export const PROBLEMS = {
   'uri-too-long': { title: 'URI too long', status: 414, when: 'a path segment (a slug, say) is longer than 200 characters' },
   'not-found': { title: 'Resource not found', status: 404, when: 'no resource has that slug or id, or no route has that path' },
   'method-not-allowed': { title: 'Method not allowed', status: 405, when: 'the path exists, but not with this method; `Allow` lists those it takes' },
-  unauthorized: { title: 'Authentication required', status: 401, when: 'a write (or `status=draft`) comes without a valid API key, or any `/v1` request with an invalid one; see `WWW-Authenticate`' },
+  unauthorized: { title: 'Authentication required', status: 401, when: 'a write (or `status=draft`) comes without a valid API key, or any `/v1` request with an invalid `Bearer` one; see `WWW-Authenticate`' },
   conflict: { title: 'Conflict', status: 409, when: 'the slug is taken, or the resource is still in use (an author with posts)' },
   'precondition-failed': { title: 'Precondition failed', status: 412, when: 'a write\'s `If-Match` names a version that is no longer current (or `If-Unmodified-Since` a date before its last change, or `If-None-Match` the current one): read the resource again and reapply the change' },
   'malformed-body': { title: 'Malformed request body', status: 400, when: 'the body is not valid JSON (`detail` says where it breaks), not valid UTF-8, or has a key that poisons prototypes (`__proto__`)' },
