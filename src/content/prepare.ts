@@ -1,4 +1,4 @@
-import { excerptOf, readingTimeOf, textOf, wordCountOf } from './derive.js'
+import { excerptOf, readingTimeOf, textOf, wordCountOf, type TextOf } from './derive.js'
 import { renderMarkdown } from './markdown.js'
 import { sanitizeHtml } from './sanitize.js'
 
@@ -27,8 +27,18 @@ export function prepareContent(body: PostBody, customExcerpt?: string | null): P
     html,
     markdown,
     bodyText: text.all,
-    excerpt: customExcerpt?.trim() ? customExcerpt.trim() : excerptOf(text.prose || text.all),
+    excerpt: customExcerpt?.trim() ? customExcerpt.trim() : derivedExcerpt(text),
     wordCount,
     readingTimeMinutes: readingTimeOf(wordCount),
   }
+}
+
+/** The excerpt a body gives a post without a custom one: its opening prose. */
+function derivedExcerpt(text: TextOf): string {
+  return excerptOf(text.prose || text.all)
+}
+
+/** The excerpt a stored body (sanitised html) gives a post without a custom one. */
+export function derivedExcerptOf(html: string): string {
+  return derivedExcerpt(textOf(html))
 }

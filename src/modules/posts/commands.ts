@@ -1,6 +1,6 @@
 import type { Config } from '../../config.js'
 import type { ContentPreparer } from '../../content/prepare-off-thread.js'
-import type { PostBody } from '../../content/prepare.js'
+import { derivedExcerptOf, type PostBody } from '../../content/prepare.js'
 import type { Db, Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
 import { writeTransaction } from '../../db/transaction.js'
@@ -75,6 +75,11 @@ export async function createPost(db: Db, content: ContentPreparer, input: PostCr
 export async function updatePost(
   db: Db, content: ContentPreparer, idOrSlug: string, patch: PostPatchBody, preconditions: Preconditions<Post>, site: Site,
 ): Promise<Post> {
+  const body = bodyOf(patch)
+  // Prepared before the transaction, which holds the post's lock meanwhile (and, on PGlite, the only
+  // connection: every other query would wait for the body). Its excerpt is the derived one until the
+  // transaction knows whether the post keeps a custom one.
+  const prepared = body && await content.prepare(body, null)
   const id = await writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw await noSuchResource(tx, 'post', idOrSlug)
@@ -82,11 +87,10 @@ export async function updatePost(
     await assertPreconditions(preconditions, async () => (await representPost(tx, id, site))!, postChangedAt(current))
 
     const values: Partial<PostValues> = {}
-    const body = bodyOf(patch)
-    if (body || patch.excerpt !== undefined) {
-      const source: PostBody = body ?? (current.markdown !== null ? { markdown: current.markdown } : { html: current.html })
+    if (prepared || patch.excerpt !== undefined) {
       const customExcerpt = patch.excerpt !== undefined ? patch.excerpt?.trim() || null : current.customExcerpt
-      Object.assign(values, await content.prepare(source, customExcerpt), { customExcerpt })
+      const excerpt = customExcerpt ?? (prepared ? prepared.excerpt : derivedExcerptOf(current.html))
+      Object.assign(values, prepared, { customExcerpt, excerpt })
     }
     if (patch.title !== undefined) values.title = patch.title.trim()
     if (patch.featured !== undefined) values.featured = patch.featured

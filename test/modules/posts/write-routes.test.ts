@@ -1,4 +1,5 @@
 import t from 'tap'
+import { setImmediate } from 'node:timers/promises'
 import { gzipSync } from 'node:zlib'
 import { count, eq, sql } from 'drizzle-orm'
 import { posts, slugHistory, tags } from '../../../src/db/schema.js'
@@ -428,4 +429,34 @@ t.test('a body the renderer cannot finish in time is a 400 naming it, and reads 
   t.equal(edit.statusCode, 400)
   t.same(edit.json().errors.map((e: { name: string }) => e.name), ['/markdown'])
   t.equal((await app.inject({ url: `/v1/posts/${id}`, headers })).json().data.html, html, 'the post is as it was')
+})
+
+t.test('an edit prepares its body before its transaction: the database answers other requests meanwhile', async (t) => {
+  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0', RATE_LIMIT_READS_PER_MINUTE: '0', POST_RENDER_TIMEOUT_MS: '60000' } })
+  const headers = await authHeaders(database.db)
+  const created = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'To be deepened', markdown: 'Shallow.', excerpt: 'Kept.', authors: ['ada-okafor'] } })
+  t.equal(created.statusCode, 201)
+  const { id } = created.json().data
+  // Lists nested 400 deep: about half a second to render, within the limit. The transaction holds the post's
+  // lock and, on PGlite, the database's only connection: a body prepared inside it held up every request that
+  // reads the database until it was done. Each read below asks for a URL not asked before, so none is a
+  // cached response; one after the other, so that none is waiting when the edit's transaction starts.
+  const nestedLists = Array.from({ length: 400 }, (_, i) => `${' '.repeat(i * 2)}- level ${i}`).join('\n')
+  let editing = true
+  const edit = app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { markdown: nestedLists } })
+    .finally(() => (editing = false))
+  const statuses: number[] = []
+  while (editing) {
+    // Requests from sockets would come in as I/O events; injected ones may be answered without leaving the
+    // microtask queue (PGlite runs in this thread), and the worker's answer would never be heard.
+    await setImmediate()
+    const n = statuses.length
+    statuses.push((await app.inject(`/v1/posts?limit=${1 + (n % 100)}&page=${1 + Math.floor(n / 100)}`)).statusCode)
+  }
+  t.ok(statuses.length >= 20, `reads are answered while the body is prepared (${statuses.length} of them)`)
+  t.ok(statuses.every((status) => status === 200))
+  const res = await edit
+  t.equal(res.statusCode, 200)
+  t.match(res.json().data.html, /<li>level 399<\/li>/)
+  t.equal(res.json().data.excerpt, 'Kept.', 'the custom excerpt stays')
 })
