@@ -11,6 +11,26 @@ import { publicPath } from '../lib/urls.js'
 import { fieldOf, FORMAT_MESSAGES } from '../lib/validation.js'
 
 const PARTS = { querystring: 'query', params: 'path', headers: 'header', body: 'body' } as const
+type HttpPart = keyof typeof PARTS
+/** The parts of a request Fastify validates, in its order: it stops at the first that fails. */
+const VALIDATION_ORDER: HttpPart[] = ['params', 'body', 'querystring', 'headers']
+
+/** What a validation problem names: each bad field of each part, one message per field. */
+function validationIssues(request: FastifyRequest, failed: HttpPart, validation: ValidationIssue[]): FieldError[] {
+  const issuesOf = (part: HttpPart, errors: ValidationIssue[]) => (part === 'body' && request.body === undefined
+    // No body at all (an empty one labelled JSON is none): say so, not "must be object".
+    ? [{ name: '/', message: 'is missing: send a JSON object' }]
+    : fieldMessages(errors)).map(({ name, message }) => ({ in: PARTS[part], name, message }))
+  const issues = issuesOf(failed, validation)
+  // The parts Fastify did not reach: a client fixing the first would otherwise hear of the next one only then.
+  for (const part of VALIDATION_ORDER.slice(VALIDATION_ORDER.indexOf(failed) + 1)) {
+    const validate = request.getValidationFunction(part)
+    if (typeof validate !== 'function') continue
+    const value = part === 'querystring' ? request.query : part === 'params' ? request.params : part === 'headers' ? request.headers : request.body
+    if (validate(value) === false) issues.push(...issuesOf(part, validate.errors ?? []))
+  }
+  return issues
+}
 
 // Connection-level failures: refused, reset, timed out, or the server shutting the session down; a server
 // too busy to take the query (out of connections, memory or disk: class 53; the statement timeout cancelled
@@ -51,19 +71,18 @@ export const errorsPlugin = fp<{ apiPath: string }>(
   async (app, { apiPath }) => {
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
-        const part = PARTS[error.validationContext as keyof typeof PARTS] ?? 'body'
-        // No body at all (an empty one labelled JSON is none): say so, not "must be object".
-        const issues = part === 'body' && request.body === undefined ? [{ name: '/', message: 'is missing: send a JSON object' }] : fieldMessages(error.validation)
+        const failed = (error.validationContext ?? 'body') as HttpPart
+        const issues = validationIssues(request, failed in PARTS ? failed : 'body', error.validation)
         // The first MAX_REPORTED_FIELDS: a body of a few hundred kilobytes can hold a hundred thousand bad
         // values, and a problem naming each would be megabytes.
-        const errors = issues.slice(0, MAX_REPORTED_FIELDS).map(({ name, message }) => ({ in: part, name, message }))
+        const errors = issues.slice(0, MAX_REPORTED_FIELDS)
         const more = issues.length - errors.length
         const { type, title } = PROBLEM_TYPES.VALIDATION!
         return sendProblem(request, reply, apiPath, {
           type,
           title,
           status: 400,
-          detail: errors.map((e) => `${part} ${e.name.slice(1) || '(root)'} ${e.message}`).join('; ') + (more > 0 ? `; and ${more} more` : ''),
+          detail: errors.map((e) => `${e.in} ${e.name.slice(1) || '(root)'} ${e.message}`).join('; ') + (more > 0 ? `; and ${more} more` : ''),
           errors,
         })
       }

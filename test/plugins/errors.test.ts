@@ -78,6 +78,31 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.equal((await app.inject('/v1/tags?limit=100')).json().data.length, 0, 'nothing was stored')
   })
 
+  t.test('a request bad in several parts hears of each of them at once, and changes nothing', async (t) => {
+    const headers = await authHeaders(database.db)
+    const before = (await app.inject({ url: '/v1/posts?status=all&limit=100', headers })).json()
+    const patch = await app.inject({ method: 'PATCH', url: '/v1/posts/NOPE?colour=red', headers, payload: { title: 5 } })
+    t.equal(patch.statusCode, 400)
+    t.match(patch.headers['content-type'], /^application\/problem\+json/)
+    t.same(patch.json().errors, [
+      { in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' },
+      { in: 'body', name: '/title', message: 'must be string' },
+    ])
+    t.equal(patch.json().detail, 'path idOrSlug must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens); body title must be string')
+    const read = await app.inject('/v1/posts/NOPE?limit=1&colour=red')
+    t.same(read.json().errors, [
+      { in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' },
+      { in: 'query', name: '/limit', message: 'is not a known field' },
+      { in: 'query', name: '/colour', message: 'is not a known field' },
+    ])
+    const bodiless = await app.inject({ method: 'PATCH', url: '/v1/tags/NOPE', headers })
+    t.same(bodiless.json().errors, [
+      { in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' },
+      { in: 'body', name: '/', message: 'is missing: send a JSON object' },
+    ])
+    t.same((await app.inject({ url: '/v1/posts?status=all&limit=100', headers })).json(), before, 'nothing was stored')
+  })
+
   t.test('each bad field gets one message that says what would do', async (t) => {
     const errorsOf = async (url: string) => (await app.inject(url)).json().errors
     t.same(await errorsOf('/v1/posts?sort=newest'), [{ in: 'query', name: '/sort', message: 'must be one of: -publishedAt, publishedAt, -updatedAt, title' }])
