@@ -1,14 +1,15 @@
-import { eq, inArray, sql } from 'drizzle-orm'
+import { and, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Db, Executor } from '../db/client.js'
 import { posts, type ResourceKind } from '../db/schema.js'
 import { writeTransaction } from '../db/transaction.js'
 import { claimSlug, forgetSlugs, noSuchResource, recordSlugChange } from '../modules/slugs/queries.js'
 import { assertPreconditions, type Preconditions } from './conditional.js'
+import { ConflictError, type FieldError } from './errors.js'
 import { refCondition } from './ref.js'
 import { uniqueSlugFor } from './unique-slug.js'
 
-type Table = PgTable & { id: PgColumn; slug: PgColumn; updatedAt: PgColumn }
+type Table = PgTable & { id: PgColumn; slug: PgColumn; name: PgColumn; updatedAt: PgColumn }
 
 export interface LinkedResourceStore<Out> {
   kind: Exclude<ResourceKind, 'post'>
@@ -21,6 +22,32 @@ export interface LinkedResourceStore<Out> {
    * being refused while posts have it (an author).
    */
   links: { table: PgTable; postId: PgColumn; linkedId: PgColumn; shown: readonly string[]; removedOnDelete: boolean }
+  /**
+   * Whether a name may be given to one row only (compared without case): a second tag called "Observability"
+   * would be a near-duplicate (`observability-2`) splitting posts between the two. Two people may share a
+   * name. Checked on writes: names an older database already repeats stay as they are.
+   */
+  uniqueName: boolean
+}
+
+/** The first of the two keys of the advisory lock a name is claimed under (any constant: it keeps the locks apart from others). */
+const NAME_LOCK_CLASS = 0x51_4e_41_4d
+
+/** Refuses a name another row of the store has (but `exceptId`), when its names are unique: a 409 naming it. */
+async function assertNameFree<Out>(store: LinkedResourceStore<Out>, tx: Executor, name: string, exceptId?: string): Promise<void> {
+  if (!store.uniqueName) return
+  const key = sql`lower(${name.trim()})`
+  // Two writes of one name at once: the second waits here until the first commits, then finds its row.
+  await tx.execute(sql`select pg_advisory_xact_lock(${NAME_LOCK_CLASS}, hashtext(${store.kind} || ':' || ${key}))`)
+  const [other] = await tx
+    .select({ slug: store.table.slug })
+    .from(store.table as PgTable)
+    .where(and(sql`lower(${store.table.name}) = ${key}`, exceptId ? ne(store.table.id, exceptId) : undefined))
+    .limit(1)
+  if (!other) return
+  const { slug } = other as { slug: string }
+  const fields: FieldError[] = [{ in: 'body', name: '/name', message: `is the name of the ${store.kind} ${slug}` }]
+  throw Object.assign(new ConflictError(`The ${store.kind} ${slug} already has this name: use it, or give this one another name`), { code: 'QUIRE_NAME_TAKEN', fields })
 }
 
 /**
@@ -53,6 +80,7 @@ export async function createLinked<Out>(
 ): Promise<Out> {
   const { slug: given, ...values } = body
   const id = await writeTransaction(db, async (tx) => {
+    await assertNameFree(store, tx, body.name)
     const slug = given ?? (await uniqueSlugFor(tx, store.table, body.name, store.kind))
     await claimSlug(tx, store.kind, slug)
     const [row] = await tx.insert(store.table).values({ ...values, name: body.name.trim(), slug }).returning({ id: store.table.id })
@@ -66,6 +94,7 @@ export async function updateLinked<Out>(
 ): Promise<Out> {
   const id = await writeTransaction(db, async (tx) => {
     const current = await lockForWrite(store, tx, idOrSlug, preconditions)
+    if (patch.name !== undefined) await assertNameFree(store, tx, patch.name, current.id)
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
     const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
     await tx.update(store.table).set(values).where(eq(store.table.id, current.id))

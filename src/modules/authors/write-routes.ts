@@ -27,6 +27,7 @@ export const authorWriteRoutes = (config: Config) =>
       table: authors,
       represent: async (db, id) => { const row = await findAuthor(db, id); return row && toAuthor(row, config.site) },
       links: { table: postAuthors, postId: postAuthors.postId, linkedId: postAuthors.authorId, shown: SHOWN_AUTHOR_FIELDS, removedOnDelete: false },
+      uniqueName: false,
     },
     plural: 'authors',
     singular: 'author',

@@ -31,6 +31,7 @@ export const tagWriteRoutes = (config: Config) =>
       table: tags,
       represent: async (db, id) => { const row = await findTag(db, id); return row && toTag(row, config.site) },
       links: { table: postTags, postId: postTags.postId, linkedId: postTags.tagId, shown: SHOWN_TAG_FIELDS, removedOnDelete: true },
+      uniqueName: true,
     },
     plural: 'tags',
     singular: 'tag',

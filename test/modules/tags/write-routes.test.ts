@@ -26,6 +26,42 @@ t.test('the tag write API', async (t) => {
     t.match(controlled.json(), { errors: [{ name: '/name', message: /one line of text/ }] })
   })
 
+  t.test('a name another tag has (whatever its case) is a 409 naming that tag, on a new tag or a rename; two authors may share one', async (t) => {
+    const tagCount = async () => (await database.db.select({ n: count() }).from(tags))[0]!.n
+    const before = await tagCount()
+    const architecture = (await app.inject('/v1/tags/architecture')).json().data
+    for (const name of [architecture.name, ` ${architecture.name.toUpperCase()} `]) {
+      const res = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name, slug: 'another-architecture' } })
+      t.equal(res.statusCode, 409, JSON.stringify(name))
+      t.match(res.headers['content-type'], /^application\/problem\+json/)
+      t.match(res.json(), {
+        type: '/problems/conflict', status: 409,
+        detail: 'The tag architecture already has this name: use it, or give this one another name',
+        errors: [{ in: 'body', name: '/name', message: 'is the name of the tag architecture' }],
+      })
+    }
+    t.equal(await tagCount(), before, 'no tag was made')
+
+    const other = (await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Architecture notes' } })).json().data
+    const rename = await app.inject({ method: 'PATCH', url: `/v1/tags/${other.id}`, headers, payload: { name: 'architecture', description: 'Renamed?' } })
+    t.equal(rename.statusCode, 409)
+    t.match(rename.json().errors, [{ name: '/name', message: 'is the name of the tag architecture' }])
+    t.match((await app.inject(`/v1/tags/${other.slug}`)).json().data, { name: 'Architecture notes', description: null }, 'the tag is as it was')
+    const recase = await app.inject({ method: 'PATCH', url: '/v1/tags/architecture', headers, payload: { name: architecture.name.toLowerCase() } })
+    t.equal(recase.statusCode, 200, 'a tag may take its own name in another case')
+    t.equal(recase.json().data.name, architecture.name.toLowerCase())
+
+    // Several at once (with slugs of their own): one is made, the others are told of it. The pool's connections
+    // opened first, as a busy server has them: otherwise each write would wait for one, the first long done.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => app.inject(`/v1/posts?limit=${i + 1}&tag=architecture`)))
+    const racing = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((n) => app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Queueing theory', slug: `queueing-${n}` } })))
+    t.same(racing.map((res) => res.statusCode).sort(), [201, 409, 409, 409, 409])
+
+    const author = (await app.inject('/v1/authors?limit=1')).json().data[0]
+    const namesake = await app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: author.name } })
+    t.equal(namesake.statusCode, 201, 'an author may have the name of another')
+  })
+
   t.test('If-None-Match and If-Unmodified-Since are preconditions of a tag\'s writes too', async (t) => {
     const patch = (extra: Record<string, string>) => app.inject({ method: 'PATCH', url: '/v1/tags/architecture', headers: { ...headers, ...extra }, payload: { description: 'Changed?' } })
     t.equal((await patch({ 'if-none-match': '*' })).statusCode, 412, 'If-None-Match: * on a tag that exists')
