@@ -1,3 +1,4 @@
+import escapeHtml from 'escape-html'
 import type { FeedItem, FeedModel } from './build-feed.js'
 import { historyLinks, NS, renderXml, type XmlNode } from './xml.js'
 
@@ -15,7 +16,10 @@ function toItem(item: FeedItem): XmlNode {
     // RSS's own <author> must be an email address; dc:creator carries names, one per author.
     'dc:creator': item.authors.map((a) => ({ '#text': a.name })),
     category: item.categories.map((c) => ({ '#text': c.name })),
-    description: item.summary,
+    // An item's description is HTML to every reader (RSS 2.0 allows entity-encoded HTML there, and readers
+    // take it so): the plain-text excerpt is escaped as HTML, so that `Map<K, V>` shows as written rather
+    // than as an unknown tag, and the builder escapes that for XML.
+    description: escapeHtml(item.summary),
     'content:encoded': item.html,
   }
 }

@@ -1,6 +1,7 @@
 import { parseFeed } from '@rowanmanning/feed-parser'
 import { eq, inArray } from 'drizzle-orm'
 import { parseAtomFeed, parseJsonFeed, parseRssFeed } from 'feedsmith'
+import { DomUtils, parseDocument } from 'htmlparser2'
 import { SaxesParser } from 'saxes'
 import type { Db } from '../../src/db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../src/db/schema.js'
@@ -90,7 +91,8 @@ export function readFeed(format: Format, body: string): ReadFeed {
         id: item.guid?.value ?? '',
         title: item.title ?? '',
         url: item.link ?? '',
-        summary: item.description ?? '',
+        // A reader renders an item's description as HTML: what it shows is the text of that.
+        summary: DomUtils.textContent(parseDocument(item.description ?? '')),
         content: item.content?.encoded ?? '',
         published: iso(item.pubDate),
         updated: iso(item.dcterms?.modified?.[0]),
