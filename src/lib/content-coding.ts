@@ -1,17 +1,45 @@
-import { negotiate } from '@fastify/accept-negotiator'
 import type { FastifyRequest } from 'fastify'
+import Negotiator from 'negotiator'
 
 /** The content codings responses are compressed with, most preferred first (see plugins/compression.ts). */
 export const CONTENT_CODINGS = ['br', 'gzip'] as const
 export type ContentCoding = (typeof CONTENT_CODINGS)[number]
 
+const CANDIDATES = [...CONTENT_CODINGS, 'identity']
+
+/** negotiator's own API: its types (@types/negotiator 0.6) predate the order of preference for ties (1.0). */
+type EncodingNegotiator = { encoding(available: string[], options: { preferred: string[] }): string | undefined }
+
+/** Accept-Encoding values seen lately and the coding each asks for: a client sends the same one with every request. */
+const chosen = new Map<string, ContentCoding | 'identity'>()
+const CHOSEN_KEPT = 256
+
 /**
- * The coding @fastify/compress gives a response to this request (when the body is compressible and large
- * enough), decided the way it decides: `*` and `x-gzip` mean gzip, and `x-no-compression` means none. The
- * response cache uses it to pick the compressed copy it keeps.
+ * The coding a response to an Accept-Encoding value gets, as RFC 9110 (12.5.3) has it: `q=0` refuses a
+ * coding, `*` stands for those not listed, identity is acceptable unless refused; of the codings the client
+ * likes best, ours in order of preference (br, gzip, then none). `x-gzip` is gzip (8.4.1.3). When nothing is
+ * acceptable (`identity;q=0` alone), identity all the same: the body as it is, rather than a 406.
+ */
+export function codingFor(acceptEncoding: string): ContentCoding | 'identity' {
+  let coding = chosen.get(acceptEncoding)
+  if (coding === undefined) {
+    const header = acceptEncoding.toLowerCase().replace(/\bx-gzip\b/g, 'gzip')
+    const negotiator = new Negotiator({ headers: { 'accept-encoding': header } }) as unknown as EncodingNegotiator
+    coding = (negotiator.encoding(CANDIDATES, { preferred: CANDIDATES }) ?? 'identity') as ContentCoding | 'identity'
+    if (chosen.size >= CHOSEN_KEPT) chosen.clear()
+    chosen.set(acceptEncoding, coding)
+  }
+  return coding
+}
+
+/**
+ * The coding a response to this request is compressed with (when the body is compressible and large
+ * enough), if any: codingFor its Accept-Encoding, and none for `x-no-compression`. The compression plugin
+ * hands @fastify/compress this choice (see there); the response cache picks the compressed copy it keeps by it.
  */
 export function negotiatedCoding(request: FastifyRequest): ContentCoding | undefined {
   const header = request.headers['accept-encoding']
   if (!header || request.headers['x-no-compression'] !== undefined) return undefined
-  return negotiate(header.toLowerCase().replace(/\*|x-gzip/g, 'gzip'), [...CONTENT_CODINGS]) ?? undefined
+  const coding = codingFor(header)
+  return coding === 'identity' ? undefined : coding
 }

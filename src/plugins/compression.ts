@@ -2,7 +2,7 @@ import compress from '@fastify/compress'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { codedEtag, etagList, uncodedEtag } from '../lib/conditional.js'
-import { CONTENT_CODINGS, negotiatedCoding } from '../lib/content-coding.js'
+import { codingFor, CONTENT_CODINGS, negotiatedCoding } from '../lib/content-coding.js'
 import { varyOn } from './caching.js'
 
 /**
@@ -57,6 +57,14 @@ export const compressionPlugin = fp(
       // once per request. (The default, on two cores, streams anything over 8 kB.)
       syncThreshold: 1_048_576,
       globalDecompression: false,
+    })
+    // @fastify/compress reads `*` as gzip, so `gzip;q=0, *` (anything but gzip) gets gzip; it ignores
+    // identity (`identity, gzip;q=0.1` gets gzip). It is handed the coding codingFor chose instead, the one
+    // the response cache keeps copies by. Vary still names Accept-Encoding: caches key on what clients send.
+    app.addHook('onRequest', (request, _reply, done) => {
+      const header = request.headers['accept-encoding']
+      if (header) request.headers['accept-encoding'] = codingFor(header)
+      done()
     })
     // Route-level onSend hooks run after the instance's (caching), in the order they were added: compress's
     // own hook first, then this one.

@@ -53,6 +53,32 @@ t.test('compression', async (t) => {
     t.notOk((await get('/v1/posts', { 'accept-encoding': 'identity' })).headers['content-encoding'])
   })
 
+  t.test('a coding refused with q=0 is never sent, `*` standing for the others; identity is a coding the client may prefer', async (t) => {
+    const cases: [string, string | undefined][] = [
+      ['gzip;q=0, *', 'br'],
+      ['br;q=0, *', 'gzip'],
+      ['br;q=0, gzip;q=0, *', undefined],
+      ['*;q=0, gzip', 'gzip'],
+      ['identity, gzip;q=0.1', undefined],
+      ['identity;q=0.5, gzip', 'gzip'],
+      ['x-gzip', 'gzip'],
+      ['deflate', undefined],
+      ['BR', 'br'],
+    ]
+    for (const url of ['/v1/posts?limit=11', '/feed.atom']) {
+      for (const [acceptEncoding, coding] of cases) {
+        // Twice: the first is made by the route, the second answered from the response cache (a URL read twice is kept).
+        for (const round of ['made', 'kept']) {
+          const res = await get(url, { 'accept-encoding': acceptEncoding })
+          t.equal(res.statusCode, 200)
+          t.equal(res.headers['content-encoding'], coding, `${url}, ${acceptEncoding}: ${coding ?? 'not coded'} (${round})`)
+          if (coding) t.equal(decode[coding]!(res.rawPayload).toString('utf8'), (await get(url)).body)
+          t.match(res.headers.vary, /Accept-Encoding/)
+        }
+      }
+    }
+  })
+
   t.test('a small body is not worth compressing', async (t) => {
     const res = await get('/healthz', { 'accept-encoding': 'br' })
     t.notOk(res.headers['content-encoding'])
