@@ -159,10 +159,20 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     lastModified: () => (current() === undefined ? undefined : readAt),
     known: () => heard,
     async settle(since) {
-      const result = await database.db.execute(sql`
+      // After a write has committed: a read that fails (the pool busy, the database gone) must not turn the
+      // write's answer into an error inviting the client to send it again. The version is forgotten, so this
+      // replica serves nothing stale; others hear the change as it comes.
+      let result
+      try {
+        result = await database.db.execute(sql`
         select (select version from content_state where id = 1)::bigint as version,
                array(select pid from pg_stat_activity
                      where application_name = ${LISTENER_NAME} and datname = current_database()) as listeners`)
+      } catch (error) {
+        refresh()
+        log.warn({ err: error }, 'could not read the content version after a write; replicas may serve it stale until they hear it')
+        return
+      }
       const [row] = rowsOf<{ version: string | number | null; listeners: number[] | null }>(result)
       const committed = Number(row?.version ?? 0)
       const listeners = row?.listeners ?? []

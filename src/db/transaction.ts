@@ -26,6 +26,10 @@ export const WRITE_ATTEMPTS = 3
  * it reads in the transaction and on its arguments, so that running it again is the same write (its checks,
  * If-Match included, are made again too). A short random pause before each new attempt keeps two colliding
  * writes from colliding again. The last attempt's conflict is thrown as a WriteConflictError.
+ *
+ * What the write answers with is read in the transaction too: once it has committed, answering must not
+ * need another connection, which a busy pool may not give in time, and a write that committed must not be
+ * answered with an error that invites the client to send it again.
  */
 export async function writeTransaction<T>(db: Db, body: (tx: Tx) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {

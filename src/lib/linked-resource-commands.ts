@@ -79,29 +79,27 @@ export async function createLinked<Out>(
   store: LinkedResourceStore<Out>, db: Db, body: { name: string; slug?: string },
 ): Promise<Out> {
   const { slug: given, ...values } = body
-  const id = await writeTransaction(db, async (tx) => {
+  return writeTransaction(db, async (tx) => {
     await assertNameFree(store, tx, body.name)
     const slug = given ?? (await uniqueSlugFor(tx, store.table, body.name, store.kind))
     await claimSlug(tx, store.kind, slug)
     const [row] = await tx.insert(store.table).values({ ...values, name: body.name.trim(), slug }).returning({ id: store.table.id })
-    return (row as { id: string }).id
+    return (await store.represent(tx, (row as { id: string }).id))!
   })
-  return (await store.represent(db, id))!
 }
 
 export async function updateLinked<Out>(
   store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, patch: { slug?: string; name?: string }, preconditions: Preconditions<Out>,
 ): Promise<Out> {
-  const id = await writeTransaction(db, async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const current = await lockForWrite(store, tx, idOrSlug, preconditions)
     if (patch.name !== undefined) await assertNameFree(store, tx, patch.name, current.id)
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
     const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
     await tx.update(store.table).set(values).where(eq(store.table.id, current.id))
     if (store.links.shown.some((field) => field in patch)) await touchLinkedPosts(store, tx, current.id)
-    return current.id
+    return (await store.represent(tx, current.id))!
   })
-  return (await store.represent(db, id))!
 }
 
 export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, preconditions: Preconditions<Out>): Promise<void> {

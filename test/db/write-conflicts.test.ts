@@ -158,3 +158,47 @@ t.test("a post's edit that waited for another writer is dated after the wait, no
   const updatedAt = Date.parse(res.json().data.updatedAt)
   t.ok(updatedAt >= released - 5, `dated after the wait (began ${new Date(began).toISOString()}, released ${new Date(released).toISOString()}, dated ${new Date(updatedAt).toISOString()})`)
 })
+
+t.test('a write that committed is answered with what it stored, even when no connection is free after the commit', { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite has no pool of connections): set TEST_DATABASE_URL' }, async (t) => {
+  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0' } })
+  if (database.kind !== 'postgres') throw new Error('expected PostgreSQL')
+  const headers = await authHeaders(database.db)
+  const { pool } = database
+  // From the first COMMIT on, the pool gives no connection, as when other requests hold them all: pg-pool's
+  // own error after its wait. Each write below runs its transaction, then finds the pool so.
+  let committed = false
+  const connect = pool.connect.bind(pool) as (callback?: (...args: unknown[]) => void) => unknown
+  const exhausted = () => new Error('timeout exceeded when trying to connect')
+  ;(pool as { connect: unknown }).connect = (callback?: (error: Error | undefined, client?: pg.PoolClient, done?: () => void) => void) => {
+    const noteCommits = (client: pg.PoolClient) => {
+      const query = client.query.bind(client) as (...args: unknown[]) => unknown
+      client.query = ((...args: unknown[]) => {
+        const text = typeof args[0] === 'string' ? args[0] : (args[0] as { text?: string }).text
+        if (/^\s*commit\b/i.test(text ?? '')) committed = true
+        return query(...args)
+      }) as typeof client.query
+      return client
+    }
+    if (callback) {
+      if (committed) return void setImmediate(() => callback(exhausted()))
+      return void connect((error: unknown, client: unknown, done: unknown) => callback(error as Error | undefined, client ? noteCommits(client as pg.PoolClient) : undefined, done as () => void))
+    }
+    if (committed) return Promise.reject(exhausted())
+    return (connect() as Promise<pg.PoolClient>).then(noteCommits)
+  }
+  const writes: [string, string, Record<string, unknown>, number][] = [
+    ['POST', '/v1/tags', { name: 'Committed at last' }, 201],
+    ['PATCH', '/v1/tags/committed-at-last', { description: 'And edited' }, 200],
+    ['POST', '/v1/posts', { title: 'Written under load', markdown: 'Stored.', authors: ['ada-okafor'], tags: ['committed-at-last'], status: 'published' }, 201],
+  ]
+  for (const [method, url, payload, status] of writes) {
+    committed = false
+    const res = await app.inject({ method: method as 'POST', url, headers, payload })
+    t.ok(committed, `${method} ${url}: the pool had nothing to give after the commit`)
+    t.equal(res.statusCode, status, `${method} ${url}: ${res.body.slice(0, 200)}`)
+    t.match(res.json().data, payload.title ? { title: payload.title } : payload.description ? { description: payload.description } : { name: payload.name })
+  }
+  committed = false
+  pool.connect = connect as typeof pool.connect
+  t.match((await app.inject('/v1/posts/written-under-load')).json().data, { title: 'Written under load', tags: [{ slug: 'committed-at-last' }] }, 'the writes were stored')
+})

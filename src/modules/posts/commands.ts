@@ -48,7 +48,7 @@ export async function createPost(db: Db, content: ContentPreparer, input: PostCr
   if (!body) throw new InvalidFieldsError([{ in: 'body', name: '/markdown', message: 'a post needs markdown or html' }])
   // Prepared before the transaction, which would otherwise wait for it (a retried one, more than once).
   const prepared = await content.prepare(body, input.excerpt)
-  const id = await writeTransaction(db, async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const authorIds = await authorIdsFor(tx, input.authors)
     const slug = input.slug ?? (await uniqueSlugFor(tx, posts, input.title, 'post'))
     const status = input.status ?? 'draft'
@@ -67,9 +67,8 @@ export async function createPost(db: Db, content: ContentPreparer, input: PostCr
     const postId = await insertPost(tx, values)
     await setPostAuthors(tx, postId, authorIds)
     await setPostTags(tx, postId, await tagIdsFor(tx, input.tags ?? []))
-    return postId
+    return (await representPost(tx, postId, site))!
   })
-  return (await representPost(db, id, site))!
 }
 
 export async function updatePost(
@@ -80,7 +79,7 @@ export async function updatePost(
   // connection: every other query would wait for the body). Its excerpt is the derived one until the
   // transaction knows whether the post keeps a custom one.
   const prepared = body && await content.prepare(body, null)
-  const id = await writeTransaction(db, async (tx) => {
+  return writeTransaction(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw await noSuchResource(tx, 'post', idOrSlug)
     const id = current.id
@@ -118,9 +117,8 @@ export async function updatePost(
     if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
     if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags))
     await updatePostRow(tx, id, values)
-    return id
+    return (await representPost(tx, id, site))!
   })
-  return (await representPost(db, id, site))!
 }
 
 export async function deletePost(db: Db, idOrSlug: string, preconditions: Preconditions<Post>, site: Site): Promise<void> {
