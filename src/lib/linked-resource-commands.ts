@@ -1,5 +1,6 @@
 import { and, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
+import { lockFor } from '../db/advisory-lock.js'
 import type { Db, Executor } from '../db/client.js'
 import { posts, type ResourceKind } from '../db/schema.js'
 import { writeTransaction } from '../db/transaction.js'
@@ -30,15 +31,12 @@ export interface LinkedResourceStore<Out> {
   uniqueName: boolean
 }
 
-/** The first of the two keys of the advisory lock a name is claimed under (any constant: it keeps the locks apart from others). */
-const NAME_LOCK_CLASS = 0x51_4e_41_4d
-
 /** Refuses a name another row of the store has (but `exceptId`), when its names are unique: a 409 naming it. */
 async function assertNameFree<Out>(store: LinkedResourceStore<Out>, tx: Executor, name: string, exceptId?: string): Promise<void> {
   if (!store.uniqueName) return
   const key = sql`lower(${name.trim()})`
   // Two writes of one name at once: the second waits here until the first commits, then finds its row.
-  await tx.execute(sql`select pg_advisory_xact_lock(${NAME_LOCK_CLASS}, hashtext(${store.kind} || ':' || ${key}))`)
+  await lockFor(tx, 'name', sql`${store.kind} || ':' || ${key}`)
   const [other] = await tx
     .select({ slug: store.table.slug })
     .from(store.table as PgTable)

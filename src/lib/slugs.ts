@@ -1,12 +1,17 @@
 import slugify from '@sindresorhus/slugify'
 import { isUuid } from './schemas.js'
 
-const MAX = 120
+export const SLUG_MAX_LENGTH = 120
+/**
+ * The most a suffix (`-2`, ... `-999999999`) takes from a base too long to have it added, a trailing hyphen
+ * of the cut included: every candidate for a base begins with all of it but this many characters.
+ */
+export const SUFFIX_ROOM = 11
 
 /** A slug from a title or name: transliterated, lowercase `a-z0-9` and single hyphens, at most 120 characters. */
 export function slugFrom(text: string, fallback: string): string {
   let slug = slugify(text, { decamelize: false })
-  if (slug.length > MAX) slug = slug.slice(0, MAX).replace(/-[^-]*$/, '') || slug.slice(0, MAX)
+  if (slug.length > SLUG_MAX_LENGTH) slug = slug.slice(0, SLUG_MAX_LENGTH).replace(/-[^-]*$/, '') || slug.slice(0, SLUG_MAX_LENGTH)
   slug = slug.replace(/-+$/, '')
   // A title that is a UUID: its slug would be read as an id (see SlugSchema).
   if (isUuid(slug)) slug = `${slug}-${fallback || 'slug'}`
@@ -18,7 +23,7 @@ export function firstFreeSlug(base: string, taken: Set<string>): string {
   if (!taken.has(base)) return base
   for (let n = 2; ; n++) {
     const suffix = `-${n}`
-    const candidate = `${base.slice(0, MAX - suffix.length).replace(/-+$/, '')}${suffix}`
+    const candidate = `${base.slice(0, SLUG_MAX_LENGTH - suffix.length).replace(/-+$/, '')}${suffix}`
     if (!taken.has(candidate)) return candidate
   }
 }

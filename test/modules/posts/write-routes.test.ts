@@ -460,3 +460,27 @@ t.test('an edit prepares its body before its transaction: the database answers o
   t.match(res.json().data.html, /<li>level 399<\/li>/)
   t.equal(res.json().data.excerpt, 'Kept.', 'the custom excerpt stays')
 })
+
+t.test('a slug derived from a title is unique: for a title as long as a slug may be, and for writes made at once', async (t) => {
+  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0' } })
+  const headers = await authHeaders(database.db)
+  const create = (title: string) => app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title, markdown: 'Body.', authors: ['ada-okafor'] } })
+  // Its slug is cut at 119 characters, and each further one is cut shorter to make room for its number.
+  const long = 'What two years of running PostgreSQL logical replication across three regions taught our platform team about DB failover'
+  const slugs: string[] = []
+  for (let i = 0; i < 12; i++) {
+    const res = await create(long)
+    t.equal(res.statusCode, 201, `post ${i + 1}: ${res.body.slice(0, 160)}`)
+    slugs.push(res.json().data.slug)
+  }
+  t.equal(new Set(slugs).size, 12, 'twelve slugs')
+  t.ok(slugs.every((slug) => slug.length <= 120 && /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)), 'each a slug of at most 120 characters')
+  t.match(slugs.slice(1), slugs.slice(1).map((_, i) => new RegExp(`-${i + 2}$`)))
+
+  // The pool's connections opened first, as a busy server has them (otherwise each write would wait for one,
+  // the first long done); then the same title five times at once: five posts, five slugs.
+  await Promise.all(Array.from({ length: 10 }, (_, i) => app.inject(`/v1/posts?limit=${i + 1}&tag=architecture`)))
+  const racing = await Promise.all(Array.from({ length: 5 }, () => create('Same title, same moment')))
+  t.same(racing.map((res) => res.statusCode), [201, 201, 201, 201, 201], racing.map((res) => res.body.slice(0, 120)).join('\n'))
+  t.same(racing.map((res) => res.json().data?.slug).sort(), ['same-title-same-moment', 'same-title-same-moment-2', 'same-title-same-moment-3', 'same-title-same-moment-4', 'same-title-same-moment-5'])
+})
