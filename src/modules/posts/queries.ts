@@ -7,6 +7,7 @@ import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition, refLookup } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
 import { headline, matches, rank, searchQuery } from './search.js'
+import { idsBySlug } from '../slugs/queries.js'
 import { isPublic, visibleAs, type Visibility } from './visibility.js'
 
 export interface PostFilters {
@@ -42,17 +43,6 @@ export const SHOWN_AUTHOR_FIELDS = Object.keys(authorRefColumns)
 export const SHOWN_TAG_FIELDS = Object.keys(tagRefColumns)
 
 /** The ids of the tags and the authors that the filters name by slug, those that exist, in one statement. */
-async function idsBySlug(db: Executor, f: PostFilters): Promise<{ tags: Map<string, string>; authors: Map<string, string> }> {
-  const tagSlugs = [...new Set([...(f.tag ?? []), ...(f.tagsAll ?? []), ...(f.excludeTags ?? [])])]
-  const authorSlugs = [...new Set(f.author ?? [])]
-  const found = { tags: new Map<string, string>(), authors: new Map<string, string>() }
-  const ofTags = db.select({ kind: sql<'tag' | 'author'>`'tag'`.as('kind'), slug: tags.slug, id: tags.id }).from(tags).where(inArray(tags.slug, tagSlugs))
-  const ofAuthors = db.select({ kind: sql<'tag' | 'author'>`'author'`.as('kind'), slug: authors.slug, id: authors.id }).from(authors).where(inArray(authors.slug, authorSlugs))
-  const query = tagSlugs.length && authorSlugs.length ? ofTags.unionAll(ofAuthors) : tagSlugs.length ? ofTags : authorSlugs.length ? ofAuthors : undefined
-  for (const row of query ? await query : []) (row.kind === 'tag' ? found.tags : found.authors).set(row.slug, row.id)
-  return found
-}
-
 /** The links (post_tags or post_authors) of the post at hand to any of these tags or authors. */
 function linksTo(db: Executor, links: typeof postTags | typeof postAuthors, ids: string[]) {
   const linkedId = links === postTags ? postTags.tagId : postAuthors.authorId
@@ -60,10 +50,11 @@ function linksTo(db: Executor, links: typeof postTags | typeof postAuthors, ids:
 }
 
 /**
- * The WHERE conditions of the filters. Tags and authors are matched by id, looked up first: PostgreSQL then
- * knows which tag it is, and so about how many posts have it. Joined by slug, it would guess a few hundred
- * for any tag, and for one on a quarter of the posts it would read all of them to sort them (half a second
- * at 100,000 posts) rather than walk the newest posts until a page is full (a millisecond). A tag renamed
+ * The WHERE conditions of the filters. Tags and authors are matched by id, looked up first by slug (current
+ * or old: a renamed tag's old slug still filters by it): PostgreSQL then knows which tag it is, and so about
+ * how many posts have it. Joined by slug, it would guess a few hundred for any tag, and for one on a quarter
+ * of the posts it would read all of them to sort them (half a second at 100,000 posts) rather than walk the
+ * newest posts until a page is full (a millisecond). A tag renamed
  * between the lookup and the query may make that one answer empty; the response cache keeps it, if at all,
  * under the content version the rename replaces, so no later read gets it.
  */
@@ -71,16 +62,16 @@ async function filterConditions(db: Executor, f: PostFilters): Promise<SQL[]> {
   const where: SQL[] = []
   const visible = visibleAs(f.visibility)
   if (visible) where.push(visible)
-  const ids = await idsBySlug(db, f)
+  const ids = await idsBySlug(db, { tag: [...(f.tag ?? []), ...(f.tagsAll ?? []), ...(f.excludeTags ?? [])], author: f.author })
   const known = (slugs: string[], of: Map<string, string>) => slugs.flatMap((slug) => of.get(slug) ?? [])
   // Linked to any of them; to none when none exists.
   const linkedToAny = (links: typeof postTags | typeof postAuthors, found: string[]) => (found.length ? exists(linksTo(db, links, found)) : sql`false`)
-  if (f.tag?.length) where.push(linkedToAny(postTags, known(f.tag, ids.tags)))
+  if (f.tag?.length) where.push(linkedToAny(postTags, known(f.tag, ids.tag)))
   // One semi-join per required tag: each uses the (post_id, tag_id) primary key.
-  for (const slug of f.tagsAll ?? []) where.push(linkedToAny(postTags, known([slug], ids.tags)))
-  const excluded = known(f.excludeTags ?? [], ids.tags)
+  for (const slug of f.tagsAll ?? []) where.push(linkedToAny(postTags, known([slug], ids.tag)))
+  const excluded = known(f.excludeTags ?? [], ids.tag)
   if (excluded.length) where.push(notExists(linksTo(db, postTags, excluded)))
-  if (f.author?.length) where.push(linkedToAny(postAuthors, known(f.author, ids.authors)))
+  if (f.author?.length) where.push(linkedToAny(postAuthors, known(f.author, ids.author)))
   if (f.featured !== undefined) where.push(eq(posts.featured, f.featured))
   if (f.publishedAfter) where.push(gte(posts.publishedAt, f.publishedAfter))
   if (f.publishedBefore) where.push(lt(posts.publishedAt, f.publishedBefore))

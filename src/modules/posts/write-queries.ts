@@ -3,6 +3,7 @@ import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { InvalidFieldsError } from '../../lib/errors.js'
 import { refCondition } from '../../lib/ref.js'
+import { idsBySlug } from '../slugs/queries.js'
 import { postColumns, type PostRow } from './queries.js'
 
 export type PostValues = Omit<typeof posts.$inferInsert, 'id'>
@@ -32,22 +33,30 @@ export async function deletePostRow(tx: Executor, id: string): Promise<void> {
 }
 
 /** The ids of the rows (tags or authors) with these slugs, by slug. */
-async function idsBySlug(tx: Executor, table: typeof tags | typeof authors, slugs: string[]): Promise<Map<string, string>> {
-  const rows = await tx.select({ id: table.id, slug: table.slug }).from(table).where(inArray(table.slug, slugs))
-  return new Map(rows.map((r) => [r.slug, r.id]))
+/** The ids of rows of `table` by slug, current or old (see idsBySlug in the slugs module). */
+async function idsOf(tx: Executor, table: typeof tags | typeof authors, slugs: string[]): Promise<Map<string, string>> {
+  const kind = table === tags ? 'tag' : 'author'
+  return (await idsBySlug(tx, { [kind]: slugs }))[kind]
 }
 
-/** Ids for (slug, name) pairs, in the order given, creating the rows that do not exist yet (never renaming one). */
+/**
+ * Ids for (slug, name) pairs, in the order given, creating the rows that do not exist yet (never renaming
+ * one). An old slug names the row that has it now: a post given a tag's old slug gets that tag, rather than
+ * a new one that would take the slug from its redirect.
+ */
 async function idsCreating(tx: Executor, table: typeof tags | typeof authors, rows: { slug: string; name: string }[]): Promise<string[]> {
   if (rows.length === 0) return []
-  await tx.insert(table).values(rows).onConflictDoNothing({ target: table.slug })
-  const ids = await idsBySlug(tx, table, rows.map((r) => r.slug))
+  const known = await idsOf(tx, table, rows.map((r) => r.slug))
+  const missing = rows.filter((r) => !known.has(r.slug))
+  if (missing.length === 0) return rows.map((r) => known.get(r.slug)!)
+  await tx.insert(table).values(missing).onConflictDoNothing({ target: table.slug })
+  const ids = await idsOf(tx, table, rows.map((r) => r.slug))
   return rows.map((r) => ids.get(r.slug)!)
 }
 
 /** Author ids for slugs, in the order given; every unknown slug is a named field error. */
 export async function authorIdsFor(tx: Executor, slugs: string[], field = '/authors'): Promise<string[]> {
-  const ids = await idsBySlug(tx, authors, slugs)
+  const ids = await idsOf(tx, authors, slugs)
   const unknown = slugs.flatMap((slug, i) => (ids.has(slug) ? [] : [{ in: 'body' as const, name: `${field}/${i}`, message: `no author has the slug "${slug}"` }]))
   if (unknown.length > 0) throw new InvalidFieldsError(unknown)
   return slugs.map((slug) => ids.get(slug)!)

@@ -1,5 +1,5 @@
-import { and, eq } from 'drizzle-orm'
-import type { Executor } from '../../db/client.js'
+import { and, eq, inArray, sql } from 'drizzle-orm'
+import { rowsOf, type Executor } from '../../db/client.js'
 import { authors, posts, slugHistory, tags, type ResourceKind } from '../../db/schema.js'
 import { NotFoundError } from '../../lib/errors.js'
 import { isUuid } from '../../lib/schemas.js'
@@ -24,6 +24,30 @@ export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug:
   const table = kind === 'tag' ? tags : authors
   const [row] = await db.select({ slug: table.slug }).from(slugHistory).innerJoin(table, eq(table.id, slugHistory.targetId)).where(history)
   return row?.slug
+}
+
+/**
+ * The ids of the tags or authors that the given slugs name, current or old: a renamed slug keeps working
+ * wherever a slug is given (filters, a post's tags and authors), as it does in a path. A slug another one
+ * took is no longer old (see claimSlug). One statement for both kinds.
+ */
+export async function idsBySlug(db: Executor, slugs: { tag?: string[]; author?: string[] }): Promise<{ tag: Map<string, string>; author: Map<string, string> }> {
+  const found = { tag: new Map<string, string>(), author: new Map<string, string>() }
+  const parts = (['tag', 'author'] as const).flatMap((kind) => {
+    const wanted = [...new Set(slugs[kind] ?? [])]
+    if (wanted.length === 0) return []
+    const table = kind === 'tag' ? tags : authors
+    return [
+      sql`select ${kind}::text as kind, ${table.slug} as slug, ${table.id}::text as id, true as current from ${table} where ${inArray(table.slug, wanted)}`,
+      sql`select ${kind}::text, ${slugHistory.oldSlug}, ${slugHistory.targetId}::text, false from ${slugHistory}
+        where ${and(eq(slugHistory.kind, kind), inArray(slugHistory.oldSlug, wanted))}`,
+    ]
+  })
+  if (parts.length === 0) return found
+  const rows = rowsOf<{ kind: 'tag' | 'author'; slug: string; id: string; current: boolean }>(await db.execute(sql.join(parts, sql` union all `)))
+  // A current slug wins over an old one (claimSlug keeps them apart; a row written meanwhile might not).
+  for (const row of rows) if (row.current || !found[row.kind].has(row.slug)) found[row.kind].set(row.slug, row.id)
+  return found
 }
 
 /**

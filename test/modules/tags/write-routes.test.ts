@@ -141,3 +141,31 @@ t.test('the tag write API', async (t) => {
     t.equal((await database.db.select({ n: count() }).from(tags))[0]!.n, before)
   })
 })
+
+t.test('an old slug keeps working where a slug is given: in list filters and in a post\'s tags and authors', async (t) => {
+  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0' } })
+  const headers = await authHeaders(database.db)
+  const ids = async (url: string) => (await app.inject(url)).json().data.map((p: { id: string }) => p.id)
+  const tagged = await ids('/v1/posts?tag=testing&limit=100')
+  const byAuthor = await ids('/v1/posts?author=ada-okafor&limit=100')
+  const untagged = await ids('/v1/posts?excludeTags=testing&limit=100')
+  t.ok(tagged.length > 0 && byAuthor.length > 0 && untagged.length > 0)
+  t.equal((await app.inject({ method: 'PATCH', url: '/v1/tags/testing', headers, payload: { slug: 'qa-testing' } })).statusCode, 200)
+  t.equal((await app.inject({ method: 'PATCH', url: '/v1/authors/ada-okafor', headers, payload: { slug: 'ada' } })).statusCode, 200)
+
+  t.same(await ids('/v1/posts?tag=testing&limit=100'), tagged, 'tag')
+  t.same(await ids('/v1/posts?tagsAll=testing&limit=100'), tagged, 'tagsAll')
+  t.same(await ids('/v1/posts?excludeTags=testing&limit=100'), untagged, 'excludeTags')
+  t.same(await ids('/v1/posts?author=ada-okafor&limit=100'), byAuthor, 'author')
+  t.same(await ids('/v1/posts?tag=qa-testing&author=ada&limit=100'), await ids('/v1/posts?tag=testing&author=ada-okafor&limit=100'), 'old and new alike')
+
+  const tagCount = async () => (await database.db.select({ n: count() }).from(tags))[0]!.n
+  const before = await tagCount()
+  const post = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Old slugs', markdown: 'Body.', authors: ['ada-okafor'], tags: ['testing', 'brand-new'] } })
+  t.equal(post.statusCode, 201, post.body.slice(0, 200))
+  t.match(post.json().data, { authors: [{ slug: 'ada' }], tags: [{ slug: 'qa-testing' }, { slug: 'brand-new' }] }, 'the renamed tag and author, not new ones')
+  t.equal(await tagCount(), before + 1, 'only the unknown tag was made')
+  const redirect = await app.inject('/v1/tags/testing')
+  t.equal(redirect.statusCode, 301, 'the old slug still redirects')
+  t.equal(redirect.headers.location, '/v1/tags/qa-testing')
+})
