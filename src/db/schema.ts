@@ -117,6 +117,15 @@ export const contentState = pgTable('content_state', {
 }, (t) => [check('content_state_single_row', sql`${t.id} = 1`)])
 
 /**
+ * The transactions that changed what the public sees and have yet to commit, one row each: the content
+ * version is advanced as each commits (a deferred trigger on this table, drizzle/0010), not at its first
+ * change, so no transaction holds content_state's row while it waits for another lock.
+ */
+export const contentPending = pgTable('content_pending', {
+  txid: bigint('txid', { mode: 'number' }).primaryKey(),
+})
+
+/**
  * Secrets the service makes for itself, once, when its configuration gives none (CURSOR_SECRET): kept in
  * the database, every replica and every restart uses the same one.
  */

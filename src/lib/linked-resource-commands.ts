@@ -66,7 +66,9 @@ async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, 
     .select({ id: store.table.id, slug: store.table.slug, updatedAt: store.table.updatedAt })
     .from(store.table as PgTable)
     .where(refCondition(store.table, idOrSlug))
-    .for('update')
+    // Not FOR UPDATE, which a post's write linking it would wait for (the foreign key's KEY SHARE) while this
+    // write waits for that post (touchLinkedPosts): a deadlock. A slug's change takes the stronger lock later.
+    .for('no key update')
   if (!row) throw await noSuchResource(tx, store.kind, idOrSlug)
   const current = row as { id: string; slug: string; updatedAt: Date }
   await assertPreconditions(preconditions, async () => (await store.represent(tx, current.id))!, current.updatedAt)
@@ -94,8 +96,10 @@ export async function updateLinked<Out>(
     if (patch.name !== undefined) await assertNameFree(store, tx, patch.name, current.id)
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
     const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
-    await tx.update(store.table).set(values).where(eq(store.table.id, current.id))
+    // Its posts first: a new slug locks the row as FOR UPDATE does, and a post's write waiting for that while
+    // holding its post would deadlock with this one waiting for the post.
     if (store.links.shown.some((field) => field in patch)) await touchLinkedPosts(store, tx, current.id)
+    await tx.update(store.table).set(values).where(eq(store.table.id, current.id))
     return (await store.represent(tx, current.id))!
   })
 }
