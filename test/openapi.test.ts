@@ -65,12 +65,16 @@ t.test('live responses match the document', async (t) => {
   }
 
   const headers = await authHeaders(database.db)
-  const writes: { method: 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: object; headers?: Record<string, string> }[] = [
+  const writes: { method: 'POST' | 'PATCH' | 'DELETE'; url: string; payload?: object | string; headers?: Record<string, string> }[] = [
     { method: 'POST', url: '/v1/posts', payload: { title: 'Checked', markdown: 'Body', authors: ['ada-okafor'], tags: ['new-tag'], status: 'published' } },
     { method: 'POST', url: '/v1/posts', payload: { title: '' } },
     { method: 'POST', url: '/v1/tags', payload: { name: 'Checked tag' } },
     { method: 'POST', url: '/v1/authors', payload: { name: 'Checked Author', title: 'Engineer' } },
     { method: 'POST', url: '/v1/tags', payload: { name: 'x' }, headers: { authorization: 'Bearer nope' } },
+    { method: 'POST', url: '/v1/tags', payload: { name: 'x' }, headers: {} },
+    { method: 'PATCH', url: '/v1/tags/checked-tag', payload: { description: 'Checked' } },
+    { method: 'DELETE', url: '/v1/tags/checked-tag', payload: 'a body', headers: { ...headers, 'content-type': 'text/plain' } },
+    { method: 'DELETE', url: '/v1/authors/checked-author', payload: 'a body', headers: { ...headers, 'content-type': 'text/plain' } },
   ]
   for (const w of writes) {
     const res = await app.inject({ method: w.method, url: w.url, payload: w.payload, headers: w.headers ?? headers })

@@ -20,11 +20,19 @@ export const SLUG_PATTERN = `^${SLUG}$`
 const NEW_SLUG_PATTERN = `^(?!${UUID_LOWER}$)${SLUG}$`
 const REF_PATTERN = `^(?:${UUID_ANY_CASE}|${SLUG})$`
 const SLUG_LIST_PATTERN = `^${SLUG}(?:,${SLUG}){0,49}$`
-const HTTP_URL_PATTERN = '^https?://[^\\s]+$'
-// One line: something besides spaces, and no control characters (tabs and line breaks included), which
-// titles and names would carry into every page, feed and terminal that shows them.
-const ONE_LINE_PATTERN = '^[^\\u0000-\\u001f\\u007f]*[^\\s\\u0000-\\u001f\\u007f][^\\u0000-\\u001f\\u007f]*$'
-const NO_CONTROL_PATTERN = '^[^\\u0000-\\u001f\\u007f]*$'
+// The scheme in any case (RFC 3986 3.1); none of the characters a URI never holds as they are (RFC 3986
+// appendix A: spaces, `"`, `<`, `>`, `\\`, `^`, `` ` ``, `{`, `|`, `}`), which a page would take for the end of
+// an attribute or the start of a tag. The rest is the http-url format's (see validation.ts).
+const HTTP_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[^\\s"<>\\\\^`{|}]+$'
+// One line: something visible, and no control characters (C0 and C1, tabs and line breaks included, U+2028 and
+// U+2029 too), which titles and names would carry into every page, feed and terminal that shows them. Spaces and
+// the zero-width characters are not something visible.
+const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029'
+const INVISIBLE = '\\s\\u200b-\\u200d\\u2060\\ufeff'
+const ONE_LINE_PATTERN = `^[^${CONTROLS}]*[^${CONTROLS}${INVISIBLE}][^${CONTROLS}]*$`
+const NO_CONTROL_PATTERN = `^[^${CONTROLS}]*$`
+// Text of several lines (an excerpt): tabs and line breaks, but no other control character.
+const MULTILINE_PATTERN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$'
 const CURSOR_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$'
 
 /** What each pattern asks for, in words: a validation message shows this rather than the expression. */
@@ -36,6 +44,7 @@ export const PATTERN_MESSAGES: Record<string, string> = {
   [HTTP_URL_PATTERN]: 'must be an absolute http:// or https:// URL',
   [ONE_LINE_PATTERN]: 'must be one line of text: not blank, no control characters (tabs and line breaks included)',
   [NO_CONTROL_PATTERN]: 'must be one line of text: no control characters (tabs and line breaks included)',
+  [MULTILINE_PATTERN]: 'must be text: no control characters but tabs and line breaks',
   [CURSOR_PATTERN]: "must be a cursor as a list's meta.nextCursor gives it",
 }
 
@@ -50,7 +59,12 @@ export const SlugSchema = Type.String({
 
 /** An absolute http(s) URL: `format: uri` alone would let `javascript:` through. */
 export function HttpUrl(description?: string) {
-  return Type.String({ pattern: HTTP_URL_PATTERN, maxLength: 2000, ...(description ? { description } : {}) })
+  return Type.String({ pattern: HTTP_URL_PATTERN, format: 'http-url', maxLength: 2000, ...(description ? { description } : {}) })
+}
+
+/** Text of several lines (an excerpt): no control characters but tabs and line breaks. */
+export function Paragraphs(maxLength: number, description?: string) {
+  return Type.String({ maxLength, pattern: MULTILINE_PATTERN, ...(description ? { description } : {}) })
 }
 
 /** A line of text that may be empty (an image's alt text): no control characters. */

@@ -24,6 +24,7 @@ const END_OF_INSTANTS = Date.parse('9999-12-31T23:59:59.999Z')
 export const FORMAT_MESSAGES: Record<string, string> = {
   date: 'must be a date (YYYY-MM-DD, years 1000 to 9999)',
   'date-time': 'must be a date-time with an offset (YYYY-MM-DDThh:mm:ssZ or ±hh:mm, years 1000 to 9999)',
+  'http-url': 'must be an absolute http:// or https:// URL',
 }
 
 type FormatDefinition = { validate: (s: string) => boolean; compare?: (a: string, b: string) => number | undefined }
@@ -46,6 +47,9 @@ function instantFormat(ajv: Ajv, name: 'date' | 'date-time'): void {
 
 function withFormats(ajv: Ajv): Ajv {
   addFormats(ajv)
+  // What a browser would open: the WHATWG URL parser takes it, and its scheme is http or https (`http://[`,
+  // `https://?` and `http://%zz` are not; a path with `é` is, as browsers take it).
+  ajv.addFormat('http-url', { type: 'string', validate: (s: string) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol) })
   instantFormat(ajv, 'date')
   instantFormat(ajv, 'date-time')
   return ajv

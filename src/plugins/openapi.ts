@@ -34,6 +34,11 @@ const SHARED_HEADERS: Json = {
   'RateLimit-Reset': { description: 'Seconds until the minute ends.', schema: integer },
   'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: integer },
   Location: { description: 'Where the resource is: the created one, or the current slug of a moved one.', required: true, schema: { type: 'string' } },
+  'WWW-Authenticate': {
+    description: 'How to authenticate (RFC 6750): `Bearer realm="quire"`, with `error="invalid_token"` when the key sent is not a valid one.',
+    required: true,
+    schema: { type: 'string' },
+  },
 }
 const headerRefs = (...names: string[]) => Object.fromEntries(names.map((name) => [name, { $ref: `#/components/headers/${name}` }]))
 const RATE_LIMIT = ['RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset']
@@ -49,7 +54,8 @@ const SHARED_RESPONSES: Json = {
 /**
  * What every operation shares, added to the generated document in one place rather than written on each
  * route: a GET's 200 carries `ETag`, `Last-Modified` (not the health probes') and `Cache-Control` (and
- * `Link` on a list) and a 304 answers matching validators; a path parameter may be too long (414); every
+ * `Link` on a list) and a 304 answers matching validators; a PATCH's 200 carries `ETag`, and a 201 `Location`
+ * and `ETag`; a 401 says how to authenticate (`WWW-Authenticate`); a path parameter may be too long (414); every
  * route but the health probes is rate-limited (429, and the RateLimit headers); every route may answer 503
  * (the database is unreachable, a write kept colliding with concurrent ones, or the instance is shutting
  * down). What a route declares itself stands.
@@ -69,6 +75,9 @@ function withSharedResponses(document: Json): Json {
       // A created resource's Location and ETag (which an If-Match may send back); a moved one's Location.
       if (responses[201]) responses[201] = { ...responses[201], headers: { ...headerRefs('Location', 'ETag'), ...responses[201].headers } }
       if (responses[301]) responses[301] = { ...responses[301], headers: { ...headerRefs('Location'), ...responses[301].headers } }
+      // A change answers with the resource as it now is, and the ETag a next If-Match sends back.
+      if (method === 'patch' && responses[200]) responses[200] = { ...responses[200], headers: { ...headerRefs('ETag'), ...responses[200].headers } }
+      if (responses[401]) responses[401] = { ...responses[401], headers: { ...headerRefs('WWW-Authenticate'), ...responses[401].headers } }
       if ((operation.parameters as Json[] | undefined)?.some((p) => p.in === 'path')) responses[414] ??= { $ref: '#/components/responses/UriTooLong' }
       if (!probe) responses[429] ??= { $ref: '#/components/responses/TooManyRequests' }
       // A route's own 503 (the readiness probe's) says when to try again as well.

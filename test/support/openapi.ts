@@ -16,10 +16,13 @@ function deref(doc: Json, value: Json | undefined): Json | undefined {
   return (value.$ref as string).slice(2).split('/').reduce<Json | undefined>((at, key) => at?.[key], doc)
 }
 
+/** Response headers a client acts on: validators, where to go, how to authenticate, when to try again, pages. */
+const ACTED_ON = ['etag', 'last-modified', 'location', 'www-authenticate', 'retry-after', 'link']
+
 /**
  * Checks a live response against the committed OpenAPI document: the path and status must be declared,
  * the content type must be one the document lists, and the body must match its schema. Given the response's
- * headers, those the document says are required must be there.
+ * headers, those the document says are required must be there, and those of ACTED_ON it sends declared.
  */
 export function responseValidator(doc: Json = openapiDocument) {
   const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }))
@@ -40,7 +43,11 @@ export function responseValidator(doc: Json = openapiDocument) {
     const missing = Object.entries(response.headers ?? {})
       .filter(([name, declared]) => headers && deref(doc, declared as Json)?.required && headers[name.toLowerCase()] === undefined)
       .map(([name]) => `${method} ${match.template} ${status}: the required header ${name} is missing`)
-    if (missing.length > 0) return missing
+    // And the headers a client acts on, when sent, must be declared: a generated client reads only those.
+    const declared = new Set(Object.keys(response.headers ?? {}).map((name) => name.toLowerCase()))
+    const undeclared = headers ? ACTED_ON.filter((name) => headers[name] !== undefined && !declared.has(name))
+      .map((name) => `${method} ${match.template} ${status}: sends ${name}, which the document does not declare`) : []
+    if (missing.length + undeclared.length > 0) return [...missing, ...undeclared]
     if (!response.content) return body === '' ? [] : [`${status} declares no body but one was sent`]
     const mediaType = (contentType ?? '').split(';')[0]!.trim()
     const media = response.content[mediaType]

@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import { authors, postAuthors } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
-import { HttpUrl, Nullable, SlugSchema, Text } from '../../lib/schemas.js'
+import { HttpUrl, Nullable, Paragraphs, SlugSchema, Text } from '../../lib/schemas.js'
 import { findAuthor } from './queries.js'
 import { SHOWN_AUTHOR_FIELDS } from '../posts/queries.js'
 import { AuthorResponseSchema } from './schemas.js'
@@ -11,7 +11,7 @@ import { toAuthor } from './serialize.js'
 const optional = {
   slug: Type.Optional(SlugSchema),
   title: Type.Optional(Nullable(Text(200, 'Job title, e.g. "Software Architect".'))),
-  bio: Type.Optional(Nullable(Type.String({ maxLength: 5000 }))),
+  bio: Type.Optional(Nullable(Paragraphs(5000))),
   avatarUrl: Type.Optional(Nullable(HttpUrl())),
   websiteUrl: Type.Optional(Nullable(HttpUrl())),
 }
@@ -33,5 +33,5 @@ export const authorWriteRoutes = (config: Config) =>
     singular: 'author',
     schemas: { create: AuthorCreateBodySchema, patch: AuthorPatchBodySchema, one: AuthorResponseSchema },
     onDelete: 'Refused with 409 while the author still has posts (drafts included): reassign or delete them first.',
-    deleteStatuses: [400, 401, 404, 409, 412],
+    deleteStatuses: [400, 401, 404, 409, 412, 413, 415],
   })

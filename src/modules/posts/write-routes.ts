@@ -61,7 +61,7 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config; conten
       security: bearerSecurity,
       params: RefParamsSchema,
       headers: PreconditionHeadersSchema,
-      response: { 204: NoContentResponse, ...problemResponses(400, 401, 404, 412) },
+      response: { 204: NoContentResponse, ...problemResponses(400, 401, 404, 412, 413, 415) },
     },
   }, async (request, reply) => {
     await deletePost(app.db, request.params.idOrSlug, preconditionsOf(request.headers, etagFor(reply)), config.site)

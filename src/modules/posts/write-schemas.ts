@@ -1,12 +1,12 @@
 import { Type, type Static } from 'typebox'
-import { HttpUrl, Line, Nullable, SlugSchema, StringEnum, Text } from '../../lib/schemas.js'
+import { HttpUrl, Line, Nullable, Paragraphs, SlugSchema, StringEnum, Text } from '../../lib/schemas.js'
 
 const postFields = {
   title: Text(300, 'The title; a slug is derived from it when none is given.'),
   slug: SlugSchema,
   markdown: Type.String({ maxLength: 500_000, description: 'The body in Markdown (rendered and sanitised at write time). Give this or `html`.' }),
   html: Type.String({ maxLength: 1_000_000, description: 'The body in HTML (sanitised at write time). Give this or `markdown`.' }),
-  excerpt: Nullable(Type.String({ maxLength: 1000, description: 'A custom excerpt; null derives one from the text.' })),
+  excerpt: Nullable(Paragraphs(1000, 'A custom excerpt (plain text); null derives one from the text.')),
   status: StringEnum(['draft', 'published'], { description: 'A published post with a future `publishedAt` is scheduled.' }),
   publishedAt: Nullable(Type.String({ format: 'date-time', description: 'When the post is (or was) published; null or absent: now on publishing. A published post\'s cannot be cleared.' })),
   featured: Type.Boolean(),

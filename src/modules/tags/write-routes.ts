@@ -2,7 +2,7 @@ import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import { postTags, tags } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
-import { Nullable, SlugSchema, Text } from '../../lib/schemas.js'
+import { Nullable, Paragraphs, SlugSchema, Text } from '../../lib/schemas.js'
 import { findTag } from './queries.js'
 import { SHOWN_TAG_FIELDS } from '../posts/queries.js'
 import { TagResponseSchema } from './schemas.js'
@@ -11,7 +11,7 @@ import { toTag } from './serialize.js'
 const fields = {
   name: Text(100),
   slug: SlugSchema,
-  description: Nullable(Type.String({ maxLength: 2000 })),
+  description: Nullable(Paragraphs(2000)),
 }
 
 export const TagCreateBodySchema = Type.Object(
@@ -37,5 +37,5 @@ export const tagWriteRoutes = (config: Config) =>
     singular: 'tag',
     schemas: { create: TagCreateBodySchema, patch: TagPatchBodySchema, one: TagResponseSchema },
     onDelete: 'The tag is removed from every post that had it.',
-    deleteStatuses: [400, 401, 404, 412],
+    deleteStatuses: [400, 401, 404, 412, 413, 415],
   })

@@ -486,3 +486,39 @@ t.test('a slug derived from a title is unique: for a title as long as a slug may
   t.same(racing.map((res) => res.statusCode), [201, 201, 201, 201, 201], racing.map((res) => res.body.slice(0, 120)).join('\n'))
   t.same(racing.map((res) => res.json().data?.slug).sort(), ['same-title-same-moment', 'same-title-same-moment-2', 'same-title-same-moment-3', 'same-title-same-moment-4', 'same-title-same-moment-5'])
 })
+
+t.test('text that shows nothing or holds control characters, and URLs no browser would open, are 400s naming the field', async (t) => {
+  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0' } })
+  const headers = await authHeaders(database.db)
+  const post = (fields: Record<string, unknown>) =>
+    app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Checked fields', markdown: 'Body.', authors: ['ada-okafor'], ...fields } })
+  const postCount = async () => (await database.db.select({ n: count() }).from(posts))[0]!.n
+  const before = await postCount()
+  for (const [field, value, message] of [
+    ['title', '\u200b', /^must be one line of text: not blank/],
+    ['title', ' \ufeff\u2060 ', /^must be one line of text: not blank/],
+    ['title', 'Next\u0085line', /^must be one line of text/],
+    ['title', 'Line\u2028separated', /^must be one line of text/],
+    ['excerpt', 'Rings a bell\u0007', /^must be text: no control characters/],
+    ['canonicalUrl', 'https://"><script>alert(1)</script>', /^must be an absolute http/],
+    ['canonicalUrl', 'http://[', /^must be an absolute http/],
+    ['canonicalUrl', 'https://?', /^must be an absolute http/],
+    ['canonicalUrl', 'http://%zz', /^must be an absolute http/],
+    ['canonicalUrl', 'https://example.com/{id}', /^must be an absolute http/],
+  ] as const) {
+    const res = await post({ [field]: value })
+    // Escaped in the test's name: a U+2028 would end TAP's line.
+    const shown = `${field} ${JSON.stringify(value).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}`
+    t.equal(res.statusCode, 400, shown)
+    t.match(res.json().errors, [{ in: 'body', name: `/${field}`, message }], shown)
+  }
+  const author = await app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Checked', avatarUrl: 'javascript:alert(1)', bio: 'Beep\u0007' } })
+  t.equal(author.statusCode, 400)
+  t.same(author.json().errors.map((e: { name: string }) => e.name).sort(), ['/avatarUrl', '/bio'])
+  t.equal(await postCount(), before, 'nothing was stored')
+
+  // What is fine: a scheme in capitals, a path a browser takes with an accent, an excerpt of two paragraphs.
+  const fine = await post({ canonicalUrl: 'HTTPS://EXAMPLE.COM/Käse', excerpt: 'One paragraph.\n\nAnother\tone.' })
+  t.equal(fine.statusCode, 201, fine.body.slice(0, 200))
+  t.match(fine.json().data, { canonicalUrl: 'HTTPS://EXAMPLE.COM/Käse', excerpt: 'One paragraph.\n\nAnother\tone.' })
+})
