@@ -7,6 +7,7 @@ import { ContentPreparer } from './content/prepare-off-thread.js'
 import type { Database } from './db/client.js'
 import { serviceSecret } from './db/secrets.js'
 import { feedRoutes } from './feeds/routes.js'
+import { HubPublisher } from './feeds/websub.js'
 import { CursorCodec } from './lib/cursor.js'
 import { MalformedBodyError, UnsupportedMediaTypeError } from './lib/errors.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
@@ -139,6 +140,13 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(compressionPlugin)
   await app.register(metricsPlugin, { config })
   await app.register(openapiPlugin, { config })
+
+  // Feeds name the hub (WEBSUB_HUB): it is told which of them changed, on every change to the public content.
+  if (config.websubHub && app.contentVersion) {
+    const publisher = new HubPublisher(config.websubHub, config.site.apiUrl, app.db, app.log)
+    app.contentVersion.onChange(() => publisher.changed())
+    app.addHook('onClose', () => publisher.close())
+  }
 
   // Written posts' bodies are prepared in a worker thread, within a time limit (POST_RENDER_TIMEOUT_MS).
   const content = new ContentPreparer(config.postRenderTimeoutMs)

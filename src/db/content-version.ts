@@ -38,6 +38,11 @@ export interface ContentVersion {
    * process and into its own event loop: one can hear well after another.
    */
   settle(since: number): Promise<void>
+  /**
+   * Calls `listener` when the public content changes: a change is heard (this replica's, another's, a CLI's),
+   * or a scheduled post's time comes. Not for changes made while the listener was down.
+   */
+  onChange(listener: () => void): void
   close(): Promise<void>
 }
 
@@ -66,9 +71,17 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   const waiters = new Set<() => void>()
   const wakeWaiters = () => { for (const wake of waiters) wake() }
 
+  const changeListeners: (() => void)[] = []
+  const changed = () => { for (const listener of changeListeners) listener() }
+  /** When the next scheduled post goes live: the content changes then, without a write. */
+  let scheduledTimer: NodeJS.Timeout | undefined
+
   function hear(payload: string | undefined): void {
     const announced = Number(payload)
-    if (Number.isFinite(announced) && announced > heard) heard = announced
+    if (Number.isFinite(announced) && announced > heard) {
+      heard = announced
+      changed()
+    }
     refresh()
     // Only now that the version is forgotten: nothing cached before this change will be served again.
     confirm(heard)
@@ -93,6 +106,11 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     // seconds later, after another one stamped later still.
     readAt = new Date()
     nextScheduledMs = row?.next ? new Date(row.next).getTime() : null
+    clearTimeout(scheduledTimer)
+    // Within a timer's reach (about 24 days): a later one is met by a read before then.
+    if (nextScheduledMs !== null && nextScheduledMs - Date.now() < 2 ** 31 - 1 && changeListeners.length > 0) {
+      scheduledTimer = setTimeout(() => { refresh(); changed() }, Math.max(0, nextScheduledMs - Date.now())).unref()
+    }
     if (version === undefined) return
     if (version > heard) heard = version
     // A replica that has just started (or reconnected) has heard nothing yet, but trusts only what it read.
@@ -194,8 +212,14 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
         log.warn({ version: committed, listeners: silent }, 'replicas did not confirm a change in time; they may serve it stale until they hear it')
       }
     },
+    onChange(listener) {
+      changeListeners.push(listener)
+      // The time of the next scheduled post, read before anyone listened.
+      refresh()
+    },
     async close() {
       closed = true
+      clearTimeout(scheduledTimer)
       await stopListening()
       await refreshing
     },

@@ -1,0 +1,102 @@
+import { and, eq, gt, inArray, or, sql } from 'drizzle-orm'
+import type { FastifyBaseLogger } from 'fastify'
+import type { Executor } from '../db/client.js'
+import { authors, postAuthors, posts, postTags, tags } from '../db/schema.js'
+import { isPublic } from '../modules/posts/visibility.js'
+import { FEED_FORMATS, feedLinks } from './feed-urls.js'
+
+/** Changes heard within this long go to the hub together: an import's thousand posts make one round of pings. */
+export const PUBLISH_DELAY_MS = 1_000
+/** How long the hub has to answer a ping, and how long before a failed one is sent once more. */
+const HUB_TIMEOUT_MS = 10_000
+const RETRY_AFTER_MS = 30_000
+
+/**
+ * The feeds (topics) whose content changed since `since`: the site's, and those of the tags and authors of
+ * public posts written, edited, relinked or gone live since, and of tags and authors edited since. (Those of
+ * a post deleted or unpublished are not known any more: their readers see it at their next poll.)
+ */
+export async function changedTopics(db: Executor, apiUrl: string, since: Date, until: Date): Promise<string[]> {
+  const changedPost = and(isPublic(), or(gt(posts.updatedAt, since), gt(posts.linksChangedAt, since), and(gt(posts.publishedAt, since), sql`${posts.publishedAt} <= ${until}`)))
+  const [tagRows, authorRows] = await Promise.all([
+    db.selectDistinct({ slug: tags.slug }).from(tags)
+      .where(or(gt(tags.updatedAt, since), inArray(tags.id, db.select({ id: postTags.tagId }).from(postTags).innerJoin(posts, eq(posts.id, postTags.postId)).where(changedPost)))),
+    db.selectDistinct({ slug: authors.slug }).from(authors)
+      .where(or(gt(authors.updatedAt, since), inArray(authors.id, db.select({ id: postAuthors.authorId }).from(postAuthors).innerJoin(posts, eq(posts.id, postAuthors.postId)).where(changedPost)))),
+  ])
+  const scopes = ['', ...tagRows.map((t) => `/tags/${t.slug}`), ...authorRows.map((a) => `/authors/${a.slug}`)]
+  return scopes.flatMap((prefix) => FEED_FORMATS.map((format) => feedLinks(apiUrl, prefix)[format]))
+}
+
+/**
+ * Tells the WebSub hub feeds advertise (WEBSUB_HUB) which of them changed, as the hubs in use take it
+ * (`hub.mode=publish`, `hub.url`: the topic), so that subscribers get the change pushed rather than find it
+ * when they next poll. Called on every change to the public content (ContentVersion.onChange); the pings
+ * wait PUBLISH_DELAY_MS to gather a burst, name the feeds changed since the last round, and are sent once
+ * more after a failure. Each replica pings for the changes it hears: a hub fetches a topic once for several.
+ */
+export class HubPublisher {
+  #since: Date
+  #timer: NodeJS.Timeout | undefined
+  #running: Promise<void> | undefined
+  #closed = false
+
+  constructor(
+    private readonly hub: string,
+    private readonly apiUrl: string,
+    private readonly db: Executor,
+    private readonly log: FastifyBaseLogger,
+  ) {
+    this.#since = new Date()
+  }
+
+  /** The content changed: a round of pings follows, with the changes heard until then. */
+  changed(): void {
+    if (this.#closed || this.#timer) return
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#running = this.#publish().finally(() => { this.#running = undefined })
+    }, PUBLISH_DELAY_MS)
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true
+    clearTimeout(this.#timer)
+    await this.#running
+  }
+
+  async #publish(): Promise<void> {
+    // From a little before the last round: a write stamped before it but committed after is not missed.
+    const since = new Date(this.#since.getTime() - PUBLISH_DELAY_MS)
+    const until = new Date()
+    let topics: string[]
+    try {
+      topics = await changedTopics(this.db, this.apiUrl, since, until)
+    } catch (error) {
+      this.log.warn({ err: error }, 'could not tell which feeds changed: the WebSub hub is not pinged this time')
+      return
+    }
+    this.#since = until
+    const failed = (await Promise.all(topics.map(async (topic) => ((await this.#ping(topic)) ? [] : [topic])))).flat()
+    if (failed.length === 0 || this.#closed) return
+    const retry = setTimeout(() => void Promise.all(failed.map((topic) => this.#ping(topic))), RETRY_AFTER_MS)
+    retry.unref()
+  }
+
+  /** One ping; whether the hub took it (a 2xx). */
+  async #ping(topic: string): Promise<boolean> {
+    try {
+      const res = await fetch(this.hub, {
+        method: 'POST',
+        body: new URLSearchParams({ 'hub.mode': 'publish', 'hub.url': topic }),
+        signal: AbortSignal.timeout(HUB_TIMEOUT_MS),
+      })
+      await res.body?.cancel()
+      if (res.ok) return true
+      this.log.warn({ hub: this.hub, topic, status: res.status }, 'the WebSub hub refused a ping')
+    } catch (error) {
+      this.log.warn({ hub: this.hub, topic, err: error }, 'could not ping the WebSub hub')
+    }
+    return false
+  }
+}
