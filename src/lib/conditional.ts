@@ -68,6 +68,26 @@ export function matchesIfNoneMatch(header: string, etag: string): boolean {
 }
 
 /**
+ * RFC 9110 13.1.1: If-Match uses the strong comparison, and `*` matches any current representation; the tag
+ * of any content coding of it (`"h.br"` names `"h"`, compressed) matches too. A weak tag matches nothing.
+ */
+export function matchesIfMatch(header: string, etag: string): boolean {
+  const wanted = etagList(header)
+  if (wanted.includes('*')) return true
+  return !etag.startsWith('W/') && wanted.some((c) => !c.startsWith('W/') && uncodedEtag(c) === uncodedEtag(etag))
+}
+
+/**
+ * RFC 9110 13.1.4: whether a resource last modified at `lastModified` changed after If-Unmodified-Since's
+ * date; a value that is not an HTTP-date is ignored. HTTP dates have whole seconds: a change within the
+ * second named is no change since.
+ */
+export function changedSince(header: string, lastModified: Date): boolean {
+  const since = parseHttpDate(header.trim())
+  return since !== undefined && Math.floor(lastModified.getTime() / 1000) * 1000 > since
+}
+
+/**
  * A write's preconditions, in RFC 9110 13.2.2's order, on a resource the write has found (and locked):
  * - If-Match (13.1.1) uses the strong comparison; `*` matches any current representation, and so does the
  *   tag of any content coding of it (`"h.br"` names the current `"h"`, compressed);
@@ -82,19 +102,11 @@ export async function assertPreconditions<T>(
   let currentEtag: string | undefined
   const etag = async () => (currentEtag ??= etagOf(await current()))
   if (ifMatch !== undefined) {
-    const wanted = etagList(ifMatch)
-    if (!wanted.includes('*')) {
-      const now = await etag()
-      if (!wanted.some((c) => !c.startsWith('W/') && uncodedEtag(c) === now)) {
-        throw new PreconditionFailedError('The resource changed since the version in If-Match: fetch it again and reapply your change')
-      }
+    if (!etagList(ifMatch).includes('*') && !matchesIfMatch(ifMatch, await etag())) {
+      throw new PreconditionFailedError('The resource changed since the version in If-Match: fetch it again and reapply your change')
     }
-  } else if (ifUnmodifiedSince !== undefined) {
-    const since = parseHttpDate(ifUnmodifiedSince.trim())
-    // HTTP dates have whole seconds: a change within the second named is no change since.
-    if (since !== undefined && Math.floor(lastModified.getTime() / 1000) * 1000 > since) {
-      throw new PreconditionFailedError(`The resource changed after ${ifUnmodifiedSince.trim()} (If-Unmodified-Since): fetch it again and reapply your change`)
-    }
+  } else if (ifUnmodifiedSince !== undefined && changedSince(ifUnmodifiedSince, lastModified)) {
+    throw new PreconditionFailedError(`The resource changed after ${ifUnmodifiedSince.trim()} (If-Unmodified-Since): fetch it again and reapply your change`)
   }
   if (ifNoneMatch !== undefined) {
     if (etagList(ifNoneMatch).includes('*')) throw new PreconditionFailedError('The resource exists, and If-None-Match: * asks that it does not')

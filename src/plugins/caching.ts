@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
-import { etagOf, lastModifiedOnceOver, matchesIfNoneMatch, parseHttpDate } from '../lib/conditional.js'
+import { changedSince, etagOf, lastModifiedOnceOver, matchesIfMatch, matchesIfNoneMatch, parseHttpDate } from '../lib/conditional.js'
+import { PreconditionFailedError } from '../lib/errors.js'
 import { negotiatedCoding, type ContentCoding } from '../lib/content-coding.js'
 
 export interface CachingOptions {
@@ -189,8 +190,28 @@ function dateIfUndated(request: FastifyRequest, reply: FastifyReply): void {
   dateBy(reply, request.contentDate)
 }
 
-/** Whether the client's copy is current by these validators: If-None-Match (weak comparison) wins over If-Modified-Since. */
+/**
+ * RFC 9110 13.2.2 on a read: If-Match, or without it If-Unmodified-Since, is looked at first, and a read
+ * whose representation is not the one named (an editor checking that what it shows is still current) is a 412.
+ */
+function failedPrecondition(request: FastifyRequest, etag: unknown, lastModified: unknown): Error | undefined {
+  const ifMatch = request.headers['if-match']
+  if (ifMatch !== undefined) {
+    return typeof etag === 'string' && matchesIfMatch(ifMatch, etag) ? undefined : new PreconditionFailedError('The resource is not the version in If-Match')
+  }
+  const since = request.headers['if-unmodified-since']
+  if (since !== undefined && typeof lastModified === 'string' && changedSince(since, new Date(lastModified))) {
+    return new PreconditionFailedError(`The resource changed after ${since.trim()} (If-Unmodified-Since)`)
+  }
+  return undefined
+}
+
+/**
+ * Whether the client's copy is current by these validators: If-None-Match (weak comparison) wins over
+ * If-Modified-Since. Not when a precondition fails, which comes first (a 412).
+ */
 function freshBy(request: FastifyRequest, etag: unknown, lastModified: unknown): boolean {
+  if (failedPrecondition(request, etag, lastModified)) return false
   const ifNoneMatch = request.headers['if-none-match']
   if (ifNoneMatch) return typeof etag === 'string' && matchesIfNoneMatch(ifNoneMatch, etag)
   const since = request.headers['if-modified-since']
@@ -407,6 +428,12 @@ export const cachingPlugin = fp<CachingOptions>(
       if (under) {
         noteValidators(request, reply, under)
         if (typeof payload === 'string') remember(request, reply, payload, under)
+      }
+      const failed = failedPrecondition(request, reply.getHeader('etag'), reply.getHeader('last-modified'))
+      if (failed) {
+        // The problem is not the representation they describe.
+        for (const name of ['etag', 'last-modified', 'link']) reply.removeHeader(name)
+        throw failed
       }
       if (!isFresh(request, reply)) return payload
       reply.code(304)

@@ -48,15 +48,16 @@ const SHARED_RESPONSES: Json = {
   NotModified: { description: 'Not modified: the `If-None-Match` (or `If-Modified-Since`) validators still match. The headers that guide caches come, the body does not.', headers: headerRefs('ETag', 'Last-Modified', 'Cache-Control') },
   TooManyRequests: { description: 'Too many requests from this address in this minute.', headers: headerRefs('Retry-After', ...RATE_LIMIT), content: problem },
   UriTooLong: { description: 'A path segment (a slug) is longer than 200 characters.', content: problem },
+  PreconditionFailed: { description: 'Precondition failed: the representation is not the one `If-Match` names, or changed after `If-Unmodified-Since`.', content: problem },
   Unavailable: { description: 'Unavailable for now (the database is unreachable, a write kept colliding with concurrent ones, or this instance is shutting down): send the request again after `Retry-After` seconds.', headers: headerRefs('Retry-After'), content: problem },
 }
 
 /**
  * What every operation shares, added to the generated document in one place rather than written on each
  * route: a GET's 200 carries `ETag`, `Last-Modified` (not the health probes') and `Cache-Control` (and
- * `Link` on a list) and a 304 answers matching validators; a PATCH's 200 carries `ETag`, and a 201 `Location`
- * and `ETag`; a 401 says how to authenticate (`WWW-Authenticate`); a path parameter may be too long (414); every
- * route but the health probes is rate-limited (429, and the RateLimit headers); every route may answer 503
+ * `Link` on a list), a 304 answers matching validators and a 412 failing preconditions; a PATCH's 200
+ * carries `ETag`, and a 201 `Location` and `ETag`; a 401 says how to authenticate (`WWW-Authenticate`); a
+ * path parameter may be too long (414); every route but the health probes is rate-limited (429, and the RateLimit headers); every route may answer 503
  * (the database is unreachable, a write kept colliding with concurrent ones, or the instance is shutting
  * down). What a route declares itself stands.
  */
@@ -71,6 +72,7 @@ function withSharedResponses(document: Json): Json {
         const shared = headerRefs('ETag', ...(probe ? [] : ['Last-Modified']), 'Cache-Control', ...(list ? ['Link'] : []), ...(probe ? [] : RATE_LIMIT))
         responses[200] = { ...responses[200], headers: { ...shared, ...responses[200].headers } }
         responses[304] ??= { $ref: '#/components/responses/NotModified' }
+        if (!probe) responses[412] ??= { $ref: '#/components/responses/PreconditionFailed' }
       }
       // A created resource's Location and ETag (which an If-Match may send back); a moved one's Location.
       if (responses[201]) responses[201] = { ...responses[201], headers: { ...headerRefs('Location', 'ETag'), ...responses[201].headers } }

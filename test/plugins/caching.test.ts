@@ -73,6 +73,31 @@ t.test('conditional GETs', async (t) => {
     }
   })
 
+  t.test('a read whose representation is not the one If-Match names, or changed after If-Unmodified-Since, is a 412 (RFC 9110 13.2.2)', async (t) => {
+    // Until then, a read of the content at large has no Last-Modified, and If-Unmodified-Since is ignored (RFC 9110 13.1.4).
+    await versionDated()
+    for (const url of ['/v1/posts/slos-for-internal-platforms', '/v1/tags/data', '/v1/posts?limit=4', '/feed.atom']) {
+      const first = await app.inject(url)
+      const etag = first.headers.etag as string
+      const compressed = (await app.inject({ url, headers: { 'accept-encoding': 'br' } })).headers.etag as string
+      // Twice: made by the route, then answered from the response cache.
+      for (const round of ['made', 'kept']) {
+        const status = async (headers: Record<string, string>) => (await app.inject({ url, headers })).statusCode
+        const weak = etag.startsWith('W/')
+        t.equal(await status({ 'if-match': etag }), weak ? 412 : 200, `${url} (${round}): its own ETag${weak ? ', weak: no strong match' : ''}`)
+        t.equal(await status({ 'if-match': compressed }), weak ? 412 : 200, `${url} (${round}): its compressed form's`)
+        t.equal(await status({ 'if-match': '*' }), 200, `${url} (${round}): *`)
+        t.equal(await status({ 'if-unmodified-since': 'Fri, 01 Jan 2100 00:00:00 GMT' }), 200, `${url} (${round}): unmodified since 2100`)
+        const failed = await app.inject({ url, headers: { 'if-match': '"someone-elses"', 'if-none-match': etag } })
+        t.equal(failed.statusCode, 412, `${url} (${round}): another ETag, even beside a matching If-None-Match`)
+        t.match(failed.headers['content-type'], /^application\/problem\+json/)
+        t.match(failed.json(), { type: '/problems/precondition-failed', status: 412 })
+        t.notOk(failed.headers.etag, 'the problem carries no ETag of the representation')
+        t.equal(await status({ 'if-unmodified-since': 'Sun, 06 Nov 1994 08:49:37 GMT' }), 412, `${url} (${round}): changed since 1994`)
+      }
+    }
+  })
+
   t.test('an If-Modified-Since that is not an HTTP-date is ignored (RFC 9110 13.1.3)', async (t) => {
     for (const url of ['/v1/posts/slos-for-internal-platforms', '/v1/tags', '/feed.xml']) {
       for (const since of ['2030', '2030-01-01', 'Thu, 01 Jan 2099 00:00:00 UTC']) {
