@@ -6,8 +6,8 @@ import type { CursorValue, KeysetOptions } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition, refLookup } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
-import { headline, matches, rank, searchQuery } from './search.js'
 import { idsBySlug } from '../slugs/queries.js'
+import { headline, matches, rank, searchQuery } from './search.js'
 import { isPublic, visibleAs, type Visibility } from './visibility.js'
 
 export interface PostFilters {
@@ -42,7 +42,6 @@ const tagRefColumns = { id: tags.id, slug: tags.slug, name: tags.name }
 export const SHOWN_AUTHOR_FIELDS = Object.keys(authorRefColumns)
 export const SHOWN_TAG_FIELDS = Object.keys(tagRefColumns)
 
-/** The ids of the tags and the authors that the filters name by slug, those that exist, in one statement. */
 /** The links (post_tags or post_authors) of the post at hand to any of these tags or authors. */
 function linksTo(db: Executor, links: typeof postTags | typeof postAuthors, ids: string[]) {
   const linkedId = links === postTags ? postTags.tagId : postAuthors.authorId
@@ -54,9 +53,9 @@ function linksTo(db: Executor, links: typeof postTags | typeof postAuthors, ids:
  * or old: a renamed tag's old slug still filters by it): PostgreSQL then knows which tag it is, and so about
  * how many posts have it. Joined by slug, it would guess a few hundred for any tag, and for one on a quarter
  * of the posts it would read all of them to sort them (half a second at 100,000 posts) rather than walk the
- * newest posts until a page is full (a millisecond). A tag renamed
- * between the lookup and the query may make that one answer empty; the response cache keeps it, if at all,
- * under the content version the rename replaces, so no later read gets it.
+ * newest posts until a page is full (a millisecond). A tag renamed between the lookup and the query may make
+ * that one answer empty; the response cache keeps it, if at all, under the content version the rename
+ * replaces, so no later read gets it.
  */
 async function filterConditions(db: Executor, f: PostFilters): Promise<SQL[]> {
   const where: SQL[] = []

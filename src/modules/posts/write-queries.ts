@@ -32,7 +32,6 @@ export async function deletePostRow(tx: Executor, id: string): Promise<void> {
   await tx.delete(posts).where(eq(posts.id, id))
 }
 
-/** The ids of the rows (tags or authors) with these slugs, by slug. */
 /** The ids of rows of `table` by slug, current or old (see idsBySlug in the slugs module). */
 async function idsOf(tx: Executor, table: typeof tags | typeof authors, slugs: string[]): Promise<Map<string, string>> {
   const kind = table === tags ? 'tag' : 'author'
