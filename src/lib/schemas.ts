@@ -33,6 +33,10 @@ const ONE_LINE_PATTERN = `^[^${CONTROLS}]*[^${CONTROLS}${INVISIBLE}][^${CONTROLS
 const NO_CONTROL_PATTERN = `^[^${CONTROLS}]*$`
 // Text of several lines (an excerpt): tabs and line breaks, but no other control character.
 const MULTILINE_PATTERN = '^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$'
+/** Something besides spaces (a search). */
+export const NOT_BLANK_PATTERN = '\\S'
+/** A path on the site, as a frontend routes it (`/posts/old-slug`). */
+export const SITE_PATH_PATTERN = '^/'
 const CURSOR_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$'
 
 /** What each pattern asks for, in words: a validation message shows this rather than the expression. */
@@ -46,6 +50,8 @@ export const PATTERN_MESSAGES: Record<string, string> = {
   [NO_CONTROL_PATTERN]: 'must be one line of text: no control characters (tabs and line breaks included)',
   [MULTILINE_PATTERN]: 'must be text: no control characters but tabs and line breaks',
   [CURSOR_PATTERN]: "must be a cursor as a list's meta.nextCursor gives it",
+  [NOT_BLANK_PATTERN]: 'must have something besides spaces',
+  [SITE_PATH_PATTERN]: 'must be a path on the site, beginning with / (such as /posts/some-slug)',
 }
 
 /** A slug as a write gives it. */

@@ -223,6 +223,8 @@ export function fieldMessages(issues: ValidationIssue[]): { name: string; messag
     const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown; pattern?: string; format?: string }
     const name = fieldOf(v)
     if (v.keyword === 'anyOf' && byField.has(name)) continue
+    // A value of neither the type nor the choices (`status: 4`): the choices say both.
+    if (v.keyword === 'type' && issues.some((o) => o.keyword === 'enum' && o.instancePath === v.instancePath)) continue
     const message = params.additionalProperty ? 'is not a known field'
       : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`
       // A nullable field's: ajv says "must be string,null".

@@ -117,6 +117,24 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.match(await errorsOf('/v1/posts?publishedAfter=0001-01-01'), [{ name: '/publishedAfter', message: /^must be a date \(YYYY-MM-DD, years 1000 to 9999\) or a date-time/ }], 'a year out of range: the range is named')
   })
 
+  t.test('messages in words for blank searches, paths, choices of another type, and a body given twice or not at all', async (t) => {
+    const errorsOf = async (url: string) => (await app.inject(url)).json().errors
+    for (const q of ['', '%20%20']) t.same(await errorsOf(`/v1/posts?q=${q}`), [{ in: 'query', name: '/q', message: 'must have something besides spaces' }], `q=${q}`)
+    t.same(await errorsOf('/v1/resolve?path=posts/x'), [{ in: 'query', name: '/path', message: 'must be a path on the site, beginning with / (such as /posts/some-slug)' }])
+    const headers = await authHeaders(database.db)
+    const post = async (fields: Record<string, unknown>) =>
+      (await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Worded', authors: ['someone'], ...fields } })).json().errors
+    t.same(await post({ markdown: 'x', status: 4 }), [{ in: 'body', name: '/status', message: 'must be one of: draft, published' }], 'not "must be string or one of"')
+    t.same(await post({ markdown: 'x', html: '<p>x</p>' }), [
+      { in: 'body', name: '/markdown', message: 'give either markdown or html, not both' },
+      { in: 'body', name: '/html', message: 'give either markdown or html, not both' },
+    ])
+    t.same(await post({}), [
+      { in: 'body', name: '/markdown', message: 'a post needs markdown or html' },
+      { in: 'body', name: '/html', message: 'a post needs markdown or html' },
+    ])
+  })
+
   t.test('a field that may be null, or one of two shapes, gets the message of what was wrong with the value given', async (t) => {
     const headers = await authHeaders(database.db)
     const errorsOf = async (fields: Record<string, unknown>) =>

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { DateTimeSchema, KeysetQuerySchema, Nullable, PageMetaRef, PageQuerySchema, ref, SlugList, StringEnum } from '../../lib/schemas.js'
+import { DateTimeSchema, KeysetQuerySchema, NOT_BLANK_PATTERN, Nullable, PageMetaRef, PageQuerySchema, ref, SlugList, StringEnum } from '../../lib/schemas.js'
 import { AuthorRefSchema } from '../authors/schemas.js'
 import { TagRefSchema } from '../tags/schemas.js'
 
@@ -63,10 +63,9 @@ export const PostListQuerySchema = Type.Object(
     ...KeysetQuerySchema,
     q: Type.Optional(
       Type.String({
-        minLength: 1,
         maxLength: 500,
-        // Blank is no search: refused like an empty q rather than answered with every post.
-        pattern: '\\S',
+        // Blank (or empty) is no search: refused rather than answered with every post.
+        pattern: NOT_BLANK_PATTERN,
         description:
           'Full-text search in title, excerpt, tags and body: "quoted phrases", `or`, `-excluded`; the last word also matches as a prefix. ' +
           'Ranked by relevance unless `sort` is given; each hit carries a highlighted `snippet`.',

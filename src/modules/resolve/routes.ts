@@ -3,7 +3,7 @@ import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import type { ResourceKind } from '../../db/schema.js'
 import { NotFoundError } from '../../lib/errors.js'
-import { problemResponses, StringEnum } from '../../lib/schemas.js'
+import { problemResponses, SITE_PATH_PATTERN, StringEnum } from '../../lib/schemas.js'
 import { fillTemplate, matchTemplate, pathOf, publicPath } from '../../lib/urls.js'
 import { readSecurity } from '../../plugins/auth.js'
 import { findAuthor } from '../authors/queries.js'
@@ -36,7 +36,7 @@ export const resolveRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       tags: ['site'],
       operationId: 'resolvePath',
       summary: 'What a site path is: a post, a tag, an author, or a redirect',
-      querystring: Type.Object({ path: Type.String({ pattern: '^/', maxLength: 2000, examples: ['/posts/old-slug'] }) }, { additionalProperties: false }),
+      querystring: Type.Object({ path: Type.String({ pattern: SITE_PATH_PATTERN, maxLength: 2000, examples: ['/posts/old-slug'] }) }, { additionalProperties: false }),
       security: readSecurity,
       response: { 200: ResolvedSchema, ...problemResponses(400, 401, 404) },
     },
