@@ -218,13 +218,15 @@ export function fieldMessages(issues: ValidationIssue[]): { name: string; messag
     for (const failed of ofAnotherType) for (const v of failed) left.add(v)
   }
   const byField = new Map<string, string[]>()
+  // A Set, not a search per issue: a body may hold a hundred thousand bad values.
+  const withChoices = new Set(issues.filter((v) => v.keyword === 'enum').map((v) => v.instancePath))
   for (const v of issues) {
     if (left.has(v)) continue
     const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown; pattern?: string; format?: string }
     const name = fieldOf(v)
     if (v.keyword === 'anyOf' && byField.has(name)) continue
     // A value of neither the type nor the choices (`status: 4`): the choices say both.
-    if (v.keyword === 'type' && issues.some((o) => o.keyword === 'enum' && o.instancePath === v.instancePath)) continue
+    if (v.keyword === 'type' && withChoices.has(v.instancePath)) continue
     const message = params.additionalProperty ? 'is not a known field'
       : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`
       // A nullable field's: ajv says "must be string,null".
