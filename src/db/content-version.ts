@@ -108,8 +108,9 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     nextScheduledMs = row?.next ? new Date(row.next).getTime() : null
     clearTimeout(scheduledTimer)
     // Within a timer's reach (about 24 days): a later one is met by a read before then.
-    if (nextScheduledMs !== null && nextScheduledMs - Date.now() < 2 ** 31 - 1 && changeListeners.length > 0) {
-      scheduledTimer = setTimeout(() => { refresh(); changed() }, Math.max(0, nextScheduledMs - Date.now())).unref()
+    if (nextScheduledMs !== null && nextScheduledMs - Date.now() < 2 ** 31 - 1) {
+      // As current() does when it finds that time passed: a new epoch, so nothing kept before it is served.
+      scheduledTimer = setTimeout(() => { epoch++; refresh(); changed() }, Math.max(0, nextScheduledMs - Date.now())).unref()
     }
     if (version === undefined) return
     if (version > heard) heard = version
@@ -214,8 +215,6 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     },
     onChange(listener) {
       changeListeners.push(listener)
-      // The time of the next scheduled post, read before anyone listened.
-      refresh()
     },
     async close() {
       closed = true
