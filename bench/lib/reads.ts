@@ -60,6 +60,7 @@ export function mainReads(s: ArchiveSample, deepCursorUrl?: string): Read[] {
     { label: 'tag filter (popular tag)', url: `/v1/posts?limit=${LIMIT}&tag=${s.popularTag}` },
     { label: 'tag filter (rare tag)', url: `/v1/posts?limit=${LIMIT}&tag=${s.rareTag}` },
     { label: 'author filter', url: `/v1/posts?limit=${LIMIT}&author=${s.author}` },
+    { label: 'posts by title', url: `/v1/posts?limit=${LIMIT}&sort=title` },
     { label: 'post by slug', url: `/v1/posts/${s.slug}` },
     { label: 'search', url: `/v1/posts?limit=${LIMIT}&q=${encodeURIComponent(s.query)}` },
     {

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm'
 import { bigint, boolean, check, customType, index, integer, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
+import { alphabetical } from './sort-key.js'
 
 /** PostgreSQL's tsvector: kept current by triggers (see the search migration), never written by the app. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
@@ -19,7 +20,7 @@ export const authors = pgTable('authors', {
   avatarUrl: text('avatar_url'),
   websiteUrl: text('website_url'),
   ...timestamps,
-})
+}, (t) => [index('authors_name_key_idx').on(alphabetical(t.name), t.id)])
 
 export const tags = pgTable('tags', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -27,7 +28,7 @@ export const tags = pgTable('tags', {
   name: text('name').notNull(),
   description: text('description'),
   ...timestamps,
-}, (t) => [index('tags_name_idx').on(t.name, t.id)])
+}, (t) => [index('tags_name_key_idx').on(alphabetical(t.name), t.id)])
 
 export const posts = pgTable('posts', {
   id: uuid('id').primaryKey().defaultRandom(),
@@ -69,7 +70,7 @@ export const posts = pgTable('posts', {
   index('posts_published_idx').on(t.publishedAt.desc(), t.id.desc()).where(sql`${t.status} = 'published'`),
   index('posts_featured_idx').on(t.publishedAt.desc(), t.id.desc()).where(sql`${t.status} = 'published' and ${t.featured}`),
   index('posts_updated_idx').on(t.updatedAt.desc(), t.id.desc()),
-  index('posts_title_idx').on(t.title, t.id),
+  index('posts_title_key_idx').on(alphabetical(t.title), t.id),
 ])
 
 export const postAuthors = pgTable('post_authors', {

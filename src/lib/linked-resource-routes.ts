@@ -12,20 +12,21 @@ import { linkHeader, listMeta, type PageRequest } from './paging.js'
 import { LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
 import { publicPath } from './urls.js'
 
-interface LinkedResource<Row, Out> {
+/** Listed: a list's row, which carries what its cursor needs besides what the resource shows. */
+interface LinkedResource<Row, Out, Listed extends Row = Row> {
   kind: Exclude<ResourceKind, 'post'>
   /** Plural path segment and OpenAPI tag: `tags`, `authors`. */
   plural: string
   singular: string
   schemas: { list: TSchema; one: TSchema }
-  list: (db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions) => Promise<{ rows: Row[]; total: number | undefined; hasMore: boolean }>
-  keysetOf: (row: Row, sort: CountSort) => CursorValue[]
+  list: (db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions) => Promise<{ rows: Listed[]; total: number | undefined; hasMore: boolean }>
+  keysetOf: (row: Listed, sort: CountSort) => CursorValue[]
   find: (db: Executor, idOrSlug: string) => Promise<Row | undefined>
   serialize: (row: Row, site: Config['site']) => Out
 }
 
 /** The two read routes every resource linked to posts has: a sorted, paged list and one by slug (301 for an old slug). */
-export function linkedResourceRoutes<Row, Out>(r: LinkedResource<Row, Out>): FastifyPluginAsyncTypebox<{ config: Config; cursors: CursorCodec }> {
+export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedResource<Row, Out, Listed>): FastifyPluginAsyncTypebox<{ config: Config; cursors: CursorCodec }> {
   const Name = r.singular[0]!.toUpperCase() + r.singular.slice(1)
   const Plural = r.plural[0]!.toUpperCase() + r.plural.slice(1)
   return async (app, { config, cursors }) => {

@@ -208,7 +208,7 @@ export const LinkedListQuerySchema = Type.Object(
   {
     ...PageQuerySchema,
     ...KeysetQuerySchema,
-    sort: Type.Optional(StringEnum(['name', '-postCount'], { default: 'name', description: 'By name (A to Z), or most posts first.' })),
+    sort: Type.Optional(StringEnum(['name', '-postCount'], { default: 'name', description: 'By name (A to Z, case and accents aside), or most posts first.' })),
   },
   { additionalProperties: false },
 )

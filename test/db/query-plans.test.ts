@@ -44,6 +44,7 @@ t.test('on a few thousand posts, every list, detail, count and feed read uses an
   t.ok(uses('posts_published_idx'), 'counts and aggregates of public posts read the listing index')
   t.ok(uses('posts_search_idx'), 'search reads the GIN index')
   t.ok(uses('posts_slug_unique'), 'a post by slug reads the unique index')
+  t.ok(uses('posts_title_key_idx'), 'posts by title read the index of their alphabetical keys')
 
   // The tag is looked up first, so the planner knows how many posts have it: for the most used one it walks
   // the newest posts until the page is full, rather than reading every post of the tag and sorting them all.

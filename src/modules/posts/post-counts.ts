@@ -2,6 +2,7 @@ import { and, asc, count, desc, eq, getTableColumns, sql, type InferSelectModel 
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
+import { alphabetical } from '../../db/sort-key.js'
 import type { CursorValue, KeysetOptions } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition } from '../../lib/ref.js'
@@ -18,12 +19,15 @@ export const COUNT_SORT_ARITY: Record<CountSort, number> = { name: 2, '-postCoun
  */
 export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { resourceId: PgColumn; postId: PgColumn }) {
   type Row = InferSelectModel<T> & { postCount: number }
+  /** A list's row: with the name as sort=name orders it (see alphabetical), for its cursor. */
+  type ListedRow = Row & { nameKey: string }
+  const nameKey = alphabetical(table.name)
 
   function selectWithCounts(db: Executor) {
     const counts = publicPostCounts(db, link.resourceId, link.postId, 'post_counts')
     const postCount = sql<number>`coalesce(${counts.postCount}, 0)::int`
     const query = db
-      .select({ ...getTableColumns(table as LinkedTable), postCount })
+      .select({ ...getTableColumns(table as LinkedTable), postCount, nameKey })
       .from(table as LinkedTable)
       .leftJoin(counts, eq(counts.id, table.id))
       .$dynamic()
@@ -31,8 +35,8 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
   }
 
   /** The cursor values of a row under a sort (COUNT_SORT_ARITY of them): what `after` compares with. */
-  function keysetOf(row: Row, sort: CountSort): CursorValue[] {
-    const byName = [row.name as string, row.id as string]
+  function keysetOf(row: ListedRow, sort: CountSort): CursorValue[] {
+    const byName = [row.nameKey, row.id as string]
     return sort === '-postCount' ? [row.postCount, ...byName] : byName
   }
 
@@ -43,11 +47,11 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
      * One page of rows with their counts, and, unless asked not to, how many there are. One more row than the
      * limit is read, to know whether another page follows.
      */
-    async list(db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions = {}): Promise<{ rows: Row[]; total: number | undefined; hasMore: boolean }> {
+    async list(db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions = {}): Promise<{ rows: ListedRow[]; total: number | undefined; hasMore: boolean }> {
       const { query, postCount } = selectWithCounts(db)
-      const byName = [asc(table.name), asc(table.id)]
+      const byName = [asc(nameKey), asc(table.id)]
       // Rows strictly after the cursor's, in the list's order: (name, id) ascending, after the count descending.
-      const afterName = ([name, id]: CursorValue[]) => sql`(${table.name}, ${table.id}) > (${name}::text, ${id}::uuid)`
+      const afterName = ([key, id]: CursorValue[]) => sql`(${nameKey}, ${table.id}) > (${key}::text, ${id}::uuid)`
       const after = options.after && (sort === '-postCount'
         ? sql`(${postCount} < ${options.after[0]}::int or (${postCount} = ${options.after[0]}::int and ${afterName(options.after.slice(1))}))`
         : afterName(options.after))
@@ -56,7 +60,7 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
         options.after ? ordered : ordered.offset(offsetOf(page)),
         options.count === false ? undefined : db.select({ n: count() }).from(table as LinkedTable),
       ])
-      return { rows: rows.slice(0, page.limit) as Row[], total: counted && (counted[0]?.n ?? 0), hasMore: rows.length > page.limit }
+      return { rows: rows.slice(0, page.limit) as ListedRow[], total: counted && (counted[0]?.n ?? 0), hasMore: rows.length > page.limit }
     },
 
     /** One row without its count, for a reader that shows none (a feed's channel). */

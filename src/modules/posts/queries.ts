@@ -1,6 +1,7 @@
 import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import { rowsOf, type Executor } from '../../db/client.js'
+import { alphabetical } from '../../db/sort-key.js'
 import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import type { CursorValue, KeysetOptions } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
@@ -26,7 +27,10 @@ export interface PostFilters {
 // Lists never read bodies (nor the search columns): excerpt, word count and reading time are on the row. Nor
 // when the post's links changed: only a post read alone sends Last-Modified.
 const { html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _searchVector, rankVector: _rankVector, linksChangedAt: _links, ...summaryColumns } = getTableColumns(posts)
-export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector' | 'rankVector' | 'linksChangedAt'>
+export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector' | 'rankVector' | 'linksChangedAt'> & {
+  /** The title as sort=title orders it (see alphabetical): read for that sort only, for its cursor. */
+  titleKey?: string
+}
 // A post without its search columns (the plain text is there for snippets and the search vector).
 const { searchVector: _vector, rankVector: _rank, bodyText: _text, ...columnsOfPost } = getTableColumns(posts)
 /** The columns of a PostRow. */
@@ -84,7 +88,12 @@ const ORDER: Record<PostSort, SQL[]> = {
   '-publishedAt': [sql`${posts.publishedAt} desc nulls last`, sql`${posts.id} desc nulls last`],
   publishedAt: [sql`${posts.publishedAt} asc nulls first`, sql`${posts.id} asc nulls first`],
   '-updatedAt': [sql`${posts.updatedAt} desc nulls last`, sql`${posts.id} desc nulls last`],
-  title: [asc(posts.title), asc(posts.id)],
+  title: [asc(alphabetical(posts.title)), asc(posts.id)],
+}
+
+/** A summary's columns under a sort: sort=title's cursor needs the key it orders by. */
+function summaryColumnsFor(sort: PostSort | undefined) {
+  return sort === 'title' ? { ...summaryColumns, titleKey: alphabetical(posts.title) } : summaryColumns
 }
 
 /**
@@ -104,7 +113,7 @@ const AFTER: Record<PostSort, (v: CursorValue[]) => SQL> = {
   '-publishedAt': ([at, id]) => sql`(${posts.publishedAt}, ${posts.id}) < (${at}::timestamptz, ${id}::uuid)`,
   publishedAt: ([at, id]) => sql`(${posts.publishedAt}, ${posts.id}) > (${at}::timestamptz, ${id}::uuid)`,
   '-updatedAt': ([at, id]) => sql`(${posts.updatedAt}, ${posts.id}) < (${at}::timestamptz, ${id}::uuid)`,
-  title: ([title, id]) => sql`(${posts.title}, ${posts.id}) > (${title}::text, ${id}::uuid)`,
+  title: ([key, id]) => sql`(${alphabetical(posts.title)}, ${posts.id}) > (${key}::text, ${id}::uuid)`,
 }
 
 /**
@@ -128,7 +137,9 @@ export function keysetOf(row: PostSummaryRow, sort: PostSort): CursorValue[] {
     case '-publishedAt':
     case 'publishedAt': return [row.publishedAt?.toISOString() ?? null, row.id]
     case '-updatedAt': return [row.updatedAt.toISOString(), row.id]
-    case 'title': return [row.title, row.id]
+    case 'title':
+      if (row.titleKey === undefined) throw new Error('keysetOf: a row of a list sorted by title carries its titleKey')
+      return [row.titleKey, row.id]
   }
 }
 
@@ -176,7 +187,7 @@ export async function listPosts(
   db: Executor, filters: PostFilters, sort: PostSort | undefined, page: PageRequest, options: ListOptions = {},
 ): Promise<PostPage<PostSummaryRow>> {
   const conditions = await filterConditions(db, filters)
-  const columns = options.html ? { ...summaryColumns, html: posts.html } : summaryColumns
+  const columns = options.html ? { ...summaryColumnsFor(sort), html: posts.html } : summaryColumnsFor(sort)
   // Feeds read html and never search; searchPage reads summaries only.
   if (filters.q && options.html) throw new Error('listPosts: a search does not read html')
   if (filters.q && !options.after) return searchPage(db, conditions, filters.visibility, filters.q, sort, page, options.count !== false, options.searchPlan)
@@ -338,9 +349,10 @@ async function searchPage(
         .as('ranked')
       // Each of the page's posts by its id, in a lateral subquery that the planner keeps apart (OFFSET 0), so
       // it is fetched through the primary key rather than by scanning posts to join them; named like the table.
-      const post = db.select(summaryColumns).from(posts).where(eq(posts.id, ranked.id)).offset(sql`0` as never).as('posts')
+      const columns = summaryColumnsFor(sort)
+      const post = db.select(columns).from(posts).where(eq(posts.id, ranked.id)).offset(sql`0` as never).as('posts')
       const read = (executor: Executor) => executor
-        .select({ row: summaryColumns, matched: ranked.matched })
+        .select({ row: columns, matched: ranked.matched })
         .from(ranked)
         .crossJoinLateral(post)
         .orderBy(sql`${ranked.position} > ${SEARCH_LIMIT}`, desc(ranked.relevance), asc(ranked.position))

@@ -59,7 +59,7 @@ export const PostListQuerySchema = Type.Object(
     publishedAfter: Type.Optional(DateOrDateTime('Published at or after this time (a date means midnight UTC).')),
     publishedBefore: Type.Optional(DateOrDateTime('Published strictly before this time (a date means midnight UTC).')),
     // No schema default: without a sort, a search (`q`) is ranked by relevance.
-    sort: Type.Optional(StringEnum(postSorts, { description: 'Order; `-` means descending. Without it: `-publishedAt`, or relevance for a search (`q`).' })),
+    sort: Type.Optional(StringEnum(postSorts, { description: 'Order; `-` means descending; `title` is A to Z, case and accents aside. Without it: `-publishedAt`, or relevance for a search (`q`).' })),
     ...KeysetQuerySchema,
     q: Type.Optional(
       Type.String({
