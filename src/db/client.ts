@@ -56,8 +56,11 @@ export async function createDb(options: DbOptions): Promise<Database> {
 
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, ...POOL_OPTIONS })
-    // An idle client losing its backend (restart, pg_terminate_backend) must not crash the process.
+    // A client losing its backend (a restart, a failover, pg_terminate_backend) emits 'error', which would
+    // crash the process unheard. The pool listens to its idle clients ('error' below); a checked-out one (in a
+    // transaction) has its own listener: the query it runs fails too, and that failure is the request's 503.
     pool.on('error', () => {})
+    pool.on('connect', (client) => client.on('error', () => {}))
     const db = drizzlePg(pool, { schema, logger }) as unknown as Db
     return {
       db,

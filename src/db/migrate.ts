@@ -30,6 +30,9 @@ async function applyMigrations(database: Database): Promise<void> {
   // no statement or query timeout, since waiting for another replica's migration, or a migration building an
   // index over a large table, may rightly take longer than any request.
   const client = new pg.Client({ ...database.pool.options, statement_timeout: 0, query_timeout: undefined })
+  // A backend lost mid-migration fails the statement it runs, which stops start-up with a message; the
+  // client's own 'error' event, unheard, would crash the process with a stack trace instead.
+  client.on('error', () => {})
   await client.connect()
   try {
     await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])

@@ -124,3 +124,41 @@ t.test('a database that refuses connections (ALLOW_CONNECTIONS false): 503, not 
   await recovers(t, () => app.inject('/v1/tags?limit=4'), 'once connections are allowed again')
 
 })
+
+t.test('a backend terminated while it runs a write (a failover, a restart): that write is a 503 that stored nothing, and the process carries on', { skip: adminUrl ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
+  const direct = await testDatabase(t)
+  const name = new URL(direct.url!).pathname.slice(1)
+  const database = await createDb({ databaseUrl: direct.url!, dataDir: '' })
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+  const holder = new pg.Client({ connectionString: direct.url })
+  await holder.connect()
+  t.teardown(async () => {
+    await holder.end().catch(() => {})
+    await app.close()
+    await database.close()
+  })
+  await app.ready()
+  const headers = await authHeaders(direct.db)
+  const slug = 'slos-for-internal-platforms'
+
+  // The write waits for the post's lock, checked out of the pool inside its transaction, when its backend goes.
+  await holder.query('begin')
+  await holder.query('select 1 from posts where slug = $1 for update', [slug])
+  const edit = app.inject({ method: 'PATCH', url: `/v1/posts/${slug}`, headers, payload: { title: 'Edited during a failover' } })
+  const waiting = `select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and wait_event_type = 'Lock'`
+  let pids: number[] = []
+  for (let i = 0; i < 500 && pids.length === 0; i++) {
+    pids = (await holder.query<{ pid: number }>(waiting, [name])).rows.map((r) => r.pid)
+    if (pids.length === 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+  t.equal(pids.length, 1, 'the edit waits for the post')
+  await holder.query('select pg_terminate_backend($1)', [pids[0]])
+  await holder.query('rollback')
+
+  assertUnavailable(t, await edit, 'the edit whose backend was terminated')
+  const [row] = (await holder.query<{ title: string }>('select title from posts where slug = $1', [slug])).rows
+  t.not(row!.title, 'Edited during a failover', 'nothing was stored')
+  await recovers(t, () => app.inject(`/v1/posts/${slug}`), 'reads')
+  const again = await app.inject({ method: 'PATCH', url: `/v1/posts/${slug}`, headers, payload: { title: 'Edited after the failover' } })
+  t.equal(again.statusCode, 200, 'the same edit, sent again, is stored')
+})
