@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import { excerptOf, textOf } from '../content/derive.js'
-import { slugFrom } from '../lib/slugs.js'
+import { hasLettersOrDigits, slugFrom } from '../lib/slugs.js'
 import { isUuid } from '../lib/schemas.js'
 import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
@@ -137,7 +137,8 @@ export function finishItem({ baseUrl, ...draft }: ItemDraft, defaultAuthors: str
   if (authors.length === 0) throw new ItemError('it names no author, and neither does the feed')
   const tags = unique(
     draft.tags.map((t) => {
-      const slug = validSlug(t.slug) ?? slugFrom(t.name, '')
+      // A name of no letters or digits (`---`) makes no tag.
+      const slug = validSlug(t.slug) ?? (hasLettersOrDigits(t.name) ? slugFrom(t.name, 'tag') : '')
       return { name: squash(t.name) || slug, slug }
     }),
     (t) => t.slug,

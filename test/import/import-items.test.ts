@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Db } from '../../src/db/client.js'
-import { authors, contentState, importSources, posts, tags } from '../../src/db/schema.js'
+import { authors, contentState, importSources, posts, postTags, tags } from '../../src/db/schema.js'
 import { importFeed } from '../../src/import/import-items.js'
 import { parseFeed } from '../../src/import/parse-feed.js'
 import { testDatabase } from '../helper.js'
@@ -145,4 +145,35 @@ t.test('a slug taken by another post gets a suffix; an existing author or tag is
   t.match(priya, { name: 'Dr Priya Raman', title: 'Principal Engineer' }, 'the existing author keeps her name and title')
   const [architecture] = await db.select().from(tags).where(eq(tags.slug, 'architecture'))
   t.equal(architecture?.name, 'Software Architecture')
+})
+
+t.test('authors and tags named without Latin letters are each their own, and found again on the next run', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const db = database.db
+  const rss = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+  <title>東京エンジニアリング</title><link>https://tokyo.example.jp/</link><description>ブログ</description>
+  <item><title>データベースの移行</title><link>https://tokyo.example.jp/posts/migration</link><guid>https://tokyo.example.jp/?p=1</guid>
+    <pubDate>Thu, 07 Mar 2024 16:05:00 GMT</pubDate><dc:creator>山田太郎</dc:creator><category>データベース</category><category>インフラ</category>
+    <description>移行の話です。</description></item>
+  <item><title>監視の話</title><link>https://tokyo.example.jp/posts/monitoring</link><guid>https://tokyo.example.jp/?p=2</guid>
+    <pubDate>Fri, 08 Mar 2024 09:05:00 GMT</pubDate><dc:creator>鈴木花子</dc:creator><category>インフラ</category>
+    <description>監視の話です。</description></item>
+</channel></rss>`
+  const summary = await importFeed(db, parseFeed(rss))
+  t.match(summary, { created: 2, errors: [] })
+  const storedAuthors = await db.select({ slug: authors.slug, name: authors.name }).from(authors).orderBy(asc(authors.name))
+  t.same(storedAuthors.map((a) => a.name).sort(), ['山田太郎', '鈴木花子'].sort(), 'two authors, not one')
+  t.not(storedAuthors[0]!.slug, storedAuthors[1]!.slug)
+  const storedTags = await db.select({ id: tags.id, slug: tags.slug, name: tags.name }).from(tags)
+  t.same(storedTags.map((x) => x.name).sort(), ['インフラ', 'データベース'].sort(), 'both tags kept')
+  for (const tag of storedTags) t.match(tag.slug, /^tag-[0-9a-f]{8}$/, `${tag.name} has a slug of its own`)
+  const links = await db.select({ tagId: postTags.tagId, n: count() }).from(postTags).groupBy(postTags.tagId)
+  const infra = storedTags.find((x) => x.name === 'インフラ')!
+  t.equal(links.find((l) => l.tagId === infra.id)?.n, 2, 'one tag for both posts that name it')
+
+  const again = await importFeed(db, parseFeed(rss))
+  t.match(again, { created: 0, updated: 0 })
+  t.equal((await db.select({ n: count() }).from(authors))[0]!.n, 2, 'the next run finds the same authors')
+  t.equal((await db.select({ n: count() }).from(tags))[0]!.n, 2, 'and the same tags')
 })
