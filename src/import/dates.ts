@@ -4,8 +4,9 @@
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec']
 
-// RFC 822 / 2822 as RSS uses it: "Tue, 02 Jan 2024 10:00:00 GMT", "2 Jan 24 10:00 +0530", "... EST".
-const RFC822 = /^(?:[a-z]{3},\s*)?(\d{1,2})\s+([a-z]{3})\s+(\d{2}|\d{4})\s+([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?\s+(?:[+-]\d{4}|ut|gmt|z|[ecmp][sd]t)$/i
+// RFC 822 / 2822 as RSS uses it: "Tue, 02 Jan 2024 10:00:00 GMT", "2 Jan 24 10:00 +0530", "... EST"; and as
+// feeds write it besides the standard: "UTC" for the zone (Go's time.RFC1123, Python's %Z), a one-digit hour.
+const RFC822 = /^(?:[a-z]{3},\s*)?(\d{1,2})\s+([a-z]{3})\s+(\d{2}|\d{4})\s+([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?\s+(?:[+-]\d{4}|utc?|gmt|z|[ecmp][sd]t)$/i
 
 // RFC 3339 as Atom uses it: "2024-01-02T10:00:00Z", "2024-01-02T10:00:00.5+02:00".
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[tT ]([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d+)?([zZ]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/

@@ -93,5 +93,5 @@ function publicationDate(item: XmlNode, gmt: string, p: ReturnType<typeof rssPre
 function termsOf(item: XmlNode, domain: 'category' | 'post_tag'): { name: string; slug?: string }[] {
   return all(item.category)
     .filter((c) => attr(c, 'domain') === domain && attr(c, 'nicename') !== DEFAULT_CATEGORY)
-    .map((c) => ({ name: textOf(c), slug: attr(c, 'nicename') }))
+    .map((c) => ({ name: plainText(textOf(c)), slug: attr(c, 'nicename') }))
 }

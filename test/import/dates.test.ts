@@ -9,7 +9,9 @@ t.test('RFC 822 dates as RSS writes them', async (t) => {
   t.equal(iso(parseRfc822('Tue, 02 Jan 2024 10:00:00 PDT')), '2024-01-02T17:00:00.000Z', 'a US zone name')
   t.equal(iso(parseRfc822('Sat, 02 Jan 99 10:00:00 UT')), '1999-01-02T10:00:00.000Z', 'a two-digit year')
   t.equal(iso(parseRfc822('tue, 02 jan 2024 10:00:00 gmt')), '2024-01-02T10:00:00.000Z', 'any case')
-  for (const bad of ['Tue, 31 Feb 2024 10:00:00 GMT', 'Tue, 02 Jan 2024 25:00:00 GMT', 'Tue, 02 Foo 2024 10:00:00 GMT', 'Tue, 02 Jan 2024 10:00:00', 'hello 1', '']) {
+  t.equal(iso(parseRfc822('Thu, 07 Mar 2024 16:05:00 UTC')), '2024-03-07T16:05:00.000Z', 'UTC, as Go and Python write it')
+  t.equal(iso(parseRfc822('Fri, 8 Mar 2024 9:05:00 +0000')), '2024-03-08T09:05:00.000Z', 'a one-digit hour')
+  for (const bad of ['Tue, 31 Feb 2024 10:00:00 GMT', 'Tue, 02 Jan 2024 25:00:00 GMT', 'Tue, 02 Jan 2024 10:00:00 UTX', 'Tue, 02 Jan 2024 123:00:00 GMT', 'Tue, 02 Foo 2024 10:00:00 GMT', 'Tue, 02 Jan 2024 10:00:00', 'hello 1', '']) {
     t.equal(parseRfc822(bad), undefined, `rejects ${JSON.stringify(bad)}`)
   }
 })

@@ -47,7 +47,7 @@ const cases: Record<ImportFormat, Case> = {
     published: ['kubernetes-upgrades', 'ten-years-of-deploys'],
     drafts: ['half-written-our-incident-review-template', 'salaries-openly'],
     authors: { 'hanna-kowalski': 'Hanna Kowalski', 'dev-mensah': 'Dev Mensah' },
-    tags: { 'platform-engineering': 'Platform Engineering', kubernetes: 'Kubernetes', 'ci-cd': 'CI/CD' },
+    tags: { 'platform-engineering': 'Platform Engineering', kubernetes: 'Kubernetes', 'ci-cd': 'CI/CD & Delivery' },
     edit: { slug: 'ten-years-of-deploys', from: 'Rollbacks in under a minute.', to: 'Rollbacks in under thirty seconds.' },
     more: async (t, app) => {
       const { data } = (await app.inject('/v1/posts/ten-years-of-deploys')).json()
