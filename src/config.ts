@@ -6,25 +6,26 @@ import { StringEnum } from './lib/schemas.js'
 /** An absolute http(s) URL: a host (no braces: a template's `{slug}` belongs in the path), then a path or nothing. */
 const ABSOLUTE_URL = '^https?://[^\\s/{}]+(/\\S*)?$'
 const absoluteUrl = new RegExp(ABSOLUTE_URL)
+const MUST_BE_ABSOLUTE = 'an absolute http:// or https:// URL (https://blog.example.com)'
 
 const EnvSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3000 }),
   HOST: Type.String({ minLength: 1, default: '127.0.0.1' }),
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', mustBe: 'a postgres:// or postgresql:// URL (postgres://user:password@host:5432/database)' })),
   DATA_DIR: Type.String({ minLength: 1, default: './data' }),
   LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   LOG_FORMAT: StringEnum(['auto', 'json', 'pretty'], { default: 'auto' }),
   // Unset: http://localhost:PORT, so that a server started on another port links to itself.
-  SITE_URL: Type.Optional(Type.String({ pattern: ABSOLUTE_URL })),
+  SITE_URL: Type.Optional(Type.String({ pattern: ABSOLUTE_URL, mustBe: MUST_BE_ABSOLUTE })),
   SITE_TITLE: Type.String({ minLength: 1, default: 'Fernhill Engineering' }),
   SITE_DESCRIPTION: Type.String({ default: 'How the engineers at Fernhill build logistics software: architecture, reliability, data and the web.' }),
-  SITE_LANGUAGE: Type.String({ pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$', default: 'en' }),
-  API_URL: Type.Optional(Type.String({ pattern: ABSOLUTE_URL })),
-  POST_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{(slug|id)\\}' })),
-  TAG_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}' })),
-  AUTHOR_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}' })),
+  SITE_LANGUAGE: Type.String({ pattern: '^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$', mustBe: 'a language tag such as en or pt-BR', default: 'en' }),
+  API_URL: Type.Optional(Type.String({ pattern: ABSOLUTE_URL, mustBe: MUST_BE_ABSOLUTE })),
+  POST_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{(slug|id)\\}', mustBe: 'a URL with {slug} or {id} in it (https://blog.example.com/posts/{slug})' })),
+  TAG_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}', mustBe: 'a URL with {slug} in it (https://blog.example.com/tags/{slug})' })),
+  AUTHOR_URL_TEMPLATE: Type.Optional(Type.String({ pattern: '\\{slug\\}', mustBe: 'a URL with {slug} in it (https://blog.example.com/authors/{slug})' })),
   CORS_ORIGINS: Type.String({ default: '' }),
-  WEBSUB_HUB: Type.Optional(Type.String({ pattern: ABSOLUTE_URL })),
+  WEBSUB_HUB: Type.Optional(Type.String({ pattern: ABSOLUTE_URL, mustBe: MUST_BE_ABSOLUTE })),
   CACHE_MAX_AGE: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
   RESPONSE_CACHE_MB: Type.Integer({ minimum: 0, maximum: 4096, default: 32 }),
   CURSOR_SECRET: Type.Optional(Type.String({ minLength: 32 })),
@@ -34,7 +35,7 @@ const EnvSchema = Type.Object({
   RATE_LIMIT_READS_PER_MINUTE: Type.Integer({ minimum: 0, default: 1000 }),
   RATE_LIMIT_WRITES_PER_MINUTE: Type.Integer({ minimum: 0, default: 60 }),
   RATE_LIMIT_AUTH_FAILURES_PER_MINUTE: Type.Integer({ minimum: 0, default: 10 }),
-  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$' })),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, pattern: '^\\S+$', mustBe: 'a token without spaces' })),
   POST_RENDER_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 3000 }),
 })
 
@@ -105,6 +106,14 @@ function shown(name: string, value: unknown): unknown {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/i, '$1:***@')
 }
 
+/** A variable's error in words: the choices an enum offers, what a pattern stands for (`mustBe`), not the regex. */
+function plainMessage(error: { keyword: string; instancePath: string; message: string; params: unknown }): string {
+  const schema = (EnvSchema.properties as Record<string, { mustBe?: string } | undefined>)[error.instancePath.slice(1)]
+  if (error.keyword === 'enum') return `must be one of: ${(error.params as { allowedValues: string[] }).allowedValues.join(', ')}`
+  if (error.keyword === 'pattern' && schema?.mustBe) return `must be ${schema.mustBe}`
+  return error.message
+}
+
 export class ConfigError extends Error {
   override name = 'ConfigError'
 }
@@ -126,7 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
     .map(([key]) => ({ name: key, message: 'must be a whole number', got: raw[key] }))
   const converted = Value.Default(EnvSchema, Value.Convert(EnvSchema, structuredClone(raw)))
   const errors = [...Value.Errors(EnvSchema, converted)]
-    .map((e) => ({ name: e.instancePath.slice(1) || '(root)', message: e.message, got: raw[e.instancePath.slice(1)] }))
+    .map((e) => ({ name: e.instancePath.slice(1) || '(root)', message: plainMessage(e), got: raw[e.instancePath.slice(1)] }))
     .filter((e) => !notWhole.some((n) => n.name === e.name))
   errors.push(...notWhole)
   const trustProxy = parseTrustProxy(String((converted as { TRUST_PROXY?: unknown }).TRUST_PROXY ?? 'false'))
@@ -141,6 +150,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
     if (typeof template === 'string' && !absoluteUrl.test(template)) {
       errors.push({ name, message: 'must be an absolute http:// or https:// URL: feeds and readers need whole links', got: raw[name] })
     }
+  }
+  const databaseUrl = (converted as { DATABASE_URL?: unknown }).DATABASE_URL
+  if (typeof databaseUrl === 'string' && !errors.some((e) => e.name === 'DATABASE_URL') && !URL.canParse(databaseUrl)) {
+    errors.push({ name: 'DATABASE_URL', message: 'is not a URL that can be read (a port past 65535? a space, or a character of the password to percent-encode?)', got: raw.DATABASE_URL })
   }
   if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal', got: raw.TRUST_PROXY })
   if (errors.length > 0) {

@@ -68,10 +68,14 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
   const cases: BadEnv[] = [
     [{ PORT: 'eighty' }, /PORT/],
     [{ PORT: '70000' }, /PORT/],
-    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL/],
-    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL/],
-    [{ SITE_URL: 'blog.example.com' }, /SITE_URL/],
-    [{ POST_URL_TEMPLATE: 'https://x.example.com/posts' }, /POST_URL_TEMPLATE/],
+    // In words, with the choices, or what a pattern stands for: never the regex.
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL: must be one of: fatal, error, warn, info, debug, trace, silent \(got "loud"\)/],
+    [{ DATABASE_URL: 'mysql://x' }, /DATABASE_URL: must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    // Prefixed right, but not a URL: pg would fail on it at connect time with "Invalid URL" alone.
+    [{ DATABASE_URL: 'postgres://127.0.0.1:99999/quire' }, /DATABASE_URL: is not a URL that can be read/],
+    [{ SITE_URL: 'blog.example.com' }, /SITE_URL: must be an absolute http:\/\/ or https:\/\/ URL \(https:\/\/blog.example.com\)/],
+    [{ SITE_LANGUAGE: 'english!' }, /SITE_LANGUAGE: must be a language tag such as en or pt-BR/],
+    [{ POST_URL_TEMPLATE: 'https://x.example.com/posts' }, /POST_URL_TEMPLATE: must be a URL with \{slug\} or \{id\} in it/],
     // A path alone: every feed's links would be relative.
     [{ POST_URL_TEMPLATE: '/posts/{slug}' }, /POST_URL_TEMPLATE: must be an absolute http:\/\/ or https:\/\/ URL/],
     [{ TAG_URL_TEMPLATE: 'blog.example.com/tags/{slug}' }, /TAG_URL_TEMPLATE: must be an absolute/],

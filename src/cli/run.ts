@@ -7,10 +7,11 @@ import type { Database } from '../db/client.js'
 
 /** Runs a CLI body against the configured database (migrated first), closing it and reporting errors. */
 export async function withDatabase(body: (database: Database, config: Config) => Promise<void>): Promise<void> {
-  const [{ ConfigError, loadConfig }, { createDb }, { migrate }] = await Promise.all([
+  const [{ ConfigError, loadConfig }, { createDb }, { migrate }, { startFailure }] = await Promise.all([
     import('../config.js'),
     import('../db/client.js'),
     import('../db/migrate.js'),
+    import('../lib/start-failure.js'),
   ])
   let database: Database | undefined
   try {
@@ -19,7 +20,9 @@ export async function withDatabase(body: (database: Database, config: Config) =>
     await migrate(database)
     await body(database, config)
   } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : `error: ${(error as Error).message}`)
+    const reason = startFailure(error)
+    const message = (error as Error).message
+    console.error(error instanceof ConfigError ? message : reason ? `error: ${reason} (${message})` : `error: ${message}`)
     process.exitCode = 1
   } finally {
     await database?.close()

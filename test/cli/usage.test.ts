@@ -41,3 +41,20 @@ t.test('each CLI answers --help and refuses unknown options without touching a d
   t.equal(extra.code, 2, 'db:seed takes no arguments')
   t.notOk(existsSync(dataDir))
 })
+
+t.test('a database that takes the connection and never answers: a CLI says so in words, not "timeout expired" alone', { skip: process.env.TEST_DATABASE_URL ? 'no database involved: run on PGlite only' : false }, async (t) => {
+  // What a firewall dropping packets, or a hung server, looks like from here.
+  const { createServer } = await import('node:net')
+  const sockets = new Set<import('node:net').Socket>()
+  const silent = createServer((socket) => sockets.add(socket))
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => {
+    for (const socket of sockets) socket.destroy()
+    silent.close()
+  })
+  const { port } = silent.address() as { port: number }
+  const { code, stderr } = await runCli('migrate', { DATABASE_URL: `postgres://quire@127.0.0.1:${port}/quire` })
+  t.equal(code, 1)
+  t.match(stderr, /^error: the database \(DATABASE_URL\) does not answer \(/)
+  t.notMatch(stderr, /\n\s+at /, 'no stack trace')
+})
