@@ -48,7 +48,7 @@ export interface KeysetOptions {
  */
 export function keysetAfter(cursors: CursorCodec, scope: string, query: { page?: number; cursor?: string }, arity: number): CursorValue[] | undefined {
   if (query.cursor === undefined) return undefined
-  if (query.page !== undefined) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'give either cursor or page, not both' }])
+  if (query.page !== undefined) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'cannot be given with page: give one or the other' }])
   const values = cursors.decode(scope, query.cursor)
   if (!Array.isArray(values) || values.length !== arity || !values.every((v) => v === null || typeof v === 'string' || typeof v === 'number')) {
     throw new BadRequestError('cursor is from an older version of this list: start again without it')

@@ -220,14 +220,24 @@ export function fieldMessages(issues: ValidationIssue[]): { name: string; messag
   const byField = new Map<string, string[]>()
   // A Set, not a search per issue: a body may hold a hundred thousand bad values.
   const withChoices = new Set(issues.filter((v) => v.keyword === 'enum').map((v) => v.instancePath))
+  const tooShort = new Set(issues.filter((v) => v.keyword === 'minLength').map((v) => v.instancePath))
   for (const v of issues) {
     if (left.has(v)) continue
-    const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown; pattern?: string; format?: string }
+    const params = v.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[]; type?: unknown; pattern?: string; format?: string; limit?: number; i?: number; j?: number }
     const name = fieldOf(v)
     if (v.keyword === 'anyOf' && byField.has(name)) continue
     // A value of neither the type nor the choices (`status: 4`): the choices say both.
     if (v.keyword === 'type' && withChoices.has(v.instancePath)) continue
+    // Too short (empty, most often): that says it; what its text must be besides would read as an alternative.
+    if ((v.keyword === 'pattern' || v.keyword === 'format') && tooShort.has(v.instancePath)) continue
     const message = params.additionalProperty ? 'is not a known field'
+      : v.keyword === 'minLength' && params.limit === 1 ? 'must not be empty'
+      : v.keyword === 'minLength' ? `must have at least ${params.limit} characters`
+      : v.keyword === 'maxLength' ? `must have at most ${params.limit} characters`
+      : v.keyword === 'minItems' ? `must have at least ${params.limit} ${params.limit === 1 ? 'item' : 'items'}`
+      : v.keyword === 'maxItems' ? `must have at most ${params.limit} items`
+      // ajv: "must NOT have duplicate items (items ## 1 and 0 are identical)".
+      : v.keyword === 'uniqueItems' ? `must not repeat a value (items ${Math.min(params.i!, params.j!)} and ${Math.max(params.i!, params.j!)} are the same)`
       : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`
       // A nullable field's: ajv says "must be string,null".
       : v.keyword === 'type' && (Array.isArray(params.type) || String(params.type).includes(',')) ? `must be ${String(params.type).split(',').join(' or ')}`

@@ -56,7 +56,7 @@ async function idsCreating(tx: Executor, table: typeof tags | typeof authors, ro
 /** Author ids for slugs, in the order given; every unknown slug is a named field error. */
 export async function authorIdsFor(tx: Executor, slugs: string[], field = '/authors'): Promise<string[]> {
   const ids = await idsOf(tx, authors, slugs)
-  const unknown = slugs.flatMap((slug, i) => (ids.has(slug) ? [] : [{ in: 'body' as const, name: `${field}/${i}`, message: `no author has the slug "${slug}"` }]))
+  const unknown = slugs.flatMap((slug, i) => (ids.has(slug) ? [] : [{ in: 'body' as const, name: `${field}/${i}`, message: `is "${slug}", which is no author's slug` }]))
   if (unknown.length > 0) throw new InvalidFieldsError(unknown)
   return slugs.map((slug) => ids.get(slug)!)
 }

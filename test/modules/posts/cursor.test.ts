@@ -92,6 +92,8 @@ t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
       t.equal(res.statusCode, 400, name)
       t.match(res.headers['content-type'], /problem\+json/, name)
     }
+    const both = (await app.inject(`/v1/posts?limit=5&page=2&cursor=${cursor}`)).json()
+    t.equal(both.detail, 'query cursor cannot be given with page: give one or the other', 'a cursor with a page says so in words')
   })
 
   t.test('a deep cursor page costs the same queries as the first', async (t) => {

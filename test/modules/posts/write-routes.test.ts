@@ -335,6 +335,19 @@ t.test('the post write API', async (t) => {
       t.match(res.headers['content-type'], /^application\/problem\+json/, name)
       if (field) t.ok(res.json().errors?.some((e: { name: string }) => e.name === field || e.name.startsWith(`${field}/`) || field.startsWith(e.name)), `${name}: names ${field} (${JSON.stringify(res.json().errors)})`)
     }
+    // What each says, in words a client can show as they are ("{in} {name} {message}" in the detail).
+    const said: [unknown, { name: string; message: string }][] = [
+      [{ ...good, title: '' }, { name: '/title', message: 'must not be empty' }],
+      [{ ...good, slug: 'a'.repeat(121) }, { name: '/slug', message: 'must have at most 120 characters' }],
+      [{ ...good, authors: [] }, { name: '/authors', message: 'must have at least 1 item' }],
+      [{ ...good, authors: ['ada-okafor', 'ada-okafor'] }, { name: '/authors', message: 'must not repeat a value (items 0 and 1 are the same)' }],
+      [{ ...good, authors: ['ada-okafor', 'nobody-here'] }, { name: '/authors/1', message: 'is "nobody-here", which is no author\'s slug' }],
+    ]
+    for (const [payload, error] of said) {
+      const body = (await create(payload)).json()
+      t.same(body.errors, [{ in: 'body', ...error }], error.message)
+      t.equal(body.detail, `body ${error.name.slice(1)} ${error.message}`)
+    }
     const raw = async (payload: string, contentType: string) =>
       app.inject({ method: 'POST', url: '/v1/posts', headers: { ...headers, 'content-type': contentType }, payload })
     const malformed = await raw('{"title": "x",', 'application/json')
