@@ -113,7 +113,8 @@ export const RefParamsSchema = Type.Object(
       minLength: 1,
       maxLength: 120,
       description: 'The id (a UUID) or the current slug.',
-      examples: ['architecture'],
+      // An id: any resource's path takes one (a slug would be one kind's: a tag's, say, on a post's path).
+      examples: ['0b7e4c6a-1f2d-4c3b-9a8e-5d6f7a8b9c0d'],
     }),
   },
   { additionalProperties: false },
@@ -138,7 +139,7 @@ export const ProblemSchema = Type.Object(
     type: Type.String({ description: 'A URI reference naming the kind of problem.', examples: ['/problems/validation-failed'] }),
     title: Type.String({ examples: ['Request validation failed'] }),
     status: Type.Integer({ minimum: 400, maximum: 599, examples: [400] }),
-    detail: Type.String({ examples: ['querystring/limit must be <= 100'] }),
+    detail: Type.String({ examples: ['query limit must be <= 100'] }),
     instance: Type.Optional(Type.String({ description: 'The request path.' })),
     requestId: Type.Optional(Type.String()),
     errors: Type.Optional(

@@ -59,7 +59,7 @@ const SHARED_RESPONSES: Json = {
  * carries `ETag`, and a 201 `Location` and `ETag`; a 401 says how to authenticate (`WWW-Authenticate`); a
  * path parameter may be too long (414); every route but the health probes is rate-limited (429, and the RateLimit headers); every route may answer 503
  * (the database is unreachable, a write kept colliding with concurrent ones, or the instance is shutting
- * down). What a route declares itself stands.
+ * down); an operation naming no security needs none (`security: []`). What a route declares itself stands.
  */
 function withSharedResponses(document: Json): Json {
   document.components = { ...document.components, headers: SHARED_HEADERS, responses: SHARED_RESPONSES }
@@ -86,6 +86,8 @@ function withSharedResponses(document: Json): Json {
       responses[503] = responses[503]
         ? { ...responses[503], headers: { ...headerRefs('Retry-After'), ...responses[503].headers } }
         : { $ref: '#/components/responses/Unavailable' }
+      // An operation that names no security needs none (feeds, probes): said, as linters ask, not left implied.
+      operation.security ??= []
       // In the order of their codes, as a reader looks for them.
       operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => a.localeCompare(b)))
     }
