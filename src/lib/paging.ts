@@ -13,7 +13,8 @@ export function offsetOf({ page, limit }: PageRequest): number {
  * with no rows, `rows` being how many this page has).
  */
 export function pageMeta({ page, limit }: PageRequest, total: number | undefined, rows: number, nextCursor?: string | null): PageMeta {
-  const counted = total === undefined ? {} : { total, totalPages: Math.ceil(total / limit) }
+  // An empty list has one page, empty, as its `last` link says: "page 1 of 0" reads as a fault.
+  const counted = total === undefined ? {} : { total, totalPages: Math.max(1, Math.ceil(total / limit)) }
   if (page > 1) {
     if (counted.totalPages !== undefined && page > counted.totalPages) throw new PageOutOfRangeError(`page ${page} is beyond the last page (${counted.totalPages})`)
     if (counted.totalPages === undefined && rows === 0) throw new PageOutOfRangeError(`page ${page} is beyond the last page (the list is not counted: count=false)`)
@@ -49,7 +50,7 @@ export function linkHeader(url: string, meta: PageMeta, mode: 'page' | 'cursor' 
     return links.join(', ')
   }
   const page = meta.page ?? 1
-  const last = meta.totalPages === undefined ? undefined : Math.max(1, meta.totalPages)
+  const last = meta.totalPages
   // Uncounted, the next page is known from the rows read past this one (or from a cursor to it).
   const hasNext = last === undefined ? Boolean(nextPage ?? meta.nextCursor) : page < last
   const links = [`${href(url, { page: '1' })}; rel="first"`]

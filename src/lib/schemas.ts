@@ -174,7 +174,7 @@ export const PageMetaSchema = Type.Object(
     page: Type.Optional(Type.Integer({ minimum: 1, examples: [1], description: 'Absent when paging by cursor.' })),
     limit: Type.Integer({ minimum: 1, maximum: 100, examples: [15] }),
     total: Type.Optional(Type.Integer({ minimum: 0, examples: [35], description: 'Absent with `count=false`.' })),
-    totalPages: Type.Optional(Type.Integer({ minimum: 0, examples: [3], description: 'Absent with `count=false`.' })),
+    totalPages: Type.Optional(Type.Integer({ minimum: 1, examples: [3], description: 'At least 1: an empty list has one page, empty. Absent with `count=false`.' })),
     truncated: Type.Optional(Type.Literal(true, {
       description: 'Only on a search (`q`) that matched more than 1,000 posts: the first 1,000 in the list\'s order (newest first when ' +
         'ranked by relevance) are ranked, counted in `total` and reached by `page`; a `cursor` (with a `sort`) goes on past them.',

@@ -9,7 +9,8 @@ t.test('fillTemplate fills slug, id and the publication date in UTC', async (t) 
 
 t.test('pageMeta counts pages and refuses a page past the last, counted or not', async (t) => {
   t.same(pageMeta({ page: 2, limit: 10 }, 25, 10), { page: 2, limit: 10, total: 25, totalPages: 3 })
-  t.same(pageMeta({ page: 1, limit: 10 }, 0, 0), { page: 1, limit: 10, total: 0, totalPages: 0 })
+  t.same(pageMeta({ page: 1, limit: 10 }, 0, 0), { page: 1, limit: 10, total: 0, totalPages: 1 }, 'an empty list: one page, empty, as its last link says')
+  t.throws(() => pageMeta({ page: 2, limit: 10 }, 0, 0), { code: 'QUIRE_PAGE_OUT_OF_RANGE' }, 'and no second')
   t.throws(() => pageMeta({ page: 4, limit: 10 }, 25, 0), { name: 'FastifyError', message: 'page 4 is beyond the last page (3)' })
   t.same(pageMeta({ page: 3, limit: 10 }, undefined, 5), { page: 3, limit: 10 }, 'uncounted: a page with rows')
   t.same(pageMeta({ page: 1, limit: 10 }, undefined, 0), { page: 1, limit: 10 }, 'uncounted: an empty first page is an empty list')
@@ -17,7 +18,7 @@ t.test('pageMeta counts pages and refuses a page past the last, counted or not',
 })
 
 t.test('linkHeader keeps other parameters and omits prev/next at the ends', async (t) => {
-  const link = linkHeader('/v1/posts?tag=data&page=1', { page: 1, limit: 15, total: 0, totalPages: 0, nextCursor: null })
+  const link = linkHeader('/v1/posts?tag=data&page=1', { page: 1, limit: 15, total: 0, totalPages: 1, nextCursor: null })
   t.equal(link, '</v1/posts?tag=data&page=1>; rel="first", </v1/posts?tag=data&page=1>; rel="last"')
 })
 

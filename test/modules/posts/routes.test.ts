@@ -103,6 +103,10 @@ t.test('GET /v1/posts', async (t) => {
       t.equal(res.statusCode, 200, query)
       t.same(slugsOf(body), slugs, query)
       t.equal(body.meta.total, slugs.length, `${query} total`)
+      if (slugs.length === 0) {
+        t.equal(body.meta.totalPages, 1, `${query}: one page, empty`)
+        t.match(res.headers.link, /page=1>; rel="last"/, `${query}: as the last link says`)
+      }
     }
   })
 
