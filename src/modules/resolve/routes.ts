@@ -18,7 +18,7 @@ const ResolvedSchema = Type.Object({
     id: Type.String({ format: 'uuid' }),
     slug: Type.String(),
     path: Type.String({ description: "The resource's current frontend path.", examples: ['/posts/cell-based-architecture-routing-engine'] }),
-    location: Type.Optional(Type.String({ description: 'For a redirect: the path to send the reader to (301).' })),
+    location: Type.Optional(Type.String({ description: "For a redirect: the path to send the reader to (301), with the given path's query and fragment." })),
     api: Type.String({ description: 'Where the API serves the resource.', examples: ['/v1/posts/cell-based-architecture-routing-engine'] }),
   }),
 }, { description: 'What the path is.' })
@@ -56,6 +56,10 @@ export const resolveRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
       }
       if (!row) continue
       const canonical = pathOf(fillTemplate(kind.template, { slug: row.slug, id: row.id, date: row.publishedAt ?? null }))
+      // A redirect keeps what the path carried besides (campaign parameters, the reader's place), as a web
+      // server's does; but a query of the canonical path's own (a template's `?p={id}`) is not mixed with it.
+      const [, search = '', fragment = ''] = /^[^?#]*(\?[^#]*)?(#.*)?$/.exec(path)!
+      const location = canonical.includes('?') ? `${canonical}${fragment}` : `${canonical}${search}${fragment}`
       // A path that names the resource but not in its canonical form (wrong date, id instead of slug) redirects too.
       if (type !== 'redirect' && canonical.replace(/\/$/, '') !== path.split(/[?#]/)[0]!.replace(/\/$/, '')) type = 'redirect'
       return {
@@ -65,7 +69,7 @@ export const resolveRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = asyn
           id: row.id,
           slug: row.slug,
           path: canonical,
-          ...(type === 'redirect' ? { location: canonical } : {}),
+          ...(type === 'redirect' ? { location } : {}),
           api: publicPath(config.site.apiPath, `/v1/${kind.plural}/${row.slug}`),
         },
       }

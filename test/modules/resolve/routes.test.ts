@@ -21,6 +21,9 @@ t.test('GET /v1/resolve tells a frontend what a path is', async (t) => {
     await app.inject({ method: 'PATCH', url: `/v1/posts/${data.id}`, headers, payload: { slug: 'design-tokens' } })
     const res = await resolve('/posts/design-tokens-as-a-shared-language')
     t.match(res.json().data, { type: 'redirect', resource: 'post', slug: 'design-tokens', location: '/posts/design-tokens' })
+    // A campaign's parameters and the reader's place go along, as a web server's redirect keeps them.
+    const tagged = (await resolve(`/posts/design-tokens-as-a-shared-language?utm_source=newsletter&ref=a%20b#comments`)).json().data
+    t.match(tagged, { type: 'redirect', path: '/posts/design-tokens', location: '/posts/design-tokens?utm_source=newsletter&ref=a%20b#comments' })
   })
 
   t.test('drafts, unknown paths and bad input', async (t) => {
