@@ -45,6 +45,10 @@ const options: sanitize.IOptions = {
   exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
 }
 
+// Control characters, C0 (but tab, line feed and carriage return) and C1: HTML calls them parse errors, XML
+// cannot carry them (feeds strip them: feed-text.ts), and shown they are boxes or terminal escapes.
+const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
+
 export function sanitizeHtml(html: string): string {
-  return sanitize(html, options)
+  return sanitize(html, options).replace(CONTROLS, '')
 }

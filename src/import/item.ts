@@ -68,7 +68,9 @@ export interface ItemDraft extends Omit<ImportItem, 'title' | 'authors' | 'tags'
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 const MAX_TITLE = 300
 const MAX_EXCERPT = 1000
-const squash = (s: string) => s.replace(/\s+/g, ' ').trim()
+// One line of text: whitespace (line breaks, tabs) squashed to a space, other control characters (a terminal's
+// escapes, a bell) dropped, as the write API refuses them.
+const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/\p{Cc}/gu, '').trim()
 
 /** The slug an author is matched by: the same display name is the same author in every import. */
 export function authorSlug(name: string): string {

@@ -65,3 +65,7 @@ t.test('XSS vectors posted through the API never reach the stored html', async (
   const [storedMd] = await database.db.select().from(posts).where(eq(posts.id, md.json().data.id))
   t.same(dangers(storedMd!.html), [], 'raw html inside Markdown is sanitised too')
 })
+
+t.test('control characters are dropped (but tabs and line breaks): a bell, a terminal escape, C1', async (t) => {
+  t.equal(sanitizeHtml('<p>Bell\u0007 and ESC\u001b[31m red\u0085\u009b</p>\n<pre>a\tb\r\nc</pre>'), '<p>Bell and ESC[31m red</p>\n<pre>a\tb\r\nc</pre>')
+})

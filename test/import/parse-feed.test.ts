@@ -142,3 +142,14 @@ t.test('decodeFeedFile: UTF-8 by default, the declared encoding otherwise, inval
   t.throws(() => decodeFeedFile(Buffer.from([0x3c, 0x61, 0x3e, 0xff, 0x3c])), new FeedFormatError('it is not valid utf-8 text'))
   t.throws(() => decodeFeedFile(Buffer.from('<?xml version="1.0" encoding="x-klingon"?><rss/>')), { message: /encoding "x-klingon"/ })
 })
+
+t.test('control characters in an item are dropped from its title, authors and tags (the write API refuses them)', async (t) => {
+  const feed = parseFeed(`<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title><link>https://t.example</link>
+    <item><title>Bell\u0007 and ESC\u001b[31m red</title><guid>c</guid><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate>
+      <description>Body</description><dc:creator>Ada\u0001 Okafor</dc:creator><category>Ops\u0008\tand\nsupport</category></item>
+  </channel></rss>`)
+  const [item] = items(feed.entries) as [ImportItem]
+  t.equal(item.title, 'Bell and ESC[31m red')
+  t.same(item.authors, ['Ada Okafor'])
+  t.same(item.tags.map((x) => x.name), ['Ops and support'])
+})
