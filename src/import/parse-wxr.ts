@@ -1,4 +1,5 @@
 import { autop } from './autop.js'
+import { expandShortcodes } from './shortcodes.js'
 import { parseWordPressGmt } from './dates.js'
 import { entryOf, finishItem, itemBase, ItemError, labelOf, plainText, validSlug, type ImportItem, type ParsedFeed } from './item.js'
 import { channelSource, rssDate, rssPrefixes } from './parse-rss.js'
@@ -64,7 +65,7 @@ export function parseWxr(root: XmlNode): ParsedFeed {
         {
           sourceId: textOf(item.guid) || field('post_id'),
           title: itemTitle,
-          html: autop(textOf(item[`${p.content}:encoded`])),
+          html: autop(expandShortcodes(textOf(item[`${p.content}:encoded`]))),
           excerpt: plainText(textOf(item[`${excerptNs}:encoded`])) || null,
           slug: validSlug(field('post_name')) ?? null,
           status,
