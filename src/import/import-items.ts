@@ -94,6 +94,8 @@ function postValues(item: ImportItem): Omit<PostValues, 'slug'> {
     status: item.status,
     publishedAt: item.publishedAt,
     featured: item.featured,
+    featureImageUrl: item.featureImage?.url ?? null,
+    featureImageAlt: item.featureImage?.alt ?? null,
   }
 }
 

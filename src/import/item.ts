@@ -23,6 +23,8 @@ export interface ImportItem {
   /** Display names, in order; at least one. */
   authors: string[]
   tags: { slug: string; name: string }[]
+  /** The post's image (an absolute http(s) URL), when the source names one; absent otherwise. */
+  featureImage?: { url: string; alt: string | null }
 }
 
 export type FeedEntry =
@@ -55,7 +57,9 @@ export class ItemError extends Error {
 }
 
 /** What every format needs checked and filled in the same way. */
-export interface ItemDraft extends Omit<ImportItem, 'title' | 'authors' | 'tags' | 'sourceId'> {
+export interface ItemDraft extends Omit<ImportItem, 'title' | 'authors' | 'tags' | 'sourceId' | 'featureImage'> {
+  /** The image the source names for the post, as it writes it (maybe relative). */
+  featureImage?: { url: string; alt?: string | null }
   sourceId: string | undefined
   title: string
   authors: string[]
@@ -126,7 +130,7 @@ export function normaliseSource(value: string): string {
 }
 
 /** Validates a draft and fills what may be derived: a missing title from the body, authors from the feed. */
-export function finishItem({ baseUrl, ...draft }: ItemDraft, defaultAuthors: string[]): ImportItem {
+export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defaultAuthors: string[]): ImportItem {
   const title = squash(draft.title)
   const text = plainText(draft.html)
   if (!title && !text) throw new ItemError('it has neither a title nor a body')
@@ -156,7 +160,36 @@ export function finishItem({ baseUrl, ...draft }: ItemDraft, defaultAuthors: str
     excerpt: excerpt && excerpt.length <= MAX_EXCERPT ? excerpt : null,
     authors,
     tags,
+    // Only when there is one: an item without stays as it hashed before images were read (see contentHash).
+    ...featureImageOf(featureImage, baseUrl),
   }
+}
+
+/** As the write API takes them: an http(s) URL of at most 2,000 characters, alt text of one line up to 500. */
+const MAX_IMAGE_URL = 2000
+const MAX_ALT = 500
+
+/** The draft's image made absolute against the post's address, if it is one a browser would load. */
+function featureImageOf(image: ItemDraft['featureImage'], baseUrl: string | undefined): Pick<ImportItem, 'featureImage'> {
+  if (!image?.url.trim()) return {}
+  let url: string
+  try {
+    url = new URL(image.url.trim(), baseUrl).href
+  } catch {
+    return {}
+  }
+  if (!/^https?:\/\//i.test(url) || url.length > MAX_IMAGE_URL) return {}
+  const alt = squash(image.alt ?? '').slice(0, MAX_ALT) || null
+  return { featureImage: { url, alt } }
+}
+
+/**
+ * The first image among what a feed item carries with it: an RSS enclosure or an Atom enclosure link of an
+ * image type, a Media RSS image (media:content) or thumbnail.
+ */
+export function firstImage(candidates: { url: string | undefined; type?: string; medium?: string }[]): { url: string } | undefined {
+  const image = candidates.find((c) => c.url && (c.medium === 'image' || c.type?.toLowerCase().startsWith('image/')))
+  return image?.url ? { url: image.url } : undefined
 }
 
 /** Keeps the first of each key, dropping those whose key is empty (a name with no letters or digits). */

@@ -1,8 +1,9 @@
 import escapeHtml from 'escape-html'
 import { parseRfc3339 } from './dates.js'
 import {
-  entryOf, finishItem, itemBase, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
+  entryOf, finishItem, firstImage, itemBase, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
 } from './item.js'
+import { mediaImages, mediaPrefix } from './parse-rss.js'
 import { all, attr, decodeFragment, textOf, type XmlNode } from './xml.js'
 
 /**
@@ -51,6 +52,7 @@ export function parseAtom(feed: XmlNode): ParsedFeed {
   // RFC 4287 4.2.1: an entry without an author has the feed's.
   const feedAuthors = authorNames(feed)
   const defaultAuthors = feedAuthors.length > 0 ? feedAuthors : [title]
+  const media = mediaPrefix(feed)
 
   const entries = all(feed.entry).map((value, index) => {
     const entry = (typeof value === 'object' && value !== null ? value : {}) as XmlNode
@@ -74,6 +76,10 @@ export function parseAtom(feed: XmlNode): ParsedFeed {
           featured: false,
           authors: authorNames(entry),
           tags: all(entry.category).map((c) => ({ name: attr(c, 'label') ?? attr(c, 'term') ?? '', slug: attr(c, 'term') })),
+          featureImage: firstImage([
+            ...all(entry.link).filter((l) => attr(l, 'rel') === 'enclosure').map((l) => ({ url: attr(l, 'href'), type: attr(l, 'type') })),
+            ...mediaImages(entry, media),
+          ]),
           baseUrl: itemBase(link, source),
         },
         defaultAuthors,

@@ -1,18 +1,31 @@
 import { parseFeedDate } from './dates.js'
 import {
-  entryOf, finishItem, itemBase, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
+  entryOf, finishItem, firstImage, itemBase, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
 } from './item.js'
 import { all, attr, child, NS, prefixFor, textOf, type XmlNode } from './xml.js'
 
 /** The namespace prefixes an RSS document uses for the extensions read here. */
-export interface RssPrefixes { content: string; dc: string; atom: string }
+export interface RssPrefixes { content: string; dc: string; atom: string; media: string }
 
 export function rssPrefixes(root: XmlNode): RssPrefixes {
   return {
     content: prefixFor(root, (uri) => uri === NS.content, 'content'),
     dc: prefixFor(root, (uri) => uri === NS.dc, 'dc'),
     atom: prefixFor(root, (uri) => uri === NS.atom, 'atom'),
+    media: mediaPrefix(root),
   }
+}
+
+export function mediaPrefix(root: XmlNode): string {
+  return prefixFor(root, (uri) => uri === NS.media, 'media')
+}
+
+/** The images an item (RSS) or entry (Atom) carries in Media RSS: media:content, then media:thumbnail. */
+export function mediaImages(node: XmlNode, media: string): { url: string | undefined; type?: string; medium?: string }[] {
+  return [
+    ...all(node[`${media}:content`]).map((m) => ({ url: attr(m, 'url'), type: attr(m, 'type'), medium: attr(m, 'medium') })),
+    ...all(node[`${media}:thumbnail`]).map((m) => ({ url: attr(m, 'url'), medium: 'image' })),
+  ]
 }
 
 /** RSS 2.0's `author` is an email address, by convention followed by the name: "jo@example.com (Jo Doe)". */
@@ -70,6 +83,7 @@ export function parseRss(root: XmlNode): ParsedFeed {
           featured: false,
           authors: creators.length > 0 ? creators : all(item.author).map((a) => nameOfRssAuthor(textOf(a))),
           tags: all(item.category).map((c) => ({ name: textOf(c) })),
+          featureImage: firstImage([...all(item.enclosure).map((e) => ({ url: attr(e, 'url'), type: attr(e, 'type') })), ...mediaImages(item, p.media)]),
           baseUrl: itemBase(link, source),
         },
         defaultAuthors,

@@ -48,6 +48,18 @@ export function parseWxr(root: XmlNode): ParsedFeed {
     }),
   )
 
+  // A post's featured image is an attachment (an item of its own) named by id in the post's _thumbnail_id.
+  const meta = (item: XmlNode, key: string) => {
+    const entry = all(item[`${wp}:postmeta`]).find((m) => textOf((m as XmlNode)[`${wp}:meta_key`]) === key)
+    return entry ? textOf((entry as XmlNode)[`${wp}:meta_value`]) : ''
+  }
+  const attachments = new Map(all(channel.item).flatMap((value) => {
+    const item = (typeof value === 'object' && value !== null ? value : {}) as XmlNode
+    if (textOf(item[`${wp}:post_type`]) !== 'attachment') return []
+    const url = textOf(item[`${wp}:attachment_url`])
+    return url ? [[textOf(item[`${wp}:post_id`]), { url, alt: meta(item, '_wp_attachment_image_alt') || null }] as const] : []
+  }))
+
   const entries = all(channel.item).map((value, index) => {
     const item = (typeof value === 'object' && value !== null ? value : {}) as XmlNode
     const field = (name: string) => textOf(item[`${wp}:${name}`])
@@ -74,6 +86,7 @@ export function parseWxr(root: XmlNode): ParsedFeed {
           featured: field('is_sticky') === '1',
           authors: all(item[`${p.dc}:creator`]).map(textOf).filter(Boolean).map((login) => displayNames.get(login) ?? login),
           tags: [...termsOf(item, 'category'), ...termsOf(item, 'post_tag')],
+          featureImage: attachments.get(meta(item, '_thumbnail_id')),
           baseUrl: itemBase(textOf(item.link), source),
         },
         [title],

@@ -9,6 +9,7 @@ export const NS = {
   content: 'http://purl.org/rss/1.0/modules/content/',
   dc: 'http://purl.org/dc/elements/1.1/',
   rdf: 'http://www.w3.org/1999/02/22-rdf-syntax-ns#',
+  media: 'http://search.yahoo.com/mrss/',
 } as const
 
 const options: X2jOptions = {

@@ -57,7 +57,8 @@ const cases: Record<ImportFormat, Case> = {
         featured: true,
         excerpt: 'A decade of shipping, from one shell script to progressive delivery.',
         primaryTag: { slug: 'platform-engineering', name: 'Platform Engineering' },
-      }, 'a WordPress post keeps its date, sticky flag, custom excerpt and primary category')
+        featureImage: { url: 'https://copperline.example.com/wp-content/uploads/2024/03/pipeline.png', alt: 'The deploy pipeline, stage by stage' },
+      }, 'a WordPress post keeps its date, sticky flag, custom excerpt, primary category and featured image')
       t.match(data.html, /^<p>We started with a shell script/)
       t.match(data.html, /<figure><img src="https:\/\/copperline.example\/wp-content\/uploads\/deploys.png" alt="Deploys per week" width="640" \/>\s*<figcaption>Deploys per week, 2014 to 2024<\/figcaption>\s*<\/figure>/, 'a [caption] is a figure')
       t.notMatch(data.html, /\[\/?(caption|gallery)/, 'no shortcode is left as text')

@@ -22,6 +22,8 @@ t.test('RSS 2.0: items with their html, dates, slugs from their links, authors a
   })
   t.equal(queue.publishedAt?.toISOString(), '2024-01-02T10:00:00.000Z')
   t.match(queue.html, /^<h2>Why<\/h2><p>We ran a separate broker/, 'content:encoded is the body')
+  t.same(queue.featureImage, { url: 'https://notes.example.org/images/queue.png', alt: null }, 'an image enclosure is the feature image, made absolute')
+  t.notOk('featureImage' in bySourceId(feed.entries, 'https://notes.example.org/?p=202'), 'an item without one has none')
 
   const pairing = bySourceId(feed.entries, 'https://notes.example.org/?p=202')
   t.equal(pairing.title, 'Pairing across time zones & what we learnt', 'entities are decoded once')
@@ -54,6 +56,7 @@ t.test('Atom 1.0: html, xhtml and text content, the feed author as default, cate
   t.equal(ledger.publishedAt?.toISOString(), '2024-01-15T08:00:00.000Z')
   t.equal(ledger.updatedAt?.toISOString(), '2024-01-16T10:30:00.000Z')
   t.match(ledger.html, /<p>Fish &amp; chips\.<\/p>$/)
+  t.same(ledger.featureImage, { url: 'https://lattice.example.net/img/ledger.jpg', alt: null }, 'a media:thumbnail, not the audio enclosure')
 
   t.equal(builds.title, 'Fast builds with remote caching', 'an html title becomes its text')
   t.match(builds.html, /^<p>Cache hits went from <em>12%<\/em> to 91% &amp; stayed there\.<\/p>/, 'xhtml content without its wrapping div')
@@ -71,6 +74,9 @@ t.test('WordPress WXR: statuses, display names, categories and tags, paragraphs,
   t.match(feed, { format: 'wxr', source: 'https://copperline.example.com', title: 'Copperline Dev Blog' })
   t.same(feed.entries.map((e) => e.kind), ['item', 'item', 'item', 'item', 'ignored', 'ignored', 'invalid'])
   const [deploys, upgrades, draft, locked] = items(feed.entries) as [ImportItem, ImportItem, ImportItem, ImportItem]
+  t.same(deploys.featureImage, { url: 'https://copperline.example.com/wp-content/uploads/2024/03/pipeline.png', alt: 'The deploy pipeline, stage by stage' },
+    "the featured image: the attachment _thumbnail_id names, with its alt text")
+  t.notOk('featureImage' in upgrades, 'a post without one has none')
 
   t.match(deploys, {
     sourceId: 'https://copperline.example.com/?p=11',
