@@ -33,12 +33,18 @@ async function main(): Promise<void> {
 }
 
 async function run(feed: ParsedFeed, dryRun: boolean): Promise<void> {
-  const [{ importFeed }, { errorLine, headerLine, planLine, progressLine, summaryLine }] = await Promise.all([
+  const [{ importFeed }, { errorLine, headerLine, planLine, progressLine, summaryLine }, { demoPostsIn }] = await Promise.all([
     import('../import/import-items.js'),
     import('../import/report.js'),
+    import('../db/seed.js'),
   ])
   console.error(headerLine(feed, dryRun))
   await withDatabase(async (database) => {
+    const demo = await demoPostsIn(database.db)
+    if (demo > 0) {
+      console.error(`warning: this database holds the demo archive (${demo} of its posts): the imported posts will be listed beside them, and an author ` +
+        'named like a demo author will be that author. To move a blog here, import into an empty database (started with SEED_DEMO=never), or delete the demo posts first.')
+    }
     const summary = await importFeed(database.db, feed, {
       dryRun,
       onItem: (result, done, total) => {

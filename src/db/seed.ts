@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { count } from 'drizzle-orm'
+import { and, count, eq, inArray, notExists, sql } from 'drizzle-orm'
 import { prepareContent } from '../content/prepare.js'
 import type { Db } from './client.js'
 import { authorIdsFor, insertPost, setPostAuthors, setPostTags, tagIdsFor } from '../modules/posts/write-queries.js'
-import { authors, posts, tags } from './schema.js'
+import { authors, importSources, posts, tags } from './schema.js'
 
 const demoFolder = fileURLToPath(new URL('../../demo/', import.meta.url))
 
@@ -29,6 +29,17 @@ export function readDemoArchive(): DemoArchive & { bodies: Map<string, string> }
   const archive = JSON.parse(readFileSync(`${demoFolder}archive.json`, 'utf8')) as DemoArchive
   const bodies = new Map(archive.posts.map((p) => [p.slug, readFileSync(`${demoFolder}posts/${p.slug}.md`, 'utf8')]))
   return { ...archive, bodies }
+}
+
+/**
+ * How many of the database's posts are the demo archive's (by slug, and not imported): an import into such a
+ * database lists the imported posts beside them, and takes a demo author for one of the same name.
+ */
+export async function demoPostsIn(db: Db): Promise<number> {
+  const { posts: demo } = JSON.parse(readFileSync(`${demoFolder}archive.json`, 'utf8')) as DemoArchive
+  const [row] = await db.select({ n: count() }).from(posts)
+    .where(and(inArray(posts.slug, demo.map((p) => p.slug)), notExists(db.select({ one: sql`1` }).from(importSources).where(eq(importSources.postId, posts.id)))))
+  return row?.n ?? 0
 }
 
 export async function countPosts(db: Db): Promise<number> {

@@ -5,6 +5,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, type Database } from '../../src/db/client.js'
+import { readDemoArchive, seedDemoArchive } from '../../src/db/seed.js'
 import { pgliteDataDir, testDatabase } from '../helper.js'
 import { runCli } from '../support/cli.js'
 import { fixture, fixturePath } from '../support/import.js'
@@ -78,4 +79,21 @@ t.test('npm run import -- FILE [--dry-run]', async (t) => {
   t.match(post, { title: 'Moving our job queue into PostgreSQL', authors: [{ slug: 'priya-raman', name: 'Priya Raman' }] })
   t.match(post.html, /We ran a self-hosted broker/)
   t.notMatch(post.html, /<script|onerror|javascript:/)
+})
+
+t.test('an import into a database that holds the demo archive warns that the posts would mix', async (t) => {
+  let env: Record<string, string>
+  if (process.env.TEST_DATABASE_URL) {
+    const database = await testDatabase(t)
+    env = { DATABASE_URL: database.url! }
+  } else {
+    const dataDir = await pgliteDataDir(t)
+    const database = await createDb({ databaseUrl: undefined, dataDir })
+    await seedDemoArchive(database.db)
+    await database.close()
+    env = { DATA_DIR: dataDir }
+  }
+  const { code, stderr } = await importCli(env, fixturePath('rss'), '--dry-run')
+  t.equal(code, 3)
+  t.match(stderr, new RegExp(`^warning: this database holds the demo archive \\(${readDemoArchive().posts.length} of its posts\\).*SEED_DEMO=never`, 'm'))
 })
