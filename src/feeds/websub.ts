@@ -2,7 +2,9 @@ import { and, eq, gt, inArray, or, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Executor } from '../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../db/schema.js'
+import { authorShownToPublic } from '../modules/authors/queries.js'
 import { isPublic } from '../modules/posts/visibility.js'
+import { tagShownToPublic } from '../modules/tags/queries.js'
 import { FEED_FORMATS, feedLinks } from './feed-urls.js'
 
 /** Changes heard within this long go to the hub together: an import's thousand posts make one round of pings. */
@@ -19,10 +21,11 @@ const RETRY_AFTER_MS = 30_000
 export async function changedTopics(db: Executor, apiUrl: string, since: Date, until: Date): Promise<string[]> {
   const changedPost = and(isPublic(), or(gt(posts.updatedAt, since), gt(posts.linksChangedAt, since), and(gt(posts.publishedAt, since), sql`${posts.publishedAt} <= ${until}`)))
   const [tagRows, authorRows] = await Promise.all([
+    // A tag or author edited since, if the public sees it: one a draft brought in is not named to the hub.
     db.selectDistinct({ slug: tags.slug }).from(tags)
-      .where(or(gt(tags.updatedAt, since), inArray(tags.id, db.select({ id: postTags.tagId }).from(postTags).innerJoin(posts, eq(posts.id, postTags.postId)).where(changedPost)))),
+      .where(or(and(gt(tags.updatedAt, since), tagShownToPublic(db)), inArray(tags.id, db.select({ id: postTags.tagId }).from(postTags).innerJoin(posts, eq(posts.id, postTags.postId)).where(changedPost)))),
     db.selectDistinct({ slug: authors.slug }).from(authors)
-      .where(or(gt(authors.updatedAt, since), inArray(authors.id, db.select({ id: postAuthors.authorId }).from(postAuthors).innerJoin(posts, eq(posts.id, postAuthors.postId)).where(changedPost)))),
+      .where(or(and(gt(authors.updatedAt, since), authorShownToPublic(db)), inArray(authors.id, db.select({ id: postAuthors.authorId }).from(postAuthors).innerJoin(posts, eq(posts.id, postAuthors.postId)).where(changedPost)))),
   ])
   const scopes = ['', ...tagRows.map((t) => `/tags/${t.slug}`), ...authorRows.map((a) => `/authors/${a.slug}`)]
   return scopes.flatMap((prefix) => FEED_FORMATS.map((format) => feedLinks(apiUrl, prefix)[format]))

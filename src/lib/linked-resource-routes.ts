@@ -4,7 +4,7 @@ import type { Config } from '../config.js'
 import type { Executor } from '../db/client.js'
 import type { ResourceKind } from '../db/schema.js'
 import { findCurrentSlug } from '../modules/slugs/queries.js'
-import { COUNT_SORT_ARITY, type CountSort } from '../modules/posts/post-counts.js'
+import { COUNT_SORT_ARITY, type CountSort, type LinkedVisibility } from '../modules/posts/post-counts.js'
 import { readSecurity } from '../plugins/auth.js'
 import { cursorScope, keysetAfter, type CursorCodec, type CursorValue, type KeysetOptions } from './cursor.js'
 import { NotFoundError } from './errors.js'
@@ -19,9 +19,9 @@ interface LinkedResource<Row, Out, Listed extends Row = Row> {
   plural: string
   singular: string
   schemas: { list: TSchema; one: TSchema }
-  list: (db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions) => Promise<{ rows: Listed[]; total: number | undefined; hasMore: boolean }>
+  list: (db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions & { visibility: LinkedVisibility }) => Promise<{ rows: Listed[]; total: number | undefined; hasMore: boolean }>
   keysetOf: (row: Listed, sort: CountSort) => CursorValue[]
-  find: (db: Executor, idOrSlug: string) => Promise<Row | undefined>
+  find: (db: Executor, idOrSlug: string, visibility: LinkedVisibility) => Promise<Row | undefined>
   serialize: (row: Row, site: Config['site']) => Out
 }
 
@@ -35,6 +35,7 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
         tags: [r.plural],
         operationId: `list${Plural}`,
         summary: `List ${r.plural} with their published-post counts`,
+        description: `A ${r.singular} that only unpublished posts have (a draft's new ${r.singular}) is listed, read and given a feed to key holders only, until one of its posts is out.`,
         querystring: LinkedListQuerySchema,
         security: readSecurity,
         response: { 200: r.schemas.list, ...problemResponses(400, 401) },
@@ -44,7 +45,7 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
       const { page = 1, limit = 15, sort = 'name', count } = request.query
       const scope = cursorScope({ list: r.plural, sort })
       const after = keysetAfter(cursors, scope, request.query, COUNT_SORT_ARITY[sort])
-      const { rows, total, hasMore } = await r.list(app.db, sort, { page, limit }, { after, count })
+      const { rows, total, hasMore } = await r.list(app.db, sort, { page, limit }, { after, count, visibility: request.apiKey ? 'all' : 'public' })
       const last = rows.at(-1)
       const nextCursor = hasMore && last ? cursors.encode(scope, r.keysetOf(last, sort)) : null
       const meta = listMeta({ page, limit }, total, rows.length, nextCursor, after !== undefined)
@@ -66,7 +67,7 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
       preHandler: app.acceptApiKey,
     }, async (request, reply) => {
       const { idOrSlug } = request.params
-      const row = await r.find(app.db, idOrSlug)
+      const row = await r.find(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
       // The ETag is the hash of the body, set by the caching plugin.
       if (row) return { data: r.serialize(row, config.site) }
       const current = await findCurrentSlug(app.db, r.kind, idOrSlug)

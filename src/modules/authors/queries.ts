@@ -8,3 +8,4 @@ export const listAuthors = authorQueries.list
 export const findAuthor = authorQueries.find
 export const findAuthorRow = authorQueries.findRow
 export const authorKeysetOf = authorQueries.keysetOf
+export const authorShownToPublic = authorQueries.shownToPublic

@@ -25,7 +25,7 @@ export const authorWriteRoutes = (config: Config) =>
     store: {
       kind: 'author',
       table: authors,
-      represent: async (db, id) => { const row = await findAuthor(db, id); return row && toAuthor(row, config.site) },
+      represent: async (db, id) => { const row = await findAuthor(db, id, 'all'); return row && toAuthor(row, config.site) },
       links: { table: postAuthors, postId: postAuthors.postId, linkedId: postAuthors.authorId, shown: SHOWN_AUTHOR_FIELDS, removedOnDelete: false },
       uniqueName: false,
     },

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, getTableColumns, sql, type InferSelectModel } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, getTableColumns, notExists, or, sql, type InferSelectModel } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
@@ -10,6 +10,8 @@ import { isPublic, publicPostCounts } from './visibility.js'
 
 type LinkedTable = PgTable & { id: PgColumn; slug: PgColumn; name: PgColumn }
 export type CountSort = 'name' | '-postCount'
+/** Who reads a tag or author: the public, or a key holder, who sees every one. */
+export type LinkedVisibility = 'public' | 'all'
 /** How many values a row's keyset has under each sort. */
 export const COUNT_SORT_ARITY: Record<CountSort, number> = { name: 2, '-postCount': 3 }
 
@@ -22,6 +24,20 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
   /** A list's row: with the name as sort=name orders it (see alphabetical), for its cursor. */
   type ListedRow = Row & { nameKey: string }
   const nameKey = alphabetical(table.name)
+
+  /**
+   * Whether the public sees a row: unless posts have it and none of them is public yet. A tag first written
+   * with a draft or a scheduled post would otherwise tell what the post is about before it is out (listed,
+   * with its feed, and pinged to the WebSub hub). One that no post has (written through /v1/tags) is shown.
+   */
+  function shownToPublic(db: Executor) {
+    const links = db.select({ one: sql`1` }).from(link.resourceId.table)
+    return or(
+      notExists(links.where(eq(link.resourceId, table.id))),
+      exists(db.select({ one: sql`1` }).from(link.resourceId.table).innerJoin(posts, eq(posts.id, link.postId)).where(and(eq(link.resourceId, table.id), isPublic()))),
+    )!
+  }
+  const shownTo = (db: Executor, visibility: LinkedVisibility) => (visibility === 'public' ? shownToPublic(db) : undefined)
 
   function selectWithCounts(db: Executor) {
     const counts = publicPostCounts(db, link.resourceId, link.postId, 'post_counts')
@@ -42,12 +58,14 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
 
   return {
     keysetOf,
+    shownToPublic,
 
     /**
      * One page of rows with their counts, and, unless asked not to, how many there are. One more row than the
      * limit is read, to know whether another page follows.
      */
-    async list(db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions = {}): Promise<{ rows: ListedRow[]; total: number | undefined; hasMore: boolean }> {
+    async list(db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions & { visibility?: LinkedVisibility } = {}): Promise<{ rows: ListedRow[]; total: number | undefined; hasMore: boolean }> {
+      const shown = shownTo(db, options.visibility ?? 'public')
       const { query, postCount } = selectWithCounts(db)
       const byName = [asc(nameKey), asc(table.id)]
       // Rows strictly after the cursor's, in the list's order: (name, id) ascending, after the count descending.
@@ -55,28 +73,28 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
       const after = options.after && (sort === '-postCount'
         ? sql`(${postCount} < ${options.after[0]}::int or (${postCount} = ${options.after[0]}::int and ${afterName(options.after.slice(1))}))`
         : afterName(options.after))
-      const ordered = query.where(after).orderBy(...(sort === '-postCount' ? [desc(postCount), ...byName] : byName)).limit(page.limit + 1)
+      const ordered = query.where(and(after, shown)).orderBy(...(sort === '-postCount' ? [desc(postCount), ...byName] : byName)).limit(page.limit + 1)
       const [rows, counted] = await Promise.all([
         options.after ? ordered : ordered.offset(offsetOf(page)),
-        options.count === false ? undefined : db.select({ n: count() }).from(table as LinkedTable),
+        options.count === false ? undefined : db.select({ n: count() }).from(table as LinkedTable).where(shown),
       ])
       return { rows: rows.slice(0, page.limit) as ListedRow[], total: counted && (counted[0]?.n ?? 0), hasMore: rows.length > page.limit }
     },
 
-    /** One row without its count, for a reader that shows none (a feed's channel). */
+    /** One row the public sees, without its count, for a reader that shows none (a feed's channel). */
     async findRow(db: Executor, idOrSlug: string): Promise<InferSelectModel<T> | undefined> {
-      const [row] = await db.select().from(table as LinkedTable).where(refCondition(table, idOrSlug))
+      const [row] = await db.select().from(table as LinkedTable).where(and(refCondition(table, idOrSlug), shownToPublic(db)))
       return row as InferSelectModel<T> | undefined
     },
 
     /** One row with its count, counted for it alone (a list counts every row's posts at once: a join over all of them). */
-    async find(db: Executor, idOrSlug: string): Promise<Row | undefined> {
+    async find(db: Executor, idOrSlug: string, visibility: LinkedVisibility = 'public'): Promise<Row | undefined> {
       const counted = db.select({ n: count() }).from(link.resourceId.table).innerJoin(posts, eq(posts.id, link.postId))
         .where(and(eq(link.resourceId, table.id), isPublic()))
       const [row] = await db
         .select({ ...getTableColumns(table as LinkedTable), postCount: sql<number>`(${counted})::int` })
         .from(table as LinkedTable)
-        .where(refCondition(table, idOrSlug))
+        .where(and(refCondition(table, idOrSlug), shownTo(db, visibility)))
       return row as Row | undefined
     },
   }

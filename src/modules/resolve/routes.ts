@@ -25,10 +25,11 @@ const ResolvedSchema = Type.Object({
 
 /** Tells a frontend router what a path of the site is: a post, a tag, an author, or an old slug to redirect. */
 export const resolveRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  // What the public sees: the site's paths are public pages.
   const kinds: { resource: ResourceKind; template: string; plural: string; find: (slug: string) => Promise<{ id: string; slug: string; publishedAt?: Date | null } | undefined> }[] = [
     { resource: 'post', template: config.site.postUrlTemplate, plural: 'posts', find: (ref) => findPost(app.db, ref, 'public') },
-    { resource: 'tag', template: config.site.tagUrlTemplate, plural: 'tags', find: (ref) => findTag(app.db, ref) },
-    { resource: 'author', template: config.site.authorUrlTemplate, plural: 'authors', find: (ref) => findAuthor(app.db, ref) },
+    { resource: 'tag', template: config.site.tagUrlTemplate, plural: 'tags', find: (ref) => findTag(app.db, ref, 'public') },
+    { resource: 'author', template: config.site.authorUrlTemplate, plural: 'authors', find: (ref) => findAuthor(app.db, ref, 'public') },
   ]
 
   app.get('/resolve', {

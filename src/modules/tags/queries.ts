@@ -8,3 +8,4 @@ export const listTags = tagQueries.list
 export const findTag = tagQueries.find
 export const findTagRow = tagQueries.findRow
 export const tagKeysetOf = tagQueries.keysetOf
+export const tagShownToPublic = tagQueries.shownToPublic

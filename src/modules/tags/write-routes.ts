@@ -29,7 +29,7 @@ export const tagWriteRoutes = (config: Config) =>
     store: {
       kind: 'tag',
       table: tags,
-      represent: async (db, id) => { const row = await findTag(db, id); return row && toTag(row, config.site) },
+      represent: async (db, id) => { const row = await findTag(db, id, 'all'); return row && toTag(row, config.site) },
       links: { table: postTags, postId: postTags.postId, linkedId: postTags.tagId, shown: SHOWN_TAG_FIELDS, removedOnDelete: true },
       uniqueName: true,
     },

@@ -1,0 +1,49 @@
+import t from 'tap'
+import { changedTopics } from '../../src/feeds/websub.js'
+import { build } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
+
+// A draft (or a scheduled post) written with a new tag or author: what it is about stays unsaid until it
+// is out. Tag names are often the most telling part of an embargoed post (a product, an acquisition).
+t.test('a tag or author that only unpublished posts have is hidden from the public until one of them is out', async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const since = new Date(Date.now() - 1000)
+  await app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Nadia Embargo' } })
+  const draft = await app.inject({
+    method: 'POST', url: '/v1/posts', headers,
+    payload: { title: 'We are buying Bluebird', markdown: 'Secret.', authors: ['nadia-embargo'], tags: ['project-bluebird'] },
+  })
+  t.equal(draft.statusCode, 201)
+  const inFuture = new Date(Date.now() + 3_600_000).toISOString()
+  await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Launch day', markdown: 'Soon.', authors: ['ada-okafor'], tags: ['launch-q3'], status: 'published', publishedAt: inFuture } })
+  // A tag no post has, written on its own, is shown as before.
+  await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Empty but public' } })
+
+  const publicly = async (url: string) => (await app.inject(url)).statusCode
+  const listed = async (url: string, auth = {}) => ((await app.inject({ url, headers: auth })).json().data as { slug: string }[]).map((x) => x.slug)
+  for (const [slug, plural] of [['project-bluebird', 'tags'], ['launch-q3', 'tags'], ['nadia-embargo', 'authors']] as const) {
+    t.notOk((await listed(`/v1/${plural}?limit=100`)).includes(slug), `${slug}: not listed`)
+    t.notOk((await listed(`/v1/${plural}?limit=100&sort=-postCount`)).includes(slug), `${slug}: not listed by count`)
+    t.equal(await publicly(`/v1/${plural}/${slug}`), 404, `${slug}: 404 by slug`)
+    t.equal(await publicly(`/${plural}/${slug}/feed.xml`), 404, `${slug}: no feed`)
+    t.equal(await publicly(`/v1/resolve?path=/${plural}/${slug}`), 404, `${slug}: not resolved`)
+    t.ok((await listed(`/v1/${plural}?limit=100`, headers)).includes(slug), `${slug}: listed to a key holder`)
+    t.equal((await app.inject({ url: `/v1/${plural}/${slug}`, headers })).statusCode, 200, `${slug}: read by a key holder`)
+  }
+  t.ok((await listed('/v1/tags?limit=100')).includes('empty-but-public'), 'a tag no post has is listed')
+  const tags = (await app.inject('/v1/tags?limit=100')).json()
+  t.equal((await app.inject('/v1/site')).json().data.counts.tags, tags.meta.total, "the site's count is the listed tags'")
+  t.equal(tags.meta.total, tags.data.length)
+  const topics = await changedTopics(database.db, 'https://api.example.com', since, new Date())
+  t.notOk(topics.some((topic) => /project-bluebird|launch-q3|nadia-embargo/.test(topic)), 'the WebSub hub is not told of them')
+  t.ok(topics.includes('https://api.example.com/tags/empty-but-public/feed.xml'), 'but of a public tag edited since')
+
+  // Published: out in the open, everywhere.
+  const published = await app.inject({ method: 'PATCH', url: `/v1/posts/${draft.json().data.id}`, headers, payload: { status: 'published' } })
+  t.equal(published.statusCode, 200)
+  t.equal(await publicly('/v1/tags/project-bluebird'), 200, 'the tag, once its post is out')
+  t.equal(await publicly('/v1/authors/nadia-embargo'), 200, 'the author too')
+  t.equal(await publicly('/tags/project-bluebird/feed.xml'), 200, 'with its feed')
+  t.ok((await listed('/v1/tags?limit=100')).includes('project-bluebird'))
+})
