@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyBaseLogger } from 'fastify'
 import { sql } from 'drizzle-orm'
 import { Type } from 'typebox'
 import { pendingMigrations } from '../../db/migrate.js'
@@ -13,6 +14,18 @@ const HealthSchema = Type.Object({
 /** Liveness (the process answers) and readiness (the database answers and its schema is current). */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const noStore = { 'cache-control': 'no-store' }
+
+  let inFlight: Promise<{ database: string; migrations: string }> | undefined
+  const check = async (log: FastifyBaseLogger) => {
+    try {
+      await app.db.execute(sql`select 1`)
+      const pending = await pendingMigrations(app.database)
+      return { database: 'ok', migrations: pending === 0 ? 'ok' : `${pending} pending` }
+    } catch (error) {
+      log.warn({ err: error }, 'readiness check failed')
+      return { database: 'unreachable', migrations: 'unknown' }
+    }
+  }
 
   // Probes are never rate limited (an orchestrator polling them must not get the service restarted) and
   // never cached (they must ask the database each time).
@@ -38,16 +51,10 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
   }, async (request, reply) => {
-    let database = 'ok'
-    let migrations = 'unknown'
-    try {
-      await app.db.execute(sql`select 1`)
-      const pending = await pendingMigrations(app.database)
-      migrations = pending === 0 ? 'ok' : `${pending} pending`
-    } catch (error) {
-      request.log.warn({ err: error }, 'readiness check failed')
-      database = 'unreachable'
-    }
+    // Requests that arrive while a check runs share it: the probe is not rate limited, and a flood of them
+    // must not become a flood of queries. None is answered from an earlier check.
+    inFlight ??= check(request.log).finally(() => { inFlight = undefined })
+    const { database, migrations } = await inFlight
     const ready = database === 'ok' && migrations === 'ok'
     if (!ready) reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
     return reply.code(ready ? 200 : 503).headers(noStore).send({ status: ready ? 'ok' : 'unavailable', checks: { database, migrations } })

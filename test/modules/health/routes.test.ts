@@ -19,6 +19,20 @@ t.test('health probes', async (t) => {
     t.same(res.json(), { status: 'ok', checks: { database: 'ok', migrations: 'ok' } })
   })
 
+  t.test('/readyz: probes that arrive together share one check, and a later one checks again', async (t) => {
+    const queries: string[] = []
+    const { app: counted } = await build(t, { seed: false, onQuery: (q) => queries.push(q) })
+    await counted.ready()
+    queries.length = 0
+    const answers = await Promise.all(Array.from({ length: 20 }, () => counted.inject('/readyz')))
+    t.ok(answers.every((res) => res.statusCode === 200), 'all ready')
+    const checks = queries.filter((q) => /select 1/.test(q)).length
+    t.ok(checks >= 1 && checks < 20, `20 probes at once: ${checks} database check(s), not 20`)
+    queries.length = 0
+    await counted.inject('/readyz')
+    t.equal(queries.filter((q) => /select 1/.test(q)).length, 1, 'the next probe asks the database itself')
+  })
+
   t.test('/readyz answers 503 while a migration is pending', async (t) => {
     await database.db.execute(sql`delete from drizzle.__drizzle_migrations`)
     const res = await app.inject('/readyz')
