@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import { excerptOf, textOf } from '../content/derive.js'
 import { hasLettersOrDigits, slugFrom } from '../lib/slugs.js'
-import { isUuid } from '../lib/schemas.js'
+import { isHttpUrl, isUuid } from '../lib/schemas.js'
+import { FEATURE_IMAGE_ALT_MAX_LENGTH } from '../modules/posts/write-schemas.js'
 import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
 
@@ -165,10 +166,6 @@ export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defau
   }
 }
 
-/** As the write API takes them: an http(s) URL of at most 2,000 characters, alt text of one line up to 500. */
-const MAX_IMAGE_URL = 2000
-const MAX_ALT = 500
-
 /** The draft's image made absolute against the post's address, if it is one a browser would load. */
 function featureImageOf(image: ItemDraft['featureImage'], baseUrl: string | undefined): Pick<ImportItem, 'featureImage'> {
   if (!image?.url.trim()) return {}
@@ -178,8 +175,9 @@ function featureImageOf(image: ItemDraft['featureImage'], baseUrl: string | unde
   } catch {
     return {}
   }
-  if (!/^https?:\/\//i.test(url) || url.length > MAX_IMAGE_URL) return {}
-  const alt = squash(image.alt ?? '').slice(0, MAX_ALT) || null
+  // As the write API takes them (HttpUrl, and the alt text's length).
+  if (!isHttpUrl(url)) return {}
+  const alt = squash(image.alt ?? '').slice(0, FEATURE_IMAGE_ALT_MAX_LENGTH) || null
   return { featureImage: { url, alt } }
 }
 

@@ -63,9 +63,22 @@ export const SlugSchema = Type.String({
   examples: ['architecture'],
 })
 
+const HTTP_URL_MAX_LENGTH = 2000
+const HTTP_URL = new RegExp(HTTP_URL_PATTERN)
+
+/** What the `http-url` format takes: a URL that parses, as http or https. */
+export function parsesAsHttpUrl(value: string): boolean {
+  return URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)
+}
+
+/** Whether HttpUrl takes a value (its pattern, length and format): for URLs that arrive other than through a request. */
+export function isHttpUrl(value: string): boolean {
+  return value.length <= HTTP_URL_MAX_LENGTH && HTTP_URL.test(value) && parsesAsHttpUrl(value)
+}
+
 /** An absolute http(s) URL: `format: uri` alone would let `javascript:` through. */
 export function HttpUrl(description?: string) {
-  return Type.String({ pattern: HTTP_URL_PATTERN, format: 'http-url', maxLength: 2000, ...(description ? { description } : {}) })
+  return Type.String({ pattern: HTTP_URL_PATTERN, format: 'http-url', maxLength: HTTP_URL_MAX_LENGTH, ...(description ? { description } : {}) })
 }
 
 /** Text of several lines (an excerpt): no control characters but tabs and line breaks. */

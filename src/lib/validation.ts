@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
+import { parsesAsHttpUrl } from './schemas.js'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
@@ -49,7 +50,7 @@ function withFormats(ajv: Ajv): Ajv {
   addFormats(ajv)
   // What a browser would open: the WHATWG URL parser takes it, and its scheme is http or https (`http://[`,
   // `https://?` and `http://%zz` are not; a path with `é` is, as browsers take it).
-  ajv.addFormat('http-url', { type: 'string', validate: (s: string) => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol) })
+  ajv.addFormat('http-url', { type: 'string', validate: parsesAsHttpUrl })
   instantFormat(ajv, 'date')
   instantFormat(ajv, 'date-time')
   return ajv

@@ -159,3 +159,10 @@ t.test('control characters in an item are dropped from its title, authors and ta
   t.same(item.authors, ['Ada Okafor'])
   t.same(item.tags.map((x) => x.name), ['Ops and support'])
 })
+
+t.test('a feature image the write API would refuse is left out, not imported', async (t) => {
+  const image = (url: string) => `<item><title>I</title><guid>${url}</guid><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate><description>x</description><enclosure url="${url}" type="image/png"/></item>`
+  const feed = parseFeed(`<rss version="2.0"><channel><title>T</title><link>https://t.example</link>
+    ${image('javascript:alert(1)')}${image('ftp://t.example/a.png')}${image(`https://t.example/${'a'.repeat(2000)}.png`)}${image('/ok.png')}</channel></rss>`)
+  t.same((items(feed.entries) as ImportItem[]).map((item) => item.featureImage?.url), [undefined, undefined, undefined, 'https://t.example/ok.png'])
+})

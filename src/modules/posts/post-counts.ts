@@ -31,9 +31,8 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
    * with its feed, and pinged to the WebSub hub). One that no post has (written through /v1/tags) is shown.
    */
   function shownToPublic(db: Executor) {
-    const links = db.select({ one: sql`1` }).from(link.resourceId.table)
     return or(
-      notExists(links.where(eq(link.resourceId, table.id))),
+      notExists(db.select({ one: sql`1` }).from(link.resourceId.table).where(eq(link.resourceId, table.id))),
       exists(db.select({ one: sql`1` }).from(link.resourceId.table).innerJoin(posts, eq(posts.id, link.postId)).where(and(eq(link.resourceId, table.id), isPublic()))),
     )!
   }

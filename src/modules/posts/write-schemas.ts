@@ -1,6 +1,9 @@
 import { Type, type Static } from 'typebox'
 import { HttpUrl, Line, Nullable, Paragraphs, SlugSchema, StringEnum, Text } from '../../lib/schemas.js'
 
+/** The longest alt text a feature image takes (the import cuts to it too). */
+export const FEATURE_IMAGE_ALT_MAX_LENGTH = 500
+
 const postFields = {
   title: Text(300, 'The title; a slug is derived from it when none is given.'),
   slug: SlugSchema,
@@ -11,7 +14,7 @@ const postFields = {
   publishedAt: Nullable(Type.String({ format: 'date-time', description: 'When the post is (or was) published; null or absent: now on publishing. A published post\'s cannot be cleared.' })),
   featured: Type.Boolean(),
   featureImage: Type.Union([
-    Type.Object({ url: HttpUrl(), alt: Type.Optional(Nullable(Line(500))) }, { additionalProperties: false }),
+    Type.Object({ url: HttpUrl(), alt: Type.Optional(Nullable(Line(FEATURE_IMAGE_ALT_MAX_LENGTH))) }, { additionalProperties: false }),
     Type.Null(),
   ]),
   canonicalUrl: Nullable(HttpUrl('Where the post first appeared.')),
