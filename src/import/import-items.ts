@@ -4,7 +4,7 @@ import { posts } from '../db/schema.js'
 import { writeTransaction } from '../db/transaction.js'
 import { uniqueSlugFor } from '../lib/unique-slug.js'
 import {
-  authorIdsCreating, insertPost, lockPost, setPostAuthors, setPostTags, tagIdsFor, updatePostRow, type PostValues,
+  authorIdsCreating, insertPost, lockPost, setPostAuthors, setPostTags, tagIdsCreating, updatePostRow, type PostValues,
 } from '../modules/posts/write-queries.js'
 import { authorSlug, contentHash, type ImportItem, type ParsedFeed } from './item.js'
 import { insertImported, loadImported, updateImported, type ImportedItem } from './queries.js'
@@ -99,11 +99,10 @@ function postValues(item: ImportItem): Omit<PostValues, 'slug'> {
   }
 }
 
-/** Authors by the slug of their display name and tags by slug: found, or created with their names. */
+/** Authors by the slug of their display name, tags by slug or else by name: found, or created with their names. */
 async function linkPost(tx: Tx, postId: string, item: ImportItem): Promise<void> {
   await setPostAuthors(tx, postId, await authorIdsCreating(tx, item.authors.map((name) => ({ slug: authorSlug(name), name }))))
-  const names = new Map(item.tags.map((t) => [t.slug, t.name]))
-  await setPostTags(tx, postId, await tagIdsFor(tx, item.tags.map((t) => t.slug), names))
+  await setPostTags(tx, postId, await tagIdsCreating(tx, item.tags.map(({ slug, name }) => ({ slug, name }))))
 }
 
 async function createFrom(tx: Tx, source: string, item: ImportItem, hash: string): Promise<string> {

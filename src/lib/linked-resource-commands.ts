@@ -31,21 +31,31 @@ export interface LinkedResourceStore<Out> {
   uniqueName: boolean
 }
 
+/**
+ * The row of `table` (but `exceptId`) that has this name, compared without case, if any. The name is locked
+ * until the transaction ends: two writes of one name at once take turns, and the second finds the first's row.
+ */
+export async function rowNamed(tx: Executor, kind: Exclude<ResourceKind, 'post'>, table: Table, name: string, exceptId?: string): Promise<{ id: string; slug: string } | undefined> {
+  const key = sql`lower(${name.trim()})`
+  await lockFor(tx, 'name', sql`${kind} || ':' || ${key}`)
+  const [row] = await tx
+    .select({ id: table.id, slug: table.slug })
+    .from(table as PgTable)
+    .where(and(sql`lower(${table.name}) = ${key}`, exceptId ? ne(table.id, exceptId) : undefined))
+    .limit(1)
+  return row as { id: string; slug: string } | undefined
+}
+
+/** The 409 for a name the `kind` `holder` has: `field` is where the name came from, with why it is refused. */
+export function nameTaken(kind: string, holder: string, field: FieldError): Error {
+  return Object.assign(new ConflictError(`The ${kind} ${holder} already has this name: use it, or give this one another name`), { code: 'QUIRE_NAME_TAKEN', fields: [field] })
+}
+
 /** Refuses a name another row of the store has (but `exceptId`), when its names are unique: a 409 naming it. */
 async function assertNameFree<Out>(store: LinkedResourceStore<Out>, tx: Executor, name: string, exceptId?: string): Promise<void> {
   if (!store.uniqueName) return
-  const key = sql`lower(${name.trim()})`
-  // Two writes of one name at once: the second waits here until the first commits, then finds its row.
-  await lockFor(tx, 'name', sql`${store.kind} || ':' || ${key}`)
-  const [other] = await tx
-    .select({ slug: store.table.slug })
-    .from(store.table as PgTable)
-    .where(and(sql`lower(${store.table.name}) = ${key}`, exceptId ? ne(store.table.id, exceptId) : undefined))
-    .limit(1)
-  if (!other) return
-  const { slug } = other as { slug: string }
-  const fields: FieldError[] = [{ in: 'body', name: '/name', message: `is the name of the ${store.kind} ${slug}` }]
-  throw Object.assign(new ConflictError(`The ${store.kind} ${slug} already has this name: use it, or give this one another name`), { code: 'QUIRE_NAME_TAKEN', fields })
+  const other = await rowNamed(tx, store.kind, store.table, name, exceptId)
+  if (other) throw nameTaken(store.kind, other.slug, { in: 'body', name: '/name', message: `is the name of the ${store.kind} ${other.slug}` })
 }
 
 /**

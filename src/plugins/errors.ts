@@ -182,11 +182,13 @@ export function clientErrorProblem(headers: Record<string, string>) {
 function constraintProblem(error: unknown): FastifyError | undefined {
   for (let e = error as { code?: string; constraint?: string; detail?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) {
     if (e.code === '23505') {
-      const column = /\((\w+)\)=/.exec(e.detail ?? '')?.[1]
-      const field = column ?? e.constraint ?? 'a unique field'
-      // Named like every other bad field: the body's field is the column (`slug`).
-      const fields: FieldError[] = column ? [{ in: 'body', name: `/${column}`, message: 'is taken by another resource' }] : []
-      return Object.assign(new ConflictError(`Another resource already has this ${field}`), { code: 'QUIRE_SLUG_TAKEN', fields })
+      // A slug is the only unique value a client gives. Named like every other bad field: the body's `/slug`.
+      if (/\(slug\)=/.test(e.detail ?? '')) {
+        const fields: FieldError[] = [{ in: 'body', name: '/slug', message: 'is taken by another resource' }]
+        return Object.assign(new ConflictError('Another resource already has this slug'), { code: 'QUIRE_SLUG_TAKEN', fields })
+      }
+      // Any other: the database's names for its keys are not the API's to show.
+      return new ConflictError('The write conflicts with a resource already stored: nothing was stored')
     }
     if (e.code === '23503' || e.code === '23001') {
       return Object.assign(new ConflictError('The resource is still referenced by others (for example an author who still has posts)'), { code: 'QUIRE_IN_USE' })

@@ -4,7 +4,7 @@ import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Db } from '../../src/db/client.js'
-import { authors, contentState, importSources, posts, postTags, tags } from '../../src/db/schema.js'
+import { authors, contentState, importSources, posts, postTags, slugHistory, tags } from '../../src/db/schema.js'
 import { importFeed } from '../../src/import/import-items.js'
 import { parseFeed } from '../../src/import/parse-feed.js'
 import { testDatabase } from '../helper.js'
@@ -148,6 +148,26 @@ t.test('a slug taken by another post gets a suffix; an existing author or tag is
   t.match(priya, { name: 'Dr Priya Raman', title: 'Principal Engineer' }, 'the existing author keeps her name and title')
   const [architecture] = await db.select().from(tags).where(eq(tags.slug, 'architecture'))
   t.equal(architecture?.name, 'Software Architecture')
+})
+
+t.test('a category is the tag of its name, whatever that tag\'s slug; one tag named twice in an item is linked once', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const db = database.db
+  await db.insert(tags).values([{ slug: 'pg', name: 'PostgreSQL' }, { slug: 'ops', name: 'Operations' }])
+  // A tag renamed from `operations` to `ops`: the item's category "Ops Notes" is new, "operations" is the old slug.
+  await db.insert(slugHistory).values({ kind: 'tag', oldSlug: 'operations', targetId: (await db.select().from(tags).where(eq(tags.slug, 'ops')))[0]!.id })
+  const rss = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+  <title>Notes</title><link>https://notes.example.org/</link><description>Notes</description>
+  <item><title>Vacuum</title><link>https://notes.example.org/vacuum</link><guid>https://notes.example.org/?p=1</guid>
+    <pubDate>Thu, 07 Mar 2024 16:05:00 GMT</pubDate><dc:creator>Priya Raman</dc:creator>
+    <category>postgresql</category><category>Operations</category><category>ops</category><description>On vacuum.</description></item>
+</channel></rss>`
+  const summary = await importFeed(db, parseFeed(rss))
+  t.match(summary, { created: 1, errors: [] })
+  t.same((await db.select({ slug: tags.slug }).from(tags).orderBy(asc(tags.slug))).map((x) => x.slug), ['ops', 'pg'], 'no second PostgreSQL, no second Operations')
+  const linked = await db.select({ slug: tags.slug }).from(postTags).innerJoin(tags, eq(tags.id, postTags.tagId)).orderBy(asc(postTags.position))
+  t.same(linked.map((x) => x.slug), ['pg', 'ops'], 'each tag once, where the item first names it')
 })
 
 t.test('authors and tags named without Latin letters are each their own, and found again on the next run', async (t) => {

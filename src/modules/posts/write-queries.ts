@@ -2,6 +2,7 @@ import { eq, inArray, sql } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { InvalidFieldsError } from '../../lib/errors.js'
+import { nameTaken, rowNamed } from '../../lib/linked-resource-commands.js'
 import { refCondition } from '../../lib/ref.js'
 import { idsBySlug } from '../slugs/queries.js'
 import { postColumns, type PostRow } from './queries.js'
@@ -41,33 +42,72 @@ async function idsOf(tx: Executor, table: typeof tags | typeof authors, slugs: s
 /**
  * Ids for (slug, name) pairs, in the order given, creating the rows that do not exist yet (never renaming
  * one). An old slug names the row that has it now: a post given a tag's old slug gets that tag, rather than
- * a new one that would take the slug from its redirect.
+ * a new one that would take the slug from its redirect. `existing` may name the row a missing pair stands
+ * for after all (or refuse it); the others are created.
  */
-async function idsCreating(tx: Executor, table: typeof tags | typeof authors, rows: { slug: string; name: string }[]): Promise<string[]> {
+async function idsCreating(
+  tx: Executor, table: typeof tags | typeof authors, rows: { slug: string; name: string }[],
+  existing?: (row: { slug: string; name: string }, index: number) => Promise<string | undefined>,
+): Promise<string[]> {
   if (rows.length === 0) return []
   const known = await idsOf(tx, table, rows.map((r) => r.slug))
-  const missing = rows.filter((r) => !known.has(r.slug))
+  const missing: { slug: string; name: string }[] = []
+  for (const [index, row] of rows.entries()) {
+    if (known.has(row.slug)) continue
+    const id = await existing?.(row, index)
+    if (id) known.set(row.slug, id)
+    else missing.push(row)
+  }
   if (missing.length === 0) return rows.map((r) => known.get(r.slug)!)
   await tx.insert(table).values(missing).onConflictDoNothing({ target: table.slug })
-  const ids = await idsOf(tx, table, rows.map((r) => r.slug))
-  return rows.map((r) => ids.get(r.slug)!)
+  const ids = await idsOf(tx, table, missing.map((r) => r.slug))
+  return rows.map((r) => known.get(r.slug) ?? ids.get(r.slug)!)
 }
 
-/** Author ids for slugs, in the order given; every unknown slug is a named field error. */
+/**
+ * Refuses two references to one tag or author: a slug and an old slug of the same one. Each repeat is a field
+ * error naming the item it repeats.
+ */
+function assertDistinct(kind: 'tag' | 'author', ids: string[], slugs: string[], field: string): string[] {
+  const first = new Map<string, number>()
+  const repeats = ids.flatMap((id, i) => {
+    const j = first.get(id)
+    if (j === undefined) return (first.set(id, i), [])
+    return [{ in: 'body' as const, name: `${field}/${i}`, message: `is "${slugs[i]}", the same ${kind} as item ${j} ("${slugs[j]}", a slug it had or has): give each ${kind} once` }]
+  })
+  if (repeats.length > 0) throw new InvalidFieldsError(repeats)
+  return ids
+}
+
+/** Author ids for slugs, in the order given; every unknown slug, and every author given twice, is a named field error. */
 export async function authorIdsFor(tx: Executor, slugs: string[], field = '/authors'): Promise<string[]> {
   const ids = await idsOf(tx, authors, slugs)
   const unknown = slugs.flatMap((slug, i) => (ids.has(slug) ? [] : [{ in: 'body' as const, name: `${field}/${i}`, message: `is "${slug}", which is no author's slug` }]))
   if (unknown.length > 0) throw new InvalidFieldsError(unknown)
-  return slugs.map((slug) => ids.get(slug)!)
+  return assertDistinct('author', slugs.map((slug) => ids.get(slug)!), slugs, field)
 }
 
 /**
- * Tag ids for slugs, in the order given, creating the tags that do not exist yet: named by `names` when it
- * has the slug (an import knows the display names), else from the slug.
+ * Tag ids for slugs, in the order given, creating the tags that do not exist yet, named from the slug
+ * (`event-sourcing`: "Event sourcing"). A tag given twice is a field error, and so is a new tag whose name
+ * another tag has (a 409, as POST /v1/tags answers): that tag is the one to give.
  */
-export async function tagIdsFor(tx: Executor, slugs: string[], names?: ReadonlyMap<string, string>): Promise<string[]> {
-  const nameOf = (slug: string) => names?.get(slug) ?? slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ')
-  return idsCreating(tx, tags, slugs.map((slug) => ({ slug, name: nameOf(slug) })))
+export async function tagIdsFor(tx: Executor, slugs: string[], field = '/tags'): Promise<string[]> {
+  const nameOf = (slug: string) => slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ')
+  const ids = await idsCreating(tx, tags, slugs.map((slug) => ({ slug, name: nameOf(slug) })), async ({ slug, name }, index) => {
+    const holder = await rowNamed(tx, 'tag', tags, name)
+    if (holder) throw nameTaken('tag', holder.slug, { in: 'body', name: `${field}/${index}`, message: `is "${slug}", a new tag named "${name}", which is the name of the tag ${holder.slug}` })
+    return undefined
+  })
+  return assertDistinct('tag', ids, slugs, field)
+}
+
+/**
+ * Tag ids for (slug, name) pairs, as an import knows them, in the order given: found by slug, else by name
+ * (compared without case: the tag of that name is the one meant), else created.
+ */
+export async function tagIdsCreating(tx: Executor, named: { slug: string; name: string }[]): Promise<string[]> {
+  return idsCreating(tx, tags, named, async ({ name }) => (await rowNamed(tx, 'tag', tags, name))?.id)
 }
 
 /** Author ids for (slug, name) pairs, in the order given, creating the authors that do not exist yet. */
@@ -75,12 +115,15 @@ export async function authorIdsCreating(tx: Executor, people: { slug: string; na
   return idsCreating(tx, authors, people)
 }
 
+/** Each once, at its first position: an import may name one tag or author by two slugs (a current and an old one). */
+const once = (ids: string[]) => [...new Set(ids)]
+
 export async function setPostAuthors(tx: Executor, postId: string, authorIds: string[]): Promise<void> {
   await tx.delete(postAuthors).where(eq(postAuthors.postId, postId))
-  await tx.insert(postAuthors).values(authorIds.map((authorId, position) => ({ postId, authorId, position })))
+  await tx.insert(postAuthors).values(once(authorIds).map((authorId, position) => ({ postId, authorId, position })))
 }
 
 export async function setPostTags(tx: Executor, postId: string, tagIds: string[]): Promise<void> {
   await tx.delete(postTags).where(eq(postTags.postId, postId))
-  if (tagIds.length > 0) await tx.insert(postTags).values(tagIds.map((tagId, position) => ({ postId, tagId, position })))
+  if (tagIds.length > 0) await tx.insert(postTags).values(once(tagIds).map((tagId, position) => ({ postId, tagId, position })))
 }
