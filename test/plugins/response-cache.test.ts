@@ -126,6 +126,39 @@ t.test('the response cache', async (t) => {
     t.ok(await listsNewTag(), 'and to the public at once when the post is out')
   })
 
+  t.test('a draft\'s link that hides or shows a tag or author (one no published post has) is a change the public sees', async (t) => {
+    const listed = async (plural: string, slug: string) => {
+      await app.inject(`/v1/${plural}?limit=100`)
+      return (await app.inject(`/v1/${plural}?limit=100`)).json().data.some((x: { slug: string }) => x.slug === slug)
+    }
+    const counts = async () => {
+      await app.inject('/v1/site')
+      return (await app.inject('/v1/site')).json().data.counts as { tags: number; authors: number }
+    }
+    t.equal((await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Unused yet' } })).statusCode, 201)
+    t.equal((await app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Writer Yet' } })).statusCode, 201)
+    t.ok(await listed('tags', 'unused-yet'), 'a tag no post has is listed (and kept)')
+    t.ok(await listed('authors', 'writer-yet'))
+    const before = await counts()
+
+    const draft = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Embargoed', markdown: 'x', authors: ['writer-yet'], tags: ['unused-yet'] } })
+    t.equal(draft.statusCode, 201)
+    const id = draft.json().data.id as string
+    t.notOk(await listed('tags', 'unused-yet'), 'once a draft has it, the tag is hidden at once')
+    t.notOk(await listed('authors', 'writer-yet'), 'and the author')
+    t.same(await counts(), { ...before, tags: before.tags - 1, authors: before.authors - 1 }, 'and the site counts them no more')
+    t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { tags: ['brand-new-draft-topic'] } })).statusCode, 200)
+    t.ok(await listed('tags', 'unused-yet'), 'the draft edited to drop the tag: listed again at once')
+    t.notOk(await listed('tags', 'brand-new-draft-topic'))
+    t.equal((await app.inject({ method: 'DELETE', url: `/v1/posts/${id}`, headers })).statusCode, 204)
+    t.ok(await listed('authors', 'writer-yet'), 'the draft deleted: its author, who has no post now, is listed again')
+    t.ok(await listed('tags', 'brand-new-draft-topic'), 'and the tag it brought in')
+    t.same(await counts(), { ...before, tags: before.tags + 1 })
+    t.teardown(async () => {
+      for (const url of ['/v1/tags/unused-yet', '/v1/tags/brand-new-draft-topic', '/v1/authors/writer-yet']) await app.inject({ method: 'DELETE', url, headers })
+    })
+  })
+
   t.test('a scheduled post appears when its time comes, though nothing was written', async (t) => {
     const publishedAt = new Date(Date.now() + 1500).toISOString()
     const created = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Right on time', markdown: 'Tick.', authors: ['mateo-ruiz'], status: 'published', publishedAt } })
