@@ -4,8 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
 import { NotFoundError } from '../lib/errors.js'
 import { SlugParamsSchema } from '../lib/schemas.js'
-import { publicPath } from '../lib/urls.js'
-import { findCurrentSlug } from '../modules/slugs/queries.js'
+import { movedOrNotFound } from '../modules/slugs/moved.js'
 import { dateResponse, isFresh } from '../plugins/caching.js'
 import { renderAtom } from './atom.js'
 import type { FeedModel } from './build-feed.js'
@@ -36,11 +35,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     const scope = await findFeedScope(app.db, config.site, kind, slug)
     if (!scope) {
       const linked = LINKED.find((l) => l.kind === kind)!
-      const current = await findCurrentSlug(app.db, linked.kind, slug)
-      const query = archive === undefined ? '' : `?archive=${archive}`
       // Readers follow a permanent redirect and update the subscription.
-      if (current) return reply.redirect(publicPath(config.site.apiPath, `/${linked.plural}/${current}/${FEED_FILES[format]}${query}`), 301)
-      throw new NotFoundError(`No ${kind} has the slug "${slug}"`)
+      return movedOrNotFound(app.db, request, reply, {
+        kind: linked.kind, ref: slug, apiPath: config.site.apiPath, pathOf: (current) => `/${linked.plural}/${current}/${FEED_FILES[format]}`, notFound: `No ${kind} has the slug "${slug}"`,
+      })
     }
     const state = await readFeedState(app.db, scope, archive)
     const pages = archivePageCount(state.total)

@@ -3,11 +3,10 @@ import type { TSchema } from 'typebox'
 import type { Config } from '../config.js'
 import type { Executor } from '../db/client.js'
 import type { ResourceKind } from '../db/schema.js'
-import { findCurrentSlug } from '../modules/slugs/queries.js'
+import { movedOrNotFound } from '../modules/slugs/moved.js'
 import { COUNT_SORT_ARITY, type CountSort, type LinkedVisibility } from '../modules/posts/post-counts.js'
 import { readSecurity } from '../plugins/auth.js'
 import { cursorScope, keysetAfter, type CursorCodec, type CursorValue, type KeysetOptions } from './cursor.js'
-import { NotFoundError } from './errors.js'
 import { linkHeader, listMeta, type PageRequest } from './paging.js'
 import { LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
 import { publicPath } from './urls.js'
@@ -70,9 +69,9 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
       const row = await r.find(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
       // The ETag is the hash of the body, set by the caching plugin.
       if (row) return { data: r.serialize(row, config.site) }
-      const current = await findCurrentSlug(app.db, r.kind, idOrSlug)
-      if (current) return reply.redirect(publicPath(config.site.apiPath, `/v1/${r.plural}/${current}`), 301)
-      throw new NotFoundError(`No ${r.singular} has the id or slug "${idOrSlug}"`)
+      return movedOrNotFound(app.db, request, reply, {
+        kind: r.kind, ref: idOrSlug, apiPath: config.site.apiPath, pathOf: (slug) => `/v1/${r.plural}/${slug}`, notFound: `No ${r.singular} has the id or slug "${idOrSlug}"`,
+      })
     })
   }
 }

@@ -47,3 +47,31 @@ t.test('a tag or author that only unpublished posts have is hidden from the publ
   t.equal(await publicly('/tags/project-bluebird/feed.xml'), 200, 'with its feed')
   t.ok((await listed('/v1/tags?limit=100')).includes('project-bluebird'))
 })
+
+t.test('an old slug of a hidden tag, author or draft redirects key holders only: the public gets a 404, not the new name', async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const write = (method: string, url: string, payload: object) => app.inject({ method: method as 'POST', url, headers, payload })
+  t.equal((await write('POST', '/v1/authors', { name: 'Hidden Writer' })).statusCode, 201)
+  const draft = await write('POST', '/v1/posts', { title: 'Codename', markdown: 'Soon.', authors: ['hidden-writer'], tags: ['codename-kestrel'] })
+  t.equal(draft.statusCode, 201)
+  t.equal((await write('PATCH', '/v1/tags/codename-kestrel', { slug: 'globex-merger', name: 'Globex merger' })).statusCode, 200)
+  t.equal((await write('PATCH', '/v1/authors/hidden-writer', { slug: 'globex-ceo' })).statusCode, 200)
+  t.equal((await write('PATCH', `/v1/posts/${draft.json().data.id}`, { slug: 'globex-announcement' })).statusCode, 200)
+
+  for (const url of ['/v1/tags/codename-kestrel', '/tags/codename-kestrel/feed.xml', '/v1/authors/hidden-writer', '/authors/hidden-writer/feed.atom', '/v1/posts/codename']) {
+    const res = await app.inject(url)
+    t.equal(res.statusCode, 404, `${url}: 404 to the public`)
+    t.notMatch(JSON.stringify(res.headers) + res.body, /globex/, `${url}: the new slug is not told`)
+  }
+  for (const [url, location] of [['/v1/tags/codename-kestrel', '/v1/tags/globex-merger'], ['/v1/authors/hidden-writer', '/v1/authors/globex-ceo'], ['/v1/posts/codename', '/v1/posts/globex-announcement']]) {
+    const res = await app.inject({ url: url!, headers })
+    t.equal(res.statusCode, 301, `${url}: moved, to a key holder`)
+    t.equal(res.headers.location, location)
+  }
+  // Once the post is out, its tag and author are public, and so are their redirects.
+  t.equal((await write('PATCH', '/v1/posts/globex-announcement', { status: 'published' })).statusCode, 200)
+  t.equal((await app.inject('/tags/codename-kestrel/feed.xml?archive=1')).headers.location, '/tags/globex-merger/feed.xml?archive=1', 'a feed redirect keeps its query')
+  t.equal((await app.inject('/v1/authors/hidden-writer')).headers.location, '/v1/authors/globex-ceo')
+  t.equal((await app.inject('/v1/posts/codename/related?limit=2')).headers.location, '/v1/posts/globex-announcement/related?limit=2')
+})

@@ -1,13 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
 import { cursorScope, keysetAfter, type CursorCodec } from '../../lib/cursor.js'
-import { InvalidFieldsError, NotFoundError, UnauthorizedError } from '../../lib/errors.js'
+import { InvalidFieldsError, UnauthorizedError } from '../../lib/errors.js'
 import { readSecurity } from '../../plugins/auth.js'
 import { dateResponse } from '../../plugins/caching.js'
 import { linkHeader, listMeta } from '../../lib/paging.js'
 import { MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { publicPath } from '../../lib/urls.js'
-import { findCurrentSlug } from '../slugs/queries.js'
+import { movedOrNotFound } from '../slugs/moved.js'
 import { findPost, findPostWithLinks, KEYSET_ARITY, keysetOf, listPosts, loadPostLinks, relatedPosts, searchSnippets, type PostFilters } from './queries.js'
 import { PostListQuerySchema, PostListResponseSchema, PostResponseSchema, RelatedQuerySchema, RelatedResponseSchema, type PostListQuery } from './schemas.js'
 import { toPost, toPostSummary } from './serialize.js'
@@ -32,6 +32,7 @@ export function postFilters(q: PostListQuery, visibility: Visibility): PostFilte
 }
 
 export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: CursorCodec }> = async (app, { config, cursors }) => {
+  const postMoved = (ref: string) => ({ kind: 'post' as const, ref, apiPath: config.site.apiPath, notFound: `No published post has the id or slug "${ref}"` })
   app.get('/posts', {
     schema: {
       tags: ['posts'],
@@ -86,11 +87,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
   }, async (request, reply) => {
     const { idOrSlug } = request.params
     const found = await findPostWithLinks(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
-    if (!found) {
-      const current = await findCurrentSlug(app.db, 'post', idOrSlug)
-      if (current) return reply.redirect(publicPath(config.site.apiPath, `/v1/posts/${current}`), 301)
-      throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
-    }
+    if (!found) return movedOrNotFound(app.db, request, reply, { ...postMoved(idOrSlug), pathOf: (slug) => `/v1/posts/${slug}` })
     // The ETag is the hash of the body, set by the caching plugin: serialised once, hashed once.
     dateResponse(request, reply, found.changedAt)
     return { data: toPost(found.row, found.links, config.site) }
@@ -110,12 +107,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
   }, async (request, reply) => {
     const { idOrSlug } = request.params
     const post = await findPost(app.db, idOrSlug, request.apiKey ? 'all' : 'public')
-    if (!post) {
-      const current = await findCurrentSlug(app.db, 'post', idOrSlug)
-      const query = request.url.includes('?') ? request.url.slice(request.url.indexOf('?')) : ''
-      if (current) return reply.redirect(publicPath(config.site.apiPath, `/v1/posts/${current}/related${query}`), 301)
-      throw new NotFoundError(`No published post has the id or slug "${idOrSlug}"`)
-    }
+    if (!post) return movedOrNotFound(app.db, request, reply, { ...postMoved(idOrSlug), pathOf: (slug) => `/v1/posts/${slug}/related` })
     const rows = await relatedPosts(app.db, post.id, request.query.limit ?? 3)
     const links = await loadPostLinks(app.db, rows.map((r) => r.id))
     return { data: rows.map((row) => toPostSummary(row, links, config.site)) }

@@ -3,12 +3,15 @@ import { rowsOf, type Executor } from '../../db/client.js'
 import { authors, posts, slugHistory, tags, type ResourceKind } from '../../db/schema.js'
 import { NotFoundError } from '../../lib/errors.js'
 import { isUuid } from '../../lib/schemas.js'
+import { authorShownToPublic } from '../authors/queries.js'
 import { isPublic } from '../posts/visibility.js'
+import { tagShownToPublic } from '../tags/queries.js'
 
 /**
- * The current slug of whatever used to answer to `oldSlug`, or undefined. For posts only public ones
- * count, so a redirect never reveals a draft, unless the reader holds a key (`drafts too`). A path
- * reference that is an id (a UUID) is no old slug.
+ * The current slug of whatever used to answer to `oldSlug`, or undefined. Only what the public sees counts
+ * (a public post, a tag or author shown to the public), so a redirect never reveals a draft or what a
+ * draft brought in, unless the reader holds a key (`drafts too`). A path reference that is an id (a UUID)
+ * is no old slug.
  */
 export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug: string, drafts: 'public' | 'drafts too' = 'public'): Promise<string | undefined> {
   if (isUuid(oldSlug)) return undefined
@@ -22,7 +25,8 @@ export async function findCurrentSlug(db: Executor, kind: ResourceKind, oldSlug:
     return row?.slug
   }
   const table = kind === 'tag' ? tags : authors
-  const [row] = await db.select({ slug: table.slug }).from(slugHistory).innerJoin(table, eq(table.id, slugHistory.targetId)).where(history)
+  const shown = drafts === 'public' ? (kind === 'tag' ? tagShownToPublic(db) : authorShownToPublic(db)) : undefined
+  const [row] = await db.select({ slug: table.slug }).from(slugHistory).innerJoin(table, eq(table.id, slugHistory.targetId)).where(and(history, shown))
   return row?.slug
 }
 
