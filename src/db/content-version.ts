@@ -12,6 +12,9 @@ export const CONFIRM_CHANNEL = 'quire_content_confirmed'
 export const LISTENER_NAME = 'quire content listener'
 /** How long a write waits for every replica to confirm it before answering anyway (and logging who did not). */
 export const SETTLE_TIMEOUT_MS = 2_000
+/** After a failed read of the version, the wait before reading it again; doubled after each failure, up to the most. */
+export const RETRY_FIRST_MS = 500
+const RETRY_MAX_MS = 30_000
 /** How many listeners' confirmations are remembered before starting over (replicas restart, listeners reconnect). */
 const MAX_LISTENERS_KEPT = 1_000
 
@@ -75,6 +78,9 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
   const changed = () => { for (const listener of changeListeners) listener() }
   /** When the next scheduled post goes live: the content changes then, without a write. */
   let scheduledTimer: NodeJS.Timeout | undefined
+  /** After a failed read, the next one's; the wait doubles with each failure in a row. */
+  let retryTimer: NodeJS.Timeout | undefined
+  let retryInMs = 0
 
   function hear(payload: string | undefined): void {
     const announced = Number(payload)
@@ -129,9 +135,14 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
           await read()
         } catch (error) {
           version = undefined
-          log.warn({ err: error }, 'could not read the content version; responses are not cached meanwhile')
+          // Read again later, though no change may come to ask for it: meanwhile nothing is served from memory.
+          retryInMs = Math.min(retryInMs * 2 || RETRY_FIRST_MS, RETRY_MAX_MS)
+          log.warn({ err: error, retryInMs }, 'could not read the content version; responses are not cached until it is read')
+          clearTimeout(retryTimer)
+          retryTimer = setTimeout(refresh, retryInMs).unref()
           return
         }
+        retryInMs = 0
         // A change that landed while reading leaves dirty set: read again before trusting the version.
         if (dirty) version = undefined
       }
@@ -219,6 +230,7 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
     async close() {
       closed = true
       clearTimeout(scheduledTimer)
+      clearTimeout(retryTimer)
       await stopListening()
       await refreshing
     },

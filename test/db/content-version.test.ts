@@ -1,0 +1,44 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import pino from 'pino'
+import t from 'tap'
+import type { Database } from '../../src/db/client.js'
+import { RETRY_FIRST_MS, watchContentVersion } from '../../src/db/content-version.js'
+import { tags } from '../../src/db/schema.js'
+import { testDatabase } from '../helper.js'
+
+t.test('a failed read of the content version is tried again, though no change comes to ask for it', async (t) => {
+  const database = await testDatabase(t)
+  // The database as the content version sees it: its statements fail while `failing` is above zero.
+  let failing = 0
+  const db = new Proxy(database.db, {
+    get(target, property, receiver) {
+      if (property === 'execute' && failing > 0) {
+        return async () => {
+          failing--
+          throw new Error('the pool is busy')
+        }
+      }
+      const value = Reflect.get(target, property, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  const warnings: unknown[] = []
+  const log = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line)) })
+  const version = await watchContentVersion({ ...database, db } as Database, log)
+  t.teardown(() => version.close())
+  const before = version.current()
+  t.ok(before, 'read at start')
+
+  failing = 2
+  await database.db.insert(tags).values({ slug: 'heard-of', name: 'Heard of' })
+  const deadline = Date.now() + 10 * RETRY_FIRST_MS
+  while (version.current() === undefined || version.current() === before) {
+    if (Date.now() > deadline) break
+    await sleep(20)
+  }
+  t.equal(failing, 0, 'both failing reads were made')
+  t.ok(version.current(), 'the version is known again, without another change')
+  t.not(version.current(), before, 'and it is the new one')
+  t.equal(warnings.length, 2, 'each failure is logged')
+  t.match(warnings[1], { msg: /not cached until it is read/, retryInMs: 2 * RETRY_FIRST_MS }, 'the wait doubles')
+})
