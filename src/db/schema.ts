@@ -5,9 +5,15 @@ import { alphabetical } from './sort-key.js'
 /** PostgreSQL's tsvector: kept current by triggers (see the search migration), never written by the app. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
 
+/**
+ * A content row's moments, to the millisecond: what a JavaScript Date holds, so that one read back (a
+ * cursor's, a comparison's) is the stored value itself, not one up to 999 µs short of it.
+ */
+const moment = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 })
+
 const timestamps = {
-  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
-  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  createdAt: moment('created_at').notNull().defaultNow(),
+  updatedAt: moment('updated_at').notNull().defaultNow(),
 }
 
 export const authors = pgTable('authors', {
@@ -41,7 +47,7 @@ export const posts = pgTable('posts', {
   markdown: text('markdown'),
   featured: boolean('featured').notNull().default(false),
   status: text('status', { enum: ['draft', 'published'] }).notNull().default('draft'),
-  publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
+  publishedAt: moment('published_at'),
   wordCount: integer('word_count').notNull(),
   readingTimeMinutes: integer('reading_time_minutes').notNull(),
   featureImageUrl: text('feature_image_url'),
@@ -60,7 +66,7 @@ export const posts = pgTable('posts', {
    * When an author or tag the post shows last changed (renamed, retitled, a tag deleted): the post itself was
    * not edited (updatedAt stays), but its representation was, and its Last-Modified says so.
    */
-  linksChangedAt: timestamp('links_changed_at', { withTimezone: true, mode: 'date' }),
+  linksChangedAt: moment('links_changed_at'),
   ...timestamps,
 }, (t) => [
   index('posts_search_idx').using('gin', t.searchVector),

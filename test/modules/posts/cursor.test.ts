@@ -1,7 +1,8 @@
 import t from 'tap'
+import { eq, inArray, sql } from 'drizzle-orm'
 import { buildApp } from '../../../src/app.js'
 import { loadConfig } from '../../../src/config.js'
-import { serviceSecrets } from '../../../src/db/schema.js'
+import { posts, serviceSecrets } from '../../../src/db/schema.js'
 import { build, testDatabase } from '../../helper.js'
 import { jsonGetter } from '../../support/http.js'
 import { authHeaders } from '../../support/auth.js'
@@ -42,6 +43,19 @@ t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
     t.same(await walk('limit=6&sort=title'), byTitle)
     const byUpdate = (await get('/v1/posts?limit=100&sort=-updatedAt')).body.data.map((p: { slug: string }) => p.slug)
     t.same(await walk('limit=6&sort=-updatedAt'), byUpdate)
+  })
+
+  t.test('rows stamped in the same microsecond are each visited once by cursor (a Date holds milliseconds)', async (t) => {
+    // Stamped as a statement stamps many rows with now(): the same instant, with microseconds.
+    const stamped = visible.slice(3, 9).map((p) => p.slug)
+    const before = await database.db.select({ id: posts.id, updatedAt: posts.updatedAt }).from(posts).where(inArray(posts.slug, stamped))
+    await database.db.execute(sql`update posts set updated_at = '2030-01-01T00:00:00.123456Z' where slug in ${stamped}`)
+    t.teardown(async () => {
+      for (const { id, updatedAt } of before) await database.db.update(posts).set({ updatedAt }).where(eq(posts.id, id))
+    })
+    const byUpdate = (await get('/v1/posts?limit=100&sort=-updatedAt')).body.data.map((p: { slug: string }) => p.slug)
+    t.same([...byUpdate.slice(0, 6)].sort(), [...stamped].sort(), 'they come first')
+    for (const limit of [2, 4]) t.same(await walk(`limit=${limit}&sort=-updatedAt`), byUpdate, `every post once, ${limit} a page`)
   })
 
   t.test('a page answers a nextCursor to switch to keyset paging, and a next link', async (t) => {
