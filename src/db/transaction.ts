@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'drizzle-orm'
 import { WriteConflictError } from '../lib/errors.js'
 import type { Db, Tx } from './client.js'
 
@@ -16,6 +17,14 @@ function isTransientConflict(error: unknown): boolean {
   }
   return false
 }
+
+/**
+ * The moment a write stamps on what it changed (updated_at, links_changed_at): the clock's, not the
+ * transaction's start (`now()`), which comes before any wait for a lock. A Last-Modified could otherwise name
+ * a moment before a change that a client read during the wait, and revalidating with that client's date
+ * (If-Modified-Since, If-Unmodified-Since) would pass for this one.
+ */
+export const writeMoment = () => sql<Date>`clock_timestamp()`
 
 /** How many times a write transaction is run before its conflict is the client's answer (WriteConflictError, a 503). */
 export const WRITE_ATTEMPTS = 3

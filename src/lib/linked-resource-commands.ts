@@ -3,7 +3,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { lockFor } from '../db/advisory-lock.js'
 import type { Db, Executor } from '../db/client.js'
 import { posts, type ResourceKind } from '../db/schema.js'
-import { writeTransaction } from '../db/transaction.js'
+import { writeMoment, writeTransaction } from '../db/transaction.js'
 import { claimSlug, forgetSlugs, noSuchResource, recordSlugChange } from '../modules/slugs/queries.js'
 import { assertPreconditions, type Preconditions } from './conditional.js'
 import { ConflictError, type FieldError } from './errors.js'
@@ -59,13 +59,12 @@ async function assertNameFree<Out>(store: LinkedResourceStore<Out>, tx: Executor
 }
 
 /**
- * Notes on the posts that show it that their representation changed (posts.links_changed_at), for their
- * Last-Modified. The clock's time, not the transaction's start: after waiting for a lock, that could be
- * earlier than a change the client has already seen.
+ * Notes on the posts that show it that their representation changed (posts.links_changed_at), at the write's
+ * moment (see writeMoment), for their Last-Modified.
  */
 async function touchLinkedPosts<Out>(store: LinkedResourceStore<Out>, tx: Executor, id: string): Promise<void> {
   const { table, postId, linkedId } = store.links
-  await tx.update(posts).set({ linksChangedAt: sql`clock_timestamp()` }).where(inArray(posts.id, tx.select({ id: postId }).from(table).where(eq(linkedId, id))))
+  await tx.update(posts).set({ linksChangedAt: writeMoment() }).where(inArray(posts.id, tx.select({ id: postId }).from(table).where(eq(linkedId, id))))
 }
 
 // Tags and authors are written the same way: a slug (given, or derived from the name and made unique),
@@ -105,7 +104,7 @@ export async function updateLinked<Out>(
     const current = await lockForWrite(store, tx, idOrSlug, preconditions)
     if (patch.name !== undefined) await assertNameFree(store, tx, patch.name, current.id)
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
-    const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: sql`now()` }
+    const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: writeMoment() }
     // Its posts first: a new slug locks the row as FOR UPDATE does, and a post's write waiting for that while
     // holding its post would deadlock with this one waiting for the post.
     if (store.links.shown.some((field) => field in patch)) await touchLinkedPosts(store, tx, current.id)

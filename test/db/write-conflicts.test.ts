@@ -162,6 +162,24 @@ t.test("a post's edit that waited for another writer is dated after the wait, no
   t.ok(updatedAt >= released - 5, `dated after the wait (began ${new Date(began).toISOString()}, released ${new Date(released).toISOString()}, dated ${new Date(updatedAt).toISOString()})`)
 })
 
+t.test("a tag's edit that waited for another writer is dated after the wait too (its If-Unmodified-Since compares with that date)", { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const url = (database as { url?: string }).url!
+  const other = new pg.Client({ connectionString: url })
+  await other.connect()
+  t.teardown(() => other.end())
+  await other.query('begin')
+  await other.query(`select 1 from tags where slug = 'culture' for update`)
+  const edit = app.inject({ method: 'PATCH', url: '/v1/tags/culture', headers, payload: { description: 'People first.' } })
+  await new Promise((resolve) => setTimeout(resolve, 1200))
+  const released = Date.now()
+  await other.query('commit')
+  t.equal((await edit).statusCode, 200)
+  const [tag] = await database.db.select({ updatedAt: tags.updatedAt }).from(tags).where(eq(tags.slug, 'culture'))
+  t.ok(tag!.updatedAt.getTime() >= released - 5, `dated after the wait (released ${new Date(released).toISOString()}, dated ${tag!.updatedAt.toISOString()})`)
+})
+
 t.test('a write that committed is answered with what it stored, even when no connection is free after the commit', { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite has no pool of connections): set TEST_DATABASE_URL' }, async (t) => {
   const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0' } })
   if (database.kind !== 'postgres') throw new Error('expected PostgreSQL')

@@ -1,6 +1,7 @@
-import { eq, inArray, sql } from 'drizzle-orm'
+import { eq, inArray } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
+import { writeMoment } from '../../db/transaction.js'
 import { InvalidFieldsError } from '../../lib/errors.js'
 import { nameTaken, rowNamed } from '../../lib/linked-resource-commands.js'
 import { refCondition } from '../../lib/ref.js'
@@ -20,13 +21,9 @@ export async function insertPost(tx: Executor, values: PostValues): Promise<stri
   return row!.id
 }
 
-/**
- * Stamped with the clock's time, not the transaction's start (`now()`), which comes before any wait for the
- * post's lock: the post's Last-Modified (see postChangedAt) could otherwise name a moment before a change
- * that a client read during the wait, and revalidating with that client's date would get a 304 for this one.
- */
+/** Stamped with the write's moment (see writeMoment): the post's Last-Modified (see postChangedAt). */
 export async function updatePostRow(tx: Executor, id: string, values: Partial<PostValues>): Promise<void> {
-  await tx.update(posts).set({ ...values, updatedAt: sql`clock_timestamp()` }).where(eq(posts.id, id))
+  await tx.update(posts).set({ ...values, updatedAt: writeMoment() }).where(eq(posts.id, id))
 }
 
 export async function deletePostRow(tx: Executor, id: string): Promise<void> {
