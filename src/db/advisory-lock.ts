@@ -10,6 +10,8 @@ const PURPOSES = {
   slug: 0x534c_5547,
   /** Claiming a name that must be unique (a tag's). */
   name: 0x4e41_4d45,
+  /** Loading the demo archive into an empty database: replicas starting together take turns. */
+  seed: 0x5345_4544,
 } as const
 
 /**

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { and, count, eq, inArray, notExists, sql } from 'drizzle-orm'
 import { prepareContent } from '../content/prepare.js'
-import type { Db } from './client.js'
+import { lockFor } from './advisory-lock.js'
+import type { Db, Executor } from './client.js'
 import { authorIdsFor, insertPost, setPostAuthors, setPostTags, tagIdsFor } from '../modules/posts/write-queries.js'
 import { authors, importSources, posts, tags } from './schema.js'
 
@@ -42,15 +43,22 @@ export async function demoPostsIn(db: Db): Promise<number> {
   return row?.n ?? 0
 }
 
-export async function countPosts(db: Db): Promise<number> {
+async function countPosts(db: Executor): Promise<number> {
   const [row] = await db.select({ n: count() }).from(posts)
   return row?.n ?? 0
 }
 
-/** Loads the demo archive (the original posts under `demo/`) in one transaction. */
-export async function seedDemoArchive(db: Db): Promise<{ posts: number }> {
+/**
+ * Loads the demo archive (the original posts under `demo/`) in one transaction, unless the database holds
+ * posts: then it answers how many. Replicas starting together on an empty database take turns, and only the
+ * first loads it (the others would fail on its slugs).
+ */
+export async function seedDemoArchive(db: Db): Promise<{ posts: number } | { existing: number }> {
   const archive = readDemoArchive()
-  await db.transaction(async (tx) => {
+  return db.transaction(async (tx) => {
+    await lockFor(tx, 'seed', 'demo archive')
+    const existing = await countPosts(tx)
+    if (existing > 0) return { existing }
     await tx.insert(authors).values(archive.authors)
     await tx.insert(tags).values(archive.tags)
     // The same write steps as the API's, with the archive's own dates.
@@ -74,6 +82,6 @@ export async function seedDemoArchive(db: Db): Promise<{ posts: number }> {
       await setPostAuthors(tx, postId, await authorIdsFor(tx, post.authors))
       await setPostTags(tx, postId, await tagIdsFor(tx, post.tags))
     }
+    return { posts: archive.posts.length }
   })
-  return { posts: archive.posts.length }
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config.js'
 import { createDb, type Database, type Db } from '../db/client.js'
 import { watchContentVersion, type ContentVersion } from '../db/content-version.js'
 import { migrate } from '../db/migrate.js'
-import { countPosts, seedDemoArchive } from '../db/seed.js'
+import { seedDemoArchive } from '../db/seed.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,10 +31,8 @@ export const dbPlugin = fp<DbPluginOptions>(
       try {
         await migrate(database)
         const seed = config.seedDemo === 'if-empty' || (config.seedDemo === 'auto' && database.kind === 'pglite')
-        if (seed && (await countPosts(database.db)) === 0) {
-          const { posts } = await seedDemoArchive(database.db)
-          app.log.info({ posts, database: database.kind }, 'loaded the demo archive into the empty database')
-        }
+        const seeded = seed ? await seedDemoArchive(database.db) : undefined
+        if (seeded && 'posts' in seeded) app.log.info({ posts: seeded.posts, database: database.kind }, 'loaded the demo archive into the empty database')
       } catch (error) {
         await database.close()
         throw error
