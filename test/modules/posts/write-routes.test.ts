@@ -525,6 +525,21 @@ t.test('text that shows nothing or holds control characters, and URLs no browser
     t.equal(res.statusCode, 400, shown)
     t.match(res.json().errors, [{ in: 'body', name: `/${field}`, message }], shown)
   }
+  // Half a surrogate pair, which only JSON's escapes can write: stored as UTF-8, it would become U+FFFD.
+  for (const [body, field] of [
+    ['{"title":"\\ud800lone","markdown":"x","authors":["ada-okafor"]}', '/title'],
+    ['{"title":"Pair","markdown":"ok \\ud83d\\ude00 then \\udc00","authors":["ada-okafor"]}', '/markdown'],
+    ['{"title":"Tags","markdown":"x","authors":["ada-okafor"],"tags":["a","\\uDBFF"]}', '/tags/1'],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url: '/v1/posts', headers: { ...headers, 'content-type': 'application/json' }, payload: body })
+    t.equal(res.statusCode, 400, body)
+    t.match(res.headers['content-type'], /^application\/problem\+json/)
+    t.match(res.json().errors, [{ in: 'body', name: field, message: /^must be Unicode text: it holds half of a surrogate pair/ }], body)
+  }
+  const paired = await app.inject({ method: 'POST', url: '/v1/posts', headers: { ...headers, 'content-type': 'application/json' }, payload: '{"title":"Paired \\ud83d\\ude00","markdown":"x","authors":["ada-okafor"]}' })
+  t.equal(paired.statusCode, 201, 'a whole pair is a character like any other')
+  t.equal(paired.json().data.title, 'Paired \u{1F600}')
+  await app.inject({ method: 'DELETE', url: `/v1/posts/${paired.json().data.id}`, headers })
   const author = await app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Checked', avatarUrl: 'javascript:alert(1)', bio: 'Beep\u0007' } })
   t.equal(author.statusCode, 400)
   t.same(author.json().errors.map((e: { name: string }) => e.name).sort(), ['/avatarUrl', '/bio'])
