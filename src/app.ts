@@ -115,7 +115,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const coding = request.headers['content-encoding']
     if (coding && coding.trim().toLowerCase() !== 'identity') {
-      return done(new UnsupportedMediaTypeError(`Request bodies are not decoded: send the JSON without Content-Encoding (got ${coding})`), undefined)
+      const error = new UnsupportedMediaTypeError(`Request bodies are not decoded: send the JSON without Content-Encoding (got ${coding})`)
+      return done(Object.assign(error, { unsupportedCoding: true }), undefined)
     }
     const charset = charsetOf(request.headers['content-type'])
     if (charset && !/^utf-?8$/i.test(charset)) {

@@ -94,8 +94,12 @@ export const errorsPlugin = fp<{ apiPath: string }>(
         const given = request.headers['content-type']
         error = new UnsupportedMediaTypeError(`A body must be application/json${given ? `, not ${given}` : ', and say so in Content-Type'}`)
       }
-      // Which content codings a body may have (RFC 9110 15.5.16): none.
-      if (error.statusCode === 415) reply.header('accept-encoding', 'identity')
+      if (error.statusCode === 415) {
+        // What would do: for a content coding, which codings a body may have (RFC 9110 15.5.16): none. For a
+        // media type, a PATCH says which patch documents it takes (RFC 5789 2.2): JSON's, merged.
+        if ((error as { unsupportedCoding?: boolean }).unsupportedCoding) reply.header('accept-encoding', 'identity')
+        else if (request.method === 'PATCH') reply.header('accept-patch', 'application/json')
+      }
 
       if (isDatabaseUnavailable(error)) {
         request.log.warn({ err: error }, 'database unavailable')
