@@ -145,6 +145,8 @@ const CLIENT_ERRORS: Record<string, { status: number; detail: string }> = {
   HPE_HEADER_OVERFLOW: { status: 431, detail: 'The request line and headers are longer than the server takes (16 kB): shorten the URL or the headers' },
   HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, detail: 'The chunk extensions are longer than the server takes' },
   ERR_HTTP_REQUEST_TIMEOUT: { status: 408, detail: 'The request was not received in time' },
+  // A method no HTTP server here knows (RFC 9110 9.1: 501), as opposed to one a resource does not take (405).
+  HPE_INVALID_METHOD: { status: 501, detail: 'The request method is not one this server knows: the API takes GET, HEAD, POST, PATCH and DELETE' },
 }
 
 /**

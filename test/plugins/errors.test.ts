@@ -312,6 +312,7 @@ t.test('a request the HTTP parser refuses still gets problem+json with a request
     ['headers past 16 kB', `GET /v1/posts?x=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: x\r\n\r\n`, 431],
     ['a malformed header line', 'GET /v1/posts HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n', 400],
     ['Content-Length with chunked encoding', 'POST /v1/tags HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
+    ['a method nobody knows', 'FOO /v1/posts HTTP/1.1\r\nHost: x\r\n\r\n', 501],
   ] as const) {
     const answer = await exchange(raw)
     const [head, body] = answer.split('\r\n\r\n') as [string, string]
