@@ -1,5 +1,7 @@
 import sanitize from 'sanitize-html'
 
+const DIRECTIONS = new Set(['ltr', 'rtl', 'auto'])
+
 // An allowlist: what a blog post needs (headings, lists, tables, code, images, links, figures) and
 // nothing that runs (script, event handlers, style, iframes, javascript:/data: URLs).
 const options: sanitize.IOptions = {
@@ -8,9 +10,12 @@ const options: sanitize.IOptions = {
     'ul', 'ol', 'li', 'dl', 'dt', 'dd', 'strong', 'b', 'em', 'i', 'u', 's', 'del', 'ins', 'mark', 'small',
     'sub', 'sup', 'abbr', 'cite', 'q', 'span', 'div', 'a', 'img', 'figure', 'figcaption', 'picture', 'source',
     'table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td', 'colgroup', 'col', 'details', 'summary',
-    'time', 'aside', 'section', 'input',
+    'time', 'aside', 'section', 'input', 'bdi', 'bdo',
   ],
   allowedAttributes: {
+    // The direction and language of a passage (Arabic or Hebrew in an English post), on any element (see
+    // transformTags for the directions kept).
+    '*': ['dir', 'lang'],
     a: ['href', 'title', 'rel', 'name', 'id'],
     img: ['src', 'srcset', 'sizes', 'alt', 'title', 'width', 'height', 'loading'],
     source: ['srcset', 'sizes', 'type', 'media'],
@@ -32,6 +37,14 @@ const options: sanitize.IOptions = {
     pre: [/^language-[\w-]+$/],
     span: [/^hljs-[\w-]+$/],
     div: [/^language-[\w-]+$/],
+  },
+  // A direction is one of HTML's three, or none.
+  transformTags: {
+    '*': (tagName, attribs) => {
+      if (attribs.dir === undefined || DIRECTIONS.has(attribs.dir.toLowerCase())) return { tagName, attribs }
+      const { dir: _dir, ...rest } = attribs
+      return { tagName, attribs: rest }
+    },
   },
   allowedSchemes: ['http', 'https', 'mailto', 'tel'],
   allowedSchemesByTag: { img: ['http', 'https'] },

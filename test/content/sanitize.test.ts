@@ -45,6 +45,12 @@ t.test('what a post needs is kept', async (t) => {
   t.equal(sanitizeHtml(html), html.replace(/(<img [^>]*)>/g, '$1 />'))
 })
 
+t.test('a passage keeps its direction and language; a direction that is none is dropped', async (t) => {
+  const html = '<p dir="rtl" lang="ar">مرحبا</p><p>Say <bdi>إيان</bdi> or <bdo dir="ltr">abc</bdo>, <span lang="he" dir="auto">שלום</span></p>'
+  t.equal(sanitizeHtml(html), html)
+  t.equal(sanitizeHtml('<p dir="javascript:x" onclick="x">a</p>'), '<p>a</p>')
+})
+
 t.test('inputs: the checkbox of a task list stays, every other kind of field goes', async (t) => {
   t.equal(sanitizeHtml('<ul><li><input type="checkbox" checked disabled /> done</li></ul>'), '<ul><li><input type="checkbox" checked disabled /> done</li></ul>')
   for (const field of ['<input type="password" name="p">', '<input>', '<input type="text" value="x">', '<input type="submit">', '<input type="CHECKBOX2">']) {
