@@ -75,8 +75,8 @@ export interface Config {
   /** A WebSub hub that feeds advertise with `rel="hub"`, so readers can subscribe to pushes instead of polling. */
   websubHub: string | undefined
   /**
-   * Signs keyset cursors. Replicas behind one load balancer must share it; when unset each process makes
-   * its own (cursors then only work on the process that issued them).
+   * Signs keyset cursors. When unset, the key kept in the database (service_secrets) signs them, so every
+   * replica and every restart signs alike.
    */
   cursorSecret: string | undefined
   /** Memory for the in-process cache of rendered public responses, in bytes (0 turns it off). */

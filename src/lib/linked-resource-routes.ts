@@ -34,7 +34,7 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
         tags: [r.plural],
         operationId: `list${Plural}`,
         summary: `List ${r.plural} with their published-post counts`,
-        description: `A ${r.singular} that only unpublished posts have (a draft's new ${r.singular}) is listed, read and given a feed to key holders only, until one of its posts is out.`,
+        description: `${Name}s that only unpublished posts have (a draft's new ${r.singular}) are listed and read by key holders only, and have no feed, until one of their posts is out.`,
         querystring: LinkedListQuerySchema,
         security: readSecurity,
         response: { 200: r.schemas.list, ...problemResponses(400, 401) },

@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
 import { rowsOf } from '../../src/db/client.js'
-import { readContentState } from '../../src/db/content-state.js'
+import { readContentState } from '../support/content-state.js'
 import { testDatabase } from '../helper.js'
 
 const onPostgres = { skip: process.env.TEST_DATABASE_URL ? false : 'needs TEST_DATABASE_URL (PostgreSQL)' }

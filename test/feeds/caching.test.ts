@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { eq } from 'drizzle-orm'
-import { readContentState } from '../../src/db/content-state.js'
+import { readContentState } from '../support/content-state.js'
 import { authors, posts } from '../../src/db/schema.js'
 import { build, nextSecondAfter, writeBehindApp } from '../helper.js'
 import { authHeaders } from '../support/auth.js'

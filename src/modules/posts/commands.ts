@@ -38,7 +38,7 @@ function publicationTime(status: 'draft' | 'published', given: string | null | u
 }
 
 /** A post as GET /v1/posts/{id} shows it to a key holder: drafts too. */
-export async function representPost(db: Executor, id: string, site: Site): Promise<Post | undefined> {
+async function representPost(db: Executor, id: string, site: Site): Promise<Post | undefined> {
   const found = await findPostWithLinks(db, id, 'all')
   return found && toPost(found.row, found.links, site)
 }

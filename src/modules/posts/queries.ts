@@ -390,7 +390,7 @@ async function searchPage(
 export interface PostStats {
   total: number
   newestPublishedAt: Date | null
-  /** When the last content write was made (src/db/content-state.ts), in the same snapshot as the counts. */
+  /** When the last public content write was made (content_state.changed_at), in the same snapshot as the counts. */
   contentChangedAt: Date
   /** A digest of the rows the page asked for is made from (see pageDigest). */
   pageDigest: string

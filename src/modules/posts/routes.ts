@@ -17,7 +17,7 @@ const slugs = (value: string | undefined) => (value ? value.split(',') : undefin
 // A bare date means midnight UTC, so `publishedAfter=2026-01-01&publishedBefore=2026-02-01` is January.
 const instant = (value: string | undefined) => (value ? new Date(value.length === 10 ? `${value}T00:00:00Z` : value) : undefined)
 
-export function postFilters(q: PostListQuery, visibility: Visibility): PostFilters {
+function postFilters(q: PostListQuery, visibility: Visibility): PostFilters {
   return {
     visibility,
     tag: slugs(q.tag),

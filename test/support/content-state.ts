@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm'
-import type { Executor } from './client.js'
-import { contentState } from './schema.js'
+import type { Executor } from '../../src/db/client.js'
+import { contentState } from '../../src/db/schema.js'
 
 export interface ContentState {
   /**
@@ -11,6 +11,7 @@ export interface ContentState {
   changedAt: Date
 }
 
+/** The content version's row, as the database triggers leave it: what tests watch writes advance. */
 export async function readContentState(db: Executor): Promise<ContentState> {
   const [row] = await db.select({ version: contentState.version, changedAt: contentState.changedAt }).from(contentState).where(eq(contentState.id, 1))
   return row ?? { version: 0, changedAt: new Date(0) }
