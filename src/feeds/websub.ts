@@ -41,6 +41,9 @@ export async function changedTopics(db: Executor, apiUrl: string, since: Date, u
 export class HubPublisher {
   #since: Date
   #timer: NodeJS.Timeout | undefined
+  /** The pings rounds could not make, made once more RETRY_AFTER_MS after the first of them failed. */
+  #failed = new Set<string>()
+  #retry: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
   #closed = false
 
@@ -58,13 +61,17 @@ export class HubPublisher {
     if (this.#closed || this.#timer) return
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      this.#running = this.#publish().finally(() => { this.#running = undefined })
+      // One round at a time (a hub may take seconds to answer): a round due meanwhile follows that one.
+      const round = (this.#running ?? Promise.resolve()).then(() => this.#publish())
+      this.#running = round
+      void round.finally(() => { if (this.#running === round) this.#running = undefined })
     }, PUBLISH_DELAY_MS)
   }
 
   async close(): Promise<void> {
     this.#closed = true
     clearTimeout(this.#timer)
+    clearTimeout(this.#retry)
     await this.#running
   }
 
@@ -82,8 +89,13 @@ export class HubPublisher {
     this.#since = until
     const failed = (await Promise.all(topics.map(async (topic) => ((await this.#ping(topic)) ? [] : [topic])))).flat()
     if (failed.length === 0 || this.#closed) return
-    const retry = setTimeout(() => void Promise.all(failed.map((topic) => this.#ping(topic))), RETRY_AFTER_MS)
-    retry.unref()
+    for (const topic of failed) this.#failed.add(topic)
+    this.#retry ??= setTimeout(() => {
+      const topics = [...this.#failed]
+      this.#failed.clear()
+      this.#retry = undefined
+      void Promise.all(topics.map((topic) => this.#ping(topic)))
+    }, RETRY_AFTER_MS).unref()
   }
 
   /** One ping; whether the hub took it (a 2xx). */

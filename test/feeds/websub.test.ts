@@ -2,8 +2,10 @@ import t, { type Test } from 'tap'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { PUBLISH_DELAY_MS } from '../../src/feeds/websub.js'
-import { build } from '../helper.js'
+import pino from 'pino'
+import { FEED_FORMATS } from '../../src/feeds/feed-urls.js'
+import { HubPublisher, PUBLISH_DELAY_MS } from '../../src/feeds/websub.js'
+import { build, testDatabase } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 
 interface Ping { method: string; contentType: string | undefined; fields: Record<string, string> }
@@ -71,4 +73,31 @@ t.test('the WebSub hub is told which feeds changed, as each change to the public
   hub.state.refusing = true
   const refused = await app.inject({ method: 'PATCH', url: '/v1/tags/data', headers, payload: { description: 'Refused pings' } })
   t.equal(refused.statusCode, 200)
+})
+
+t.test('rounds of pings never overlap: a round due while the hub is slow to answer follows it, and closing waits for both', async (t) => {
+  const database = await testDatabase(t)
+  let inFlight = 0
+  let most = 0
+  let answered = 0
+  const server = createServer((request, response) => {
+    inFlight++
+    most = Math.max(most, inFlight)
+    request.resume().on('end', () => setTimeout(() => {
+      inFlight--
+      answered++
+      response.writeHead(204).end()
+    }, 1_500))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  const publisher = new HubPublisher(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 'https://api.example.com', database.db, pino({ level: 'silent' }))
+  publisher.changed()
+  await sleep(PUBLISH_DELAY_MS + 300)
+  t.equal(inFlight, FEED_FORMATS.length, 'the first round pings the site\'s feeds')
+  publisher.changed()
+  await sleep(PUBLISH_DELAY_MS + 300)
+  await publisher.close()
+  t.equal(most, FEED_FORMATS.length, 'never more pings at once than one round makes')
+  t.equal(answered, 2 * FEED_FORMATS.length, 'both rounds were made before close returned')
 })
