@@ -1,18 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { Type } from 'typebox'
 import { NoQuerySchema, problemResponses } from '../../lib/schemas.js'
 import { readSecurity } from '../../plugins/auth.js'
 import { listArchiveMonths } from './queries.js'
-
-const ArchiveResponseSchema = Type.Object({
-  data: Type.Array(
-    Type.Object({
-      year: Type.Integer({ examples: [2026] }),
-      month: Type.Integer({ minimum: 1, maximum: 12, examples: [1] }),
-      count: Type.Integer({ minimum: 1, description: 'Published posts that month (UTC).', examples: [2] }),
-    }),
-  ),
-})
+import { ArchiveResponseSchema } from './schemas.js'
 
 export const archiveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/archive', {

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Nullable, PageMetaRef, ref } from '../../lib/schemas.js'
+import { HttpUrl, Nullable, PageMetaRef, Paragraphs, ref, SlugSchema, Text } from '../../lib/schemas.js'
 
 /** An author as listed on a post: enough for a byline with a job title. */
 export const AuthorRefSchema = Type.Object({
@@ -20,6 +20,17 @@ export const AuthorSchema = Type.Object({
 }, { $id: 'Author' })
 export type Author = Static<typeof AuthorSchema>
 
-
 export const AuthorListResponseSchema = Type.Object({ data: Type.Array(ref(AuthorSchema)), meta: PageMetaRef }, { description: 'A page of authors.' })
 export const AuthorResponseSchema = Type.Object({ data: ref(AuthorSchema) }, { description: 'The author.' })
+
+// What a write gives.
+const optional = {
+  slug: Type.Optional(SlugSchema),
+  title: Type.Optional(Nullable(Text(200, 'Job title, e.g. "Software Architect".'))),
+  bio: Type.Optional(Nullable(Paragraphs(5000))),
+  avatarUrl: Type.Optional(Nullable(HttpUrl())),
+  websiteUrl: Type.Optional(Nullable(HttpUrl())),
+}
+
+export const AuthorCreateBodySchema = Type.Object({ name: Text(200), ...optional }, { additionalProperties: false })
+export const AuthorPatchBodySchema = Type.Object({ name: Type.Optional(Text(200)), ...optional }, { additionalProperties: false, minProperties: 1 })

@@ -1,23 +1,10 @@
-import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import { authors, postAuthors } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
-import { HttpUrl, Nullable, Paragraphs, SlugSchema, Text } from '../../lib/schemas.js'
 import { findAuthor } from './queries.js'
 import { SHOWN_AUTHOR_FIELDS } from '../posts/queries.js'
-import { AuthorResponseSchema } from './schemas.js'
+import { AuthorCreateBodySchema, AuthorPatchBodySchema, AuthorResponseSchema } from './schemas.js'
 import { toAuthor } from './serialize.js'
-
-const optional = {
-  slug: Type.Optional(SlugSchema),
-  title: Type.Optional(Nullable(Text(200, 'Job title, e.g. "Software Architect".'))),
-  bio: Type.Optional(Nullable(Paragraphs(5000))),
-  avatarUrl: Type.Optional(Nullable(HttpUrl())),
-  websiteUrl: Type.Optional(Nullable(HttpUrl())),
-}
-
-export const AuthorCreateBodySchema = Type.Object({ name: Text(200), ...optional }, { additionalProperties: false })
-export const AuthorPatchBodySchema = Type.Object({ name: Type.Optional(Text(200)), ...optional }, { additionalProperties: false, minProperties: 1 })
 
 export const authorWriteRoutes = (config: Config) =>
   linkedResourceWriteRoutes({

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyBaseLogger } from 'fastify'
-import { sql } from 'drizzle-orm'
 import { Type } from 'typebox'
 import { pendingMigrations } from '../../db/migrate.js'
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
 import { ProblemRef } from '../../lib/schemas.js'
+import { pingDatabase } from './queries.js'
 
 const HealthSchema = Type.Object({
   status: Type.String({ examples: ['ok'] }),
@@ -18,7 +18,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   let inFlight: Promise<{ database: string; migrations: string }> | undefined
   const check = async (log: FastifyBaseLogger) => {
     try {
-      await app.db.execute(sql`select 1`)
+      await pingDatabase(app.db)
       const pending = await pendingMigrations(app.database)
       return { database: 'ok', migrations: pending === 0 ? 'ok' : `${pending} pending` }
     } catch (error) {

@@ -5,7 +5,10 @@ import { authorShownToPublic } from '../authors/queries.js'
 import { isPublic } from '../posts/visibility.js'
 import { tagShownToPublic } from '../tags/queries.js'
 
-export async function siteCounts(db: Executor): Promise<{ posts: number; tags: number; authors: number }> {
+/** What the blog holds that the public sees. */
+export interface SiteCounts { posts: number; tags: number; authors: number }
+
+export async function siteCounts(db: Executor): Promise<SiteCounts> {
   const [[p], [t], [a]] = await Promise.all([
     db.select({ n: count() }).from(posts).where(isPublic()),
     // Those the public sees (see shownToPublic), as /v1/tags and /v1/authors list them.

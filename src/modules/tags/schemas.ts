@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { Nullable, PageMetaRef, ref } from '../../lib/schemas.js'
+import { Nullable, PageMetaRef, Paragraphs, ref, SlugSchema, Text } from '../../lib/schemas.js'
 
 /** A tag as it appears inside a post. */
 export const TagRefSchema = Type.Object({
@@ -17,6 +17,21 @@ export const TagSchema = Type.Object({
 }, { $id: 'Tag' })
 export type Tag = Static<typeof TagSchema>
 
-
 export const TagListResponseSchema = Type.Object({ data: Type.Array(ref(TagSchema)), meta: PageMetaRef }, { description: 'A page of tags.' })
 export const TagResponseSchema = Type.Object({ data: ref(TagSchema) }, { description: 'The tag.' })
+
+// What a write gives.
+const fields = {
+  name: Text(100),
+  slug: SlugSchema,
+  description: Nullable(Paragraphs(2000)),
+}
+
+export const TagCreateBodySchema = Type.Object(
+  { name: fields.name, slug: Type.Optional(fields.slug), description: Type.Optional(fields.description) },
+  { additionalProperties: false },
+)
+export const TagPatchBodySchema = Type.Object(
+  { name: Type.Optional(fields.name), slug: Type.Optional(fields.slug), description: Type.Optional(fields.description) },
+  { additionalProperties: false, minProperties: 1 },
+)

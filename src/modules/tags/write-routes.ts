@@ -1,27 +1,10 @@
-import { Type } from 'typebox'
 import type { Config } from '../../config.js'
 import { postTags, tags } from '../../db/schema.js'
 import { linkedResourceWriteRoutes } from '../../lib/linked-resource-write-routes.js'
-import { Nullable, Paragraphs, SlugSchema, Text } from '../../lib/schemas.js'
 import { findTag } from './queries.js'
 import { SHOWN_TAG_FIELDS } from '../posts/queries.js'
-import { TagResponseSchema } from './schemas.js'
+import { TagCreateBodySchema, TagPatchBodySchema, TagResponseSchema } from './schemas.js'
 import { toTag } from './serialize.js'
-
-const fields = {
-  name: Text(100),
-  slug: SlugSchema,
-  description: Nullable(Paragraphs(2000)),
-}
-
-export const TagCreateBodySchema = Type.Object(
-  { name: fields.name, slug: Type.Optional(fields.slug), description: Type.Optional(fields.description) },
-  { additionalProperties: false },
-)
-export const TagPatchBodySchema = Type.Object(
-  { name: Type.Optional(fields.name), slug: Type.Optional(fields.slug), description: Type.Optional(fields.description) },
-  { additionalProperties: false, minProperties: 1 },
-)
 
 export const tagWriteRoutes = (config: Config) =>
   linkedResourceWriteRoutes({
