@@ -1,7 +1,8 @@
 import t from 'tap'
 import { eq, sql } from 'drizzle-orm'
 import { authors, postAuthors, posts } from '../../../src/db/schema.js'
-import { listPosts, SEARCH_LIMIT, type SearchPlan } from '../../../src/modules/posts/queries.js'
+import { listPosts } from '../../../src/modules/posts/queries.js'
+import { SEARCH_LIMIT, type SearchPlan } from '../../../src/modules/posts/search-queries.js'
 import { build } from '../../helper.js'
 import { jsonGetter } from '../../support/http.js'
 
