@@ -121,7 +121,7 @@ export const errorsPlugin = fp<{ apiPath: string }>(
         return sendProblem(request, reply, apiPath, { type, title, status: 405, detail: `${publicPath(apiPath, path)} takes ${allowed.join(', ')}, not ${request.method}` })
       }
       const { type, title } = PROBLEM_TYPES.ROUTE_NOT_FOUND!
-      return sendProblem(request, reply, apiPath, { type, title, status: 404, detail: `No resource at ${request.method} ${publicPath(apiPath, path)}` })
+      return sendProblem(request, reply, apiPath, { type, title, status: 404, detail: `No resource at ${publicPath(apiPath, path)}` })
     })
   },
   { name: 'errors' },

@@ -15,7 +15,10 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     const res = await app.inject('/v2/nothing?x=1')
     t.equal(res.statusCode, 404)
     t.match(res.headers['content-type'], /^application\/problem\+json; charset=utf-8/)
-    t.match(res.json(), { type: '/problems/not-found', title: 'Resource not found', status: 404, detail: 'No resource at GET /v2/nothing', instance: '/v2/nothing', requestId: String })
+    t.match(res.json(), { type: '/problems/not-found', title: 'Resource not found', status: 404, detail: 'No resource at /v2/nothing', instance: '/v2/nothing', requestId: String })
+    const head = await app.inject({ method: 'HEAD', url: '/v2/nothing?x=1' })
+    t.equal(head.statusCode, 404)
+    t.equal(head.headers['content-length'], res.headers['content-length'], 'HEAD: the fields a GET gets, its length too (RFC 9110 9.3.2)')
   })
 
   t.test('a method a path does not take answers 405 with Allow, a problem; a path no route serves, 404', async (t) => {
