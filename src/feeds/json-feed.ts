@@ -9,14 +9,15 @@ const toAuthor = (person: FeedPerson): JsonFeedAuthor => ({
 
 /**
  * Pure: a feed model -> a JSON Feed 1.1 document. JSON Feed has no archive links; its `next_url` pages
- * towards older posts, so it points where RFC 5005's prev-archive does in the XML formats.
+ * towards older posts, so it points where RFC 5005's prev-archive does in the XML formats. Every page's
+ * `feed_url` is the subscription feed's: the spec makes it the feed's identifier, and the pages are one feed.
  */
 export function renderJsonFeed(model: FeedModel): JsonFeed {
   return {
     version: 'https://jsonfeed.org/version/1.1',
     title: model.title,
     home_page_url: model.homePageUrl,
-    feed_url: model.self.json,
+    feed_url: (model.current ?? model.self).json,
     description: model.description,
     ...(model.prevArchive ? { next_url: model.prevArchive.json } : {}),
     language: model.language,
