@@ -5,15 +5,9 @@ import { alphabetical } from './sort-key.js'
 /** PostgreSQL's tsvector: kept current by triggers (see the search migration), never written by the app. */
 const tsvector = customType<{ data: string }>({ dataType: () => 'tsvector' })
 
-/**
- * A content row's moments, to the millisecond: what a JavaScript Date holds, so that one read back (a
- * cursor's, a comparison's) is the stored value itself, not one up to 999 µs short of it.
- */
-const moment = (name: string) => timestamp(name, { withTimezone: true, mode: 'date', precision: 3 })
-
 const timestamps = {
-  createdAt: moment('created_at').notNull().defaultNow(),
-  updatedAt: moment('updated_at').notNull().defaultNow(),
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
 }
 
 export const authors = pgTable('authors', {
@@ -47,7 +41,7 @@ export const posts = pgTable('posts', {
   markdown: text('markdown'),
   featured: boolean('featured').notNull().default(false),
   status: text('status', { enum: ['draft', 'published'] }).notNull().default('draft'),
-  publishedAt: moment('published_at'),
+  publishedAt: timestamp('published_at', { withTimezone: true, mode: 'date' }),
   wordCount: integer('word_count').notNull(),
   readingTimeMinutes: integer('reading_time_minutes').notNull(),
   featureImageUrl: text('feature_image_url'),
@@ -66,7 +60,7 @@ export const posts = pgTable('posts', {
    * When an author or tag the post shows last changed (renamed, retitled, a tag deleted): the post itself was
    * not edited (updatedAt stays), but its representation was, and its Last-Modified says so.
    */
-  linksChangedAt: moment('links_changed_at'),
+  linksChangedAt: timestamp('links_changed_at', { withTimezone: true, mode: 'date' }),
   ...timestamps,
 }, (t) => [
   index('posts_search_idx').using('gin', t.searchVector),

@@ -31,6 +31,8 @@ const { html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _se
 export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector' | 'rankVector' | 'linksChangedAt'> & {
   /** The title as sort=title orders it (see alphabetical): read for that sort only, for its cursor. */
   titleKey?: string
+  /** updated_at to the microsecond, as sort=-updatedAt orders it: read for that sort only, for its cursor. */
+  updatedAtKey?: string
 }
 // A post without its search columns (the plain text is there for snippets and the search vector).
 const { searchVector: _vector, rankVector: _rank, bodyText: _text, ...columnsOfPost } = getTableColumns(posts)
@@ -92,9 +94,18 @@ const ORDER: Record<PostSort, SQL[]> = {
   title: [asc(alphabetical(posts.title)), asc(posts.id)],
 }
 
-/** A summary's columns under a sort: sort=title's cursor needs the key it orders by. */
+/**
+ * A moment as the database holds it, to the microsecond, in UTC: a Date keeps milliseconds, and a cursor made
+ * from one would skip the rows stamped between its millisecond and the row's own (an edit is stamped by the
+ * clock, and the rows one statement writes share its microsecond).
+ */
+const exactMoment = (column: typeof posts.updatedAt) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+
+/** A summary's columns under a sort: a cursor needs the key the list is ordered by, exactly. */
 function summaryColumnsFor(sort: PostSort | undefined) {
-  return sort === 'title' ? { ...summaryColumns, titleKey: alphabetical(posts.title) } : summaryColumns
+  if (sort === 'title') return { ...summaryColumns, titleKey: alphabetical(posts.title) }
+  if (sort === '-updatedAt') return { ...summaryColumns, updatedAtKey: exactMoment(posts.updatedAt) }
+  return summaryColumns
 }
 export type SummaryColumns = ReturnType<typeof summaryColumnsFor>
 
@@ -138,7 +149,9 @@ export function keysetOf(row: PostSummaryRow, sort: PostSort): CursorValue[] {
   switch (sort) {
     case '-publishedAt':
     case 'publishedAt': return [row.publishedAt?.toISOString() ?? null, row.id]
-    case '-updatedAt': return [row.updatedAt.toISOString(), row.id]
+    case '-updatedAt':
+      if (row.updatedAtKey === undefined) throw new Error('keysetOf: a row of a list sorted by -updatedAt carries its updatedAtKey')
+      return [row.updatedAtKey, row.id]
     case 'title':
       if (row.titleKey === undefined) throw new Error('keysetOf: a row of a list sorted by title carries its titleKey')
       return [row.titleKey, row.id]
