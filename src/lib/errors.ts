@@ -24,11 +24,11 @@ export const TooManyRequestsError = createError<'QUIRE_RATE_LIMITED', 429, [stri
   'Too many requests from this address; retry in %s',
   429,
 )
-/** Seconds to wait before trying again when the database is unreachable (or the service not ready). */
+/** Seconds to wait before trying again when the database is unreachable or busy (or the service not ready). */
 export const DATABASE_RETRY_AFTER_SECONDS = 5
 export const DatabaseUnavailableError = createError<'QUIRE_DATABASE_UNAVAILABLE', 503, []>(
   'QUIRE_DATABASE_UNAVAILABLE',
-  'The database is unreachable; try again shortly',
+  'The database is unreachable, or busy with other requests (every connection in use); try again shortly',
   503,
 )
 export const WriteConflictError = createError<'QUIRE_WRITE_CONFLICT', 503, [{ cause: unknown }]>(
@@ -69,7 +69,7 @@ export const PROBLEMS = {
   'body-too-large': { title: 'Request body too large', status: 413, when: 'the body is over 1 MiB' },
   'unsupported-media-type': { title: 'Unsupported media type', status: 415, when: 'the body is not `application/json`, names a charset other than UTF-8, or is compressed (`Content-Encoding`)' },
   'rate-limited': { title: 'Too many requests', status: 429, when: 'too many requests came from this address: wait the seconds `Retry-After` says' },
-  'database-unavailable': { title: 'Service unavailable', status: 503, retryAfter: DATABASE_RETRY_AFTER_SECONDS, when: 'the database is unreachable: retry after the seconds `Retry-After` says' },
+  'database-unavailable': { title: 'Service unavailable', status: 503, retryAfter: DATABASE_RETRY_AFTER_SECONDS, when: 'the database is unreachable, or every connection to it is busy: retry after the seconds `Retry-After` says' },
   'write-conflict': { title: 'Service unavailable', status: 503, retryAfter: 1, when: 'the write kept colliding with concurrent writes to the same resources (a deadlock or a serialization failure), even when run again, and nothing was stored: send it again after the seconds `Retry-After` says' },
   // A second: the listener is closed, so a retry reaches another instance (or this one, restarted).
   'shutting-down': { title: 'Service unavailable', status: 503, retryAfter: 1, when: 'the instance is shutting down (a deploy, a restart): retry after the seconds `Retry-After` says' },

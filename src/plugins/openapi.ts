@@ -49,7 +49,7 @@ const SHARED_RESPONSES: Json = {
   TooManyRequests: { description: 'Too many requests from this address in this minute.', headers: headerRefs('Retry-After', ...RATE_LIMIT), content: problem },
   UriTooLong: { description: 'A path segment (a slug) is longer than 200 characters.', content: problem },
   PreconditionFailed: { description: 'Precondition failed: the representation is not the one `If-Match` names, or changed after `If-Unmodified-Since`.', content: problem },
-  Unavailable: { description: 'Unavailable for now (the database is unreachable, a write kept colliding with concurrent ones, or this instance is shutting down): send the request again after `Retry-After` seconds.', headers: headerRefs('Retry-After'), content: problem },
+  Unavailable: { description: 'Unavailable for now (the database is unreachable or busy, a write kept colliding with concurrent ones, or this instance is shutting down): send the request again after `Retry-After` seconds.', headers: headerRefs('Retry-After'), content: problem },
 }
 
 /**
@@ -58,7 +58,7 @@ const SHARED_RESPONSES: Json = {
  * `Link` on a list), a 304 answers matching validators and a 412 failing preconditions; a PATCH's 200
  * carries `ETag`, and a 201 `Location` and `ETag`; a 401 says how to authenticate (`WWW-Authenticate`); a
  * path parameter may be too long (414); every route but the health probes is rate-limited (429, and the RateLimit headers); every route may answer 503
- * (the database is unreachable, a write kept colliding with concurrent ones, or the instance is shutting
+ * (the database is unreachable or busy, a write kept colliding with concurrent ones, or the instance is shutting
  * down); an operation naming no security needs none (`security: []`). What a route declares itself stands.
  */
 function withSharedResponses(document: Json): Json {

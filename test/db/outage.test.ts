@@ -3,7 +3,7 @@ import pg from 'pg'
 import type { LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
-import { createDb } from '../../src/db/client.js'
+import { createDb, POOL_OPTIONS } from '../../src/db/client.js'
 import { testDatabase } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 import { TcpProxy } from '../support/tcp-proxy.js'
@@ -161,4 +161,34 @@ t.test('a backend terminated while it runs a write (a failover, a restart): that
   await recovers(t, () => app.inject(`/v1/posts/${slug}`), 'reads')
   const again = await app.inject({ method: 'PATCH', url: `/v1/posts/${slug}`, headers, payload: { title: 'Edited after the failover' } })
   t.equal(again.statusCode, 200, 'the same edit, sent again, is stored')
+})
+
+t.test('every connection busy (writes waiting for a lock): a read that cannot get one in time is a 503 saying so, and is served once they are free', { skip: adminUrl ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
+  const direct = await testDatabase(t)
+  const database = await createDb({ databaseUrl: direct.url!, dataDir: '' })
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_WRITES_PER_MINUTE: '0' }), { database })
+  const holder = new pg.Client({ connectionString: direct.url })
+  await holder.connect()
+  t.teardown(async () => {
+    await holder.end().catch(() => {})
+    await app.close()
+    await database.close()
+  })
+  await app.ready()
+  const headers = await authHeaders(direct.db)
+  const slug = 'slos-for-internal-platforms'
+  await holder.query('begin')
+  await holder.query('select 1 from posts where slug = $1 for update', [slug])
+  // As many edits as the pool has connections, each holding one inside its transaction while it waits.
+  const edits = Array.from({ length: POOL_OPTIONS.max }, (_, i) => app.inject({ method: 'PATCH', url: `/v1/posts/${slug}`, headers, payload: { title: `Edit ${i}` } }))
+  const name = new URL(direct.url!).pathname.slice(1)
+  const waiting = `select count(*)::int as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock' and pid <> pg_backend_pid()`
+  for (let i = 0; i < 500 && (await holder.query<{ n: number }>(waiting, [name])).rows[0]!.n < POOL_OPTIONS.max; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+
+  const read = await app.inject('/v1/posts/first-year-of-on-call-in-numbers')
+  assertUnavailable(t, read, 'a read while every connection waits')
+  t.match(read.json().detail, /busy with other requests/, 'says the database may be busy, not only unreachable')
+  await holder.query('rollback')
+  t.same((await Promise.all(edits)).map((res) => res.statusCode), Array(POOL_OPTIONS.max).fill(200), 'the edits go through once the lock is free')
+  t.equal((await app.inject('/v1/posts/first-year-of-on-call-in-numbers')).statusCode, 200, 'and the read is served')
 })
