@@ -131,7 +131,8 @@ export function buildFeed(input: BuildFeedInput): FeedModel {
     current: archive === undefined ? null : at(),
     prevArchive: archive === undefined ? (newestArchive ? at(newestArchive) : null) : archive > 1 ? at(archive - 1) : null,
     nextArchive: archive !== undefined && archive < archivePages ? at(archive + 1) : null,
-    hub: input.hub ?? null,
+    // The subscription feed only: an archive page is not subscribed to (RFC 5005: it does not change), and no hub hears of it.
+    hub: archive === undefined ? input.hub ?? null : null,
     items,
   }
 }

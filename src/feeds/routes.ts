@@ -52,9 +52,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     // Rendered once per content version: the response cache (plugins/caching.ts) keeps the document.
     const document = RENDER[format](await loadFeed(app.db, config, scope, state, archive))
     reply.type(FEED_CONTENT_TYPES[format])
-    // WebSub discovery (section 4) by Link headers, which a JSON feed has no other way to give.
-    if (config.websubHub) {
-      reply.header('link', `<${config.websubHub}>; rel="hub", <${feedLinks(config.site.apiUrl, scope.channel.prefix, archive)[format]}>; rel="self"`)
+    // WebSub discovery (section 4) by Link headers, which a JSON feed has no other way to give. Not on an
+    // archive page, as in the document (see buildFeed).
+    if (config.websubHub && archive === undefined) {
+      reply.header('link', `<${config.websubHub}>; rel="hub", <${feedLinks(config.site.apiUrl, scope.channel.prefix)[format]}>; rel="self"`)
     }
     return document
   }

@@ -71,7 +71,7 @@ export function feedResponses(format: FeedFormat, options: { moved: boolean }) {
       description: DESCRIPTIONS[format],
       content: { [media]: { schema: format === 'json' ? JsonFeedSchema : Type.String() } },
       // WebSub discovery (section 4), the only one a JSON feed has.
-      headers: { Link: { type: 'string', description: 'With a WebSub hub (`WEBSUB_HUB`): `<hub>; rel="hub", <this feed>; rel="self"`.' } },
+      headers: { Link: { type: 'string', description: 'With a WebSub hub (`WEBSUB_HUB`), on the subscription feed (not an archive page): `<hub>; rel="hub", <this feed>; rel="self"`.' } },
     },
     ...(options.moved ? { 301: MovedResponse } : {}),
     ...problemResponses(400, 404),

@@ -81,13 +81,18 @@ t.test('a WebSub hub is advertised when WEBSUB_HUB is set', async (t) => {
   const { app, config } = await build(t, { env: { WEBSUB_HUB: hub } })
   const apiUrl = config.site.apiUrl
   for (const format of FORMATS) {
-    for (const path of [`/${FILES[format]}`, `/tags/data/${FILES[format]}`, `/${FILES[format]}?archive=1`]) {
+    for (const path of [`/${FILES[format]}`, `/tags/data/${FILES[format]}`]) {
       const res = await app.inject(path)
       t.equal(readFeed(format, res.body).links.hub, hub, path)
       // WebSub 4: Link headers, the only way a JSON feed can be discovered.
       t.equal(res.headers.link, `<${hub}>; rel="hub", <${apiUrl}${path}>; rel="self"`, `${path}: Link headers`)
       t.equal((await app.inject(path)).headers.link, res.headers.link, `${path}: from the response cache too`)
     }
+    // An archive page is not subscribed to: it is not meant to change, and the hub is never told of it.
+    const page = await app.inject(`/${FILES[format]}?archive=1`)
+    t.equal(page.statusCode, 200)
+    t.notOk(readFeed(format, page.body).links.hub, `${FILES[format]}?archive=1: no hub in the document`)
+    t.notOk(page.headers.link, `${FILES[format]}?archive=1: nor in a Link header`)
   }
   // The OpenAPI document says so of every feed's 200.
   const paths = (await app.inject('/docs/json')).json().paths as Record<string, { get: { responses: Record<string, { headers?: Record<string, { description?: string }> }> } }>
