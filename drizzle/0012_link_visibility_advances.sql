@@ -1,31 +1,35 @@
 -- A tag or author that posts have, none of them public, is hidden from the public; one that no post has is
 -- shown (src/modules/posts/post-counts.ts). So a link of a draft (or a scheduled post) changes what the
 -- public sees when the tag or author has no published post: the draft's first link hides it, its last one
--- (an edit, or the draft deleted) shows it again. Such a link now advances the content version, as a
--- published post's always did (0009); a draft's link to a tag some published post has still does not.
+-- (an edit, or the draft deleted) shows it again. The statement triggers of 0009 advance the content
+-- version for a published post's links only.
+--
+-- Here each link written or removed is looked at again as its transaction commits (a deferred trigger), when
+-- the links other transactions committed meanwhile are seen too: a published post's last link to the tag
+-- removed meanwhile (the tag is then hidden by the draft's link, not shown) is not missed, as a check made
+-- when the draft's link was written would miss it; only one committed in the instant between this check and
+-- the commit could be. The version advances when the tag or author
+-- has no published post then. A draft's link to one that published posts have changes nothing public and
+-- advances nothing; neither does a draft saved without a change to its links (the write leaves them as they are).
 -- (A scheduled post counts as published here: its tag is hidden until its time whatever drafts do, and the
 -- version is read with that time.)
-DO $$
+CREATE FUNCTION "quire_link_visibility_at_commit"() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-  -- As in 0009: the post's row is locked before its status is read.
-  published_post constant text := '(SELECT p."status" FROM "posts" AS p WHERE p."id" = r."post_id" FOR SHARE) = ''published''';
-  -- Whether the linked row (tag or author) has no published post now, the statement's change included.
-  unpublished_only constant text := 'NOT EXISTS (SELECT 1 FROM %1$I AS l JOIN "posts" AS p ON p."id" = l."post_id" WHERE l.%2$I = r.%2$I AND p."status" = ''published'')';
-  shown constant jsonb := jsonb_build_object(
-    'post_tags', published_post || ' OR ' || format(unpublished_only, 'post_tags', 'tag_id'),
-    'post_authors', published_post || ' OR ' || format(unpublished_only, 'post_authors', 'author_id'));
-  t text;
+  -- TG_ARGV[0]: the link's column naming the tag or author (tag_id, author_id).
+  linked uuid := (to_jsonb(CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END) ->> TG_ARGV[0])::uuid;
+  unpublished_only boolean;
 BEGIN
-  FOR t IN SELECT jsonb_object_keys(shown) LOOP
-    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', t || '_content_inserted', t);
-    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', t || '_content_updated', t);
-    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %I', t || '_content_deleted', t);
-    EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS "new_rows" FOR EACH STATEMENT EXECUTE FUNCTION "quire_content_rows_changed"(%L)',
-      t || '_content_inserted', t, shown ->> t);
-    EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON %I REFERENCING OLD TABLE AS "old_rows" NEW TABLE AS "new_rows" FOR EACH STATEMENT EXECUTE FUNCTION "quire_content_rows_changed"(%L)',
-      t || '_content_updated', t, shown ->> t);
-    EXECUTE format('CREATE TRIGGER %I AFTER DELETE ON %I REFERENCING OLD TABLE AS "old_rows" FOR EACH STATEMENT EXECUTE FUNCTION "quire_content_rows_changed"(%L)',
-      t || '_content_deleted', t, shown ->> t);
-  END LOOP;
+  EXECUTE format('SELECT NOT EXISTS (SELECT 1 FROM %I AS l JOIN "posts" AS p ON p."id" = l."post_id" WHERE l.%I = $1 AND p."status" = ''published'')',
+    TG_TABLE_NAME, TG_ARGV[0]) INTO unpublished_only USING linked;
+  IF unpublished_only THEN
+    PERFORM "quire_content_advance"();
+  END IF;
+  RETURN NULL;
 END
 $$;
+--> statement-breakpoint
+CREATE CONSTRAINT TRIGGER "post_tags_visibility_at_commit" AFTER INSERT OR DELETE ON "post_tags"
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "quire_link_visibility_at_commit"('tag_id');
+--> statement-breakpoint
+CREATE CONSTRAINT TRIGGER "post_authors_visibility_at_commit" AFTER INSERT OR DELETE ON "post_authors"
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION "quire_link_visibility_at_commit"('author_id');

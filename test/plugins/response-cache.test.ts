@@ -147,6 +147,12 @@ t.test('the response cache', async (t) => {
     t.notOk(await listed('tags', 'unused-yet'), 'once a draft has it, the tag is hidden at once')
     t.notOk(await listed('authors', 'writer-yet'), 'and the author')
     t.same(await counts(), { ...before, tags: before.tags - 1, authors: before.authors - 1 }, 'and the site counts them no more')
+    // Saved again with the same tag and author: nothing the public sees changed, and what is kept stays kept.
+    const kept = (await app.inject('/v1/tags?limit=100')).body
+    t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { title: 'Embargoed, retitled', authors: ['writer-yet'], tags: ['unused-yet'] } })).statusCode, 200)
+    queries.length = 0
+    t.equal((await app.inject('/v1/tags?limit=100')).body, kept)
+    t.equal(queries.length, 0, 'a draft saved with its tags and authors as they were: the kept list is still served')
     t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload: { tags: ['brand-new-draft-topic'] } })).statusCode, 200)
     t.ok(await listed('tags', 'unused-yet'), 'the draft edited to drop the tag: listed again at once')
     t.notOk(await listed('tags', 'brand-new-draft-topic'))

@@ -49,8 +49,10 @@ async function idsCreating(
   if (rows.length === 0) return []
   const known = await idsOf(tx, table, rows.map((r) => r.slug))
   const missing: { slug: string; name: string }[] = []
-  for (const [index, row] of rows.entries()) {
-    if (known.has(row.slug)) continue
+  // In the order of their names: `existing` may lock a name (see rowNamed), and two writes locking two names
+  // in opposite orders would wait for each other.
+  const unknown = [...rows.entries()].filter(([, row]) => !known.has(row.slug)).sort(([, a], [, b]) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1))
+  for (const [index, row] of unknown) {
     const id = await existing?.(row, index)
     if (id) known.set(row.slug, id)
     else missing.push(row)
@@ -93,6 +95,8 @@ export async function tagIdsFor(tx: Executor, slugs: string[], field = '/tags'):
   const nameOf = (slug: string) => slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ')
   const ids = await idsCreating(tx, tags, slugs.map((slug) => ({ slug, name: nameOf(slug) })), async ({ slug, name }, index) => {
     const holder = await rowNamed(tx, 'tag', tags, name)
+    // The tag itself, made by a write that committed while this one waited for its name.
+    if (holder?.slug === slug) return holder.id
     if (holder) throw nameTaken('tag', holder.slug, { in: 'body', name: `${field}/${index}`, message: `is "${slug}", a new tag named "${name}", which is the name of the tag ${holder.slug}` })
     return undefined
   })
@@ -115,12 +119,26 @@ export async function authorIdsCreating(tx: Executor, people: { slug: string; na
 /** Each once, at its first position: an import may name one tag or author by two slugs (a current and an old one). */
 const once = (ids: string[]) => [...new Set(ids)]
 
+/**
+ * A post's authors or tags, in this order, unless they are those it has: a draft saved with the same ones
+ * rewrites no link (each written link is a change the content version may have to announce: see the
+ * link_visibility_advances migration).
+ */
+async function setLinks(tx: Executor, links: typeof postAuthors | typeof postTags, postId: string, ids: string[]): Promise<void> {
+  const linkedId = links === postTags ? postTags.tagId : postAuthors.authorId
+  const wanted = once(ids)
+  const current = (await tx.select({ id: linkedId }).from(links).where(eq(links.postId, postId)).orderBy(links.position)).map((r) => r.id)
+  if (current.length === wanted.length && current.every((id, i) => id === wanted[i])) return
+  await tx.delete(links).where(eq(links.postId, postId))
+  if (wanted.length === 0) return
+  if (links === postTags) await tx.insert(postTags).values(wanted.map((tagId, position) => ({ postId, tagId, position })))
+  else await tx.insert(postAuthors).values(wanted.map((authorId, position) => ({ postId, authorId, position })))
+}
+
 export async function setPostAuthors(tx: Executor, postId: string, authorIds: string[]): Promise<void> {
-  await tx.delete(postAuthors).where(eq(postAuthors.postId, postId))
-  await tx.insert(postAuthors).values(once(authorIds).map((authorId, position) => ({ postId, authorId, position })))
+  await setLinks(tx, postAuthors, postId, authorIds)
 }
 
 export async function setPostTags(tx: Executor, postId: string, tagIds: string[]): Promise<void> {
-  await tx.delete(postTags).where(eq(postTags.postId, postId))
-  if (tagIds.length > 0) await tx.insert(postTags).values(once(tagIds).map((tagId, position) => ({ postId, tagId, position })))
+  await setLinks(tx, postTags, postId, tagIds)
 }

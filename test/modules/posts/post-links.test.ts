@@ -36,6 +36,13 @@ t.test('a post\'s tags and authors', async (t) => {
     t.same(await stored(), { ...before, posts: before.posts + 1, links: before.links + 1 })
   })
 
+  t.test('writes bringing in the same new tag at once all get it, whatever order they name their new tags in', async (t) => {
+    const results = await Promise.all([0, 1, 2, 3].map((i) => write('POST', '/v1/posts', { ...post, title: `At once ${i}`, tags: i % 2 ? ['fresh-one', 'fresh-two'] : ['fresh-two', 'fresh-one'] })))
+    t.same(results.map((res) => res.statusCode), [201, 201, 201, 201], results.map((res) => res.body.slice(0, 200)).join('\n'))
+    const made = await database.db.select({ n: count() }).from(tags).where(sql`${tags.slug} in ('fresh-one', 'fresh-two')`)
+    t.equal(made[0]!.n, 2, 'each made once')
+  })
+
   t.test('a new tag whose name another tag has is a 409 naming the tag to give, and stores nothing', async (t) => {
     t.equal((await write('POST', '/v1/tags', { name: 'Event sourcing', slug: 'es' })).statusCode, 201)
     const before = await stored()
