@@ -125,11 +125,14 @@ t.test('a database that refuses connections (ALLOW_CONNECTIONS false): 503, not 
 
 })
 
-t.test('a backend terminated while it runs a write (a failover, a restart): that write is a 503 that stored nothing, and the process carries on', { skip: adminUrl ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
+/**
+ * An app with a pool of its own on a database of its own, and another connection (`holder`) that holds a
+ * published post's row lock in an open transaction: writes to that post wait for it.
+ */
+async function appWithPostLocked(t: Test, env: Record<string, string>) {
   const direct = await testDatabase(t)
-  const name = new URL(direct.url!).pathname.slice(1)
   const database = await createDb({ databaseUrl: direct.url!, dataDir: '' })
-  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', ...env }), { database })
   const holder = new pg.Client({ connectionString: direct.url })
   await holder.connect()
   t.teardown(async () => {
@@ -138,12 +141,16 @@ t.test('a backend terminated while it runs a write (a failover, a restart): that
     await database.close()
   })
   await app.ready()
-  const headers = await authHeaders(direct.db)
   const slug = 'slos-for-internal-platforms'
-
-  // The write waits for the post's lock, checked out of the pool inside its transaction, when its backend goes.
   await holder.query('begin')
   await holder.query('select 1 from posts where slug = $1 for update', [slug])
+  return { app, holder, slug, headers: await authHeaders(direct.db), name: new URL(direct.url!).pathname.slice(1) }
+}
+
+t.test('a backend terminated while it runs a write (a failover, a restart): that write is a 503 that stored nothing, and the process carries on', { skip: adminUrl ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
+  const { app, holder, headers, name, slug } = await appWithPostLocked(t, {})
+
+  // The write waits for the post's lock, checked out of the pool inside its transaction, when its backend goes.
   const edit = app.inject({ method: 'PATCH', url: `/v1/posts/${slug}`, headers, payload: { title: 'Edited during a failover' } })
   const waiting = `select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid() and wait_event_type = 'Lock'`
   let pids: number[] = []
@@ -164,24 +171,9 @@ t.test('a backend terminated while it runs a write (a failover, a restart): that
 })
 
 t.test('every connection busy (writes waiting for a lock): a read that cannot get one in time is a 503 saying so, and is served once they are free', { skip: adminUrl ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
-  const direct = await testDatabase(t)
-  const database = await createDb({ databaseUrl: direct.url!, dataDir: '' })
-  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent', RATE_LIMIT_WRITES_PER_MINUTE: '0' }), { database })
-  const holder = new pg.Client({ connectionString: direct.url })
-  await holder.connect()
-  t.teardown(async () => {
-    await holder.end().catch(() => {})
-    await app.close()
-    await database.close()
-  })
-  await app.ready()
-  const headers = await authHeaders(direct.db)
-  const slug = 'slos-for-internal-platforms'
-  await holder.query('begin')
-  await holder.query('select 1 from posts where slug = $1 for update', [slug])
+  const { app, holder, headers, name, slug } = await appWithPostLocked(t, { RATE_LIMIT_WRITES_PER_MINUTE: '0' })
   // As many edits as the pool has connections, each holding one inside its transaction while it waits.
   const edits = Array.from({ length: POOL_OPTIONS.max }, (_, i) => app.inject({ method: 'PATCH', url: `/v1/posts/${slug}`, headers, payload: { title: `Edit ${i}` } }))
-  const name = new URL(direct.url!).pathname.slice(1)
   const waiting = `select count(*)::int as n from pg_stat_activity where datname = $1 and wait_event_type = 'Lock' and pid <> pg_backend_pid()`
   for (let i = 0; i < 500 && (await holder.query<{ n: number }>(waiting, [name])).rows[0]!.n < POOL_OPTIONS.max; i++) await new Promise((resolve) => setTimeout(resolve, 10))
 
