@@ -136,12 +136,15 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
         } catch (error) {
           version = undefined
           // Read again later, though no change may come to ask for it: meanwhile nothing is served from memory.
+          if (closed) return
           retryInMs = Math.min(retryInMs * 2 || RETRY_FIRST_MS, RETRY_MAX_MS)
           log.warn({ err: error, retryInMs }, 'could not read the content version; responses are not cached until it is read')
           clearTimeout(retryTimer)
           retryTimer = setTimeout(refresh, retryInMs).unref()
           return
         }
+        // Read (a change heard may have asked first): a read again later would only forget it once more.
+        clearTimeout(retryTimer)
         retryInMs = 0
         // A change that landed while reading leaves dirty set: read again before trusting the version.
         if (dirty) version = undefined

@@ -54,11 +54,11 @@ async function countPosts(db: Executor): Promise<number> {
  * first loads it (the others would fail on its slugs).
  */
 export async function seedDemoArchive(db: Db): Promise<{ posts: number } | { existing: number }> {
-  const archive = readDemoArchive()
   return db.transaction(async (tx) => {
     await lockFor(tx, 'seed', 'demo archive')
     const existing = await countPosts(tx)
     if (existing > 0) return { existing }
+    const archive = readDemoArchive()
     await tx.insert(authors).values(archive.authors)
     await tx.insert(tags).values(archive.tags)
     // The same write steps as the API's, with the archive's own dates.

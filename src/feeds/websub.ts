@@ -41,6 +41,8 @@ export async function changedTopics(db: Executor, apiUrl: string, since: Date, u
 export class HubPublisher {
   #since: Date
   #timer: NodeJS.Timeout | undefined
+  /** Whether a round waits for the one running. */
+  #waiting = false
   /** The pings rounds could not make, made once more RETRY_AFTER_MS after the first of them failed. */
   #failed = new Set<string>()
   #retry: NodeJS.Timeout | undefined
@@ -61,8 +63,14 @@ export class HubPublisher {
     if (this.#closed || this.#timer) return
     this.#timer = setTimeout(() => {
       this.#timer = undefined
-      // One round at a time (a hub may take seconds to answer): a round due meanwhile follows that one.
-      const round = (this.#running ?? Promise.resolve()).then(() => this.#publish())
+      // One round at a time (a hub may take seconds to answer): a round due meanwhile follows that one, and
+      // one already waiting to follow it will name these changes too (it names all since the last round).
+      if (this.#waiting) return
+      this.#waiting = true
+      const round = (this.#running ?? Promise.resolve()).then(() => {
+        this.#waiting = false
+        return this.#closed ? undefined : this.#publish()
+      })
       this.#running = round
       void round.finally(() => { if (this.#running === round) this.#running = undefined })
     }, PUBLISH_DELAY_MS)

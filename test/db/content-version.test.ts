@@ -42,3 +42,38 @@ t.test('a failed read of the content version is tried again, though no change co
   t.equal(warnings.length, 2, 'each failure is logged')
   t.match(warnings[1], { msg: /not cached until it is read/, retryInMs: 2 * RETRY_FIRST_MS }, 'the wait doubles')
 })
+
+t.test('a read that succeeds before the retry is due cancels it: the version is not forgotten and read once more for nothing', async (t) => {
+  const database = await testDatabase(t)
+  let failing = 0
+  let reads = 0
+  const db = new Proxy(database.db, {
+    get(target, property, receiver) {
+      if (property === 'execute') {
+        return async (...args: unknown[]) => {
+          reads++
+          if (failing > 0) {
+            failing--
+            throw new Error('the pool is busy')
+          }
+          return (target.execute as (...a: unknown[]) => unknown)(...args)
+        }
+      }
+      const value = Reflect.get(target, property, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  const version = await watchContentVersion({ ...database, db } as Database, pino({ level: 'silent' }))
+  t.teardown(() => version.close())
+  failing = 1
+  await database.db.insert(tags).values({ slug: 'first-change', name: 'First change' })
+  while (failing > 0) await sleep(5)
+  // Another change is heard before the retry is due, and its read succeeds.
+  await database.db.insert(tags).values({ slug: 'second-change', name: 'Second change' })
+  while (version.current() === undefined) await sleep(5)
+  const known = version.current()
+  const readsThen = reads
+  await sleep(3 * RETRY_FIRST_MS)
+  t.equal(version.current(), known, 'the version read is kept')
+  t.equal(reads, readsThen, 'and not read again when the retry would have been due')
+})
