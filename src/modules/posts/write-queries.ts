@@ -51,7 +51,9 @@ async function idsCreating(
   const missing: { slug: string; name: string }[] = []
   // In the order of their names: `existing` may lock a name (see rowNamed), and two writes locking two names
   // in opposite orders would wait for each other.
-  const unknown = [...rows.entries()].filter(([, row]) => !known.has(row.slug)).sort(([, a], [, b]) => (a.name.toLowerCase() < b.name.toLowerCase() ? -1 : 1))
+  const nameKey = (row: { name: string }) => row.name.trim().toLowerCase()
+  const unknown = [...rows.entries()].filter(([, row]) => !known.has(row.slug))
+    .sort(([, a], [, b]) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : 0))
   for (const [index, row] of unknown) {
     const id = await existing?.(row, index)
     if (id) known.set(row.slug, id)
