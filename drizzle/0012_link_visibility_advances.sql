@@ -8,9 +8,9 @@
 -- the links other transactions committed meanwhile are seen too: a published post's last link to the tag
 -- removed meanwhile (the tag is then hidden by the draft's link, not shown) is not missed, as a check made
 -- when the draft's link was written would miss it; only one committed in the instant between this check and
--- the commit could be. The version advances when the tag or author
--- has no published post then. A draft's link to one that published posts have changes nothing public and
--- advances nothing; neither does a draft saved without a change to its links (the write leaves them as they are).
+-- the commit could be. The version advances when the tag or author has no published post then. A draft's
+-- link to one that published posts have changes nothing public and advances nothing; neither does a draft
+-- saved without a change to its links (the write leaves them as they are).
 -- (A scheduled post counts as published here: its tag is hidden until its time whatever drafts do, and the
 -- version is read with that time.)
 CREATE FUNCTION "quire_link_visibility_at_commit"() RETURNS trigger LANGUAGE plpgsql AS $$
