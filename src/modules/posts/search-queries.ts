@@ -10,7 +10,7 @@ import { rank, searchQuery } from './search.js'
 // listPosts (queries.ts) hands it the list's conditions, order and columns.
 
 /** The list a search pages through: its filters' conditions (the search's own included), its order and the columns of its rows. */
-export interface SearchedList {
+interface SearchedList {
   conditions: SQL[]
   order: SQL[]
   columns: SummaryColumns

@@ -5,7 +5,7 @@ import { NotFoundError } from '../../lib/errors.js'
 import { publicPath } from '../../lib/urls.js'
 import { findCurrentSlug } from './queries.js'
 
-export interface MovedOptions {
+interface MovedOptions {
   kind: ResourceKind
   /** The reference in the path, which nothing has now. */
   ref: string
