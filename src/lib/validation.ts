@@ -68,20 +68,26 @@ function pointerOf(node: Walked): string {
   return `/${keys.reverse().join('/')}`
 }
 
+// Text holding U+0000 (PostgreSQL's text cannot), or half of a surrogate pair: JSON's escapes allow `"\ud800"`,
+// which is no text (stored as UTF-8 it would become U+FFFD).
+const refusedText = (text: string) => text.includes('\u0000') || !text.isWellFormed()
+
 /**
  * What a request part holds that is refused before its schema is checked: each string (or key) holding
- * U+0000, and the first value nested deeper than MAX_NESTING, below which nothing is looked at. Walked with
- * a stack of its own, in time linear in the part's size: neither recursion (a body nested thousands deep
- * would exhaust the call stack) nor a copied path at each level (which would take the square of its depth).
+ * U+0000 or a lone surrogate, and the first value nested deeper than MAX_NESTING, below which nothing is
+ * looked at. Walked with a stack of its own, in time linear in the part's size: neither recursion (a body
+ * nested thousands deep would exhaust the call stack) nor a copied path at each level (which would take the
+ * square of its depth).
  */
-function refusedValues(data: unknown): { nul: string[]; tooDeep: string | undefined } {
-  const nul: string[] = []
+function refusedValues(data: unknown): { badText: { at: string; nul: boolean }[]; tooDeep: string | undefined } {
+  const badText: { at: string; nul: boolean }[] = []
   let tooDeep: string | undefined
   const pending: Walked[] = [{ value: data, key: '', parent: undefined, depth: 0 }]
   for (let node = pending.pop(); node; node = pending.pop()) {
     const { value, key, depth } = node
-    if (key.includes('\u0000') || (typeof value === 'string' && value.includes('\u0000'))) {
-      nul.push(pointerOf(node))
+    const text = refusedText(key) ? key : typeof value === 'string' && refusedText(value) ? value : undefined
+    if (text !== undefined) {
+      badText.push({ at: pointerOf(node), nul: text.includes('\u0000') })
     } else if (value !== null && typeof value === 'object') {
       if (depth >= MAX_NESTING) {
         tooDeep ??= pointerOf(node)
@@ -91,7 +97,7 @@ function refusedValues(data: unknown): { nul: string[]; tooDeep: string | undefi
       for (const [childKey, child] of Object.entries(value).reverse()) pending.push({ value: child, key: childKey, parent: node, depth: depth + 1 })
     }
   }
-  return { nul, tooDeep }
+  return { badText, tooDeep }
 }
 
 type PropertySchemas = Record<string, { type?: unknown; anyOf?: { type?: unknown }[] }>
@@ -135,8 +141,8 @@ export function fieldOf(error: Pick<ErrorObject, 'instancePath' | 'params'>): st
  * from decimal digits only); a JSON body is validated as sent (`"title": 42` is a type error, not the
  * string "42").
  *
- * Text holding U+0000 is refused in every part before the schema is checked: PostgreSQL's text cannot hold
- * it, and would refuse the query.
+ * Text holding U+0000 or half of a surrogate pair is refused in every part before the schema is checked:
+ * PostgreSQL's text cannot hold the one, and the other is no text.
  */
 export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = withFormats(new Ajv({ ...common, coerceTypes: 'array' }))
@@ -147,9 +153,11 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
     const singles = httpPart === 'querystring' ? singleProperties(schema) : []
     const refusal = (instancePath: string, keyword: string, message: string): ErrorObject => ({ instancePath, schemaPath: '#', keyword, params: {}, message })
     const guarded = (data: unknown, context?: Parameters<ValidateFunction>[1]): boolean => {
-      const { nul, tooDeep } = refusedValues(data)
+      const { badText, tooDeep } = refusedValues(data)
       const refused = [
-        ...nul.map((at) => refusal(at, 'nul', 'must not contain the character U+0000')),
+        ...badText.map(({ at, nul }) => nul
+          ? refusal(at, 'nul', 'must not contain the character U+0000')
+          : refusal(at, 'surrogate', 'must be Unicode text: it holds half of a surrogate pair (an escape such as \\ud800 without its other half)')),
         ...(tooDeep ? [refusal(tooDeep, 'nesting', `must not nest values more than ${MAX_NESTING} levels deep`)] : []),
         // `?limit=5&limit=6` arrives as a list: "must be integer" would not say what is wrong.
         ...singles.filter((name) => Array.isArray((data as Record<string, unknown> | null)?.[name])).map((name) => refusal(`/${name}`, 'type', 'must be given once')),
