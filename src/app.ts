@@ -30,7 +30,7 @@ import { authPlugin } from './plugins/auth.js'
 import { cachingPlugin } from './plugins/caching.js'
 import { compressionPlugin } from './plugins/compression.js'
 import { dbPlugin } from './plugins/db.js'
-import { clientErrorProblem, errorsPlugin, frameworkProblem } from './plugins/errors.js'
+import { clientErrorProblem, errorsPlugin, frameworkProblem, notFoundPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
@@ -134,6 +134,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(securityPlugin, { config })
   await app.register(shutdownPlugin)
   await app.register(rateLimitPlugin, { config })
+  await app.register(notFoundPlugin, { apiPath: config.site.apiPath, limit: app.rateLimit() })
   await app.register(dbPlugin, { config, database: options.database })
   // Without CURSOR_SECRET, the database's own: every replica, and every restart, signs cursors alike (a
   // list's ETag hashes its body, nextCursor included).

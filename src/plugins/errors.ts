@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyError, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import {
   ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError,
@@ -107,8 +107,18 @@ export const errorsPlugin = fp<{ apiPath: string }>(
       }
       return renderError(request, reply, apiPath, error)
     })
+  },
+  { name: 'errors' },
+)
 
-    app.setNotFoundHandler((request, reply) => {
+/**
+ * The 404 for a path no route serves, and the 405 for one served with other methods. Registered after the
+ * rate-limit plugin, which limits them as any other request (`limit`, before anything is looked up), and
+ * after the plugins whose hooks every response passes through (request id, security headers, CORS).
+ */
+export const notFoundPlugin = fp<{ apiPath: string; limit: preHandlerAsyncHookHandler }>(
+  async (app, { apiPath, limit }) => {
+    app.setNotFoundHandler({ preHandler: limit }, (request, reply) => {
       const path = request.url.split('?')[0]!
       // A path some route serves, asked with another method: 405 with the methods it takes (RFC 9110 15.5.6).
       // Not when a GET or HEAD route matched and found nothing itself: a missing file under /docs/static,
@@ -124,7 +134,7 @@ export const errorsPlugin = fp<{ apiPath: string }>(
       return sendProblem(request, reply, apiPath, { type, title, status: 404, detail: `No resource at ${publicPath(apiPath, path)}` })
     })
   },
-  { name: 'errors' },
+  { name: 'not-found', dependencies: ['errors', 'rate-limit'] },
 )
 
 /**

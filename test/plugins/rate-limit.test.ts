@@ -34,6 +34,18 @@ t.test('rate limits', async (t) => {
     t.equal((await get('10.0.0.2')).statusCode, 200, 'another address has its own bucket')
   })
 
+  t.test('a path no route serves counts as any other request: 404s and 405s use up the bucket of their method', async (t) => {
+    const reads = []
+    for (let i = 0; i < 4; i++) reads.push(await get('10.0.5.1', '/v1/nothing'))
+    t.same(reads.map((r) => r.statusCode), [404, 404, 404, 429])
+    t.same(reads.map((r) => r.headers['ratelimit-remaining']), ['2', '1', '0', '0'])
+    t.match(reads[3]!.json(), { type: '/problems/rate-limited', status: 429 })
+    t.equal((await get('10.0.5.1')).statusCode, 429, 'and the reads of routes that exist share that bucket')
+    const writes = []
+    for (let i = 0; i < 3; i++) writes.push((await app.inject({ method: 'PUT', url: '/v1/posts', remoteAddress: '10.0.5.2' })).statusCode)
+    t.same(writes, [405, 405, 429])
+  })
+
   t.test('writes have their own, smaller bucket: reads used up do not block them, and the other way round', async (t) => {
     for (let i = 0; i < 4; i++) await get('10.0.1.1')
     t.equal((await get('10.0.1.1')).statusCode, 429, 'reads are used up')
