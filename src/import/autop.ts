@@ -4,21 +4,28 @@
 // newline is a line break, and <pre> keeps its newlines. Block-editor posts are html already: as in
 // WordPress, they are left as they are, less the block delimiters (html comments).
 
+import { replacePaired } from './paired.js'
+
 const BLOCKS = 'p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|table|thead|tbody|tfoot|tr|td|th|caption|figure|figcaption|hr|section|aside|header|footer|details|summary|form|address'
-const OPENING = new RegExp(`(<(?:${BLOCKS})\\b[^>]*>)`, 'gi')
+// A tag's attributes run to its `>`, and stop at a `<` (a tag never closed is not searched to the end, once for
+// each of them).
+const OPENING = new RegExp(`(<(?:${BLOCKS})\\b[^<>]*>)`, 'gi')
 const CLOSING = new RegExp(`(</(?:${BLOCKS})>)`, 'gi')
 const STARTS_BLOCK = new RegExp(`^(?:</?(?:${BLOCKS})\\b|<!--|\u0000)`, 'i')
 const ENDS_BLOCK = new RegExp(`(?:</(?:${BLOCKS})>|-->|\u0000)$`, 'i')
 // Kept whole: newlines in these mean what they say.
-const PRESERVE = /<(pre|script|style|textarea)\b[\s\S]*?<\/\1>/gi
+const PRESERVE = { opening: /<(pre|script|style|textarea)\b/gi, closing: (m: RegExpExecArray) => `</${m[1]}>` }
 const BLOCK_EDITOR = /<!--\s*wp:/
+// A block's delimiter, `<!-- wp:paragraph -->` or `<!-- /wp:paragraph -->`, marked for the spacing around it.
+const DELIMITER = { opening: /<!--\s*\/?wp:/g, closing: () => '-->', render: () => '\u0000' }
 
 export function autop(html: string): string {
-  if (BLOCK_EDITOR.test(html)) return html.replace(/(?:\s*<!--\s*\/?wp:[\s\S]*?-->\s*)+/g, '\n').trim()
+  if (BLOCK_EDITOR.test(html)) return replacePaired(html, DELIMITER).replace(/\s*\u0000[\s\u0000]*/g, '\n').trim()
   const kept: string[] = []
-  const text = html
-    .replace(/\r\n?/g, '\n')
-    .replace(PRESERVE, (match) => `\n\n\u0000${kept.push(match) - 1}\u0000\n\n`)
+  const text = replacePaired(html.replace(/\r\n?/g, '\n'), {
+    ...PRESERVE,
+    render: (m, inner, closing) => `\n\n\u0000${kept.push(`${m[0]}${inner}${closing}`) - 1}\u0000\n\n`,
+  })
     .replace(OPENING, '\n\n$1')
     .replace(CLOSING, '$1\n\n')
   const restore = (s: string) => s.replace(/\u0000(\d+)\u0000/g, (_, i: string) => kept[Number(i)]!)
@@ -29,7 +36,7 @@ export function autop(html: string): string {
     .map((chunk) => {
       if (STARTS_BLOCK.test(chunk) || ENDS_BLOCK.test(chunk)) return restore(chunk)
       // A newline inside a tag (attributes over several lines) is no line break.
-      return `<p>${restore(chunk.replace(/(<[^>]*>)|\n/g, (_match: string, tag?: string) => tag ?? '<br>\n'))}</p>`
+      return `<p>${restore(chunk.replace(/(<[^<>]*>)|\n/g, (_match: string, tag?: string) => tag ?? '<br>\n'))}</p>`
     })
     .join('\n')
 }

@@ -14,3 +14,14 @@ t.test('block-editor html passes through, less its block delimiters', async (t) 
   const html = '<!-- wp:paragraph -->\n<p>Hi</p>\n<!-- /wp:paragraph -->\n\n<!-- wp:image {"id":7,"sizeSlug":"large"} -->\n<figure><img src="a.png"></figure>\n<!-- /wp:image -->'
   t.equal(autop(html), '<p>Hi</p>\n<figure><img src="a.png"></figure>')
 })
+
+// Sized so that a search from every opening to the end of the text (the square of its length) would take
+// many minutes, and tap's timeout would end the test: these run in time linear in the text.
+t.test('openings never closed are left as written, however many a crafted post holds', async (t) => {
+  const unclosedPre = '<pre>'.repeat(400_000)
+  t.equal(autop(`${unclosedPre}<pre>kept\n\nwhole</PRE>`), `${unclosedPre}<pre>kept\n\nwhole</PRE>`, 'the one closed is kept whole, as its closing was written')
+  const tags = 'a <p '.repeat(300_000)
+  t.equal(autop(tags), `<p>${tags.trim()}</p>`, 'tags never closed by > are text')
+  const delimiters = '<!-- wp:x '.repeat(200_000)
+  t.equal(autop(`<!-- wp:paragraph -->\n<p>Hi</p>\n<!-- /wp:paragraph -->${delimiters}`), `<p>Hi</p>\n${delimiters.trim()}`, 'a delimiter never closed stays')
+})

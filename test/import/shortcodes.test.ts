@@ -25,3 +25,18 @@ t.test('a captioned image survives paragraphs and sanitising as a figure', async
   t.match(html, /<p>Intro.<\/p>\s*<figure><img src="https:\/\/old.example\/a.png" alt="a" \/>\s*<figcaption>The graph<\/figcaption>\s*<\/figure>\s*<p>Outro.<\/p>/)
   t.notMatch(html, /\[\/?caption/)
 })
+
+// Sized so that a search from every opening to the end of the text (the square of its length) would take
+// many minutes, and tap's timeout would end the test: these run in time linear in the text.
+t.test('shortcodes never closed are left as written, however many a crafted post holds', async (t) => {
+  for (const open of ['[caption]', '[caption ', '[code]', '[gallery ', '[embed]x']) {
+    const text = open.repeat(200_000)
+    t.equal(expandShortcodes(text), text, open)
+  }
+  // As the lazy regex would: the first opening takes the nearest closing (of any case), and what it holds is
+  // no captioned image, so its text stays.
+  t.equal(expandShortcodes(`${'[caption]'.repeat(200_000)}<img src="/a.png" alt=""> A[/CAPTION] after`), `${'[caption]'.repeat(199_999)}<img src="/a.png" alt=""> A after`)
+  t.equal(expandShortcodes(`${'[caption '.repeat(200_000)}[caption]<img src="/a.png" alt=""> A[/CAPTION]`), `${'[caption '.repeat(200_000)}<figure><img src="/a.png" alt=""><figcaption>A</figcaption></figure>`)
+  const media = '[audio src="https://old.example/a.mp3"]'
+  t.equal(expandShortcodes(media.repeat(100_000)), '<a href="https://old.example/a.mp3">https://old.example/a.mp3</a>'.repeat(100_000), 'audio never closed is still a link')
+})
