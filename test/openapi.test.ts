@@ -28,11 +28,25 @@ t.test('every operation has a unique operationId, tags, a summary and typed resp
       const success = Object.keys(op.responses).find((status) => status.startsWith('2'))
       t.ok(success, `${op.operationId} declares a success status`)
       if (success !== '204') t.ok(op.responses[success!]?.content, `${op.operationId} declares its ${success} body`)
+      for (const [status, response] of Object.entries(op.responses as Record<string, { description: string }>)) {
+        t.not(response.description, 'Default Response', `${op.operationId} ${status} says what it is (client comments and /docs show it)`)
+      }
       // The headers a client follows: a created resource's Location and ETag, a moved one's Location.
       if (op.responses['201']) t.same(Object.keys(op.responses['201'].headers ?? {}).sort(), ['ETag', 'Location'], `${op.operationId} 201 headers`)
       if (op.responses['301']) t.ok(op.responses['301'].headers?.Location, `${op.operationId} 301 Location`)
     }
   }
+})
+
+t.test('a post as generated clients type it: always an author, and a snippet only on search hits', async (t) => {
+  const { Post, PostSummary } = openapiDocument.components.schemas as Record<string, { properties: Record<string, any>; required: string[] }>
+  for (const [name, schema] of Object.entries({ Post, PostSummary })) {
+    t.equal(schema!.properties.authors.minItems, 1, `${name}: authors are at least one`)
+    t.same(schema!.properties.primaryAuthor, { $ref: '#/components/schemas/AuthorRef' }, `${name}: the primary author is never null`)
+    t.ok(schema!.required.includes('primaryAuthor'), `${name}: and always there`)
+  }
+  t.notOk(Post!.properties.snippet, 'a post read by itself has no snippet')
+  t.ok(PostSummary!.properties.snippet, 'a search hit has')
 })
 
 t.test('live responses match the document', async (t) => {

@@ -8,4 +8,4 @@ export const ArchiveResponseSchema = Type.Object({
       count: Type.Integer({ minimum: 1, description: 'Published posts that month (UTC).', examples: [2] }),
     }),
   ),
-})
+}, { description: 'The months that have published posts, newest first.' })

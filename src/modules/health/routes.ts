@@ -9,7 +9,7 @@ import { pingDatabase } from './queries.js'
 const HealthSchema = Type.Object({
   status: Type.String({ examples: ['ok'] }),
   checks: Type.Optional(Type.Object({ database: Type.String(), migrations: Type.String() })),
-})
+}, { description: 'The service is up; for readiness, `checks` says what was looked at.' })
 
 /** Liveness (the process answers) and readiness (the database answers and its schema is current). */
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {

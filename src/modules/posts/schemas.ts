@@ -23,8 +23,8 @@ export const PostSummarySchema = Type.Object({
   featureImage: Type.Union([ref(FeatureImageSchema), Type.Null()]),
   canonicalUrl: Nullable(Type.String({ description: 'Where the post first appeared, when elsewhere.' })),
   url: Type.String({ description: 'The post on the site (POST_URL_TEMPLATE).' }),
-  authors: Type.Array(ref(AuthorRefSchema), { description: 'In byline order; the first is the primary author.' }),
-  primaryAuthor: Type.Union([ref(AuthorRefSchema), Type.Null()]),
+  authors: Type.Array(ref(AuthorRefSchema), { minItems: 1, description: 'In byline order; the first is the primary author.' }),
+  primaryAuthor: ref(AuthorRefSchema),
   tags: Type.Array(ref(TagRefSchema), { description: 'In order; the first is the primary tag.' }),
   primaryTag: Type.Union([ref(TagRefSchema), Type.Null()]),
   snippet: Type.Optional(Type.String({
@@ -35,8 +35,10 @@ export const PostSummarySchema = Type.Object({
 }, { $id: 'PostSummary', description: 'A post without its body, as lists show it.' })
 export type PostSummary = Static<typeof PostSummarySchema>
 
+// A post read by itself is no search hit: it has no snippet.
+const { snippet: _snippet, ...postProperties } = PostSummarySchema.properties
 export const PostSchema = Type.Object({
-  ...PostSummarySchema.properties,
+  ...postProperties,
   html: Type.String({ description: 'Sanitised HTML of the body.' }),
   markdown: Nullable(Type.String({ description: 'The Markdown source, when the post was written in Markdown.' })),
 }, { $id: 'Post', description: 'A post with its body.' })

@@ -20,4 +20,4 @@ export const SiteSchema = Type.Object({
 })
 export type Site = Static<typeof SiteSchema>
 
-export const SiteResponseSchema = Type.Object({ data: SiteSchema })
+export const SiteResponseSchema = Type.Object({ data: SiteSchema }, { description: 'The site: its title, links, feeds and counts.' })
