@@ -22,6 +22,17 @@ export function fillTemplate(template: string, values: { slug: string; id?: stri
 export interface TemplateMatch { slug?: string; id?: string }
 
 /**
+ * A path with its percent-encoded unreserved characters decoded (`%2D` is `-`, `%61` is `a`), which RFC 3986
+ * 6.2.2.2 makes the same path: a frontend may pass one still encoded. Others (`%2F`, `%20`) stay as they are.
+ */
+export function decodeUnreserved(path: string): string {
+  return path.replace(/%([0-9a-f]{2})/gi, (escape, hex: string) => {
+    const character = String.fromCharCode(parseInt(hex, 16))
+    return /^[A-Za-z0-9\-._~]$/.test(character) ? character : escape
+  })
+}
+
+/**
  * Matches a frontend path against the path part of a URL template (`/posts/{slug}`,
  * `/{year}/{month}/{slug}/`...), returning the slug or id it names. A trailing slash is optional.
  */
@@ -41,7 +52,7 @@ export function matchTemplate(template: string, path: string): TemplateMatch | u
       }
     })
     .join('')
-  const match = new RegExp(`^${pattern}/?$`).exec(path.split(/[?#]/)[0]!)
+  const match = new RegExp(`^${pattern}/?$`).exec(decodeUnreserved(path.split(/[?#]/)[0]!))
   if (!match) return undefined
   return { slug: match.groups?.slug, id: match.groups?.id }
 }

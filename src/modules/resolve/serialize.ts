@@ -1,5 +1,5 @@
 import type { Config } from '../../config.js'
-import { fillTemplate, pathOf, publicPath } from '../../lib/urls.js'
+import { decodeUnreserved, fillTemplate, pathOf, publicPath } from '../../lib/urls.js'
 import type { Resolved } from './schemas.js'
 
 /** A resource a site path names: its kind, the template of its pages, and its row. */
@@ -20,7 +20,7 @@ export function toResolved({ resource, template, plural, row }: PathMatch, moved
   // server's does; but a query of the canonical path's own (a template's `?p={id}`) is not mixed with it.
   const [, search = '', fragment = ''] = /^[^?#]*(\?[^#]*)?(#.*)?$/.exec(path)!
   const location = canonical.includes('?') ? `${canonical}${fragment}` : `${canonical}${search}${fragment}`
-  const redirect = moved || canonical.replace(/\/$/, '') !== path.split(/[?#]/)[0]!.replace(/\/$/, '')
+  const redirect = moved || canonical.replace(/\/$/, '') !== decodeUnreserved(path.split(/[?#]/)[0]!).replace(/\/$/, '')
   return {
     type: redirect ? 'redirect' : resource,
     resource,

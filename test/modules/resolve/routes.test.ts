@@ -15,6 +15,16 @@ t.test('GET /v1/resolve tells a frontend what a path is', async (t) => {
     t.match((await resolve('/authors/ada-okafor')).json().data, { type: 'author', slug: 'ada-okafor', path: '/authors/ada-okafor' })
   })
 
+  t.test('a path still percent-encoded is the same path (RFC 3986 6.2.2.2), as the API routes read it', async (t) => {
+    const encoded = '/posts/slos%2Dfor%2dinternal-pl%61tforms'
+    t.equal((await app.inject(`/v1${encoded}`)).statusCode, 200, 'the post route decodes it')
+    t.match((await resolve(encoded)).json().data, { type: 'post', slug: 'slos-for-internal-platforms', path: '/posts/slos-for-internal-platforms' })
+    t.match((await resolve('/%74ags/architecture')).json().data, { type: 'tag', slug: 'architecture' })
+    // Only unreserved characters are decoded: an encoded slash or space is no part of a slug.
+    t.equal((await resolve('/posts%2Fslos-for-internal-platforms')).statusCode, 404)
+    t.equal((await resolve('/posts/slos-for-internal-platforms%20')).statusCode, 404)
+  })
+
   t.test('an old slug resolves to a redirect to the current path', async (t) => {
     const headers = await authHeaders(database.db)
     const { data } = (await app.inject('/v1/posts/design-tokens-as-a-shared-language')).json()
