@@ -133,7 +133,7 @@ function notDecimalAt(data: unknown, names: string[]): string[] {
 export function fieldOf(error: Pick<ErrorObject, 'instancePath' | 'params'>): string {
   const params = error.params as { missingProperty?: string; additionalProperty?: string }
   return params.missingProperty ? `${error.instancePath}/${params.missingProperty}`
-    : params.additionalProperty ? `${error.instancePath}/${params.additionalProperty}` : error.instancePath || '/'
+    : params.additionalProperty !== undefined ? `${error.instancePath}/${params.additionalProperty.replace(/~/g, '~0').replace(/\//g, '~1')}` : error.instancePath || '/'
 }
 
 /**

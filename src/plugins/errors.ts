@@ -248,7 +248,9 @@ export function fieldMessages(issues: ValidationIssue[]): { name: string; messag
     if (v.keyword === 'type' && withChoices.has(v.instancePath)) continue
     // Too short (empty, most often): that says it; what its text must be besides would read as an alternative.
     if ((v.keyword === 'pattern' || v.keyword === 'format') && tooShort.has(v.instancePath)) continue
-    const message = params.additionalProperty ? 'is not a known field'
+    // The field names itself: not "must have required property 'url'" (a key may be empty: `?=x`).
+    const message = params.additionalProperty !== undefined ? 'is not a known field'
+      : v.keyword === 'required' ? 'is required'
       : v.keyword === 'minLength' && params.limit === 1 ? 'must not be empty'
       : v.keyword === 'minLength' ? `must have at least ${params.limit} characters`
       : v.keyword === 'maxLength' ? `must have at most ${params.limit} characters`

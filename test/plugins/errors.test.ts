@@ -132,6 +132,8 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(await errorsOf('/v1/posts?tag=Data'), [{ in: 'query', name: '/tag', message: 'must be slugs (lowercase letters, digits and single hyphens), comma-separated, at most 50' }])
     t.same(await errorsOf('/tags/Data/feed.xml'), [{ in: 'path', name: '/slug', message: 'must be a slug: lowercase letters, digits and single hyphens' }])
     t.same(await errorsOf('/v1/posts?cursor=page-two'), [{ in: 'query', name: '/cursor', message: "must be a cursor as a list's meta.nextCursor gives it" }])
+    t.same(await errorsOf('/v1/resolve'), [{ in: 'query', name: '/path', message: 'is required' }], "not \"must have required property 'path'\"")
+    t.same(await errorsOf('/v1/posts?=x'), [{ in: 'query', name: '/', message: 'is not a known field' }], 'a parameter with no name is unknown too (its pointer, RFC 6901: "/")')
     t.match(await errorsOf('/v1/posts?publishedAfter=0001-01-01'), [{ name: '/publishedAfter', message: /^must be a date \(YYYY-MM-DD, years 1000 to 9999\) or a date-time/ }], 'a year out of range: the range is named')
   })
 
@@ -162,7 +164,7 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(await errorsOf({ featureImage: { url: 'ftp://example.com/a.png' } }), [{ in: 'body', name: '/featureImage/url', message: 'must be an absolute http:// or https:// URL' }],
       'an object with a bad url: not also "featureImage must be null"')
     t.same(await errorsOf({ featureImage: { url: 'https://example.com/a.png', alt: 7 } }), [{ in: 'body', name: '/featureImage/alt', message: 'must be string or null' }])
-    t.same(await errorsOf({ featureImage: {} }), [{ in: 'body', name: '/featureImage/url', message: "must have required property 'url'" }], 'an object missing its url')
+    t.same(await errorsOf({ featureImage: {} }), [{ in: 'body', name: '/featureImage/url', message: 'is required' }], 'an object missing its url')
     t.same(await errorsOf({ featureImage: { url: 'https://example.com/a.png', caption: 'x' } }), [{ in: 'body', name: '/featureImage/caption', message: 'is not a known field' }])
     t.equal((await app.inject('/v1/posts?limit=100')).json().data.length, 0, 'nothing was stored')
   })
