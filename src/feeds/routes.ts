@@ -17,6 +17,16 @@ import { FEED_CONTENT_TYPES, FeedQuerySchema, feedResponses } from './schemas.js
 const RENDER: Record<FeedFormat, (model: FeedModel) => unknown> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed }
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'Rss', atom: 'Atom', json: 'Json' }
 const STANDARDS: Record<FeedFormat, string> = { rss: 'RSS 2.0 feed', atom: 'Atom 1.0 feed', json: 'JSON Feed 1.1' }
+/**
+ * A feed's key in the response cache: its path and archive page, the only parameter it reads. The tracking
+ * parameters it takes (`?utm_source=`) are one feed, not a copy made and kept for each value.
+ */
+function feedCacheKey(request: FastifyRequest): string {
+  const { archive } = request.query as { archive?: unknown }
+  const path = request.url.split('?')[0]!
+  return archive === undefined ? path : `${path}?archive=${String(archive)}`
+}
+
 const LINKED = [
   { kind: 'tag', plural: 'tags', name: 'Tag' },
   { kind: 'author', plural: 'authors', name: 'Author' },
@@ -70,6 +80,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
         querystring: FeedQuerySchema,
         response: feedResponses(format, { moved: false }),
       },
+      config: { cacheKey: feedCacheKey },
     }, async (request, reply) => serve(request, reply, format, 'site', '', request.query.archive))
 
     for (const linked of LINKED) {
@@ -83,6 +94,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
           querystring: FeedQuerySchema,
           response: feedResponses(format, { moved: true }),
         },
+        config: { cacheKey: feedCacheKey },
       }, async (request, reply) => serve(request, reply, format, linked.kind, request.params.slug, request.query.archive))
     }
   }

@@ -25,10 +25,17 @@ declare module 'fastify' {
      * (the OpenAPI document, /docs, problem pages), which a deploy changes and no content write does.
      */
     fromContent?: boolean
+    /**
+     * What the route's responses are kept under, when not the whole URL: a feed ignores unknown query
+     * parameters (`?utm_source=`), which would otherwise each make and keep a copy of the same feed.
+     */
+    cacheKey?: (request: FastifyRequest) => string
   }
   interface FastifyRequest {
     /** The content version when the request arrived, if its response may be cached. */
     cacheVersion?: string
+    /** What its response is kept under, set with cacheVersion: its URL, or its route's cacheKey. */
+    cacheKey?: string
     /** A write's: the newest content version this process knew of when it arrived (see ContentVersion.settle). */
     versionBefore?: number
     /** A read's: the content's Last-Modified when it arrived (older than what the response shows, if anything). */
@@ -244,12 +251,13 @@ export const cachingPlugin = fp<CachingOptions>(
     const cache = version && maxBytes > 0
       ? new LRUCache<string, CachedResponse>({ maxSize: maxBytes, sizeCalculation: entrySize })
       : undefined
+    const keyOf = (request: FastifyRequest) => request.cacheKey ?? request.url
     // The coded copy this request will get, once the compression plugin has made it (see keepCoded).
     const keepCodedFor = (request: FastifyRequest, entry: CachedResponse) => {
       request.keepCoded = (coding, body) => {
-        if ((coding !== 'br' && coding !== 'gzip') || cache?.peek(request.url) !== entry) return
+        if ((coding !== 'br' && coding !== 'gzip') || cache?.peek(keyOf(request)) !== entry) return
         // A new entry, so that the cache counts the copy's size (it does not weigh the same one again).
-        cache.set(request.url, { ...entry, coded: { ...entry.coded, [coding]: body } })
+        cache.set(keyOf(request), { ...entry, coded: { ...entry.coded, [coding]: body } })
       }
     }
     // URLs asked for lately. A response is kept from the second time its URL is asked for: a long tail of
@@ -272,9 +280,9 @@ export const cachingPlugin = fp<CachingOptions>(
       const makeHere = (request: FastifyRequest, current: string) => {
         let finish!: () => void
         const entry: Making = { version: current, done: new Promise((resolve) => (finish = resolve)) }
-        making.set(request.url, entry)
+        making.set(keyOf(request), entry)
         request.doneMaking = () => {
-          if (making.get(request.url) === entry) making.delete(request.url)
+          if (making.get(keyOf(request)) === entry) making.delete(keyOf(request))
           finish()
         }
       }
@@ -310,8 +318,9 @@ export const cachingPlugin = fp<CachingOptions>(
         const current = version.current()
         if (current === undefined) return done()
         request.cacheVersion = current
+        const key = (request.cacheKey = route.config?.cacheKey?.(request) ?? request.url)
         if (isConditional(request)) {
-          const known = validators?.get(request.url)
+          const known = validators?.get(key)
           if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'])) {
             request.cacheHit = true
             request.modifiedAt = known.modifiedAt
@@ -319,13 +328,13 @@ export const cachingPlugin = fp<CachingOptions>(
             return
           }
         }
-        const hit = cache.get(request.url)
+        const hit = cache.get(key)
         if (hit && hit.version === current) {
           sendKept(request, reply, hit)
           return
         }
-        if (request.url.length > MAX_KEPT_URL) return done()
-        const other = making.get(request.url)
+        if (key.length > MAX_KEPT_URL) return done()
+        const other = making.get(key)
         if (other?.version !== current) {
           // A conditional request may get a 304 the route answers itself (feeds), which is not kept (its
           // validators are): it makes its answer without others waiting for it.
@@ -334,9 +343,9 @@ export const cachingPlugin = fp<CachingOptions>(
         }
         // Asked for twice: worth keeping. Once it is made, answered from the cache; if it was not kept (an
         // error, a change meanwhile), made here after all.
-        askedOnce.set(request.url, true)
+        askedOnce.set(key, true)
         waitAtMost(other.done, SHARED_MISS_WAIT_MS).then(() => {
-          const made = cache.get(request.url)
+          const made = cache.get(key)
           if (made && made.version === version.current()) sendKept(request, reply, made)
           else done()
         }, done).catch((error: Error) => reply.send(error))
@@ -368,7 +377,7 @@ export const cachingPlugin = fp<CachingOptions>(
     const keepableUnder = (request: FastifyRequest, reply: FastifyReply): string | undefined => {
       // Kept only if nothing changed while it was made: otherwise it may mix the old and the new.
       if (!version || request.cacheHit || request.cacheVersion === undefined) return undefined
-      if (version.current() !== request.cacheVersion || request.url.length > MAX_KEPT_URL) return undefined
+      if (version.current() !== request.cacheVersion || keyOf(request).length > MAX_KEPT_URL) return undefined
       // What the route says no cache may keep (/metrics, which changes with every request), this one does not.
       if (/no-store|private/.test(String(reply.getHeader('cache-control') ?? ''))) return undefined
       return request.cacheVersion
@@ -376,21 +385,21 @@ export const cachingPlugin = fp<CachingOptions>(
 
     /** Notes a 200's or a 304's validators under `under` (set before compression: the uncoded ETag). */
     const noteValidators = (request: FastifyRequest, reply: FastifyReply, under: string) => {
-      validators?.set(request.url, { version: under, headers: headersOf(reply, VALIDATOR_HEADERS), modifiedAt: request.modifiedAt })
+      validators?.set(keyOf(request), { version: under, headers: headersOf(reply, VALIDATOR_HEADERS), modifiedAt: request.modifiedAt })
     }
 
     /** Keeps a 200 under `under`, from the second time its URL is asked for. */
     const remember = (request: FastifyRequest, reply: FastifyReply, payload: string, under: string) => {
       if (!cache) return
-      if (!askedOnce.has(request.url)) {
-        askedOnce.set(request.url, true)
+      if (!askedOnce.has(keyOf(request))) {
+        askedOnce.set(keyOf(request), true)
         return
       }
       // Bytes, so that each answer from the cache is sent as it is rather than encoded again.
       const entry: CachedResponse = {
         version: under, payload: ownBytes(payload), headers: headersOf(reply, KEPT_HEADERS), modifiedAt: request.modifiedAt, coded: {},
       }
-      cache.set(request.url, entry)
+      cache.set(keyOf(request), entry)
       if (negotiatedCoding(request)) keepCodedFor(request, entry)
     }
 
