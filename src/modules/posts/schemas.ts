@@ -40,7 +40,10 @@ const { snippet: _snippet, ...postProperties } = PostSummarySchema.properties
 export const PostSchema = Type.Object({
   ...postProperties,
   html: Type.String({ description: 'Sanitised HTML of the body.' }),
-  markdown: Nullable(Type.String({ description: 'The Markdown source, when the post was written in Markdown.' })),
+  markdown: Nullable(Type.String({
+    description: 'The Markdown source as written, when the post was written in Markdown. Not sanitised (Markdown may hold raw html): ' +
+      'show `html`, or sanitise what you render from this.',
+  })),
 }, { $id: 'Post', description: 'A post with its body.' })
 export type Post = Static<typeof PostSchema>
 
