@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { STATUS_CODES } from 'node:http'
 import type { Duplex } from 'node:stream'
-import type { FastifyError, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import {
   ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError,
@@ -51,6 +51,12 @@ function isDatabaseUnavailable(error: unknown): boolean {
  * every path (when CORS_ORIGINS is set), which would make every path look served.
  */
 const ROUTE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const
+
+/** The methods the routes serving `path` take, OPTIONS among them (an empty list: no route serves it). */
+export function allowedMethods(app: FastifyInstance, path: string): string[] {
+  const methods: string[] = ROUTE_METHODS.filter((method) => app.findRoute({ method, url: path }))
+  return methods.length > 0 ? [...methods, 'OPTIONS'] : []
+}
 
 /** A problem+json answer; its type (when one of this API's pages) and instance are paths below `apiPath` (see publicPath). */
 export function sendProblem(request: FastifyRequest, reply: FastifyReply, apiPath: string, problem: Omit<Problem, 'instance' | 'requestId'>) {
@@ -124,7 +130,9 @@ export const notFoundPlugin = fp<{ apiPath: string; limit: preHandlerAsyncHookHa
       // Not when a GET or HEAD route matched and found nothing itself: a missing file under /docs/static,
       // whose GET and HEAD wildcard routes would otherwise each offer the other's method.
       const foundNothing = (request.method === 'GET' || request.method === 'HEAD') && app.findRoute({ method: request.method, url: path }) !== null
-      const allowed = foundNothing ? [] : ROUTE_METHODS.filter((method) => method !== request.method && app.findRoute({ method, url: path }))
+      const allowed = foundNothing ? [] : allowedMethods(app, path).filter((method) => method !== request.method)
+      // OPTIONS asks what a path takes (RFC 9110 9.3.7): Allow says, as on every 204 to it (see the security plugin).
+      if (request.method === 'OPTIONS' && allowed.length > 0) return reply.code(204).send()
       if (allowed.length > 0) {
         const { type, title } = PROBLEM_TYPES.METHOD_NOT_ALLOWED!
         reply.header('allow', allowed.join(', '))

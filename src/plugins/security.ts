@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import helmet, { type HelmetOptions } from 'helmet'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
+import { allowedMethods } from './errors.js'
 
 /** Response headers a browser script may read across origins, beyond the CORS-safelisted ones. */
 export const EXPOSED_HEADERS = [
@@ -69,9 +70,14 @@ export const securityPlugin = fp<{ config: Config }>(
     // As every response (errors, 404s, 429s) is sent, keeping any a route set itself (/docs sets its own
     // CSP). Not on a 304: it has no body to protect, and the client keeps the 200's (see trimNotModified in
     // the caching plugin, which takes them off a 200 that turns into a 304 after this hook).
-    app.addHook('onSend', (_request, reply, payload, done) => {
+    app.addHook('onSend', (request, reply, payload, done) => {
       if (reply.statusCode !== 304) {
         for (const [name, value] of headers) if (!reply.hasHeader(name)) reply.header(name, value)
+      }
+      // An OPTIONS answered (a CORS preflight or not) says what the path takes (RFC 9110 9.3.7).
+      if (request.method === 'OPTIONS' && reply.statusCode === 204) {
+        const allowed = allowedMethods(app, request.url.split('?')[0]!)
+        if (allowed.length > 0) reply.header('allow', allowed.join(', '))
       }
       done(null, payload)
     })

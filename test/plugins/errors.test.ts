@@ -23,11 +23,11 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
 
   t.test('a method a path does not take answers 405 with Allow, a problem; a path no route serves, 404', async (t) => {
     for (const [method, url, allow] of [
-      ['DELETE', '/v1/site', 'GET, HEAD'],
-      ['PUT', '/v1/posts/some-slug', 'GET, HEAD, PATCH, DELETE'],
-      ['PATCH', '/v1/posts', 'GET, HEAD, POST'],
-      ['POST', '/feed.xml', 'GET, HEAD'],
-      ['TRACE', '/v1/tags/data', 'GET, HEAD, PATCH, DELETE'],
+      ['DELETE', '/v1/site', 'GET, HEAD, OPTIONS'],
+      ['PUT', '/v1/posts/some-slug', 'GET, HEAD, PATCH, DELETE, OPTIONS'],
+      ['PATCH', '/v1/posts', 'GET, HEAD, POST, OPTIONS'],
+      ['POST', '/feed.xml', 'GET, HEAD, OPTIONS'],
+      ['TRACE', '/v1/tags/data', 'GET, HEAD, PATCH, DELETE, OPTIONS'],
     ] as const) {
       const res = await app.inject({ method, url })
       t.equal(res.statusCode, 405, `${method} ${url}`)
@@ -35,6 +35,11 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
       t.match(res.headers['content-type'], /^application\/problem\+json/)
       t.match(res.json(), { type: '/problems/method-not-allowed', status: 405 })
     }
+    // Without CORS, no route answers OPTIONS: what a path takes is said all the same (RFC 9110 9.3.7).
+    const options = await app.inject({ method: 'OPTIONS', url: '/v1/posts/some-slug' })
+    t.equal(options.statusCode, 204)
+    t.equal(options.headers.allow, 'GET, HEAD, PATCH, DELETE, OPTIONS')
+    t.equal((await app.inject({ method: 'OPTIONS', url: '/v1/nothing/here' })).statusCode, 404)
     const nowhere = await app.inject({ method: 'PUT', url: '/v1/nothing/here' })
     t.equal(nowhere.statusCode, 404)
     t.notOk(nowhere.headers.allow)
@@ -53,7 +58,7 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     for (const payload of ['{"broken', `${'['.repeat(500_000)}${']'.repeat(500_000)}`]) {
       const shown = payload.slice(0, 8)
       for (const [method, url, status] of [
-        ['POST', '/v1/nothing', 404], ['PUT', '/v1/posts', 405], ['OPTIONS', '/v1/posts', 405], ['GET', '/v1/site', 200],
+        ['POST', '/v1/nothing', 404], ['PUT', '/v1/posts', 405], ['OPTIONS', '/v1/posts', 204], ['GET', '/v1/site', 200],
         ['DELETE', '/v1/tags/no-such-tag', 404],
       ] as const) {
         const res = await app.inject({ method, url, headers, payload })
