@@ -2,6 +2,16 @@ import sanitize from 'sanitize-html'
 
 const DIRECTIONS = new Set(['ltr', 'rtl', 'auto'])
 
+/**
+ * The prefix of the ids and anchor names a post keeps, as GitHub gives them: a post's html is put into a
+ * frontend's page, where `<a id="config">` or `<a name="location">` would stand in for `window.config` or a
+ * property the page's scripts read (DOM clobbering). The post's own links to them (`href="#setup"`) follow.
+ */
+export const ID_PREFIX = 'user-content-'
+const prefixed = (name: string) => (name.startsWith(ID_PREFIX) ? name : `${ID_PREFIX}${name}`)
+// `#` and `#top` go to the top of the page, by the browser's own rule; other fragments name an id.
+const ownFragment = (href: string) => href.startsWith('#') && href !== '#' && href.toLowerCase() !== '#top'
+
 // An allowlist: what a blog post needs (headings, lists, tables, code, images, links, figures) and
 // nothing that runs (script, event handlers, style, iframes, javascript:/data: URLs).
 const options: sanitize.IOptions = {
@@ -38,12 +48,17 @@ const options: sanitize.IOptions = {
     span: [/^hljs-[\w-]+$/],
     div: [/^language-[\w-]+$/],
   },
-  // A direction is one of HTML's three, or none.
+  // A direction is one of HTML's three, or none; ids and anchor names are the post's own (ID_PREFIX).
   transformTags: {
     '*': (tagName, attribs) => {
-      if (attribs.dir === undefined || DIRECTIONS.has(attribs.dir.toLowerCase())) return { tagName, attribs }
-      const { dir: _dir, ...rest } = attribs
-      return { tagName, attribs: rest }
+      const kept: Record<string, string> = {}
+      for (const [name, value] of Object.entries(attribs)) {
+        if (name === 'dir' && !DIRECTIONS.has(value.toLowerCase())) continue
+        kept[name] = (name === 'id' || name === 'name') && value ? prefixed(value)
+          : name === 'href' && ownFragment(value) ? `#${prefixed(value.slice(1))}`
+          : value
+      }
+      return { tagName, attribs: kept }
     },
   },
   allowedSchemes: ['http', 'https', 'mailto', 'tel'],

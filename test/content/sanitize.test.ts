@@ -42,7 +42,16 @@ t.test('what a post needs is kept', async (t) => {
     '<figure><img src="/a.png" alt="a"><figcaption>Cap</figcaption></figure><table><thead><tr><th>A</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>' +
     '<pre><code class="language-ts">const a = 1</code></pre><ul><li>one</li></ul><ol start="3"><li>three</li></ol><blockquote>q</blockquote>'
   // The serialiser writes void elements as `<img ... />`; otherwise the html is unchanged.
-  t.equal(sanitizeHtml(html), html.replace(/(<img [^>]*)>/g, '$1 />'))
+  t.equal(sanitizeHtml(html), html.replace(/(<img [^>]*)>/g, '$1 />').replace('id="x"', 'id="user-content-x"'))
+})
+
+t.test('ids and anchor names are the post\'s own, and its links to them follow: none stands in for a global of the page (DOM clobbering)', async (t) => {
+  const html = '<h2 id="setup">Setup</h2><p><a href="#setup">See setup</a>, <a name="location" id="config">here</a>, ' +
+    '<a href="#">top</a>, <a href="#Top">top</a>, <a href="https://e.example/page#setup">elsewhere</a></p>'
+  const clean = sanitizeHtml(html)
+  t.equal(clean, '<h2 id="user-content-setup">Setup</h2><p><a href="#user-content-setup">See setup</a>, <a name="user-content-location" id="user-content-config">here</a>, ' +
+    '<a href="#">top</a>, <a href="#Top">top</a>, <a href="https://e.example/page#setup">elsewhere</a></p>')
+  t.equal(sanitizeHtml(clean), clean, 'sanitised again (html sent back as it was read), nothing is prefixed twice')
 })
 
 t.test('a passage keeps its direction and language; a direction that is none is dropped', async (t) => {
