@@ -39,12 +39,13 @@ export function parseWxr(root: XmlNode): ParsedFeed {
   const excerptNs = prefixFor(root, (uri) => EXCERPT_NAMESPACE.test(uri), 'excerpt')
   const title = textOf(channel.title)
   const source = channelSource(channel, p) || textOf(channel[`${wp}:base_blog_url`])
-  // dc:creator names a login; the channel's wp:author entries give each login its display name.
+  // dc:creator names a login; the channel's wp:author entries give each login its display name, escaped as
+  // WordPress escapes term names ("O'Neil &amp; Co"), and displayed unescaped: its text is the name.
   const displayNames = new Map(
     all(channel[`${wp}:author`]).map((a) => {
       const node = a as XmlNode
       const login = textOf(node[`${wp}:author_login`])
-      return [login, textOf(node[`${wp}:author_display_name`]) || login] as const
+      return [login, plainText(textOf(node[`${wp}:author_display_name`])) || login] as const
     }),
   )
 

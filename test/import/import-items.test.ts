@@ -200,3 +200,31 @@ t.test('authors and tags named without Latin letters are each their own, and fou
   t.equal((await db.select({ n: count() }).from(authors))[0]!.n, 2, 'the next run finds the same authors')
   t.equal((await db.select({ n: count() }).from(tags))[0]!.n, 2, 'and the same tags')
 })
+
+t.test('a WordPress display name escaped in the export is imported as its text, and found again on the next run', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const db = database.db
+  // WordPress escapes display names as it does term names: the export carries `&amp;` inside the CDATA.
+  const item = (id: number, slug: string) => `<item><title>Post ${id}</title><link>https://wp.example.com/${slug}/</link>
+    <guid isPermaLink="false">https://wp.example.com/?p=${id}</guid><dc:creator><![CDATA[bob]]></dc:creator>
+    <content:encoded><![CDATA[Text ${id}.]]></content:encoded><wp:post_id>${id}</wp:post_id><wp:post_date_gmt><![CDATA[2024-03-0${id} 09:00:00]]></wp:post_date_gmt>
+    <wp:post_name><![CDATA[${slug}]]></wp:post_name><wp:status><![CDATA[publish]]></wp:status><wp:post_type><![CDATA[post]]></wp:post_type></item>`
+  const wxr = (items: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/"><channel>
+  <title>WP</title><link>https://wp.example.com</link>
+  <wp:author><wp:author_login><![CDATA[bob]]></wp:author_login><wp:author_display_name><![CDATA[Bob "Bobby" O'Neil &amp; Co]]></wp:author_display_name></wp:author>
+  ${items}
+</channel></rss>`
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+  t.teardown(() => app.close())
+  const bylines = async (slug: string) => (await app.inject(`/v1/posts/${slug}`)).json().data.authors.map((a: { id: string; slug: string; name: string }) => a)
+
+  t.match(await importFeed(db, parseFeed(wxr(item(1, 'first')))), { created: 1, errors: [] })
+  const [bob] = await bylines('first')
+  t.match(bob, { slug: 'bob-bobby-o-neil-and-co', name: 'Bob "Bobby" O\'Neil & Co' }, 'the name as WordPress displays it, not its html')
+
+  t.match(await importFeed(db, parseFeed(wxr(item(1, 'first')))), { created: 0, updated: 0, unchanged: 1 }, 'a re-run changes nothing')
+  t.match(await importFeed(db, parseFeed(wxr(item(1, 'first') + item(2, 'second')))), { created: 1, updated: 0, unchanged: 1 })
+  t.same(await bylines('second'), [bob], 'a later export\'s post by the same person has the same author')
+  t.equal((await db.select({ n: count() }).from(authors))[0]!.n, 1, 'and no second author is made')
+})
