@@ -15,6 +15,10 @@ const STARTS_BLOCK = new RegExp(`^(?:</?(?:${BLOCKS})\\b|<!--|\u0000)`, 'i')
 const ENDS_BLOCK = new RegExp(`(?:</(?:${BLOCKS})>|-->|\u0000)$`, 'i')
 // Kept whole: newlines in these mean what they say.
 const PRESERVE = { opening: /<(pre|script|style|textarea)\b/gi, closing: (m: RegExpExecArray) => `</${m[1]}>` }
+// What a newline within a paragraph may be part of: a <br> (any case, <br/> and <br /> too) and the spaces
+// after it, or a tag; else it is a line break. Each alternative stops at the first `>` or newline it cannot
+// take, so no position is searched to the end of the text.
+const LINE_BREAK = /(<br\s*\/?>[^\S\n]*\n|<[^<>]*>)|\n/gi
 const BLOCK_EDITOR = /<!--\s*wp:/
 // A block's delimiter, `<!-- wp:paragraph -->` or `<!-- /wp:paragraph -->`, marked for the spacing around it.
 const DELIMITER = { opening: /<!--\s*\/?wp:/g, closing: () => '-->', render: () => '\u0000' }
@@ -35,8 +39,9 @@ export function autop(html: string): string {
     .filter(Boolean)
     .map((chunk) => {
       if (STARTS_BLOCK.test(chunk) || ENDS_BLOCK.test(chunk)) return restore(chunk)
-      // A newline inside a tag (attributes over several lines) is no line break.
-      return `<p>${restore(chunk.replace(/(<[^<>]*>)|\n/g, (_match: string, tag?: string) => tag ?? '<br>\n'))}</p>`
+      // A newline inside a tag (attributes over several lines) is no line break, nor is one a <br> already
+      // ends (wpautop's `(?<!<br />)\s*\n`): the break is there once.
+      return `<p>${restore(chunk.replace(LINE_BREAK, (_match: string, kept?: string) => kept ?? '<br>\n'))}</p>`
     })
     .join('\n')
 }
