@@ -89,7 +89,7 @@ export function validSlug(value: string | undefined | null): string | undefined 
   return v && v.length <= 120 && SLUG.test(v) && !isUuid(v) ? v : undefined
 }
 
-/** The last path segment of a post's URL, when it is a slug: imported posts keep their old paths. */
+/** The last path segment of a post's URL, when it is a slug: imported posts keep their old paths. Relative links are resolved first (resolveUrl). */
 export function slugFromLink(link: string | undefined): string | undefined {
   if (!link) return undefined
   try {
@@ -100,17 +100,29 @@ export function slugFromLink(link: string | undefined): string | undefined {
   }
 }
 
-/**
- * What an item's relative URLs are relative to: its own link (resolved against the blog's), else the blog's
- * address, a folder (`source` comes without its trailing slash: https://old.example.com/blog).
- */
-export function itemBase(link: string | undefined, source: string): string | undefined {
-  const blog = /^https?:\/\//i.test(source) ? `${source}/` : undefined
+/** `url` as a feed writes it (maybe relative) made absolute against `base`; undefined when absent or when it cannot be. */
+export function resolveUrl(url: string | undefined, base: string | undefined): string | undefined {
+  const u = url?.trim()
+  if (!u) return undefined
   try {
-    return new URL(link || blog || '', blog).href
+    return new URL(u, base).href
   } catch {
     return undefined
   }
+}
+
+/** The blog's address as a base: a folder (`source` comes without its trailing slash: https://old.example.com/blog). */
+export function blogBase(source: string): string | undefined {
+  return /^https?:\/\//i.test(source) ? `${source}/` : undefined
+}
+
+/**
+ * What an item's relative URLs are relative to: its own link (resolved against the blog's), else the blog's
+ * address.
+ */
+export function itemBase(link: string | undefined, source: string): string | undefined {
+  const blog = blogBase(source)
+  return resolveUrl(link, blog) ?? blog
 }
 
 /** The plain text of an html fragment, whitespace squashed. */

@@ -1,7 +1,7 @@
 import escapeHtml from 'escape-html'
 import { parseRfc3339 } from './dates.js'
 import {
-  entryOf, finishItem, firstImage, itemBase, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
+  blogBase, entryOf, finishItem, firstImage, ItemError, labelOf, normaliseSource, plainText, resolveUrl, slugFromLink, type ParsedFeed,
 } from './item.js'
 import { mediaImages, mediaPrefix } from './parse-rss.js'
 import { all, attr, decodeFragment, textOf, type XmlNode } from './xml.js'
@@ -37,9 +37,17 @@ function atomDate(value: unknown, element: string): Date | null {
   return date
 }
 
-function alternateLink(node: XmlNode): string | undefined {
-  const link = all(node.link).find((l) => (attr(l, 'rel') ?? 'alternate') === 'alternate')
-  return attr(link, 'href')
+function alternateLink(node: XmlNode): unknown {
+  return all(node.link).find((l) => (attr(l, 'rel') ?? 'alternate') === 'alternate')
+}
+
+/**
+ * The base URI in scope in an element (XML Base, which RFC 4287 section 2 applies to every relative
+ * reference in a feed): its own xml:base resolved against the one outside it, else that one. A relative
+ * xml:base with no absolute one outside it says nothing usable (the file's own address is unknown here).
+ */
+function baseIn(node: unknown, outer: string | undefined): string | undefined {
+  return resolveUrl(attr(node, 'xml:base'), outer) ?? outer
 }
 
 const authorNames = (node: XmlNode) => all(node.author).map((a) => textOf((a as XmlNode | undefined)?.name)).filter(Boolean)
@@ -48,7 +56,9 @@ const authorNames = (node: XmlNode) => all(node.author).map((a) => textOf((a as 
 export function parseAtom(feed: XmlNode): ParsedFeed {
   // The feed's title is not a stop node, so it arrives decoded; as html it may still carry markup.
   const title = attr(feed.title, 'type') === 'html' ? plainText(textOf(feed.title)) : textOf(feed.title)
-  const source = normaliseSource(alternateLink(feed) ?? textOf(feed.id))
+  // As written, even when relative: a blog is recognised by its source on every run.
+  const source = normaliseSource(attr(alternateLink(feed), 'href') ?? textOf(feed.id))
+  const feedBase = baseIn(feed, undefined)
   // RFC 4287 4.2.1: an entry without an author has the feed's.
   const feedAuthors = authorNames(feed)
   const defaultAuthors = feedAuthors.length > 0 ? feedAuthors : [title]
@@ -58,18 +68,25 @@ export function parseAtom(feed: XmlNode): ParsedFeed {
     const entry = (typeof value === 'object' && value !== null ? value : {}) as XmlNode
     const entryTitle = atomText(entry.title)
     return entryOf(index + 1, labelOf(index + 1, entryTitle), () => {
-      const link = alternateLink(entry)
+      const entryBase = baseIn(entry, feedBase)
+      const linkElement = alternateLink(entry)
+      const link = attr(linkElement, 'href')
+      // The post's old URL: against the xml:base in scope, else the blog's address.
+      const url = resolveUrl(link, baseIn(linkElement, entryBase) ?? blogBase(source))
       // Out-of-line content (content with src) has nothing here to import: the summary stands in.
       const content = entry.content !== undefined && !attr(entry.content, 'src') ? atomHtml(entry.content) : ''
       const summary = entry.summary !== undefined ? atomText(entry.summary) : ''
+      const body = content ? entry.content : entry.summary
       const updatedAt = atomDate(entry.updated, 'updated')
+      // What the entry's images are relative to: the base in scope, else the post's old URL, as for its body.
+      const imageBase = (element?: unknown) => baseIn(element, entryBase) ?? url ?? blogBase(source)
       return finishItem(
         {
           sourceId: textOf(entry.id) || link,
           title: entryTitle,
           html: content || (entry.summary !== undefined ? atomHtml(entry.summary) : ''),
           excerpt: content && summary ? summary : null,
-          slug: slugFromLink(link) ?? null,
+          slug: slugFromLink(url) ?? null,
           status: 'published',
           publishedAt: atomDate(entry.published, 'published') ?? updatedAt,
           updatedAt,
@@ -77,10 +94,11 @@ export function parseAtom(feed: XmlNode): ParsedFeed {
           authors: authorNames(entry),
           tags: all(entry.category).map((c) => ({ name: attr(c, 'label') ?? attr(c, 'term') ?? '', slug: attr(c, 'term') })),
           featureImage: firstImage([
-            ...all(entry.link).filter((l) => attr(l, 'rel') === 'enclosure').map((l) => ({ url: attr(l, 'href'), type: attr(l, 'type') })),
-            ...mediaImages(entry, media),
+            ...all(entry.link).filter((l) => attr(l, 'rel') === 'enclosure').map((l) => ({ url: resolveUrl(attr(l, 'href'), imageBase(l)), type: attr(l, 'type') })),
+            ...mediaImages(entry, media).map((m) => ({ ...m, url: resolveUrl(m.url, imageBase()) })),
           ]),
-          baseUrl: itemBase(link, source),
+          // The body's relative URLs: against the xml:base in scope in its element, else the post's old URL.
+          baseUrl: baseIn(body, entryBase) ?? url ?? blogBase(source),
         },
         defaultAuthors,
       )

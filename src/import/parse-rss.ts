@@ -1,6 +1,6 @@
 import { parseFeedDate } from './dates.js'
 import {
-  entryOf, finishItem, firstImage, itemBase, ItemError, labelOf, normaliseSource, plainText, slugFromLink, type ParsedFeed,
+  blogBase, entryOf, finishItem, firstImage, itemBase, ItemError, labelOf, normaliseSource, plainText, resolveUrl, slugFromLink, type ParsedFeed,
 } from './item.js'
 import { all, attr, child, NS, prefixFor, textOf, type XmlNode } from './xml.js'
 
@@ -76,7 +76,8 @@ export function parseRss(root: XmlNode): ParsedFeed {
           html: content || description,
           // With the full text in content:encoded, the description is the summary the author chose.
           excerpt: content && description ? plainText(description) : null,
-          slug: slugFromLink(link) ?? null,
+          // A relative link (`/2024/queues/`) is the old URL on the blog's site.
+          slug: slugFromLink(resolveUrl(link, blogBase(source))) ?? null,
           status: 'published',
           publishedAt: rssDate(item, p),
           updatedAt: null,

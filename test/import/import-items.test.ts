@@ -228,3 +228,40 @@ t.test('a WordPress display name escaped in the export is imported as its text, 
   t.same(await bylines('second'), [bob], 'a later export\'s post by the same person has the same author')
   t.equal((await db.select({ n: count() }).from(authors))[0]!.n, 1, 'and no second author is made')
 })
+
+t.test('relative addresses in a feed resolve against the xml:base in scope, else the post\'s old URL; a relative link is still the slug', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const db = database.db
+  const entry = (id: number, title: string, more: string, attrs = '') => `<entry${attrs}><id>urn:example:${id}</id><title>${title}</title>
+    <updated>2024-05-0${id}T10:00:00Z</updated>${more}</entry>`
+  // XML Base (RFC 4287 section 2): each xml:base is resolved against the one outside it.
+  const based = `<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://www.example.com/blog/">
+  <title>Example</title><id>urn:example:blog</id><link href="https://www.example.com/blog/"/><author><name>Ex Ample</name></author>
+  ${entry(1, 'Everything is relative', `<link rel="alternate" href="2024/relative-everything/"/>
+    <content type="html">&lt;p&gt;&lt;img src="media/pic.png" alt="Pic"&gt; &lt;a href="../about/"&gt;About&lt;/a&gt;&lt;/p&gt;</content>`)}
+  ${entry(2, 'Bases within bases', `<link href="nested/"/><content type="html" xml:base="/assets/">&lt;p&gt;&lt;img src="pic.png" alt="Nested"&gt;&lt;/p&gt;</content>`, ' xml:base="2023/"')}
+</feed>`
+  // No xml:base: the entry's link, itself against the blog's address. (Titles unlike the slugs: those come from the links.)
+  const plain = `<feed xmlns="http://www.w3.org/2005/Atom"><title>Plain</title><id>urn:example:plain</id><link href="https://old.example.net/"/>
+  <author><name>Ex Ample</name></author>
+  ${entry(3, 'A plain relative link', '<link href="/2022/plain-relative/"/><content type="html">&lt;p&gt;&lt;img src="pic.png" alt="Plain"&gt;&lt;/p&gt;</content>')}
+</feed>`
+  const rss = `<rss version="2.0"><channel><title>Notes</title><link>https://notes.example.org/</link>
+  <item><title>An RSS item</title><link>/2024/relative-rss/</link><guid>notes-1</guid><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate><description>Hi.</description></item>
+</channel></rss>`
+  for (const feed of [based, plain, rss]) t.match(await importFeed(db, parseFeed(feed)), { created: (feed === based ? 2 : 1), errors: [] })
+
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+  t.teardown(() => app.close())
+  const html = async (slug: string) => {
+    const res = await app.inject(`/v1/posts/${slug}`)
+    t.equal(res.statusCode, 200, `the slug ${slug} is the last segment of the old URL`)
+    return (res.json().data?.html ?? '') as string
+  }
+  const relative = await html('relative-everything')
+  t.match(relative, /<img src="https:\/\/www\.example\.com\/blog\/media\/pic\.png"/, 'against the feed\'s xml:base')
+  t.match(relative, /<a href="https:\/\/www\.example\.com\/about\/"/)
+  t.match(await html('nested'), /<img src="https:\/\/www\.example\.com\/assets\/pic\.png"/, 'against the content\'s own, resolved against the entry\'s')
+  t.match(await html('plain-relative'), /<img src="https:\/\/old\.example\.net\/2022\/plain-relative\/pic\.png"/, 'against the entry\'s link')
+  await html('relative-rss')
+})
