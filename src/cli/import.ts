@@ -33,7 +33,7 @@ async function main(): Promise<void> {
 }
 
 async function run(feed: ParsedFeed, dryRun: boolean): Promise<void> {
-  const [{ importFeed }, { errorLine, headerLine, planLine, progressLine, summaryLine }, { demoPostsIn }] = await Promise.all([
+  const [{ importFeed }, { clippedLine, errorLine, headerLine, planLine, progressLine, summaryLine }, { demoPostsIn }] = await Promise.all([
     import('../import/import-items.js'),
     import('../import/report.js'),
     import('../db/seed.js'),
@@ -50,6 +50,8 @@ async function run(feed: ParsedFeed, dryRun: boolean): Promise<void> {
       onItem: (result, done, total) => {
         const error = errorLine(result)
         if (error) console.error(error)
+        const clipped = clippedLine(result)
+        if (clipped) console.error(clipped)
         const plan = dryRun ? planLine(result) : undefined
         if (plan) console.log(plan)
         const progress = progressLine(done, total)

@@ -17,6 +17,8 @@ export interface ItemResult {
   outcome: Outcome
   /** Why an item was ignored or failed. */
   reason?: string
+  /** What was clipped or dropped to fit the write API's limits, when the item is written (or would be). */
+  clipped?: string[]
   /** The post it became (not in a dry run). */
   postId?: string
 }
@@ -29,6 +31,8 @@ export interface ImportSummary {
   unchanged: number
   ignored: number
   errors: ItemResult[]
+  /** Of the items written (or that would be), those clipped to fit the write API's limits. */
+  clipped: number
 }
 
 export interface ImportOptions {
@@ -46,7 +50,7 @@ export interface ImportOptions {
  */
 export async function importFeed(db: Db, feed: ParsedFeed, options: ImportOptions = {}): Promise<ImportSummary> {
   const imported = await loadImported(db, feed.source)
-  const summary: ImportSummary = { created: 0, updated: 0, skipped: 0, unchanged: 0, ignored: 0, errors: [] }
+  const summary: ImportSummary = { created: 0, updated: 0, skipped: 0, unchanged: 0, ignored: 0, errors: [], clipped: 0 }
   const total = feed.entries.length
 
   for (const [index, entry] of feed.entries.entries()) {
@@ -57,13 +61,15 @@ export async function importFeed(db: Db, feed: ParsedFeed, options: ImportOption
     else {
       const hash = contentHash(entry.item)
       const prior = imported.get(entry.item.sourceId)
+      // Said when the item is written: an unchanged one was clipped, and said so, on the run that wrote it.
+      const clipped = entry.clipped.length > 0 ? { clipped: entry.clipped } : {}
       try {
         if (prior?.contentHash === hash) result = { position, label, outcome: 'unchanged', postId: prior.postId }
-        else if (options.dryRun) result = { position, label, outcome: prior ? 'updated' : 'created', postId: prior?.postId }
+        else if (options.dryRun) result = { position, label, outcome: prior ? 'updated' : 'created', postId: prior?.postId, ...clipped }
         else {
           const postId = await writeTransaction(db, (tx) => (prior ? updateFrom(tx, feed.source, entry.item, hash, prior) : createFrom(tx, feed.source, entry.item, hash)))
           imported.set(entry.item.sourceId, { postId, contentHash: hash })
-          result = { position, label, outcome: prior ? 'updated' : 'created', postId }
+          result = { position, label, outcome: prior ? 'updated' : 'created', postId, ...clipped }
         }
       } catch (error) {
         result = { position, label, outcome: 'error', reason: (error as Error).message }
@@ -83,6 +89,7 @@ function count(summary: ImportSummary, result: ItemResult): void {
     case 'ignored': summary.ignored++; summary.skipped++; break
     case 'error': summary.errors.push(result); break
   }
+  if (result.clipped) summary.clipped++
 }
 
 /** The row's fields that come from the item, through the same content pipeline as the write API. */

@@ -5,6 +5,7 @@ import { isHttpUrl, isUuid } from '../lib/schemas.js'
 import { FEATURE_IMAGE_ALT_MAX_LENGTH } from '../modules/posts/write-schemas.js'
 import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
+import { fitting, lengthOf, LIMITS, quoted } from './limits.js'
 
 /** One post to import, the same whatever the format it came from. */
 export interface ImportItem {
@@ -28,8 +29,11 @@ export interface ImportItem {
   featureImage?: { url: string; alt: string | null }
 }
 
+/** An item ready to import, and what was clipped or dropped from it to fit the write API's limits, in words. */
+export interface FinishedItem { item: ImportItem; clipped: string[] }
+
 export type FeedEntry =
-  | { kind: 'item'; position: number; label: string; item: ImportItem }
+  | { kind: 'item'; position: number; label: string; item: ImportItem; clipped: string[] }
   /** Not a blog post (a WordPress page or attachment...): left out, and counted as skipped. */
   | { kind: 'ignored'; position: number; label: string; reason: string }
   /** A post that cannot be imported: reported as an error, the rest goes on. */
@@ -71,8 +75,6 @@ export interface ItemDraft extends Omit<ImportItem, 'title' | 'authors' | 'tags'
 }
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
-const MAX_TITLE = 300
-const MAX_EXCERPT = 1000
 // One line of text: whitespace (line breaks, tabs) squashed to a space, other control characters (a terminal's
 // escapes, a bell) dropped, as the write API refuses them.
 const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/\p{Cc}/gu, '').trim()
@@ -142,40 +144,53 @@ export function normaliseSource(value: string): string {
   }
 }
 
-/** Validates a draft and fills what may be derived: a missing title from the body, authors from the feed. */
-export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defaultAuthors: string[]): ImportItem {
+/**
+ * Validates a draft and fills what may be derived: a missing title from the body, authors from the feed. What
+ * the write API would refuse is clipped or dropped, and said.
+ */
+export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defaultAuthors: string[]): FinishedItem {
   const title = squash(draft.title)
   const text = plainText(draft.html)
   if (!title && !text) throw new ItemError('it has neither a title nor a body')
   if (!draft.sourceId?.trim()) throw new ItemError('it has no id (guid, id or link) to recognise it by on a later run')
   if (draft.status === 'published' && !draft.publishedAt) throw new ItemError('it has no publication date')
 
+  const fit = fitting()
+  const finalTitle = title ? fit.text(title, LIMITS.title, 'its title') : excerptOf(text, 60)
   const excerpt = squash(draft.excerpt ?? '')
+  // A "summary" longer than the API takes is the whole text again (feeds do that): the excerpt is derived instead.
+  const excerptFits = lengthOf(excerpt) <= LIMITS.excerpt
+  if (!excerptFits) fit.dropped(`its excerpt (${lengthOf(excerpt)} characters) was dropped, over the ${LIMITS.excerpt} the API takes: one is derived from the text`)
   const named = draft.authors.map(squash).filter(Boolean)
-  const authors = unique(named.length > 0 ? named : defaultAuthors.map(squash).filter(Boolean), authorSlug)
+  const names = (named.length > 0 ? named : defaultAuthors.map(squash).filter(Boolean))
+    .map((name) => fit.text(name, LIMITS.authorName, `the author name ${quoted(name)}`))
+  const authors = fit.list(unique(names, authorSlug), LIMITS.authors, 'authors')
   if (authors.length === 0) throw new ItemError('it names no author, and neither does the feed')
-  const tags = unique(
-    draft.tags.map((t) => {
-      // A name of no letters or digits (`---`) makes no tag.
-      const slug = validSlug(t.slug) ?? (hasLettersOrDigits(t.name) ? slugFrom(t.name, 'tag') : '')
-      return { name: squash(t.name) || slug, slug }
-    }),
-    (t) => t.slug,
-  )
-  return {
+  const tags = fit.list(
+    unique(
+      draft.tags.map((t) => {
+        // A name of no letters or digits (`---`) makes no tag.
+        const slug = validSlug(t.slug) ?? (hasLettersOrDigits(t.name) ? slugFrom(t.name, 'tag') : '')
+        return { name: squash(t.name) || slug, slug }
+      }),
+      (t) => t.slug,
+    ),
+    LIMITS.tags,
+    'tags',
+  ).map((t) => ({ ...t, name: fit.text(t.name, LIMITS.tagName, `the tag name ${quoted(t.name)}`) }))
+  const item: ImportItem = {
     ...draft,
     // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
     html: /<[a-z!/]/i.test(draft.html) ? absoluteUrls(draft.html, baseUrl) : autop(draft.html),
     sourceId: draft.sourceId.trim(),
-    // Within what the write API accepts (300 and 1000 characters), so the post can be edited as it is.
-    title: excerptOf(title || excerptOf(text, 60), MAX_TITLE),
-    // A "summary" longer than that is the whole text again (feeds do that): the excerpt is derived instead.
-    excerpt: excerpt && excerpt.length <= MAX_EXCERPT ? excerpt : null,
+    title: finalTitle,
+    excerpt: excerpt && excerptFits ? excerpt : null,
     authors,
     tags,
     // Only when there is one: an item without stays as it hashed before images were read (see contentHash).
     ...featureImageOf(featureImage, baseUrl),
   }
+  return { item, clipped: fit.clipped }
 }
 
 /** The draft's image made absolute against the post's address, if it is one a browser would load. */
@@ -214,11 +229,11 @@ function unique<T>(values: T[], key: (value: T) => string): T[] {
 }
 
 /** Runs one item's conversion, turning an ItemError into an entry that reports it. */
-export function entryOf(position: number, label: string, build: () => ImportItem | { ignored: string }): FeedEntry {
+export function entryOf(position: number, label: string, build: () => FinishedItem | { ignored: string }): FeedEntry {
   try {
     const result = build()
     if ('ignored' in result) return { kind: 'ignored', position, label, reason: result.ignored }
-    return { kind: 'item', position, label, item: result }
+    return { kind: 'item', position, label, ...result }
   } catch (error) {
     if (error instanceof ItemError) return { kind: 'invalid', position, label, reason: error.message }
     throw error

@@ -37,8 +37,15 @@ export function errorLine(result: ItemResult): string | undefined {
   return result.outcome === 'error' ? `error: ${result.label}: ${result.reason}` : undefined
 }
 
+/** What was clipped or dropped from an item to fit the write API's limits, else undefined. */
+export function clippedLine(result: ItemResult): string | undefined {
+  return result.clipped?.length ? `warning: ${result.label}: ${result.clipped.join('; ')}` : undefined
+}
+
 export function summaryLine(s: ImportSummary, dryRun: boolean): string {
   const skipped = `skipped ${s.skipped}${s.skipped > 0 ? ` (${s.unchanged} unchanged, ${s.ignored} not posts)` : ''}`
-  const counts = `created ${s.created}, updated ${s.updated}, ${skipped}, errors ${s.errors.length}`
+  // Clipped items are counted only when there are some: they are rare, and each has had its warning.
+  const clipped = s.clipped > 0 ? `, clipped ${s.clipped} (see the warnings)` : ''
+  const counts = `created ${s.created}, updated ${s.updated}, ${skipped}, errors ${s.errors.length}${clipped}`
   return dryRun ? `dry run, nothing written: would have ${counts}` : counts
 }

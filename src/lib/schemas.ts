@@ -96,6 +96,16 @@ export function Text(maxLength: number, description?: string) {
   return Type.String({ minLength: 1, maxLength, pattern: ONE_LINE_PATTERN, ...(description ? { description } : {}) })
 }
 
+/**
+ * A limit a schema states (`maxLength`, counted in code points as the validator counts it, or `maxItems`), for
+ * values that are stored other than through a request (an import): the schema stays the number's one home.
+ */
+export function limitOf(schema: TSchema, keyword: 'maxLength' | 'maxItems'): number {
+  const limit = (schema as unknown as Record<string, unknown>)[keyword]
+  if (typeof limit !== 'number') throw new Error(`the schema states no ${keyword}`)
+  return limit
+}
+
 
 export const PreconditionHeadersSchema = Type.Object({
   'if-match': Type.Optional(Type.String({ description: 'The ETag you last read: the write answers 412 if the resource changed since.' })),

@@ -44,6 +44,15 @@ t.test('npm run import -- FILE [--dry-run]', async (t) => {
     '',
   ].join('\n'), '--dry-run says what each item would become')
 
+  const crowded = join(dir, 'crowded.xml')
+  writeFileSync(crowded, `<rss version="2.0"><channel><title>Crowded</title><link>https://crowded.example.org/</link>
+  <item><title>Tagged</title><guid>c-1</guid><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate><description>Hi.</description>
+    ${Array.from({ length: 52 }, (_, i) => `<category>Topic ${i + 1}</category>`).join('')}</item></channel></rss>`)
+  const clipped = await importCli(env, crowded, '--dry-run')
+  t.equal(clipped.stderr.split('\n').filter((line) => line.startsWith('warning: item')).join('\n'),
+    'warning: item 1 "Tagged": its last 2 tags (of 52) were dropped: a post takes 50', 'what is clipped to fit the write API is said')
+  t.match(clipped.stdout, /^dry run, nothing written: would have created 1, updated 0, skipped 0, errors 0, clipped 1 \(see the warnings\)$/m)
+
   const truncated = join(dir, 'truncated.xml')
   const rss = fixture('rss')
   writeFileSync(truncated, rss.slice(0, rss.indexOf('</item>') + '</item>'.length))

@@ -5,9 +5,11 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import type { Db } from '../../src/db/client.js'
 import { authors, contentState, importSources, posts, postTags, slugHistory, tags } from '../../src/db/schema.js'
-import { importFeed } from '../../src/import/import-items.js'
+import { importFeed, type ItemResult } from '../../src/import/import-items.js'
 import { parseFeed } from '../../src/import/parse-feed.js'
+import { clippedLine, summaryLine } from '../../src/import/report.js'
 import { testDatabase } from '../helper.js'
+import { authHeaders } from '../support/auth.js'
 import { fixture, FORMATS, type ImportFormat } from '../support/import.js'
 
 interface Case {
@@ -264,4 +266,55 @@ t.test('relative addresses in a feed resolve against the xml:base in scope, else
   t.match(await html('nested'), /<img src="https:\/\/www\.example\.com\/assets\/pic\.png"/, 'against the content\'s own, resolved against the entry\'s')
   t.match(await html('plain-relative'), /<img src="https:\/\/old\.example\.net\/2022\/plain-relative\/pic\.png"/, 'against the entry\'s link')
   await html('relative-rss')
+})
+
+t.test('what the write API would refuse is clipped or dropped, and said: an editor can send the imported post back as it is', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const db = database.db
+  const longTitle = `Postmortem ${'x'.repeat(400)}`
+  const longTag = `Reliability ${'engineering '.repeat(12)}rocks`
+  const longName = `Ada ${'Lovelace-Byron '.repeat(15)}Countess X`
+  const categories = [longTag, ...Array.from({ length: 59 }, (_, i) => `Topic ${i + 1}`)]
+  const rss = `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>
+  <title>Big</title><link>https://big.example.org/</link>
+  <item><title>${longTitle}</title><link>https://big.example.org/too-much/</link><guid>big-1</guid><pubDate>Tue, 02 Jan 2024 10:00:00 GMT</pubDate>
+    <dc:creator>${longName}</dc:creator>${categories.map((c) => `<category>${c}</category>`).join('')}
+    <description>${'A summary as long as the post. '.repeat(40)}</description><content:encoded>&lt;p&gt;The post.&lt;/p&gt;</content:encoded></item>
+</channel></rss>`
+  t.same([longTag.length, longName.length, categories.length], [161, 239, 60])
+
+  const results: ItemResult[] = []
+  const summary = await importFeed(db, parseFeed(rss), { onItem: (result) => results.push(result) })
+  t.match(summary, { created: 1, errors: [], clipped: 1 })
+  t.equal(summaryLine(summary, false), 'created 1, updated 0, skipped 0, errors 0, clipped 1 (see the warnings)')
+  t.equal(clippedLine(results[0]!), `warning: item 1 "Postmortem ${'x'.repeat(48)}…": ` + [
+    `its title (${longTitle.length} characters) was clipped to 300`,
+    'its excerpt (1239 characters) was dropped, over the 1000 the API takes: one is derived from the text',
+    'the author name "Ada Lovelace-Byron Lovelace-Byron…" (239 characters) was clipped to 200',
+    'its last 10 tags (of 60) were dropped: a post takes 50',
+    'the tag name "Reliability engineering engineering…" (161 characters) was clipped to 100',
+  ].join('; '), 'the report says what was clipped and dropped')
+
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+  t.teardown(() => app.close())
+  const { data: post } = (await app.inject('/v1/posts/too-much')).json()
+  t.equal(post.title.length, 300, 'the title within the 300 characters a write takes')
+  t.match(post.title, /^Postmortem x+…$/)
+  t.not(post.excerpt.length, 1239, 'the summary is no excerpt')
+  t.same(post.tags.map((x: { name: string }) => x.name).slice(1), categories.slice(1, 50), 'the first 50 tags, in order')
+  t.equal(post.tags[0].name, `Reliability ${'engineering '.repeat(6)}engineering…`, 'a tag name within 100 characters, cut at a word')
+  t.equal(post.authors[0].name.length <= 200 && post.authors[0].name.endsWith('…'), true, 'an author name within 200')
+
+  // What an editor does: read the post, its tag and author, and send them back.
+  const headers = await authHeaders(db)
+  const patch = (url: string, payload: object) => app.inject({ method: 'PATCH', url, headers, payload })
+  const sent = await patch(`/v1/posts/${post.id}`, {
+    title: post.title, excerpt: post.excerpt, authors: post.authors.map((a: { slug: string }) => a.slug), tags: post.tags.map((x: { slug: string }) => x.slug),
+  })
+  t.equal(sent.statusCode, 200, `the post goes back as it is: ${sent.body.slice(0, 300)}`)
+  t.equal((await patch(`/v1/tags/${post.tags[0].slug}`, { name: post.tags[0].name })).statusCode, 200, 'so does its tag')
+  t.equal((await patch(`/v1/authors/${post.authors[0].slug}`, { name: post.authors[0].name })).statusCode, 200, 'and its author')
+
+  const again = await importFeed(db, parseFeed(rss), { onItem: (result) => t.equal(clippedLine(result), undefined, 'an unchanged item is not reported again') })
+  t.match(again, { unchanged: 1, clipped: 0 })
 })

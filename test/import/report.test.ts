@@ -1,6 +1,6 @@
 import t from 'tap'
 import type { ImportSummary } from '../../src/import/import-items.js'
-import { errorLine, headerLine, planLine, progressLine, summaryLine } from '../../src/import/report.js'
+import { clippedLine, errorLine, headerLine, planLine, progressLine, summaryLine } from '../../src/import/report.js'
 import type { FeedEntry } from '../../src/import/item.js'
 
 t.test('a long import prints its progress at every tenth; a short one does not', async (t) => {
@@ -14,7 +14,7 @@ t.test('a long import prints its progress at every tenth; a short one does not',
 t.test('the summary counts created, updated, skipped (unchanged or not posts) and errors', async (t) => {
   const summary: ImportSummary = {
     created: 3, updated: 1, skipped: 5, unchanged: 4, ignored: 1,
-    errors: [{ position: 7, label: 'item 7 "Broken"', outcome: 'error', reason: 'it has no publication date' }],
+    errors: [{ position: 7, label: 'item 7 "Broken"', outcome: 'error', reason: 'it has no publication date' }], clipped: 0,
   }
   t.equal(summaryLine(summary, false), 'created 3, updated 1, skipped 5 (4 unchanged, 1 not posts), errors 1')
   t.equal(summaryLine({ ...summary, skipped: 0, unchanged: 0, ignored: 0 }, true), 'dry run, nothing written: would have created 3, updated 1, skipped 0, errors 1')
@@ -22,6 +22,15 @@ t.test('the summary counts created, updated, skipped (unchanged or not posts) an
   t.equal(planLine({ position: 1, label: 'item 1 "A"', outcome: 'created' }), 'would create item 1 "A"')
   t.equal(planLine({ position: 2, label: 'item 2 "B"', outcome: 'ignored', reason: 'a page' }), 'not a post   item 2 "B"')
   t.equal(planLine(summary.errors[0]!), undefined, 'errors have their own line')
+})
+
+t.test('an item clipped to fit the write API is reported with what was clipped; the summary counts such items when there are some', async (t) => {
+  const clipped = { position: 3, label: 'item 3 "Long"', outcome: 'created' as const, clipped: ['its title (412 characters) was clipped to 300', 'its last 10 tags (of 60) were dropped: a post takes 50'] }
+  t.equal(clippedLine(clipped), 'warning: item 3 "Long": its title (412 characters) was clipped to 300; its last 10 tags (of 60) were dropped: a post takes 50')
+  t.equal(clippedLine({ position: 4, label: 'item 4', outcome: 'created' }), undefined, 'an item that fits has no warning')
+  const summary: ImportSummary = { created: 2, updated: 0, skipped: 0, unchanged: 0, ignored: 0, errors: [], clipped: 1 }
+  t.equal(summaryLine(summary, false), 'created 2, updated 0, skipped 0, errors 0, clipped 1 (see the warnings)')
+  t.equal(summaryLine({ ...summary, clipped: 0 }, true), 'dry run, nothing written: would have created 2, updated 0, skipped 0, errors 0')
 })
 
 t.test('the header names the feed and how many items it has, in words that agree', async (t) => {

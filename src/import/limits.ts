@@ -1,0 +1,63 @@
+import { limitOf } from '../lib/schemas.js'
+import { AuthorCreateBodySchema } from '../modules/authors/schemas.js'
+import { PostCreateBodySchema } from '../modules/posts/write-schemas.js'
+import { TagCreateBodySchema } from '../modules/tags/schemas.js'
+
+// An imported post, tag or author is stored as the write API would take it, so that an editor can send it
+// back as it is: what is over the API's limits is clipped or dropped, and the import says so.
+
+const post = PostCreateBodySchema.properties
+
+/** The write API's limits, from its own schemas. */
+export const LIMITS = {
+  title: limitOf(post.title, 'maxLength'),
+  excerpt: limitOf(post.excerpt, 'maxLength'),
+  authors: limitOf(post.authors, 'maxItems'),
+  tags: limitOf(post.tags, 'maxItems'),
+  authorName: limitOf(AuthorCreateBodySchema.properties.name, 'maxLength'),
+  tagName: limitOf(TagCreateBodySchema.properties.name, 'maxLength'),
+}
+
+/** A text's length as the write API counts it: in code points (an emoji is one character, not two). */
+export const lengthOf = (text: string) => Array.from(text).length
+
+/**
+ * `text` cut to `max` characters, the ellipsis included, at a word where one ends in its second half; never
+ * between the halves of a surrogate pair, which would be no text.
+ */
+export function clip(text: string, max: number): string {
+  const chars = Array.from(text)
+  if (chars.length <= max) return text
+  // The first max - 1 characters, and the one after them: a space there ends a word.
+  const head = chars.slice(0, max).join('')
+  const lastSpace = head.lastIndexOf(' ')
+  const words = lastSpace > head.length / 2 ? head.slice(0, lastSpace) : chars.slice(0, max - 1).join('')
+  return `${words.replace(/[\s,;:.!?-]+$/u, '')}…`
+}
+
+/** A name in a message, cut short: the whole of one over a limit would fill the line. */
+export const quoted = (name: string) => `"${clip(name, 40)}"`
+
+/** Fits an item's values within limits, keeping in `clipped`, in words, what it clipped or dropped. */
+export function fitting() {
+  const clipped: string[] = []
+  return {
+    clipped,
+    /** `value` within `max` characters. */
+    text(value: string, max: number, what: string): string {
+      const length = lengthOf(value)
+      if (length <= max) return value
+      clipped.push(`${what} (${length} characters) was clipped to ${max}`)
+      return clip(value, max)
+    },
+    /** The first `max` of `values`. */
+    list<T>(values: T[], max: number, what: string): T[] {
+      if (values.length > max) clipped.push(`its last ${values.length - max} ${what} (of ${values.length}) were dropped: a post takes ${max}`)
+      return values.slice(0, max)
+    },
+    /** A note of a value dropped whole. */
+    dropped(what: string): void {
+      clipped.push(what)
+    },
+  }
+}
