@@ -18,7 +18,7 @@ try {
   await app.listen({ port: config.port, host: config.host })
 } catch (error) {
   // One line, in the log's format, rather than a stack trace on stderr.
-  const reason = `could not start: ${startFailure(error, config.port) ?? 'an unexpected error'}`
+  const reason = `could not start: ${startFailure(error, { port: config.port, dataDir: config.dataDir }) ?? 'an unexpected error'}`
   if (config.logPretty) process.stderr.write(`${reason} (${error instanceof Error ? error.message : String(error)})\n`)
   else pino({ level: 'fatal' }, pino.destination({ dest: 1, sync: true })).fatal({ err: error }, reason)
   await app?.close().catch(() => {})

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import net from 'node:net'
 import http from 'node:http'
 import { tmpdir } from 'node:os'
@@ -136,6 +136,27 @@ t.test('a second signal exits at once (code 1), without waiting for the request 
   t.notOk(await database.hasTag('Never written'))
 })
 
+/**
+ * Starts the server (the built one, as `npm start` does) on an environment it cannot start with: exit code,
+ * the fatal log line (LOG_FORMAT=json) and stderr. No DATABASE_URL unless given.
+ */
+async function failedStart(env: Record<string, string>, options: { uid?: number; gid?: number } = {}) {
+  const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
+  const child = spawn(process.execPath, builtEntryArgs('server'), {
+    cwd: root,
+    env: { ...inherited, HOST: '127.0.0.1', PORT: '0', SEED_DEMO: 'never', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...options,
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const [code] = await once(child, 'exit')
+  const fatal = stdout.trim().split('\n').filter(Boolean).map(json).find((line) => line.level === 60)
+  return { code: code as number | null, fatal, stdout, stderr }
+}
+
 t.test('a server that cannot start says why in one log line and exits 1: no stack trace', async (t) => {
   const taken = net.createServer()
   await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
@@ -144,22 +165,45 @@ t.test('a server that cannot start says why in one log line and exits 1: no stac
   // A directory that does not exist yet, as on a first `npm start`: made, initialised and migrated first.
   const parent = mkdtempSync(join(tmpdir(), 'quire-start-'))
   t.teardown(() => rmSync(parent, { recursive: true, force: true }))
-  const dir = join(parent, 'data')
-  const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
-  const child = spawn(process.execPath, builtEntryArgs('server'), {
-    cwd: root,
-    env: { ...inherited, HOST: '127.0.0.1', PORT: String(port), DATA_DIR: dir, SEED_DEMO: 'never', LOG_LEVEL: 'warn', LOG_FORMAT: 'json' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const [code] = await once(child, 'exit')
+  const { code, fatal, stdout, stderr } = await failedStart({ PORT: String(port), DATA_DIR: join(parent, 'data') })
   t.equal(code, 1)
-  const lines = stdout.trim().split('\n').map(json)
-  const fatal = lines.find((line) => line.level === 60)
   t.ok(fatal, stdout)
   t.equal(fatal?.msg, `could not start: port ${port} is in use by another process (set PORT)`)
   t.equal(stderr, '', 'nothing on stderr: no stack trace')
+})
+
+t.test('a DATA_DIR that is a file, or below one, stops the server naming DATA_DIR', async (t) => {
+  const parent = mkdtempSync(join(tmpdir(), 'quire-start-'))
+  t.teardown(() => rmSync(parent, { recursive: true, force: true }))
+  const file = join(parent, 'a-file')
+  writeFileSync(file, 'not a directory\n')
+  for (const dir of [file, join(file, 'data')]) {
+    const { code, fatal, stdout, stderr } = await failedStart({ DATA_DIR: dir })
+    t.equal(code, 1, dir)
+    t.equal(fatal?.msg, 'could not start: the data directory (DATA_DIR) is not a directory: a file is in its place or on its path', stdout)
+    t.equal(stderr, '')
+  }
+  t.equal(readFileSync(file, 'utf8'), 'not a directory\n', 'the file is left as it was')
+})
+
+t.test('a DATA_DIR the server may not write stops it naming DATA_DIR', async (t) => {
+  const parent = mkdtempSync(join(tmpdir(), 'quire-start-'))
+  t.teardown(() => rmSync(parent, { recursive: true, force: true }))
+  const dir = join(parent, 'data')
+  mkdirSync(dir)
+  chmodSync(parent, 0o755)
+  chmodSync(dir, 0o555)
+  // Permissions do not stop root: the server then runs as nobody, as a container's unprivileged user would,
+  // with tap's record of the process (which tap writes under .tap/ at exit) in a directory it may write.
+  const asRoot = process.getuid?.() === 0
+  const records = join(parent, 'tap')
+  mkdirSync(records)
+  chmodSync(records, 0o777)
+  const { code, fatal, stdout, stderr } = asRoot
+    ? await failedStart({ DATA_DIR: dir, _TAPJS_PROCESSINFO_CWD_: records }, { uid: 65534, gid: 65534 })
+    : await failedStart({ DATA_DIR: dir })
+  t.equal(code, 1)
+  t.equal(fatal?.msg, 'could not start: the data directory (DATA_DIR) cannot be written by this process (its permissions, or a read-only file system)', stdout)
+  t.equal(stderr, '')
+  t.same(readdirSync(dir), [], 'nothing was written in it')
 })

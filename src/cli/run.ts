@@ -14,13 +14,14 @@ export async function withDatabase(body: (database: Database, config: Config) =>
     import('../lib/start-failure.js'),
   ])
   let database: Database | undefined
+  let config: Config | undefined
   try {
-    const config = loadConfig()
+    config = loadConfig()
     database = await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir })
     await migrate(database)
     await body(database, config)
   } catch (error) {
-    const reason = startFailure(error)
+    const reason = startFailure(error, { dataDir: config?.dataDir })
     const message = (error as Error).message
     console.error(error instanceof ConfigError ? message : reason ? `error: ${reason} (${message})` : `error: ${message}`)
     process.exitCode = 1

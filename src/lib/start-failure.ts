@@ -1,16 +1,45 @@
-/**
- * Why the service (or a CLI) could not start, in a sentence an operator can act on, for the failures an
- * operator meets (the port, the database, the data directory); undefined for any other. The error's own code
- * and message follow it in the log line.
- */
-export function startFailure(error: unknown, port?: number): string | undefined {
-  const codes: string[] = []
-  for (let e = error as { code?: unknown; cause?: unknown; errors?: unknown[] } | undefined; e; e = e.cause as typeof e) {
-    if (typeof e.code === 'string') codes.push(e.code)
-    for (const inner of e.errors ?? []) if (typeof (inner as { code?: unknown }).code === 'string') codes.push((inner as { code: string }).code)
+import { resolve, sep } from 'node:path'
+
+/** What start-up was given that a failure may be about: which port, which data directory. */
+export interface StartContext {
+  port?: number
+  /** DATA_DIR: a file system error on it, or on a file in it, is about that variable. */
+  dataDir?: string
+}
+
+type Failure = Error & { code?: unknown; syscall?: unknown; path?: unknown; cause?: unknown; errors?: unknown[] }
+
+/** The error, the errors it was caused by, and those an AggregateError holds (a host's every address failed). */
+function chain(error: unknown): Failure[] {
+  const found: Failure[] = []
+  for (let e = error as Failure | undefined; e && typeof e === 'object'; e = e.cause as Failure | undefined) {
+    found.push(e, ...((e.errors ?? []).filter((inner) => inner && typeof inner === 'object') as Failure[]))
   }
+  return found
+}
+
+/** Whether a file system error's path (as given: Node does not resolve it) is the data directory or below it (its lock file). */
+function aboutDataDir(e: Failure, dataDir: string | undefined): boolean {
+  if (dataDir === undefined || dataDir.startsWith('memory://') || typeof e.path !== 'string' || typeof e.syscall !== 'string') return false
+  const [path, dir] = [resolve(e.path), resolve(dataDir)]
+  return path === dir || path.startsWith(dir + sep)
+}
+
+/**
+ * Why the service (or a CLI) could not start, in a sentence an operator can act on, naming the variable to
+ * change, for the failures an operator meets (the port, the database, the data directory);
+ * undefined for any other. The error's own code and message follow it in the log line.
+ */
+export function startFailure(error: unknown, { port, dataDir }: StartContext = {}): string | undefined {
+  const errors = chain(error)
+  const codes = errors.flatMap((e) => (typeof e.code === 'string' ? [e.code] : []))
   const message = error instanceof Error ? error.message : String(error)
   if (codes.includes('EADDRINUSE')) return `port ${port ?? ''} is in use by another process (set PORT)`
+  const dataDirError = errors.find((e) => aboutDataDir(e, dataDir))
+  if (dataDirError?.code === 'EEXIST' || dataDirError?.code === 'ENOTDIR') return 'the data directory (DATA_DIR) is not a directory: a file is in its place or on its path'
+  if (dataDirError?.code === 'EACCES' || dataDirError?.code === 'EPERM' || dataDirError?.code === 'EROFS') {
+    return 'the data directory (DATA_DIR) cannot be written by this process (its permissions, or a read-only file system)'
+  }
   // pg's connect timeouts carry no code: the server took the connection (or nothing answered) and said nothing.
   const timedOut = /^(timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(message)
   if (codes.includes('ECONNREFUSED') || codes.includes('ETIMEDOUT') || codes.includes('EHOSTUNREACH') || timedOut) return 'the database (DATABASE_URL) does not answer'
