@@ -207,3 +207,10 @@ t.test('a DATA_DIR the server may not write stops it naming DATA_DIR', async (t)
   t.equal(stderr, '')
   t.same(readdirSync(dir), [], 'nothing was written in it')
 })
+
+t.test('a HOST that is not an address of this machine stops the server naming HOST', async (t) => {
+  const { code, fatal, stdout, stderr } = await failedStart({ HOST: '1.2.3.4', DATA_DIR: await pgliteDataDir(t) })
+  t.equal(code, 1)
+  t.equal(fatal?.msg, 'could not start: HOST 1.2.3.4 is not an address of this machine (set HOST to one of its addresses, 127.0.0.1, or 0.0.0.0 for all)', stdout)
+  t.equal(stderr, '')
+})

@@ -7,7 +7,7 @@ export interface StartContext {
   dataDir?: string
 }
 
-type Failure = Error & { code?: unknown; syscall?: unknown; path?: unknown; cause?: unknown; errors?: unknown[] }
+type Failure = Error & { code?: unknown; syscall?: unknown; path?: unknown; address?: unknown; cause?: unknown; errors?: unknown[] }
 
 /** The error, the errors it was caused by, and those an AggregateError holds (a host's every address failed). */
 function chain(error: unknown): Failure[] {
@@ -27,7 +27,7 @@ function aboutDataDir(e: Failure, dataDir: string | undefined): boolean {
 
 /**
  * Why the service (or a CLI) could not start, in a sentence an operator can act on, naming the variable to
- * change, for the failures an operator meets (the port, the database, the data directory);
+ * change, for the failures an operator meets (the port, the address, the database, the data directory);
  * undefined for any other. The error's own code and message follow it in the log line.
  */
 export function startFailure(error: unknown, { port, dataDir }: StartContext = {}): string | undefined {
@@ -35,6 +35,9 @@ export function startFailure(error: unknown, { port, dataDir }: StartContext = {
   const codes = errors.flatMap((e) => (typeof e.code === 'string' ? [e.code] : []))
   const message = error instanceof Error ? error.message : String(error)
   if (codes.includes('EADDRINUSE')) return `port ${port ?? ''} is in use by another process (set PORT)`
+  const listen = errors.find((e) => e.syscall === 'listen')
+  if (listen?.code === 'EADDRNOTAVAIL') return `HOST ${String(listen.address ?? '')} is not an address of this machine (set HOST to one of its addresses, 127.0.0.1, or 0.0.0.0 for all)`
+  if (listen?.code === 'EACCES') return `port ${port ?? ''} needs privileges this process does not have (set PORT to 1024 or above)`
   const dataDirError = errors.find((e) => aboutDataDir(e, dataDir))
   if (dataDirError?.code === 'EEXIST' || dataDirError?.code === 'ENOTDIR') return 'the data directory (DATA_DIR) is not a directory: a file is in its place or on its path'
   if (dataDirError?.code === 'EACCES' || dataDirError?.code === 'EPERM' || dataDirError?.code === 'EROFS') {

@@ -32,3 +32,11 @@ t.test('a data directory that cannot be one, or cannot be written, names DATA_DI
   t.equal(startFailure(fsError('EACCES', 'open', '/srv/data-old/x'), { dataDir: '/srv/data' }), undefined, 'a sibling whose name begins alike')
   t.equal(startFailure(fsError('EACCES', 'mkdir', '/srv/data')), undefined, 'no data directory in use')
 })
+
+t.test('an address the server cannot listen on names HOST; a port it may not take names PORT', async (t) => {
+  const listen = (code: string, address: string, port: number) => Object.assign(new Error(`listen ${code}: ${address}:${port}`), { code, syscall: 'listen', address, port })
+  t.equal(startFailure(listen('EADDRNOTAVAIL', '1.2.3.4', 3000), { port: 3000 }), 'HOST 1.2.3.4 is not an address of this machine (set HOST to one of its addresses, 127.0.0.1, or 0.0.0.0 for all)')
+  t.equal(startFailure(listen('EACCES', '0.0.0.0', 80), { port: 80 }), 'port 80 needs privileges this process does not have (set PORT to 1024 or above)')
+  // EACCES from the file system is not about the port.
+  t.equal(startFailure(fsError('EACCES', 'open', '/home/me/blog.xml'), { port: 80 }), undefined)
+})
