@@ -214,3 +214,17 @@ t.test('a HOST that is not an address of this machine stops the server naming HO
   t.equal(fatal?.msg, 'could not start: HOST 1.2.3.4 is not an address of this machine (set HOST to one of its addresses, 127.0.0.1, or 0.0.0.0 for all)', stdout)
   t.equal(stderr, '')
 })
+
+t.test('a DATABASE_URL asking for SSL of a server without it stops the server saying so, with no warning from pg first', async (t) => {
+  // A server as PostgreSQL without SSL answers an SSLRequest: 'N'.
+  const server = net.createServer((socket) => socket.once('data', () => socket.end('N')))
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => server.close())
+  const port = (server.address() as net.AddressInfo).port
+  for (const sslmode of ['require', 'verify-full']) {
+    const { code, fatal, stdout, stderr } = await failedStart({ DATABASE_URL: `postgres://postgres@127.0.0.1:${port}/quire?sslmode=${sslmode}` })
+    t.equal(code, 1, sslmode)
+    t.equal(fatal?.msg, 'could not start: the database server does not take SSL connections, but DATABASE_URL asks for SSL (sslmode or ssl): drop it, or turn SSL on in the server', stdout)
+    t.equal(stderr, '', 'nothing on stderr: neither a stack trace nor pg\'s SECURITY WARNING on sslmode')
+  }
+})

@@ -50,12 +50,24 @@ export const POOL_OPTIONS = {
   keepAliveInitialDelayMillis: 10_000,
 } satisfies pg.PoolConfig
 
+/**
+ * DATABASE_URL as pg is given it. pg 8 reads sslmode=prefer, require and verify-ca as verify-full (it checks
+ * the server's certificate and name) and says so in a multi-line SECURITY WARNING on stderr, ahead of any log
+ * line, in every process that connects. Spelled verify-full, the URL means to pg exactly what it meant,
+ * without the warning, and goes on meaning it when pg 9 gives those modes libpq's weaker sense (no check of
+ * the certificate). A URL that asks for that sense now (uselibpqcompat=true) is left as it is.
+ */
+export function pgConnectionString(url: string): string {
+  if (/[?&]uselibpqcompat=/i.test(url)) return url
+  return url.replace(/([?&]sslmode=)(prefer|require|verify-ca)(?=[&#]|$)/g, '$1verify-full')
+}
+
 /** PostgreSQL through `pg` when a URL is given, otherwise PGlite persisted under `dataDir`. */
 export async function createDb(options: DbOptions): Promise<Database> {
   const logger: DrizzleLogger | undefined = options.onQuery ? { logQuery: options.onQuery } : undefined
 
   if (options.databaseUrl) {
-    const pool = new pg.Pool({ connectionString: options.databaseUrl, ...POOL_OPTIONS })
+    const pool = new pg.Pool({ connectionString: pgConnectionString(options.databaseUrl), ...POOL_OPTIONS })
     // A client losing its backend (a restart, a failover, pg_terminate_backend) emits 'error', which would
     // crash the process unheard. The pool listens to its idle clients ('error' below); a checked-out one (in a
     // transaction) has its own listener: the query it runs fails too, and that failure is the request's 503.

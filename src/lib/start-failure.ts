@@ -46,6 +46,10 @@ export function startFailure(error: unknown, { port, dataDir }: StartContext = {
   // pg's connect timeouts carry no code: the server took the connection (or nothing answered) and said nothing.
   const timedOut = /^(timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(message)
   if (codes.includes('ECONNREFUSED') || codes.includes('ETIMEDOUT') || codes.includes('EHOSTUNREACH') || timedOut) return 'the database (DATABASE_URL) does not answer'
+  // pg's answer (no code) when the URL asks for SSL (sslmode, ssl=true) and the server said it has none.
+  if (errors.some((e) => e.message === 'The server does not support SSL connections')) {
+    return 'the database server does not take SSL connections, but DATABASE_URL asks for SSL (sslmode or ssl): drop it, or turn SSL on in the server'
+  }
   if (codes.includes('ENOTFOUND')) return 'a host name (DATABASE_URL or HOST) does not resolve'
   if (codes.includes('3D000')) return 'the database named in DATABASE_URL does not exist'
   if (codes.includes('28P01') || codes.includes('28000')) return 'the database refused the credentials in DATABASE_URL'

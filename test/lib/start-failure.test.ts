@@ -12,6 +12,7 @@ t.test('start-up failures an operator meets, in words; others left to the error 
   }
   t.equal(startFailure(new Error('wrapped', { cause: coded('3D000') })), 'the database named in DATABASE_URL does not exist')
   t.equal(startFailure(coded('28P01')), 'the database refused the credentials in DATABASE_URL')
+  t.equal(startFailure(new Error('The server does not support SSL connections')), 'the database server does not take SSL connections, but DATABASE_URL asks for SSL (sslmode or ssl): drop it, or turn SSL on in the server')
   t.equal(startFailure(new Error('The embedded database in ./data is in use by process 12; stop it first')), 'the data directory (DATA_DIR) is open in another process')
   t.equal(startFailure(new Error('item 4: it has neither a title nor a body')), undefined)
 })
