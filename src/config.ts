@@ -151,6 +151,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
       errors.push({ name, message: 'must be an absolute http:// or https:// URL: feeds and readers need whole links', got: raw[name] })
     }
   }
+  // Links are made by appending paths to SITE_URL and API_URL (`${SITE_URL}/posts/{slug}`, `${API_URL}/feed.xml`):
+  // a query or a fragment would land in the middle of every one. WEBSUB_HUB is called as it is given: a query
+  // may be the hub's own (a token), but a fragment is never sent to it. The templates keep theirs: `?p={id}`
+  // and `#/posts/{slug}` are frontends' own routes, and nothing is appended to a filled template.
+  const noQueryOrFragment = [
+    ['SITE_URL', /[?#]/, 'a query (?) or a fragment (#): post, tag and author URLs are made by appending paths to it'],
+    ['API_URL', /[?#]/, 'a query (?) or a fragment (#): feed URLs are made by appending paths to it'],
+    ['WEBSUB_HUB', /#/, 'a fragment (#): it is never sent to the hub'],
+  ] as const
+  for (const [name, refused, what] of noQueryOrFragment) {
+    const value = (converted as Record<string, unknown>)[name]
+    if (typeof value === 'string' && refused.test(value) && !errors.some((e) => e.name === name)) {
+      errors.push({ name, message: `must not have ${what}`, got: raw[name] })
+    }
+  }
   const databaseUrl = (converted as { DATABASE_URL?: unknown }).DATABASE_URL
   if (typeof databaseUrl === 'string' && !errors.some((e) => e.name === 'DATABASE_URL') && !URL.canParse(databaseUrl)) {
     errors.push({ name: 'DATABASE_URL', message: 'is not a URL that can be read (a port past 65535? a space, or a character of the password to percent-encode?)', got: raw.DATABASE_URL })

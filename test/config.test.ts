@@ -81,6 +81,13 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
     [{ TAG_URL_TEMPLATE: 'blog.example.com/tags/{slug}' }, /TAG_URL_TEMPLATE: must be an absolute/],
     [{ AUTHOR_URL_TEMPLATE: 'ftp://blog.example.com/{slug}' }, /AUTHOR_URL_TEMPLATE: must be an absolute/],
     [{ POST_URL_TEMPLATE: 'https://blog.example.com{slug}' }, /POST_URL_TEMPLATE: must be an absolute/], // the slug glued to the host
+    // Links are made by appending paths: https://x.com/blog?utm=1#frag/posts/<slug>.
+    [{ SITE_URL: 'https://x.com/blog?utm=1#frag' }, /SITE_URL: must not have a query \(\?\) or a fragment \(#\): post, tag and author URLs are made by appending paths to it \(got "https:\/\/x.com\/blog\?utm=1#frag"\)/],
+    [{ SITE_URL: 'https://x.com?utm=1' }, /SITE_URL: must not have a query/],
+    [{ SITE_URL: 'https://x.com/blog#top' }, /SITE_URL: must not have a query \(\?\) or a fragment/],
+    [{ API_URL: 'https://x.com/api?v=1' }, /API_URL: must not have a query \(\?\) or a fragment \(#\): feed URLs are made by appending paths to it/],
+    [{ API_URL: 'https://x.com/api#x' }, /API_URL: must not have a query/],
+    [{ WEBSUB_HUB: 'https://hub.example.com/#publish' }, /WEBSUB_HUB: must not have a fragment \(#\): it is never sent to the hub/],
     // Origins that could never match what a browser sends.
     [{ CORS_ORIGINS: 'app.example.com' }, /CORS_ORIGINS: "app.example.com" is not an origin/],
     [{ CORS_ORIGINS: 'https://app.example.com/' }, /CORS_ORIGINS: "https:\/\/app.example.com\/" is not an origin/],
@@ -98,6 +105,13 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
     }
   }
   t.same(loadConfig({ CORS_ORIGINS: ' https://a.example.com, http://localhost:5173 ,' }).corsOrigins, ['https://a.example.com', 'http://localhost:5173'], 'origins, with ports and spaces')
+})
+
+t.test('a hub URL keeps its query, and URL templates their query or fragment: they are used as given', async (t) => {
+  t.equal(loadConfig({ WEBSUB_HUB: 'https://hub.example.com/publish?token=abc' }).websubHub, 'https://hub.example.com/publish?token=abc')
+  const site = loadConfig({ POST_URL_TEMPLATE: 'https://blog.example.com/?p={id}', TAG_URL_TEMPLATE: 'https://app.example.com/#/tags/{slug}' }).site
+  t.equal(site.postUrlTemplate, 'https://blog.example.com/?p={id}', 'a frontend that routes by query')
+  t.equal(site.tagUrlTemplate, 'https://app.example.com/#/tags/{slug}', 'a frontend that routes by fragment')
 })
 
 t.test('operations settings: rate limits, proxies, metrics token, log format', async (t) => {

@@ -144,7 +144,7 @@ async function failedStart(env: Record<string, string>, options: { uid?: number;
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
   const child = spawn(process.execPath, builtEntryArgs('server'), {
     cwd: root,
-    env: { ...inherited, HOST: '127.0.0.1', PORT: '0', SEED_DEMO: 'never', LOG_LEVEL: 'warn', LOG_FORMAT: 'json', ...env },
+    env: { ...inherited, HOST: '127.0.0.1', PORT: '0', SEED_DEMO: 'never', LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     ...options,
   })
@@ -152,7 +152,12 @@ async function failedStart(env: Record<string, string>, options: { uid?: number;
   let stderr = ''
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const [code] = await once(child, 'exit')
+  // One that starts after all (it logs so at info) is stopped, and fails its test by its exit (null), not by
+  // the file's timeout.
+  const started = setInterval(() => {
+    if (/listening at http/.test(stdout)) child.kill('SIGKILL')
+  }, 100)
+  const [code] = await once(child, 'exit').finally(() => clearInterval(started))
   const fatal = stdout.trim().split('\n').filter(Boolean).map(json).find((line) => line.level === 60)
   return { code: code as number | null, fatal, stdout, stderr }
 }
@@ -227,4 +232,15 @@ t.test('a DATABASE_URL asking for SSL of a server without it stops the server sa
     t.equal(fatal?.msg, 'could not start: the database server does not take SSL connections, but DATABASE_URL asks for SSL (sslmode or ssl): drop it, or turn SSL on in the server', stdout)
     t.equal(stderr, '', 'nothing on stderr: neither a stack trace nor pg\'s SECURITY WARNING on sslmode')
   }
+})
+
+t.test('a SITE_URL with a query or a fragment stops the server naming SITE_URL, before it opens any database', async (t) => {
+  const parent = mkdtempSync(join(tmpdir(), 'quire-start-'))
+  t.teardown(() => rmSync(parent, { recursive: true, force: true }))
+  const dir = join(parent, 'data')
+  const { code, stdout, stderr } = await failedStart({ SITE_URL: 'https://x.com/blog?utm=1#frag', DATA_DIR: dir })
+  t.equal(code, 1)
+  t.equal(stderr, 'Invalid configuration:\n  SITE_URL: must not have a query (?) or a fragment (#): post, tag and author URLs are made by appending paths to it (got "https://x.com/blog?utm=1#frag")\n')
+  t.equal(stdout, '')
+  t.notOk(existsSync(dir), 'no data directory was made')
 })
