@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
+import { hideCredentials, loadConfig } from '../src/config.js'
 import { archiveSize, benchDatabaseUrl, openBenchDatabase } from './lib/database.js'
 import { measureBurst, type Burst } from './lib/burst.js'
 import { measure, measureAlternating, type Scenario } from './lib/measure.js'
@@ -51,7 +51,7 @@ const serverEnv = Object.fromEntries(args.env.map((kv) => kv.split(/=(.*)/s).sli
 const log = (line: string) => process.stdout.write(`${line}\n`)
 
 const url = benchDatabaseUrl()
-const redacted = url.replace(/\/\/[^@/]*@/, '//***@')
+const redacted = hideCredentials(url)
 const recorder = new QueryRecorder()
 let database
 try {

@@ -6,6 +6,7 @@
  * database that already holds content unless --force, which empties it first.
  */
 import { parseArgs } from 'node:util'
+import { hideCredentials } from '../src/config.js'
 import { migrate } from '../src/db/migrate.js'
 import { archiveSize, benchDatabaseUrl, ensureDatabase, openBenchDatabase } from './lib/database.js'
 import { loadArchive, restoreAfterInterruptedLoad } from './lib/load.js'
@@ -28,7 +29,7 @@ const options = { posts: count('posts', values.posts), bodies: count('bodies', v
 const log = (message: string) => process.stdout.write(`${message}\n`)
 
 const url = benchDatabaseUrl()
-const redacted = url.replace(/\/\/[^@/]*@/, '//***@')
+const redacted = hideCredentials(url)
 if (await ensureDatabase(url)) log(`created the database ${redacted}`)
 const database = await openBenchDatabase(url)
 try {

@@ -99,11 +99,21 @@ export interface Config {
 /** Variables whose values are secrets: an error names them without printing them. */
 const SECRET_VARIABLES = new Set(['CURSOR_SECRET', 'METRICS_TOKEN'])
 
-/** A value as a configuration error may print it: secrets hidden, and a URL's password. */
+/**
+ * A URL (DATABASE_URL above all) as an error or a log line may print it: its userinfo, user and password, is
+ * `***`, all of it up to the last `@`. A password pasted as it is may hold `@`, `:`, `/`, `#` or a space, so
+ * nothing but the last `@` says where it ends: `postgres://u:p@ss@h/db` is `postgres://***@h/db`, not
+ * `u:***@ss@h/db`. Also without a scheme (`u:p@h/db`, a URL whose scheme was forgotten).
+ */
+export function hideCredentials(url: string): string {
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@')
+}
+
+/** A value as a configuration error may print it: secrets hidden, and a URL's credentials. */
 function shown(name: string, value: unknown): unknown {
   if (typeof value !== 'string') return value
   if (SECRET_VARIABLES.has(name)) return `<${value.length} characters, not shown>`
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/i, '$1:***@')
+  return hideCredentials(value)
 }
 
 /** A variable's error in words: the choices an enum offers, what a pattern stands for (`mustBe`), not the regex. */

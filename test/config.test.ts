@@ -1,5 +1,5 @@
 import t, { type Test } from 'tap'
-import { ConfigError, loadConfig } from '../src/config.js'
+import { ConfigError, hideCredentials, loadConfig } from '../src/config.js'
 
 type BadEnv = [env: Record<string, string>, message: RegExp]
 
@@ -104,6 +104,12 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
       t.match((error as Error).message, Object.keys(env)[0]!)
     }
   }
+  // A password holding an @ (or a /, a #: not percent-encoded) is hidden whole, with the user.
+  refusesEach(t, [
+    [{ DATABASE_URL: 'postgres://u:p@ss@h:99999/db' }, /^Invalid configuration:\n {2}DATABASE_URL: is not a URL that can be read .* \(got "postgres:\/\/\*\*\*@h:99999\/db"\)$/],
+    [{ DATABASE_URL: 'postgres://quire:pa/ss#1@db.example.com:99999/quire' }, /\(got "postgres:\/\/\*\*\*@db.example.com:99999\/quire"\)$/],
+    [{ DATABASE_URL: 'quire:hunter2@db.example.com/quire' }, /DATABASE_URL: must be a postgres:\/\/ .*\(got "\*\*\*@db.example.com\/quire"\)$/],
+  ])
   t.same(loadConfig({ CORS_ORIGINS: ' https://a.example.com, http://localhost:5173 ,' }).corsOrigins, ['https://a.example.com', 'http://localhost:5173'], 'origins, with ports and spaces')
 })
 
@@ -148,4 +154,13 @@ t.test('operations settings: rate limits, proxies, metrics token, log format', a
     [{ PORT: '3000.5' }, /PORT: must be a whole number/],
   ]
   refusesEach(t, cases)
+})
+
+t.test('hideCredentials hides a URL\'s user and password, up to the last @, and leaves a URL without them alone', async (t) => {
+  t.equal(hideCredentials('postgres://u:p@ss@h:5432/db'), 'postgres://***@h:5432/db')
+  t.equal(hideCredentials('postgres://quire:s3cret@db.example.com/quire?sslmode=verify-full'), 'postgres://***@db.example.com/quire?sslmode=verify-full')
+  t.equal(hideCredentials('postgres://u:p ss/w#rd@h/db'), 'postgres://***@h/db', 'a space, a slash, a hash')
+  t.equal(hideCredentials('postgres://postgres@127.0.0.1:5432/quire'), 'postgres://***@127.0.0.1:5432/quire')
+  t.equal(hideCredentials('postgres://127.0.0.1:5432/quire'), 'postgres://127.0.0.1:5432/quire')
+  t.equal(hideCredentials('https://blog.example.com'), 'https://blog.example.com')
 })

@@ -244,3 +244,11 @@ t.test('a SITE_URL with a query or a fragment stops the server naming SITE_URL, 
   t.equal(stdout, '')
   t.notOk(existsSync(dir), 'no data directory was made')
 })
+
+t.test('a configuration error hides the whole of a DATABASE_URL\'s credentials, a password with an @ included', async (t) => {
+  const { code, stdout, stderr } = await failedStart({ DATABASE_URL: 'postgres://u:p@ss@h:99999/db' })
+  t.equal(code, 1)
+  t.equal(stderr, 'Invalid configuration:\n  DATABASE_URL: is not a URL that can be read (a port past 65535? a space, or a character of the password to percent-encode?) (got "postgres://***@h:99999/db")\n')
+  t.notMatch(stderr, 'ss@', 'no part of the password')
+  t.equal(stdout, '')
+})

@@ -1,5 +1,6 @@
 /** The benchmark's PostgreSQL database: where it is, creating it, and what it holds. */
 import pg from 'pg'
+import { hideCredentials } from '../../src/config.js'
 import { createDb, rowsOf, type Database } from '../../src/db/client.js'
 import { sql } from 'drizzle-orm'
 
@@ -8,7 +9,7 @@ export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/quire_be
 /** DATABASE_URL, or the default bench database on the local server. Benchmarks measure PostgreSQL only. */
 export function benchDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   const url = env.DATABASE_URL || DEFAULT_DATABASE_URL
-  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be a postgres:// URL (got ${url})`)
+  if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`DATABASE_URL must be a postgres:// URL (got ${hideCredentials(url)})`)
   return url
 }
 
