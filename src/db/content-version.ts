@@ -260,6 +260,13 @@ async function listenPostgres(
   let client: pg.Client | undefined
   let delay = 250
   let timer: NodeJS.Timeout | undefined
+  /**
+   * Since when the connection has been lost (or not made), and the attempts that failed since: each failure
+   * is logged, and so, once, is the connection that ends the outage, or an operator reading the logs would
+   * not know that caching is on again.
+   */
+  let downSince: number | undefined
+  let failedAttempts = 0
   // Confirmations are sent one at a time, each the latest: a burst of changes (an import) costs a few.
   let sent = 0
   let pending = 0
@@ -306,8 +313,14 @@ async function listenPostgres(
       client = next
       sent = 0
       delay = 250
+      if (downSince !== undefined) {
+        log.info({ downMs: Date.now() - downSince, failedAttempts }, 'content listener is listening again')
+        downSince = undefined
+        failedAttempts = 0
+      }
       onListening(true)
     } catch (error) {
+      failedAttempts++
       log.warn({ err: error }, 'content listener could not connect; retrying')
       next.removeAllListeners('end')
       await next.end().catch(() => {})
@@ -318,6 +331,7 @@ async function listenPostgres(
   const reconnect = () => {
     onListening(false)
     if (isClosed() || timer) return
+    downSince ??= Date.now()
     client = undefined
     timer = setTimeout(() => {
       timer = undefined

@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import t from 'tap'
-import type { Database } from '../../src/db/client.js'
+import { createDb, type Database } from '../../src/db/client.js'
 import { RETRY_FIRST_MS, watchContentVersion } from '../../src/db/content-version.js'
 import { tags } from '../../src/db/schema.js'
 import { testDatabase } from '../helper.js'
+import { TcpProxy } from '../support/tcp-proxy.js'
 
 t.test('a failed read of the content version is tried again, though no change comes to ask for it', async (t) => {
   const database = await testDatabase(t)
@@ -76,4 +77,44 @@ t.test('a read that succeeds before the retry is due cancels it: the version is 
   await sleep(3 * RETRY_FIRST_MS)
   t.equal(version.current(), known, 'the version read is kept')
   t.equal(reads, readsThen, 'and not read again when the retry would have been due')
+})
+
+t.test('after an outage the content listener logs, once, that it is listening again', { skip: process.env.TEST_DATABASE_URL ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
+  // The listener reaches the database through a proxy the test takes down, as outage.test.ts does.
+  const direct = await testDatabase(t)
+  const target = new URL(direct.url!)
+  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) })
+  const proxied = new URL(direct.url!)
+  proxied.hostname = '127.0.0.1'
+  proxied.port = String(proxy.port)
+  const database = await createDb({ databaseUrl: proxied.toString(), dataDir: '' })
+  const lines: { level: number; msg: string; [key: string]: unknown }[] = []
+  const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
+  const version = await watchContentVersion(database, log)
+  t.teardown(async () => {
+    await version.close()
+    await database.close()
+    await proxy.close()
+  })
+  const listener = () => lines.filter((line) => /^content listener/.test(line.msg))
+  const until = async (done: () => boolean, what: string) => {
+    for (let i = 0; i < 1000 && !done(); i++) await sleep(20)
+    t.ok(done(), what)
+  }
+  await until(() => version.current() !== undefined, 'listening and read at start')
+  t.same(listener(), [], 'nothing said at start')
+
+  await proxy.refuse()
+  await until(() => listener().filter((line) => line.level === 40).length >= 2, 'each failed attempt is a warning')
+  t.equal(version.current(), undefined, 'nothing is trusted meanwhile')
+  await proxy.resume()
+  await until(() => listener().some((line) => line.level === 30), 'back')
+  await until(() => version.current() !== undefined, 'the version is known again')
+  await sleep(500)
+
+  const back = listener().filter((line) => line.level === 30)
+  t.equal(back.length, 1, 'one line')
+  t.match(back[0], { msg: 'content listener is listening again', downMs: Number, failedAttempts: Number })
+  t.ok((back[0]!.failedAttempts as number) >= 2, 'with the attempts that failed')
+  t.equal(listener().at(-1), back[0], 'after the warnings')
 })
