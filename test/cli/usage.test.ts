@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { openapiPath } from '../../src/cli/openapi.js'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -56,5 +56,16 @@ t.test('a database that takes the connection and never answers: a CLI says so in
   const { code, stderr } = await runCli('migrate', { DATABASE_URL: `postgres://quire@127.0.0.1:${port}/quire` })
   t.equal(code, 1)
   t.match(stderr, /^error: the database \(DATABASE_URL\) does not answer \(/)
+  t.notMatch(stderr, /\n\s+at /, 'no stack trace')
+})
+
+t.test('a DATA_DIR that is a file: a CLI names DATA_DIR, as the server does', { skip: process.env.TEST_DATABASE_URL ? 'the embedded database only' : false }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'quire-usage-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'a-file')
+  writeFileSync(file, '')
+  const { code, stderr } = await runCli('migrate', { DATA_DIR: file })
+  t.equal(code, 1)
+  t.match(stderr, /^error: the data directory \(DATA_DIR\) is not a directory: a file is in its place or on its path \(EEXIST/)
   t.notMatch(stderr, /\n\s+at /, 'no stack trace')
 })
