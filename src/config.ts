@@ -109,11 +109,16 @@ export function hideCredentials(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/is, '$1***@')
 }
 
-/** A value as a configuration error may print it: secrets hidden, and a URL's credentials. */
+/**
+ * A value as a configuration error may print it: secrets hidden, and a URL's credentials. DATABASE_URL's are
+ * hidden up to the last `@` (hideCredentials); another URL's only as URLs write them, before the host, so
+ * that `https://medium.com/@alice/{slug}` keeps the host and path an operator needs to see.
+ */
 function shown(name: string, value: unknown): unknown {
   if (typeof value !== 'string') return value
   if (SECRET_VARIABLES.has(name)) return `<${value.length} characters, not shown>`
-  return hideCredentials(value)
+  if (name === 'DATABASE_URL') return hideCredentials(value)
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#@]*@/i, '$1***@')
 }
 
 /** A variable's error in words: the choices an enum offers, what a pattern stands for (`mustBe`), not the regex. */

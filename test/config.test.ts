@@ -109,6 +109,9 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
     [{ DATABASE_URL: 'postgres://u:p@ss@h:99999/db' }, /^Invalid configuration:\n {2}DATABASE_URL: is not a URL that can be read .* \(got "postgres:\/\/\*\*\*@h:99999\/db"\)$/],
     [{ DATABASE_URL: 'postgres://quire:pa/ss#1@db.example.com:99999/quire' }, /\(got "postgres:\/\/\*\*\*@db.example.com:99999\/quire"\)$/],
     [{ DATABASE_URL: 'quire:hunter2@db.example.com/quire' }, /DATABASE_URL: must be a postgres:\/\/ .*\(got "\*\*\*@db.example.com\/quire"\)$/],
+    // Other URLs hold no password pasted raw: an @ in their path or query is no userinfo, and stays, with the host.
+    [{ SITE_URL: 'https://medium.com/@alice?ref=team@example.com#x' }, /SITE_URL: .*\(got "https:\/\/medium.com\/@alice\?ref=team@example.com#x"\)$/],
+    [{ WEBSUB_HUB: 'https://user:secret@hub.example.com/#x' }, /WEBSUB_HUB: .*\(got "https:\/\/\*\*\*@hub.example.com\/#x"\)$/],
   ])
   t.same(loadConfig({ CORS_ORIGINS: ' https://a.example.com, http://localhost:5173 ,' }).corsOrigins, ['https://a.example.com', 'http://localhost:5173'], 'origins, with ports and spaces')
 })
