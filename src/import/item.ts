@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { excerptOf, textOf } from '../content/derive.js'
 import { hasLettersOrDigits, slugFrom } from '../lib/slugs.js'
 import { isHttpUrl, isUuid } from '../lib/schemas.js'
-import { FEATURE_IMAGE_ALT_MAX_LENGTH } from '../modules/posts/write-schemas.js'
 import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
 import { fitting, lengthOf, LIMITS, quoted } from './limits.js'
@@ -188,13 +187,13 @@ export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defau
     authors,
     tags,
     // Only when there is one: an item without stays as it hashed before images were read (see contentHash).
-    ...featureImageOf(featureImage, baseUrl),
+    ...featureImageOf(featureImage, baseUrl, fit),
   }
   return { item, clipped: fit.clipped }
 }
 
 /** The draft's image made absolute against the post's address, if it is one a browser would load. */
-function featureImageOf(image: ItemDraft['featureImage'], baseUrl: string | undefined): Pick<ImportItem, 'featureImage'> {
+function featureImageOf(image: ItemDraft['featureImage'], baseUrl: string | undefined, fit: ReturnType<typeof fitting>): Pick<ImportItem, 'featureImage'> {
   if (!image?.url.trim()) return {}
   let url: string
   try {
@@ -204,7 +203,7 @@ function featureImageOf(image: ItemDraft['featureImage'], baseUrl: string | unde
   }
   // As the write API takes them (HttpUrl, and the alt text's length).
   if (!isHttpUrl(url)) return {}
-  const alt = squash(image.alt ?? '').slice(0, FEATURE_IMAGE_ALT_MAX_LENGTH) || null
+  const alt = fit.text(squash(image.alt ?? ''), LIMITS.featureImageAlt, 'its image alt text') || null
   return { featureImage: { url, alt } }
 }
 

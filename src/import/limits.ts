@@ -1,6 +1,6 @@
 import { limitOf } from '../lib/schemas.js'
 import { AuthorCreateBodySchema } from '../modules/authors/schemas.js'
-import { PostCreateBodySchema } from '../modules/posts/write-schemas.js'
+import { FEATURE_IMAGE_ALT_MAX_LENGTH, PostCreateBodySchema } from '../modules/posts/write-schemas.js'
 import { TagCreateBodySchema } from '../modules/tags/schemas.js'
 
 // An imported post, tag or author is stored as the write API would take it, so that an editor can send it
@@ -16,6 +16,7 @@ export const LIMITS = {
   tags: limitOf(post.tags, 'maxItems'),
   authorName: limitOf(AuthorCreateBodySchema.properties.name, 'maxLength'),
   tagName: limitOf(TagCreateBodySchema.properties.name, 'maxLength'),
+  featureImageAlt: FEATURE_IMAGE_ALT_MAX_LENGTH,
 }
 
 /** A text's length as the write API counts it: in code points (an emoji is one character, not two). */

@@ -1,0 +1,20 @@
+import t from 'tap'
+import { finishItem } from '../../src/import/item.js'
+
+const draft = (alt: string) => ({
+  html: '<p>Body.</p>', excerpt: null, slug: null, status: 'published' as const, publishedAt: new Date('2024-01-02T10:00:00Z'), updatedAt: null,
+  featured: false, sourceId: 'alt-1', title: 'Alt', authors: ['Ada'], tags: [], baseUrl: 'https://old.example.org/alt/',
+  featureImage: { url: 'cover.png', alt },
+})
+
+t.test("a feature image's alt text is fitted as the API counts (code points), at a word, and said", async (t) => {
+  const fits = `${'a'.repeat(499)}😀`
+  const kept = finishItem(draft(fits), [])
+  t.same(kept.item.featureImage, { url: 'https://old.example.org/alt/cover.png', alt: fits }, '500 characters, an emoji the last: within the 500 the API takes, whole')
+  t.same(kept.clipped, [])
+  const long = `${'word '.repeat(120)}end`
+  const clipped = finishItem(draft(long), [])
+  const alt = clipped.item.featureImage!.alt!
+  t.ok(Array.from(alt).length <= 500 && alt.endsWith('…') && alt.isWellFormed(), 'within 500, cut at a word, no half character')
+  t.same(clipped.clipped, [`its image alt text (${long.length} characters) was clipped to 500`])
+})
