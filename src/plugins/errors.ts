@@ -88,7 +88,8 @@ export const errorsPlugin = fp<{ apiPath: string }>(
           type,
           title,
           status: 400,
-          detail: errors.map((e) => `${e.in} ${e.name.slice(1) || '(root)'} ${e.message}`).join('; ') + (more > 0 ? `; and ${more} more` : ''),
+          // A field by its name; a query parameter with none (`?=x`, named "/") by saying so; a body's root as such.
+          detail: errors.map((e) => `${e.in} ${e.name.slice(1) || (e.in === 'query' ? 'parameter with no name' : '(root)')} ${e.message}`).join('; ') + (more > 0 ? `; and ${more} more` : ''),
           errors,
         })
       }
@@ -118,9 +119,8 @@ export const errorsPlugin = fp<{ apiPath: string }>(
 )
 
 /**
- * The 404 for a path no route serves, and the 405 for one served with other methods. Registered after the
- * rate-limit plugin, which limits them as any other request (`limit`, before anything is looked up), and
- * after the plugins whose hooks every response passes through (request id, security headers, CORS).
+ * The 404 for a path no route serves, the 405 for one served with other methods, and the 204 to an OPTIONS
+ * for one. Registered after the rate-limit plugin, whose limiter (`limit`) counts them as any other request.
  */
 export const notFoundPlugin = fp<{ apiPath: string; limit: preHandlerAsyncHookHandler }>(
   async (app, { apiPath, limit }) => {

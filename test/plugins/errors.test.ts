@@ -139,6 +139,7 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(await errorsOf('/v1/posts?cursor=page-two'), [{ in: 'query', name: '/cursor', message: "must be a cursor as a list's meta.nextCursor gives it" }])
     t.same(await errorsOf('/v1/resolve'), [{ in: 'query', name: '/path', message: 'is required' }], "not \"must have required property 'path'\"")
     t.same(await errorsOf('/v1/posts?=x'), [{ in: 'query', name: '/', message: 'is not a known field' }], 'a parameter with no name is unknown too (its pointer, RFC 6901: "/")')
+    t.equal((await app.inject('/v1/posts?=x')).json().detail, 'query parameter with no name is not a known field')
     t.match(await errorsOf('/v1/posts?publishedAfter=0001-01-01'), [{ name: '/publishedAfter', message: /^must be a date \(YYYY-MM-DD, years 1000 to 9999\) or a date-time/ }], 'a year out of range: the range is named')
   })
 
