@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import t from 'tap'
-import { createDb, type Database } from '../../src/db/client.js'
+import type { Database } from '../../src/db/client.js'
 import { RETRY_FIRST_MS, watchContentVersion } from '../../src/db/content-version.js'
 import { tags } from '../../src/db/schema.js'
 import { testDatabase } from '../helper.js'
-import { TcpProxy } from '../support/tcp-proxy.js'
+import { proxiedDatabase } from '../support/tcp-proxy.js'
 
 t.test('a failed read of the content version is tried again, though no change comes to ask for it', async (t) => {
   const database = await testDatabase(t)
@@ -82,19 +82,13 @@ t.test('a read that succeeds before the retry is due cancels it: the version is 
 t.test('after an outage the content listener logs, once, that it is listening again', { skip: process.env.TEST_DATABASE_URL ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
   // The listener reaches the database through a proxy the test takes down, as outage.test.ts does.
   const direct = await testDatabase(t)
-  const target = new URL(direct.url!)
-  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) })
-  const proxied = new URL(direct.url!)
-  proxied.hostname = '127.0.0.1'
-  proxied.port = String(proxy.port)
-  const database = await createDb({ databaseUrl: proxied.toString(), dataDir: '' })
+  const { proxy, database, close } = await proxiedDatabase(direct.url!)
   const lines: { level: number; msg: string; [key: string]: unknown }[] = []
   const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) })
   const version = await watchContentVersion(database, log)
   t.teardown(async () => {
     await version.close()
-    await database.close()
-    await proxy.close()
+    await close()
   })
   const listener = () => lines.filter((line) => /^content listener/.test(line.msg))
   const until = async (done: () => boolean, what: string) => {

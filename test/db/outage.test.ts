@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js'
 import { createDb, POOL_OPTIONS } from '../../src/db/client.js'
 import { testDatabase } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
-import { TcpProxy } from '../support/tcp-proxy.js'
+import { proxiedDatabase } from '../support/tcp-proxy.js'
 
 const adminUrl = process.env.TEST_DATABASE_URL
 
@@ -37,17 +37,11 @@ async function recovers(t: Test, request: () => Promise<LightMyRequestResponse>,
 t.test('PostgreSQL outages: 503 with Retry-After while it is gone, service again when it is back', { skip: adminUrl ? false : 'needs a real PostgreSQL: set TEST_DATABASE_URL' }, async (t) => {
   // The app reaches its database through a proxy the test can take down; the test's own connection does not.
   const direct = await testDatabase(t)
-  const target = new URL(direct.url!)
-  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) })
-  const proxied = new URL(direct.url!)
-  proxied.hostname = '127.0.0.1'
-  proxied.port = String(proxy.port)
-  const database = await createDb({ databaseUrl: proxied.toString(), dataDir: '' })
+  const { proxy, database, close } = await proxiedDatabase(direct.url!)
   const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
   t.teardown(async () => {
     await app.close()
-    await database.close()
-    await proxy.close()
+    await close()
   })
   await app.ready()
   const headers = await authHeaders(direct.db)
@@ -59,7 +53,7 @@ t.test('PostgreSQL outages: 503 with Retry-After while it is gone, service again
   t.test('backends terminated by the server (pg_terminate_backend): no 500, and the pool reconnects', async (t) => {
     const admin = new pg.Client({ connectionString: adminUrl })
     await admin.connect()
-    const { rowCount } = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [target.pathname.slice(1)])
+    const { rowCount } = await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [new URL(direct.url!).pathname.slice(1)])
     await admin.end()
     t.ok(rowCount! >= 1, `terminated ${rowCount} backend(s)`)
     for (const url of reads) servedOrUnavailable(t, await app.inject(url), url)

@@ -1,4 +1,5 @@
 import net from 'node:net'
+import { createDb, type Database } from '../../src/db/client.js'
 
 /**
  * A TCP proxy in front of PostgreSQL that a test can take down: `refuse()` cuts every connection and stops
@@ -71,5 +72,26 @@ export class TcpProxy {
 
   async close(): Promise<void> {
     await this.refuse()
+  }
+}
+
+/**
+ * The database at `url` opened through a TcpProxy of its own, which the test can take down while its own
+ * connections (to `url`) stay up. `close` closes the database, then the proxy.
+ */
+export async function proxiedDatabase(url: string): Promise<{ proxy: TcpProxy; database: Database; close: () => Promise<void> }> {
+  const target = new URL(url)
+  const proxy = await TcpProxy.start({ host: target.hostname, port: Number(target.port || 5432) })
+  const proxied = new URL(url)
+  proxied.hostname = '127.0.0.1'
+  proxied.port = String(proxy.port)
+  const database = await createDb({ databaseUrl: proxied.toString(), dataDir: '' })
+  return {
+    proxy,
+    database,
+    close: async () => {
+      await database.close()
+      await proxy.close()
+    },
   }
 }
