@@ -67,9 +67,9 @@ async function insertBatch(pool: pg.Pool, posts: SyntheticPost[], tagNames: Map<
     // ones. (Commits stay synchronous: vacuum cannot mark pages all-visible behind an unflushed commit.)
     await client.query(`set local gin_pending_list_limit = '64MB'; set local work_mem = '256MB'`)
     await client.query(
-      `insert into posts (id, slug, title, excerpt, html, markdown, body_text, word_count, reading_time_minutes,
+      `insert into posts (id, slug, title, excerpt, html, sanitizer_version, markdown, body_text, word_count, reading_time_minutes,
          featured, status, published_at, created_at, updated_at, rank_vector, search_vector)
-       select p.id, p.slug, p.title, b.excerpt, b.html, b.markdown, b.body_text, b.word_count, b.reading_time_minutes,
+       select p.id, p.slug, p.title, b.excerpt, b.html, b.sanitizer_version, b.markdown, b.body_text, b.word_count, b.reading_time_minutes,
          p.featured, p.status, p.published_at, p.created_at, p.updated_at,
          ${RANK_VECTOR}, ${SEARCH_VECTOR}
        from unnest($1::uuid[], $2::text[], $3::text[], $4::int[], $5::boolean[], $6::text[], $7::timestamptz[], $8::timestamptz[], $9::timestamptz[], $10::text[])
@@ -103,16 +103,16 @@ export async function loadArchive(pool: pg.Pool, archive: SyntheticArchive, opti
   onProgress(`rendered ${prepared.length} distinct bodies in ${(bodiesMs / 1000).toFixed(1)} s`)
 
   await pool.query(`drop table if exists ${BODIES}`)
-  await pool.query(`create unlogged table ${BODIES} (i int primary key, html text, markdown text, body_text text, excerpt text, word_count int,
+  await pool.query(`create unlogged table ${BODIES} (i int primary key, html text, sanitizer_version smallint, markdown text, body_text text, excerpt text, word_count int,
     reading_time_minutes int, search_body tsvector generated always as (setweight(to_tsvector('english', coalesce(html, '')), 'D')) stored)`)
   // Triggers are off while rows pour in: search vectors are computed in the INSERT, the content version after.
   for (const table of CONTENT_TABLES) await pool.query(`alter table ${table} disable trigger user`)
   let postsMs = 0
   try {
-    const fields = ['html', 'markdown', 'bodyText', 'excerpt', 'wordCount', 'readingTimeMinutes'] as const
+    const fields = ['html', 'sanitizerVersion', 'markdown', 'bodyText', 'excerpt', 'wordCount', 'readingTimeMinutes'] as const
     await inParallel([...batches(prepared.entries(), 100)].map((chunk) => () => pool.query(
-      `insert into ${BODIES} (i, html, markdown, body_text, excerpt, word_count, reading_time_minutes)
-       select * from unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[])`,
+      `insert into ${BODIES} (i, html, sanitizer_version, markdown, body_text, excerpt, word_count, reading_time_minutes)
+       select * from unnest($1::int[], $2::text[], $3::smallint[], $4::text[], $5::text[], $6::text[], $7::int[], $8::int[])`,
       [chunk.map(([i]) => i), ...fields.map((k) => chunk.map(([, c]) => c[k]))],
     )), concurrency)
     const { authors, tags } = archive

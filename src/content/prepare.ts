@@ -1,11 +1,13 @@
 import { excerptOf, readingTimeOf, textOf, wordCountOf, type TextOf } from './derive.js'
 import { renderMarkdown } from './markdown.js'
-import { sanitizeHtml } from './sanitize.js'
+import { SANITIZER_VERSION, sanitizeHtml } from './sanitize.js'
 
 export type PostBody = { markdown: string; html?: undefined } | { html: string; markdown?: undefined }
 
 export interface PreparedContent {
   html: string
+  /** The sanitiser's rules the html was sanitised under. */
+  sanitizerVersion: number
   markdown: string | null
   /** The visible text, for search snippets. */
   bodyText: string
@@ -25,6 +27,7 @@ export function prepareContent(body: PostBody, customExcerpt?: string | null): P
   const wordCount = wordCountOf(text.all)
   return {
     html,
+    sanitizerVersion: SANITIZER_VERSION,
     markdown,
     bodyText: text.all,
     excerpt: customExcerpt?.trim() ? customExcerpt.trim() : derivedExcerpt(text),

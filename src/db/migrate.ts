@@ -6,7 +6,7 @@ import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator'
 import { drizzle } from 'drizzle-orm/node-postgres'
 import pg from 'pg'
 import type { PgliteDatabase } from 'drizzle-orm/pglite'
-import { backfillBodyText } from './backfill.js'
+import { backfillBodyText, backfillSanitizedHtml } from './backfill.js'
 import { rowsOf, type Database } from './client.js'
 
 /** `drizzle/` at the project root, from `src/db` and from `dist/db` alike. */
@@ -19,6 +19,7 @@ const MIGRATION_LOCK = 7_305_117
 export async function migrate(database: Database): Promise<void> {
   await applyMigrations(database)
   await backfillBodyText(database.db)
+  await backfillSanitizedHtml(database.db)
 }
 
 async function applyMigrations(database: Database): Promise<void> {

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import { bigint, boolean, check, customType, index, integer, pgTable, primaryKey, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
+import { bigint, boolean, check, customType, index, integer, pgTable, primaryKey, smallint, text, timestamp, uuid, uniqueIndex } from 'drizzle-orm/pg-core'
 import { alphabetical } from './sort-key.js'
 
 /** PostgreSQL's tsvector: kept current by triggers (see the search migration), never written by the app. */
@@ -57,10 +57,16 @@ export const posts = pgTable('posts', {
    */
   rankVector: tsvector('rank_vector'),
   /**
-   * When an author or tag the post shows last changed (renamed, retitled, a tag deleted): the post itself was
-   * not edited (updatedAt stays), but its representation was, and its Last-Modified says so.
+   * When the post's representation last changed without an edit to it (updatedAt stays), as its Last-Modified
+   * says: an author or tag it shows changed (renamed, retitled, a tag deleted), or its html was sanitised
+   * again under newer rules (sanitizerVersion). The name is the first of these.
    */
   linksChangedAt: timestamp('links_changed_at', { withTimezone: true, mode: 'date' }),
+  /**
+   * The version of the sanitiser's rules (SANITIZER_VERSION) the html was last sanitised under; null for html
+   * stored before the rules had versions. Older html is sanitised again after migrations (backfill.ts).
+   */
+  sanitizerVersion: smallint('sanitizer_version'),
   ...timestamps,
 }, (t) => [
   index('posts_search_idx').using('gin', t.searchVector),

@@ -9,6 +9,9 @@ import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, rowsOf } from '../../src/db/client.js'
 import { migrate, migrationsFolder, pendingMigrations } from '../../src/db/migrate.js'
+import { backfillSanitizedHtml } from '../../src/db/backfill.js'
+import { SANITIZER_VERSION } from '../../src/content/sanitize.js'
+import { build, nextSecondAfter, writeBehindApp } from '../helper.js'
 
 t.test('an archive created before search becomes searchable by migrating, with no manual step', async (t) => {
   // The migrations as they were before search (0000-0002), applied to a fresh embedded database.
@@ -45,4 +48,54 @@ t.test('an archive created before search becomes searchable by migrating, with n
   const { data } = (await app.inject('/v1/posts?q=quartermaster')).json()
   t.same(data.map((p: { slug: string }) => p.slug), ['legacy-post'])
   t.match(data[0].snippet, /<mark>quartermaster<\/mark> &amp; the lighthouse keeper/)
+})
+
+t.test('html stored before the sanitiser had versions is sanitised again by migrating: ids prefixed, Last-Modified moved, updated_at kept', async (t) => {
+  const { app, database } = await build(t)
+  // Posts as the code before ids were prefixed stored them (0013 left their version null): one whose html
+  // has ids and a link to one, and one without.
+  const old = '<h2 id="setup">Setup</h2><p><a href="#setup">again</a> <a name="config">here</a> <a href="#">top</a></p>'
+  await writeBehindApp(app, () => database.db.execute(sql`
+    with a as (select id from authors order by slug limit 1),
+         p as (insert into posts (slug, title, excerpt, html, status, published_at, word_count, reading_time_minutes, created_at, updated_at)
+               values ('with-ids', 'With ids', 'Setup', ${old}, 'published', '2024-01-02T03:04:05Z', 3, 1, '2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z'),
+                      ('without-ids', 'Without ids', 'Plain', '<p>Plain text.</p>', 'published', '2024-01-02T03:04:05Z', 2, 1, '2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z')
+               returning id)
+    insert into post_authors (post_id, author_id, position) select p.id, a.id, 0 from p, a`))
+  const before = await app.inject('/v1/posts/with-ids')
+  t.equal(before.json().data.html, old, 'served as stored, before migrating')
+  t.equal(before.headers['last-modified'], 'Tue, 02 Jan 2024 03:04:05 GMT')
+
+  // As a replica's start would migrate the database another one serves.
+  await writeBehindApp(app, () => migrate(database))
+  type Row = { slug: string; html: string; sanitizer_version: number | null; updated_at: Date; links_changed_at: Date | null }
+  const rows = async () => rowsOf<Row>(await database.db.execute(sql`
+    select slug, html, sanitizer_version, updated_at, links_changed_at from posts where slug in ('with-ids', 'without-ids') order by slug`))
+  const [withIds, plain] = await rows()
+  t.equal(withIds?.html, '<h2 id="user-content-setup">Setup</h2><p><a href="#user-content-setup">again</a> <a name="user-content-config">here</a> <a href="#">top</a></p>',
+    'ids and anchor names prefixed, and the link to one follows')
+  t.equal(withIds?.sanitizer_version, SANITIZER_VERSION)
+  t.equal(new Date(withIds!.updated_at).toISOString(), '2024-01-02T03:04:05.000Z', 'updated_at kept: the post was not edited')
+  t.ok(withIds?.links_changed_at, 'its representation changed: links_changed_at is set')
+  t.equal(plain?.html, '<p>Plain text.</p>', 'html the rules leave as it is stays')
+  t.equal(plain?.sanitizer_version, SANITIZER_VERSION, 'and has its version noted, so it is not read again')
+  t.equal(plain?.links_changed_at, null, 'its representation did not change')
+
+  const after = await app.inject({ url: '/v1/posts/with-ids', headers: { 'if-modified-since': before.headers['last-modified'] as string, 'if-none-match': before.headers.etag as string } })
+  t.equal(after.statusCode, 200, 'a client revalidating its copy gets the new html')
+  t.equal(after.json().data.html, withIds?.html)
+  const sanitizedAt = new Date(withIds!.links_changed_at!).toUTCString()
+  await nextSecondAfter(sanitizedAt)
+  t.equal((await app.inject('/v1/posts/with-ids')).headers['last-modified'], sanitizedAt, 'Last-Modified is when it was sanitised again')
+
+  t.equal(await backfillSanitizedHtml(database.db), 0, 'a second pass changes nothing')
+  t.same(await rows(), [withIds, plain], 'and writes nothing')
+})
+
+t.test('a post written now stores the sanitiser version it was sanitised under: no start sanitises it again', async (t) => {
+  const { database } = await build(t)
+  const [row] = rowsOf<{ posts: number; older: number }>(await database.db.execute(sql`
+    select count(*)::int as posts, count(*) filter (where sanitizer_version is distinct from ${SANITIZER_VERSION})::int as older from posts`))
+  t.ok(row!.posts > 0, 'the demo archive has posts')
+  t.equal(row!.older, 0, 'every one of them written with the current version')
 })

@@ -26,19 +26,23 @@ export interface PostFilters {
 }
 
 // Lists never read bodies (nor the search columns): excerpt, word count and reading time are on the row. Nor
-// when the post's links changed: only a post read alone sends Last-Modified.
-const { html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _searchVector, rankVector: _rankVector, linksChangedAt: _links, ...summaryColumns } = getTableColumns(posts)
-export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector' | 'rankVector' | 'linksChangedAt'> & {
+// when the post's links changed: only a post read alone sends Last-Modified. No read needs the sanitiser's
+// version of the html (the backfill's own).
+const {
+  html: _html, markdown: _markdown, bodyText: _bodyText, searchVector: _searchVector, rankVector: _rankVector, linksChangedAt: _links,
+  sanitizerVersion: _sanitizer, ...summaryColumns
+} = getTableColumns(posts)
+export type PostSummaryRow = Omit<typeof posts.$inferSelect, 'html' | 'markdown' | 'bodyText' | 'searchVector' | 'rankVector' | 'linksChangedAt' | 'sanitizerVersion'> & {
   /** The title as sort=title orders it (see alphabetical): read for that sort only, for its cursor. */
   titleKey?: string
   /** updated_at to the microsecond, as sort=-updatedAt orders it: read for that sort only, for its cursor. */
   updatedAtKey?: string
 }
 // A post without its search columns (the plain text is there for snippets and the search vector).
-const { searchVector: _vector, rankVector: _rank, bodyText: _text, ...columnsOfPost } = getTableColumns(posts)
+const { searchVector: _vector, rankVector: _rank, bodyText: _text, sanitizerVersion: _version, ...columnsOfPost } = getTableColumns(posts)
 /** The columns of a PostRow. */
 export const postColumns = columnsOfPost
-export type PostRow = Omit<typeof posts.$inferSelect, 'searchVector' | 'rankVector' | 'bodyText'>
+export type PostRow = Omit<typeof posts.$inferSelect, 'searchVector' | 'rankVector' | 'bodyText' | 'sanitizerVersion'>
 /** A summary with the sanitised html body, as feeds carry it (the Markdown source stays behind). */
 export type PostWithHtmlRow = PostSummaryRow & Pick<PostRow, 'html'>
 

@@ -39,7 +39,7 @@ export type PostSummary = Static<typeof PostSummarySchema>
 const { snippet: _snippet, ...postProperties } = PostSummarySchema.properties
 export const PostSchema = Type.Object({
   ...postProperties,
-  html: Type.String({ description: 'Sanitised HTML of the body. Ids and anchor names are given the prefix `user-content-` as the body is written, and its own links to them follow (a body written before that keeps its own until it is written again).' }),
+  html: Type.String({ description: 'Sanitised HTML of the body. Ids and anchor names have the prefix `user-content-`, and links within the body to them follow (`href="#user-content-setup"`).' }),
   markdown: Nullable(Type.String({
     description: 'The Markdown source as written, when the post was written in Markdown. Not sanitised (Markdown may hold raw html): ' +
       'show `html`, or sanitise what you render from this.',
