@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm'
 import { textOf } from '../content/derive.js'
 import { SANITIZER_VERSION, sanitizeHtml } from '../content/sanitize.js'
 import type { Db } from './client.js'
@@ -28,14 +28,18 @@ export async function backfillBodyText(db: Db, batch = 200): Promise<number> {
  * have their version noted. Idempotent and batched; runs after every migration.
  *
  * A post is written only if its html is still what was read: a replica running the code before this one
- * may store a new body meanwhile (unversioned), which the next batch, or the next start, reads again.
+ * may store a new body meanwhile (unversioned), which the next start reads again.
  */
 export async function backfillSanitizedHtml(db: Db, batch = 200): Promise<number> {
   const older = or(isNull(posts.sanitizerVersion), lt(posts.sanitizerVersion, SANITIZER_VERSION))
   let changed = 0
+  // In the order of ids, each batch after the last: a batch does not read again past the posts done before.
+  let after: string | undefined
   for (;;) {
-    const rows = await db.select({ id: posts.id, html: posts.html }).from(posts).where(older).orderBy(posts.id).limit(batch)
+    const rows = await db.select({ id: posts.id, html: posts.html }).from(posts)
+      .where(after === undefined ? older : and(older, gt(posts.id, after))).orderBy(posts.id).limit(batch)
     if (rows.length === 0) return changed
+    after = rows.at(-1)!.id
     await db.transaction(async (tx) => {
       const same: typeof rows = []
       for (const row of rows) {
