@@ -77,6 +77,11 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: 1_048_576,
     connectionTimeout: 30_000,
     requestTimeout: 30_000,
+    // No limit on how long a plugin takes to start (Fastify's default is 10 s): the database's takes as long as
+    // its migrations and the backfills after them, which may rightly take minutes (an index built over a large
+    // table, another replica's migration waited for, an archive's html sanitised again under new rules). Its
+    // every wait for the database is bounded otherwise (the pool's connection timeout).
+    pluginTimeout: 0,
     // The shutdown plugin answers those with a problem of its own.
     return503OnClosing: false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },

@@ -29,7 +29,11 @@ export const dbPlugin = fp<DbPluginOptions>(
     const database = given ?? (await createDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir }))
     if (!given) {
       try {
+        // Said before and after: the backfills after the migrations can take minutes, once (see the README).
+        const started = Date.now()
+        app.log.info({ database: database.kind }, 'migrating the database')
         await migrate(database)
+        app.log.info({ ms: Date.now() - started }, 'the database is migrated')
         const seed = config.seedDemo === 'if-empty' || (config.seedDemo === 'auto' && database.kind === 'pglite')
         const seeded = seed ? await seedDemoArchive(database.db) : undefined
         if (seeded && 'posts' in seeded) app.log.info({ posts: seeded.posts, database: database.kind }, 'loaded the demo archive into the empty database')
