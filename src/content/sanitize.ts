@@ -79,9 +79,10 @@ const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
 
 /**
  * The version of the rules above, stored with each post's html (posts.sanitizer_version). Raise it with a
- * change to them that the html stored before should get: after migrations, every post sanitised under an
- * older version (or none) is sanitised again (backfill.ts). That can take away what the new rules refuse, or
- * rewrite what they keep (as the id prefix did), but it cannot bring back what older rules took away.
+ * change to them that the html stored before should get: after migrations, the first start with the new
+ * version sanitises again every post sanitised under an older one (or none), and writes those whose html
+ * changes (backfill.ts). That can take away what the new rules refuse, or rewrite what they keep (as the id
+ * prefix did), but it cannot bring back what older rules took away.
  * - 1: ids and anchor names prefixed with ID_PREFIX, and the post's links to them.
  */
 export const SANITIZER_VERSION = 1

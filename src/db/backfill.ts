@@ -1,9 +1,10 @@
-import { and, eq, gt, isNull, lt, or, sql } from 'drizzle-orm'
+import { and, eq, gt, isNull, lt, or } from 'drizzle-orm'
 import { textOf } from '../content/derive.js'
-import { SANITIZER_VERSION, sanitizeHtml } from '../content/sanitize.js'
+import { prepareContent } from '../content/prepare.js'
+import { SANITIZER_VERSION } from '../content/sanitize.js'
 import type { Db } from './client.js'
-import { posts } from './schema.js'
-import { writeMoment } from './transaction.js'
+import { contentState, posts } from './schema.js'
+import { writeMoment, writeTransaction } from './transaction.js'
 
 /**
  * Data the SQL migrations cannot compute (they have no html parser): the visible text of posts written
@@ -23,43 +24,46 @@ export async function backfillBodyText(db: Db, batch = 200): Promise<number> {
 
 /**
  * The html of posts sanitised under older rules than SANITIZER_VERSION (or before the rules had versions),
- * sanitised again under the current ones; returns how many posts' html changed. Their representation
- * changed without an edit: links_changed_at (their Last-Modified) moves, updated_at stays. The others only
- * have their version noted. Idempotent and batched; runs after every migration.
+ * sanitised again under the current ones, once for each version (content_state.sanitizer_version notes the
+ * pass done); returns how many posts' html changed. Those are written as the write API would write that
+ * html (prepareContent: text, excerpt, word count follow), but their representation changed without an
+ * edit: links_changed_at (their Last-Modified) moves, updated_at stays. A post the new rules leave as it is
+ * is not written at all: rewriting each row of a large archive would advance the content version (emptying
+ * every replica's caches) for every batch, and leave the table and its indexes bloated.
  *
- * A post is written only if its html is still what was read: a replica running the code before this one
- * may store a new body meanwhile (unversioned), which the next start reads again.
+ * A post is written only if its html is still what was read: a replica running older code may store a
+ * new body meanwhile, which is then left as it is, until a later version's pass. A batch that deadlocks
+ * with a write (a tag renamed locks its posts in another order) is run again.
  */
 export async function backfillSanitizedHtml(db: Db, batch = 200): Promise<number> {
+  const [state] = await db.select({ version: contentState.sanitizerVersion }).from(contentState)
+  if (state?.version != null && state.version >= SANITIZER_VERSION) return 0
   const older = or(isNull(posts.sanitizerVersion), lt(posts.sanitizerVersion, SANITIZER_VERSION))
   let changed = 0
   // In the order of ids, each batch after the last: a batch does not read again past the posts done before.
   let after: string | undefined
   for (;;) {
-    const rows = await db.select({ id: posts.id, html: posts.html }).from(posts)
+    const rows = await db.select({ id: posts.id, html: posts.html, customExcerpt: posts.customExcerpt }).from(posts)
       .where(after === undefined ? older : and(older, gt(posts.id, after))).orderBy(posts.id).limit(batch)
-    if (rows.length === 0) return changed
+    if (rows.length === 0) break
     after = rows.at(-1)!.id
-    await db.transaction(async (tx) => {
-      const same: typeof rows = []
-      for (const row of rows) {
-        const html = sanitizeHtml(row.html)
-        if (html === row.html) {
-          same.push(row)
-          continue
-        }
-        const written = await tx.update(posts)
-          .set({ html, sanitizerVersion: SANITIZER_VERSION, linksChangedAt: writeMoment() })
+    const rewritten = rows.flatMap((row) => {
+      const { markdown: _source, ...content } = prepareContent({ html: row.html }, row.customExcerpt)
+      return content.html === row.html ? [] : [{ row, content }]
+    })
+    if (rewritten.length === 0) continue
+    changed += await writeTransaction(db, async (tx) => {
+      let written = 0
+      for (const { row, content } of rewritten) {
+        const done = await tx.update(posts)
+          .set({ ...content, linksChangedAt: writeMoment() })
           .where(and(eq(posts.id, row.id), eq(posts.html, row.html)))
           .returning({ id: posts.id })
-        changed += written.length
+        written += done.length
       }
-      if (same.length === 0) return
-      const ids = sql.param(same.map((row) => row.id))
-      const htmls = sql.param(same.map((row) => row.html))
-      await tx.execute(sql`update ${posts} set ${sql.identifier(posts.sanitizerVersion.name)} = ${SANITIZER_VERSION}
-        from unnest(${ids}::uuid[], ${htmls}::text[]) as read (id, html)
-        where ${posts.id} = read.id and ${posts.html} = read.html`)
+      return written
     })
   }
+  await db.update(contentState).set({ sanitizerVersion: SANITIZER_VERSION })
+  return changed
 }

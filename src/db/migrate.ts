@@ -13,7 +13,7 @@ import { rowsOf, type Database } from './client.js'
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle/', import.meta.url))
 
 // Any constant works; it only has to be the same in every replica.
-const MIGRATION_LOCK = 7_305_117
+export const MIGRATION_LOCK = 7_305_117
 
 /** Applies pending migrations; replicas starting together take turns behind an advisory lock. */
 export async function migrate(database: Database): Promise<void> {

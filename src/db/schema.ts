@@ -121,6 +121,11 @@ export const contentState = pgTable('content_state', {
   id: integer('id').primaryKey().default(1),
   version: bigint('version', { mode: 'number' }).notNull().default(1),
   changedAt: timestamp('changed_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  /**
+   * The sanitiser's rules (SANITIZER_VERSION) every post's html has been checked against: posts stored under
+   * older ones were sanitised again (src/db/backfill.ts). Null before the first such pass.
+   */
+  sanitizerVersion: smallint('sanitizer_version'),
 }, (t) => [check('content_state_single_row', sql`${t.id} = 1`)])
 
 /**

@@ -1,17 +1,19 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
+import pg from 'pg'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate as drizzleMigrate } from 'drizzle-orm/pglite/migrator'
 import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, rowsOf } from '../../src/db/client.js'
-import { migrate, migrationsFolder, pendingMigrations } from '../../src/db/migrate.js'
+import { MIGRATION_LOCK, migrate, migrationsFolder, pendingMigrations } from '../../src/db/migrate.js'
 import { backfillSanitizedHtml } from '../../src/db/backfill.js'
 import { SANITIZER_VERSION } from '../../src/content/sanitize.js'
-import { build, nextSecondAfter, writeBehindApp } from '../helper.js'
+import { build, nextSecondAfter, testDatabase, writeBehindApp } from '../helper.js'
 
 t.test('an archive created before search becomes searchable by migrating, with no manual step', async (t) => {
   // The migrations as they were before search (0000-0002), applied to a fresh embedded database.
@@ -52,9 +54,10 @@ t.test('an archive created before search becomes searchable by migrating, with n
 
 t.test('html stored before the sanitiser had versions is sanitised again by migrating: ids prefixed, Last-Modified moved, updated_at kept', async (t) => {
   const { app, database } = await build(t)
-  // Posts as the code before ids were prefixed stored them (0013 left their version null): one whose html
-  // has ids and a link to one, and one without.
+  // A database as 0013 leaves it: no pass of the sanitiser done, and posts as the code before ids were
+  // prefixed stored them (no version): one whose html has ids and a link to one, and one without.
   const old = '<h2 id="setup">Setup</h2><p><a href="#setup">again</a> <a name="config">here</a> <a href="#">top</a></p>'
+  await database.db.execute(sql`update content_state set sanitizer_version = null`)
   await writeBehindApp(app, () => database.db.execute(sql`
     with a as (select id from authors order by slug limit 1),
          p as (insert into posts (slug, title, excerpt, html, status, published_at, word_count, reading_time_minutes, created_at, updated_at)
@@ -78,8 +81,10 @@ t.test('html stored before the sanitiser had versions is sanitised again by migr
   t.equal(new Date(withIds!.updated_at).toISOString(), '2024-01-02T03:04:05.000Z', 'updated_at kept: the post was not edited')
   t.ok(withIds?.links_changed_at, 'its representation changed: links_changed_at is set')
   t.equal(plain?.html, '<p>Plain text.</p>', 'html the rules leave as it is stays')
-  t.equal(plain?.sanitizer_version, SANITIZER_VERSION, 'and has its version noted, so it is not read again')
+  t.equal(plain?.sanitizer_version, null, 'and is not written')
   t.equal(plain?.links_changed_at, null, 'its representation did not change')
+  const [state] = rowsOf<{ sanitizer_version: number }>(await database.db.execute(sql`select sanitizer_version from content_state`))
+  t.equal(state?.sanitizer_version, SANITIZER_VERSION, 'the pass is noted as done')
 
   const after = await app.inject({ url: '/v1/posts/with-ids', headers: { 'if-modified-since': before.headers['last-modified'] as string, 'if-none-match': before.headers.etag as string } })
   t.equal(after.statusCode, 200, 'a client revalidating its copy gets the new html')
@@ -88,14 +93,44 @@ t.test('html stored before the sanitiser had versions is sanitised again by migr
   await nextSecondAfter(sanitizedAt)
   t.equal((await app.inject('/v1/posts/with-ids')).headers['last-modified'], sanitizedAt, 'Last-Modified is when it was sanitised again')
 
-  t.equal(await backfillSanitizedHtml(database.db), 0, 'a second pass changes nothing')
+  const contentVersion = async () => rowsOf<{ version: string }>(await database.db.execute(sql`select version::text as version from content_state`))[0]?.version
+  const version = await contentVersion()
+  t.equal(await backfillSanitizedHtml(database.db), 0, 'a second start changes nothing')
   t.same(await rows(), [withIds, plain], 'and writes nothing')
+  t.equal(await contentVersion(), version, 'so no replica\'s cache is emptied')
 })
 
-t.test('a post written now stores the sanitiser version it was sanitised under: no start sanitises it again', async (t) => {
+t.test('the demo archive\'s posts store the sanitiser version they were sanitised under, as every write does', async (t) => {
   const { database } = await build(t)
   const [row] = rowsOf<{ posts: number; older: number }>(await database.db.execute(sql`
     select count(*)::int as posts, count(*) filter (where sanitizer_version is distinct from ${SANITIZER_VERSION})::int as older from posts`))
   t.ok(row!.posts > 0, 'the demo archive has posts')
   t.equal(row!.older, 0, 'every one of them written with the current version')
+})
+
+t.test('a start waits for another replica\'s migration however long it takes: no time limit stops it', {
+  skip: !process.env.TEST_DATABASE_URL && 'replicas share a PostgreSQL database',
+}, async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  // Another replica migrating (or sanitising an archive again) for longer than Fastify's default plugin
+  // time limit (10 s) allows a plugin to start.
+  const replica = new pg.Client({ connectionString: database.url })
+  await replica.connect()
+  t.teardown(() => replica.end())
+  await replica.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
+  let started: unknown = 'waiting'
+  const starting = buildApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: database.url! }))
+    .then(async (app) => {
+      t.teardown(() => app.close())
+      await app.ready()
+      started = 'ready'
+      return app
+    })
+    .catch((error: Error) => void (started = error.message))
+  await sleep(11_000)
+  t.equal(started, 'waiting', 'still waiting its turn after 11 s')
+  await replica.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK])
+  const app = await starting
+  t.equal(started, 'ready', 'and starts once the other replica is done')
+  if (app) t.equal((await app.inject('/readyz')).statusCode, 200)
 })
