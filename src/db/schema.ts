@@ -63,8 +63,9 @@ export const posts = pgTable('posts', {
    */
   linksChangedAt: timestamp('links_changed_at', { withTimezone: true, mode: 'date' }),
   /**
-   * The version of the sanitiser's rules (SANITIZER_VERSION) the html was last sanitised under; null for html
-   * stored before the rules had versions. Older html is sanitised again after migrations (backfill.ts).
+   * The version of the sanitiser's rules (SANITIZER_VERSION) the html was last written under; null for html
+   * stored before the rules had versions (a pass that leaves it as it is does not write it). Older html is
+   * sanitised again after migrations, once for each version (backfill.ts).
    */
   sanitizerVersion: smallint('sanitizer_version'),
   ...timestamps,
