@@ -40,12 +40,21 @@ export function textOf(html: string): TextOf {
 export const EXCERPT_LENGTH = 300
 const WORDS_PER_MINUTE = 230
 
-/** Whole words up to about `max` characters, with an ellipsis when the text was cut. */
+/** A text's length in code points, as the write API's validator counts it (an emoji is one character, not two). */
+export const lengthOf = (text: string) => Array.from(text).length
+
+/**
+ * Whole words up to about `max` characters, with an ellipsis after them when the text was cut: at a word
+ * where one ends in the second half, else after `max` characters; never between the halves of a surrogate
+ * pair, which would be no text.
+ */
 export function excerptOf(text: string, max = EXCERPT_LENGTH): string {
-  if (text.length <= max) return text
-  const cut = text.slice(0, max + 1)
+  const chars = Array.from(text)
+  if (chars.length <= max) return text
+  // The first max characters, and the one after them: a space there ends a word.
+  const cut = chars.slice(0, max + 1).join('')
   const lastSpace = cut.lastIndexOf(' ')
-  const words = (lastSpace > max / 2 ? cut.slice(0, lastSpace) : text.slice(0, max)).replace(/[\s,;:.!?-]+$/u, '')
+  const words = (lastSpace > max / 2 ? cut.slice(0, lastSpace) : chars.slice(0, max).join('')).replace(/[\s,;:.!?-]+$/u, '')
   return `${words}…`
 }
 

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto'
-import { excerptOf, textOf } from '../content/derive.js'
+import { excerptOf, lengthOf, textOf } from '../content/derive.js'
 import { hasLettersOrDigits, slugFrom } from '../lib/slugs.js'
 import { isHttpUrl, isUuid } from '../lib/schemas.js'
 import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
-import { fitting, lengthOf, LIMITS, quoted } from './limits.js'
+import { fitting, LIMITS, quoted } from './limits.js'
 
 /** One post to import, the same whatever the format it came from. */
 export interface ImportItem {

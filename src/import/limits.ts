@@ -1,3 +1,4 @@
+import { excerptOf, lengthOf } from '../content/derive.js'
 import { limitOf } from '../lib/schemas.js'
 import { AuthorCreateBodySchema } from '../modules/authors/schemas.js'
 import { FEATURE_IMAGE_ALT_MAX_LENGTH, PostCreateBodySchema } from '../modules/posts/write-schemas.js'
@@ -19,21 +20,9 @@ export const LIMITS = {
   featureImageAlt: FEATURE_IMAGE_ALT_MAX_LENGTH,
 }
 
-/** A text's length as the write API counts it: in code points (an emoji is one character, not two). */
-export const lengthOf = (text: string) => Array.from(text).length
-
-/**
- * `text` cut to `max` characters, the ellipsis included, at a word where one ends in its second half; never
- * between the halves of a surrogate pair, which would be no text.
- */
+/** `text` cut to `max` characters, the ellipsis included (excerptOf's cut, one character shorter). */
 export function clip(text: string, max: number): string {
-  const chars = Array.from(text)
-  if (chars.length <= max) return text
-  // The first max - 1 characters, and the one after them: a space there ends a word.
-  const head = chars.slice(0, max).join('')
-  const lastSpace = head.lastIndexOf(' ')
-  const words = lastSpace > head.length / 2 ? head.slice(0, lastSpace) : chars.slice(0, max - 1).join('')
-  return `${words.replace(/[\s,;:.!?-]+$/u, '')}…`
+  return lengthOf(text) <= max ? text : excerptOf(text, max - 1)
 }
 
 /** A name in a message, cut short: the whole of one over a limit would fill the line. */

@@ -16,6 +16,13 @@ t.test('excerptOf cuts at a whole word near 300 characters', async (t) => {
   t.equal(excerptOf('Short text.'), 'Short text.')
 })
 
+t.test('excerptOf counts characters as the write API does, and never cuts an emoji in half', async (t) => {
+  t.equal(excerptOf('🚀'.repeat(300)), '🚀'.repeat(300), '300 emoji are 300 characters: nothing cut')
+  const cut = excerptOf('🚀'.repeat(400))
+  t.equal(cut, `${'🚀'.repeat(300)}…`, 'cut after 300 whole emoji')
+  t.ok(cut.isWellFormed(), 'no half of a surrogate pair')
+})
+
 t.test('word count and reading time', async (t) => {
   t.equal(wordCountOf("It's a well-known fact: 42 engineers"), 6)
   t.equal(readingTimeOf(0), 1, 'never less than a minute')
