@@ -223,9 +223,11 @@ function freshBy(request: FastifyRequest, etag: unknown, lastModified: unknown):
   if (ifNoneMatch) return typeof etag === 'string' && matchesIfNoneMatch(ifNoneMatch, etag)
   const since = request.headers['if-modified-since']
   if (!since || typeof lastModified !== 'string') return false
-  // RFC 9110 13.1.3: a value that is not an HTTP-date is ignored.
+  // RFC 9110 13.1.3: a value that is not an HTTP-date is ignored. So is a date later than now (RFC 2616
+  // 14.25 called it invalid, and Apache ignores it): a client whose clock runs ahead would otherwise be told
+  // that every change until then is no change.
   const sinceMs = parseHttpDate(since)
-  return sinceMs !== undefined && Date.parse(lastModified) <= sinceMs
+  return sinceMs !== undefined && sinceMs <= Date.now() && Date.parse(lastModified) <= sinceMs
 }
 
 /**

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import compress from '@fastify/compress'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
@@ -18,6 +19,13 @@ import { varyOn } from './caching.js'
  * have). Feeds carry weak ETags, left as they are.
  */
 const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, reply: FastifyReply, payload, done) => {
+  if (reply.statusCode === 304 && reply.hasHeader('content-encoding')) {
+    // A HEAD's 304 has an empty stream for its payload (see caching.ts), which @fastify/compress codes like any
+    // stream. A cache takes a 304's fields for those of the copy it holds (RFC 9111 4.3.4): no coding is named.
+    reply.removeHeader('content-encoding')
+    if (payload instanceof Readable) payload.destroy()
+    payload = Readable.from([])
+  }
   const etag = reply.getHeader('etag')
   if (typeof etag === 'string' && !etag.startsWith('W/')) {
     const coding = reply.getHeader('content-encoding')

@@ -110,6 +110,16 @@ t.test('compression', async (t) => {
     t.notOk(again.headers['content-encoding'], 'a 304 has no body to encode')
     t.equal(again.headers.etag, br.headers.etag)
     t.match(again.headers.vary, /Accept-Encoding/)
+    // A cache refreshing its stored copy takes the 304's fields (RFC 9111 4.3.4): a coding named there would
+    // be taken for the body's.
+    for (const [what, current] of [['a coded body', url], ['a body too small to code', '/v1/tags?limit=1']] as const) {
+      const head = await app.inject({ method: 'HEAD', url: current, headers: { 'accept-encoding': 'br' } })
+      const revalidated = await app.inject({ method: 'HEAD', url: current, headers: { 'accept-encoding': 'br', 'if-none-match': head.headers.etag as string } })
+      t.equal(revalidated.statusCode, 304, `${what}: HEAD`)
+      t.notOk(revalidated.headers['content-encoding'], `${what}: a 304 to a HEAD names no coding either`)
+      t.notOk(revalidated.headers['content-length'], `${what}: nor a length`)
+      t.equal(revalidated.headers.etag, head.headers.etag)
+    }
 
     const plainTag = (await get(url)).headers.etag as string
     const switched = await get(url, { 'accept-encoding': 'gzip', 'if-none-match': plainTag })
