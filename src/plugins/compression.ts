@@ -25,6 +25,8 @@ const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, 
     reply.removeHeader('content-encoding')
     if (payload instanceof Readable) payload.destroy()
     payload = Readable.from([])
+    // It also added its own `accept-encoding` to Vary, which names it already: listed once.
+    varyOn(reply)
   }
   const etag = reply.getHeader('etag')
   if (typeof etag === 'string' && !etag.startsWith('W/')) {

@@ -119,6 +119,7 @@ t.test('compression', async (t) => {
       t.notOk(revalidated.headers['content-encoding'], `${what}: a 304 to a HEAD names no coding either`)
       t.notOk(revalidated.headers['content-length'], `${what}: nor a length`)
       t.equal(revalidated.headers.etag, head.headers.etag)
+      t.equal(revalidated.headers.vary, head.headers.vary, `${what}: Vary as the 200's, each field once`)
     }
 
     const plainTag = (await get(url)).headers.etag as string
