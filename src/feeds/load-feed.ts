@@ -86,17 +86,23 @@ export async function readFeedState(db: Executor, scope: FeedScope, archive: num
  *   elsewhere (a draft saved, a post of another tag) leaves it as it was, so a reader polling with
  *   If-None-Match gets a 304 rather than the whole feed again. It is weak: it names the content, not the
  *   bytes of one rendering.
+ *   The feed's own id (a tag's or author's, in urn:uuid form) is part of it, and so is the date an empty
+ *   feed shows.
  * - Last-Modified is a date that never goes backwards, which the newest item's update time would when a
  *   post is unpublished or deleted: the last public write, or the newest publication when a scheduled post
- *   went live later (no write announces that). So it moves on any public write, anywhere in the archive,
- *   and a reader polling by date alone downloads the feed again after one; a draft saved leaves it.
+ *   went live later (no write announces that), or `servingSince` (when this process began serving feeds,
+ *   perhaps with other settings or rendering) if later. So it moves on any public write, anywhere in the
+ *   archive, and on a restart, and a reader polling by date alone downloads the feed again after one; a
+ *   draft saved leaves it. Replicas agree on it once a write follows their starts.
  */
-export function feedValidators(scope: FeedScope, state: FeedState, representation: string): { etag: string; lastModified: Date } {
+export function feedValidators(scope: FeedScope, state: FeedState, representation: string, servingSince: Date): { etag: string; lastModified: Date } {
   const newest = state.newestPublishedAt?.getTime() ?? 0
-  const lastModified = new Date(Math.max(state.changedAt.getTime(), newest))
-  const { title, description, homePageUrl } = scope.channel
+  const lastModified = new Date(Math.max(state.changedAt.getTime(), newest, servingSince.getTime()))
+  const { title, description, homePageUrl, resourceId, updatedAt } = scope.channel
+  // What an empty feed shows as its own update (see buildFeed).
+  const emptyFeedDate = state.total === 0 ? (updatedAt ?? state.changedAt).toISOString() : null
   const hash = createHash('sha1')
-    .update(JSON.stringify([representation, title, description, homePageUrl, archivePageCount(state.total), state.pageDigest]))
+    .update(JSON.stringify([representation, title, description, homePageUrl, resourceId, emptyFeedDate, archivePageCount(state.total), state.pageDigest]))
     .digest('base64url')
   return { etag: `W/"${hash}"`, lastModified }
 }

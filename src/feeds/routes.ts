@@ -15,6 +15,14 @@ import { renderRss } from './rss.js'
 import { FEED_CONTENT_TYPES, FeedQuerySchema, feedResponses } from './schemas.js'
 
 const RENDER: Record<FeedFormat, (model: FeedModel) => unknown> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed }
+
+/**
+ * The version of what RENDER writes for a given model, part of every feed's ETag: a deploy that changes a
+ * feed's document (a field added, a library's output) with no write to the content then reaches readers
+ * polling with If-None-Match, rather than a 304 until one of the feed's posts changes. test/feeds/render.test.ts
+ * pins the output of this version, and fails on a change that does not come with a new one.
+ */
+export const FEED_RENDERING_VERSION = 1
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'Rss', atom: 'Atom', json: 'Json' }
 const STANDARDS: Record<FeedFormat, string> = { rss: 'RSS 2.0 feed', atom: 'Atom 1.0 feed', json: 'JSON Feed 1.1' }
 /**
@@ -38,8 +46,11 @@ const LINKED = [
  * cheap read first, so a reader polling with If-None-Match costs no post query and no rendering.
  */
 export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  // Part of every ETag: a change of site settings (URLs, titles, hub) changes every feed's content.
-  const configKey = createHash('sha1').update(JSON.stringify([config.site, config.websubHub ?? null])).digest('base64url')
+  // Part of every ETag: a change of site settings (URLs, titles, hub) or of the rendering changes every feed's content.
+  const configKey = createHash('sha1').update(JSON.stringify([config.site, config.websubHub ?? null, FEED_RENDERING_VERSION])).digest('base64url')
+  // When this process began serving feeds, part of every Last-Modified: a restart may bring other settings or
+  // another rendering (a deploy), and a reader revalidating by date alone must then get the document again.
+  const servingSince = new Date()
 
   async function serve(request: FastifyRequest, reply: FastifyReply, format: FeedFormat, kind: FeedKind, slug: string, archive: number | undefined) {
     const scope = await findFeedScope(app.db, config.site, kind, slug)
@@ -54,7 +65,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     const pages = archivePageCount(state.total)
     if (archive !== undefined && archive > pages) throw new NotFoundError(`This feed has ${pages} archive page(s); there is no page ${archive}`)
 
-    const { etag, lastModified } = feedValidators(scope, state, `${configKey} ${format} ${scope.channel.prefix} ${archive ?? 'current'}`)
+    const { etag, lastModified } = feedValidators(scope, state, `${configKey} ${format} ${scope.channel.prefix} ${archive ?? 'current'}`, servingSince)
     reply.header('etag', etag)
     dateResponse(request, reply, lastModified)
     if (isFresh(request, reply)) return reply.code(304).send()
