@@ -70,6 +70,9 @@ t.test('with API_URL below a path, every link the API sends is below it too', as
     t.ok(links.length >= 3, links.join(' '))
     for (const link of links) t.match(link, /^\/api\/docs\/static\//, link)
     t.equal((await app.inject(links[0]!.replace(/^\/api/, ''))).statusCode, 200, 'served where the proxy sends them')
+    const redirect = await app.inject('/docs/static/index.html')
+    t.equal(redirect.statusCode, 302)
+    t.equal(redirect.headers.location, '/api/docs/', "the page's own redirect")
   })
 })
 

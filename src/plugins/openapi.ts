@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import fp from 'fastify-plugin'
 import type { Config } from '../config.js'
+import { publicPath } from '../lib/urls.js'
 
 export const API_TAGS = [
   { name: 'site', description: 'The blog itself: title, feed URLs, counts.' },
@@ -130,16 +131,27 @@ export const openapiPlugin = fp<{ config: Config }>(
       refResolver: { buildLocalReference: (json, _baseUri, fragment, i) => String(json.$id ?? `${fragment}-${i}`) },
       transformObject: (generated) => withSharedResponses((generated as { openapiObject: Json }).openapiObject),
     })
-    await app.register(swaggerUi, {
-      routePrefix: '/docs',
-      // The page's links to its scripts and styles are path-absolute: below API_URL's path (see publicPath).
-      ...(config.site.apiPath ? { indexPrefix: config.site.apiPath } : {}),
-      uiConfig: { deepLinking: true },
-      staticCSP: true,
-      // Without upgrade-insecure-requests: served over plain HTTP (`docker compose up`, opened from another
-      // machine), a browser would fetch the page's scripts over https and render nothing. (Over HTTPS, the
-      // HSTS header every response carries keeps the browser there.)
-      transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/, ''),
+    await app.register(async (docs) => {
+      // Its redirect (/docs/static/index.html to /docs/) is path-absolute too: below API_URL's path.
+      const { apiPath } = config.site
+      if (apiPath) {
+        docs.addHook('onSend', (_request, reply, payload, done) => {
+          const location = reply.getHeader('location')
+          if (typeof location === 'string' && location.startsWith('/')) reply.header('location', publicPath(apiPath, location))
+          done(null, payload)
+        })
+      }
+      await docs.register(swaggerUi, {
+        routePrefix: '/docs',
+        // The page's links to its scripts and styles are path-absolute: below API_URL's path (see publicPath).
+        ...(apiPath ? { indexPrefix: apiPath } : {}),
+        uiConfig: { deepLinking: true },
+        staticCSP: true,
+        // Without upgrade-insecure-requests: served over plain HTTP (`docker compose up`, opened from another
+        // machine), a browser would fetch the page's scripts over https and render nothing. (Over HTTPS, the
+        // HSTS header every response carries keeps the browser there.)
+        transformStaticCSP: (csp) => csp.replace(/\s*upgrade-insecure-requests;?/, ''),
+      })
     })
     app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger())
   },
