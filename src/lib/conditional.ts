@@ -59,8 +59,20 @@ export function uncodedEtag(tag: string): string {
 }
 
 /**
- * RFC 9110 13.1.2: If-None-Match uses the weak comparison, and `*` matches any current representation; a tag
- * of any content coding of it (`"h.gzip"`) is the same content, so it matches too.
+ * RFC 9110 13.1.2 on a read: whether If-None-Match names the representation this request would get, by the
+ * weak comparison (`selected`: its tag, of the coding it would be sent in; see codedEtag), or is `*`. The tag
+ * of another coding of the same content names another representation: a cache holding several copies sends
+ * all their tags and serves the one the 304's tag names (RFC 9111 4.3.4), which must be one this client can
+ * decode.
+ */
+export function namesSelected(header: string, selected: string): boolean {
+  const opaque = (tag: string) => tag.trim().replace(/^W\//, '')
+  return etagList(header).some((c) => c === '*' || opaque(c) === opaque(selected))
+}
+
+/**
+ * RFC 9110 13.1.2 on a write: If-None-Match uses the weak comparison, and `*` matches any current
+ * representation; a tag of any content coding of it (`"h.gzip"`) is the same content, so it matches too.
  */
 export function matchesIfNoneMatch(header: string, etag: string): boolean {
   const bare = uncodedEtag(etag)

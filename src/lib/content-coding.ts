@@ -43,3 +43,23 @@ export function negotiatedCoding(request: FastifyRequest): ContentCoding | undef
   const coding = codingFor(header)
   return coding === 'identity' ? undefined : coding
 }
+
+/** Bodies smaller than this are sent as they are: compressing them saves too little (see plugins/compression.ts). */
+export const COMPRESSION_THRESHOLD = 1024
+
+/**
+ * The media types compressed: @fastify/compress's default (text, JSON and XML) and JavaScript (the /docs
+ * page's), given to it explicitly. (It also compresses what mime-db calls compressible; nothing else the
+ * service sends is.)
+ */
+export const COMPRESSIBLE_TYPES = /^text\/(?!event-stream)|(?:\+|\/)json(?:;|$)|(?:\+|\/)text(?:;|$)|(?:\+|\/)xml(?:;|$)|\/javascript(?:;|$)|octet-stream(?:;|$)/u
+
+/** Whether a body of this media type and size is compressed for a client that accepts a coding. */
+export function isCompressible(contentType: unknown, byteLength: number): boolean {
+  return byteLength >= COMPRESSION_THRESHOLD && COMPRESSIBLE_TYPES.test(typeof contentType === 'string' ? contentType : 'application/json')
+}
+
+/** The coding of the response this request gets, for a body that is compressible or not (isCompressible). */
+export function responseCoding(request: FastifyRequest, compressible: boolean): ContentCoding | 'identity' {
+  return (compressible && negotiatedCoding(request)) || 'identity'
+}

@@ -4,9 +4,9 @@ import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { LRUCache } from 'lru-cache'
 import type { ContentVersion } from '../db/content-version.js'
-import { changedSince, etagOf, lastModifiedOnceOver, matchesIfMatch, matchesIfNoneMatch, parseHttpDate } from '../lib/conditional.js'
+import { changedSince, codedEtag, etagOf, lastModifiedOnceOver, matchesIfMatch, namesSelected, parseHttpDate } from '../lib/conditional.js'
 import { PreconditionFailedError } from '../lib/errors.js'
-import { negotiatedCoding, type ContentCoding } from '../lib/content-coding.js'
+import { isCompressible, negotiatedCoding, responseCoding, type ContentCoding } from '../lib/content-coding.js'
 
 export interface CachingOptions {
   /** `max-age` for public responses, in seconds. */
@@ -96,7 +96,13 @@ const VALIDATOR_BYTES = 4 * 1024 * 1024
  * What a 304 for a URL carries (ETag, Last-Modified, Cache-Control), under the content version it was made
  * in, and the route's date (see dateResponse) for one noted before that second was over.
  */
-interface KnownValidators { version: string; headers: Record<string, string>; modifiedAt?: Date }
+interface KnownValidators {
+  version: string
+  headers: Record<string, string>
+  modifiedAt?: Date
+  /** Whether the body is compressed for a client that accepts a coding (isCompressible): which tag a 304 names. */
+  compressible: boolean
+}
 
 // Its key and header values (two bytes a character), and room for the rest.
 const validatorsSize = (v: KnownValidators, url: string): number =>
@@ -214,13 +220,22 @@ function failedPrecondition(request: FastifyRequest, etag: unknown, lastModified
 }
 
 /**
- * Whether the client's copy is current by these validators: If-None-Match (weak comparison) wins over
- * If-Modified-Since. Not when a precondition fails, which comes first (a 412).
+ * The tag of the representation this request gets, for a body that is compressible or not (isCompressible):
+ * a strong ETag names its coding (see codedEtag).
  */
-function freshBy(request: FastifyRequest, etag: unknown, lastModified: unknown): boolean {
+function selectedEtag(request: FastifyRequest, etag: string, compressible: boolean): string {
+  return codedEtag(etag, responseCoding(request, compressible))
+}
+
+/**
+ * Whether the client's copy is current by these validators: If-None-Match (weak comparison with `selected`,
+ * the tag of the representation this request gets) wins over If-Modified-Since. Not when a precondition
+ * fails, which comes first (a 412).
+ */
+function freshBy(request: FastifyRequest, etag: unknown, lastModified: unknown, selected: string | undefined): boolean {
   if (failedPrecondition(request, etag, lastModified)) return false
   const ifNoneMatch = request.headers['if-none-match']
-  if (ifNoneMatch) return typeof etag === 'string' && matchesIfNoneMatch(ifNoneMatch, etag)
+  if (ifNoneMatch) return selected !== undefined && namesSelected(ifNoneMatch, selected)
   const since = request.headers['if-modified-since']
   if (!since || typeof lastModified !== 'string') return false
   // RFC 9110 13.1.3: a value that is not an HTTP-date is ignored. So is a date later than now (RFC 2616
@@ -232,10 +247,12 @@ function freshBy(request: FastifyRequest, etag: unknown, lastModified: unknown):
 
 /**
  * Whether the client's copy is still current, from the validators the reply carries. A route that can set
- * its validators before doing the expensive part (feeds) asks this and answers 304 itself.
+ * its validators before doing the expensive part (feeds, whose weak ETag names every coding) asks this and
+ * answers 304 itself.
  */
 export function isFresh(request: FastifyRequest, reply: FastifyReply): boolean {
-  return freshBy(request, reply.getHeader('etag'), reply.getHeader('last-modified'))
+  const etag = reply.getHeader('etag')
+  return freshBy(request, etag, reply.getHeader('last-modified'), typeof etag === 'string' ? etag : undefined)
 }
 
 /**
@@ -323,10 +340,13 @@ export const cachingPlugin = fp<CachingOptions>(
         const key = (request.cacheKey = route.config?.cacheKey?.(request) ?? request.url)
         if (isConditional(request)) {
           const known = validators?.get(key)
-          if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'])) {
+          const selected = known?.headers.etag === undefined ? undefined : selectedEtag(request, known.headers.etag, known.compressible)
+          if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'], selected)) {
             request.cacheHit = true
             request.modifiedAt = known.modifiedAt
-            reply.code(304).headers(known.headers).send()
+            reply.code(304).headers(known.headers)
+            if (selected) reply.header('etag', selected)
+            reply.send()
             return
           }
         }
@@ -385,9 +405,12 @@ export const cachingPlugin = fp<CachingOptions>(
       return request.cacheVersion
     }
 
-    /** Notes a 200's or a 304's validators under `under` (set before compression: the uncoded ETag). */
-    const noteValidators = (request: FastifyRequest, reply: FastifyReply, under: string) => {
-      validators?.set(keyOf(request), { version: under, headers: headersOf(reply, VALIDATOR_HEADERS), modifiedAt: request.modifiedAt })
+    /**
+     * Notes a 200's or a 304's validators under `under` (set before compression: the uncoded ETag), and whether
+     * its body is compressible (a 304 the route answered has a weak ETag, which names every coding).
+     */
+    const noteValidators = (request: FastifyRequest, reply: FastifyReply, under: string, compressible: boolean) => {
+      validators?.set(keyOf(request), { version: under, headers: headersOf(reply, VALIDATOR_HEADERS), modifiedAt: request.modifiedAt, compressible })
     }
 
     /** Keeps a 200 under `under`, from the second time its URL is asked for. */
@@ -420,7 +443,7 @@ export const cachingPlugin = fp<CachingOptions>(
         dateIfUndated(request, reply)
         cacheHeaders(request, reply)
         const under = keepableUnder(request, reply)
-        if (under) noteValidators(request, reply, under)
+        if (under) noteValidators(request, reply, under, false)
         trimNotModified(reply)
         return notModifiedBody(request)
       }
@@ -435,9 +458,10 @@ export const cachingPlugin = fp<CachingOptions>(
       // last modified no later than the content it was made from.
       dateIfUndated(request, reply)
       cacheHeaders(request, reply)
+      const compressible = isCompressible(reply.getHeader('content-type'), Buffer.byteLength(payload))
       const under = keepableUnder(request, reply)
       if (under) {
-        noteValidators(request, reply, under)
+        noteValidators(request, reply, under, compressible)
         if (typeof payload === 'string') remember(request, reply, payload, under)
       }
       const failed = failedPrecondition(request, reply.getHeader('etag'), reply.getHeader('last-modified'))
@@ -446,8 +470,10 @@ export const cachingPlugin = fp<CachingOptions>(
         for (const name of ['etag', 'last-modified', 'link']) reply.removeHeader(name)
         throw failed
       }
-      if (!isFresh(request, reply)) return payload
-      reply.code(304)
+      const etag = reply.getHeader('etag') as string
+      const selected = selectedEtag(request, etag, compressible)
+      if (!freshBy(request, etag, reply.getHeader('last-modified'), selected)) return payload
+      reply.code(304).header('etag', selected)
       trimNotModified(reply)
       return notModifiedBody(request)
     }

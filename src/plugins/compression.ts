@@ -2,21 +2,19 @@ import { Readable } from 'node:stream'
 import compress from '@fastify/compress'
 import type { FastifyReply, FastifyRequest, onSendHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { codedEtag, etagList, uncodedEtag } from '../lib/conditional.js'
-import { codingFor, CONTENT_CODINGS, negotiatedCoding } from '../lib/content-coding.js'
+import { codedEtag } from '../lib/conditional.js'
+import { codingFor, COMPRESSIBLE_TYPES, COMPRESSION_THRESHOLD, CONTENT_CODINGS } from '../lib/content-coding.js'
 import { varyOn } from './caching.js'
 
 /**
- * After compression: a strong ETag names the coded bytes (`"h"` becomes `"h.br"`), and a 304 names the
- * representation the client holds.
+ * After compression: a strong ETag names the coded bytes (`"h"` becomes `"h.br"`).
  *
- * The caching plugin hashes the uncompressed body and decides 304s before compression, so a Brotli, a gzip
- * and an uncompressed copy of one JSON document have the same hash. Strong ETags are kept (rather than the
- * weak ones nginx makes) because the write API's If-Match uses the strong comparison: a client that read a
- * post with `Accept-Encoding: br` must be able to send that ETag back. So each coding gets its own strong
- * tag, If-Match and If-None-Match accept the tag of any coding of the current content, and a 304 repeats
- * the tag the client sent, which is the one its cache stored (of several, that of the coding a 200 would
- * have). Feeds carry weak ETags, left as they are.
+ * The caching plugin hashes the uncompressed body, so a Brotli, a gzip and an uncompressed copy of one JSON
+ * document have the same hash. Strong ETags are kept (rather than the weak ones nginx makes) because the
+ * write API's If-Match uses the strong comparison: a client that read a post with `Accept-Encoding: br` must
+ * be able to send that ETag back. So each coding gets its own strong tag, and If-Match accepts the tag of
+ * any coding of the current content. If-None-Match is decided before compression, against the tag of the
+ * coding this request would get, which a 304 names (see caching.ts). Feeds carry weak ETags, left as they are.
  */
 const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, reply: FastifyReply, payload, done) => {
   if (reply.statusCode === 304 && reply.hasHeader('content-encoding')) {
@@ -29,20 +27,8 @@ const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, 
     varyOn(reply)
   }
   const etag = reply.getHeader('etag')
-  if (typeof etag === 'string' && !etag.startsWith('W/')) {
-    const coding = reply.getHeader('content-encoding')
-    if (reply.statusCode === 304) {
-      const held = etagList(request.headers['if-none-match'] ?? '').filter((c) => !c.startsWith('W/') && uncodedEtag(c) === etag)
-      // A cache holding several codings sends all their tags: the 304 names the one a 200 would have been
-      // sent in (RFC 9110 15.4.5), which is the copy it refreshes (RFC 9111 4.3.4).
-      const wanted = codedEtag(etag, negotiatedCoding(request) ?? 'identity')
-      const named = held.includes(wanted) ? wanted : held[0]
-      if (named) reply.header('etag', named)
-    } else if (typeof coding === 'string') {
-      reply.header('etag', codedEtag(etag, coding))
-    }
-  }
   const coding = reply.getHeader('content-encoding')
+  if (typeof etag === 'string' && typeof coding === 'string') reply.header('etag', codedEtag(etag, coding))
   if (coding) {
     varyOn(reply, 'Accept-Encoding')
     // A response the cache keeps: it keeps this coded copy too (see caching.ts).
@@ -61,7 +47,8 @@ export const compressionPlugin = fp(
   async (app) => {
     await app.register(compress, {
       encodings: [...CONTENT_CODINGS],
-      threshold: 1024,
+      threshold: COMPRESSION_THRESHOLD,
+      customTypes: COMPRESSIBLE_TYPES,
       // Compressed in one go rather than through a stream, up to 1 MB (a feed of twenty long posts): a
       // buffer can be kept by the response cache, so a cached response is compressed once per version, not
       // once per request. (The default, on two cores, streams anything over 8 kB.)
