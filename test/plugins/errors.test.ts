@@ -152,12 +152,12 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
       (await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Worded', authors: ['someone'], ...fields } })).json().errors
     t.same(await post({ markdown: 'x', status: 4 }), [{ in: 'body', name: '/status', message: 'must be one of: draft, published' }], 'not "must be string or one of"')
     t.same(await post({ markdown: 'x', html: '<p>x</p>' }), [
-      { in: 'body', name: '/markdown', message: 'give either markdown or html, not both' },
-      { in: 'body', name: '/html', message: 'give either markdown or html, not both' },
+      { in: 'body', name: '/markdown', message: 'cannot be given with html: give one or the other' },
+      { in: 'body', name: '/html', message: 'cannot be given with markdown: give one or the other' },
     ])
     t.same(await post({}), [
-      { in: 'body', name: '/markdown', message: 'a post needs markdown or html' },
-      { in: 'body', name: '/html', message: 'a post needs markdown or html' },
+      { in: 'body', name: '/markdown', message: 'is missing: a post needs markdown or html' },
+      { in: 'body', name: '/html', message: 'is missing: a post needs markdown or html' },
     ])
   })
 

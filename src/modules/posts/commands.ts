@@ -24,7 +24,7 @@ type Site = Config['site']
 
 function bodyOf(input: { markdown?: string; html?: string }): PostBody | undefined {
   if (input.markdown !== undefined && input.html !== undefined) {
-    throw new InvalidFieldsError(['/markdown', '/html'].map((name) => ({ in: 'body', name, message: 'give either markdown or html, not both' })))
+    throw new InvalidFieldsError([['markdown', 'html'], ['html', 'markdown']].map(([name, other]) => ({ in: 'body', name: `/${name}`, message: `cannot be given with ${other}: give one or the other` })))
   }
   if (input.markdown !== undefined) return { markdown: input.markdown }
   if (input.html !== undefined) return { html: input.html }
@@ -45,7 +45,7 @@ async function representPost(db: Executor, id: string, site: Site): Promise<Post
 
 export async function createPost(db: Db, content: ContentPreparer, input: PostCreateBody, site: Site): Promise<Post> {
   const body = bodyOf(input)
-  if (!body) throw new InvalidFieldsError(['/markdown', '/html'].map((name) => ({ in: 'body', name, message: 'a post needs markdown or html' })))
+  if (!body) throw new InvalidFieldsError(['/markdown', '/html'].map((name) => ({ in: 'body', name, message: 'is missing: a post needs markdown or html' })))
   // Prepared before the transaction, which would otherwise wait for it (a retried one, more than once).
   const prepared = await content.prepare(body, input.excerpt)
   return writeTransaction(db, async (tx) => {

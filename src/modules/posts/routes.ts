@@ -56,8 +56,8 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     const sort = request.query.sort ?? (q ? undefined : '-publishedAt')
     const scope = cursorScope({ sort, filters })
     if (cursor !== undefined && page === undefined) {
-      if (!sort) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'a search ranked by relevance pages with page; add sort to use a cursor' }])
-      if (visibility === 'draft' || visibility === 'all') throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'drafts page with page, not cursor' }])
+      if (!sort) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'cannot be used with a search ranked by relevance: use page, or add sort' }])
+      if (visibility === 'draft' || visibility === 'all') throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'cannot be used with status draft or all: drafts are paged with page' }])
     }
     const after = keysetAfter(cursors, scope, request.query, KEYSET_ARITY)
     const { rows, total, hasMore, nextPage, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { after, count })

@@ -108,6 +108,10 @@ t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
     }
     const both = (await app.inject(`/v1/posts?limit=5&page=2&cursor=${cursor}`)).json()
     t.equal(both.detail, 'query cursor cannot be given with page: give one or the other', 'a cursor with a page says so in words')
+    const ranked = (await app.inject(`/v1/posts?limit=5&q=postgresql&cursor=${cursor}`)).json()
+    t.equal(ranked.detail, 'query cursor cannot be used with a search ranked by relevance: use page, or add sort')
+    const drafts = (await app.inject({ url: `/v1/posts?limit=5&status=draft&cursor=${cursor}`, headers: await authHeaders(database.db) })).json()
+    t.equal(drafts.detail, 'query cursor cannot be used with status draft or all: drafts are paged with page')
   })
 
   t.test('a deep cursor page costs the same queries as the first', async (t) => {
