@@ -51,3 +51,36 @@ export async function writeTransaction<T>(db: Db, body: (tx: Tx) => Promise<T>):
     }
   }
 }
+
+/** Thrown through a write's transaction to roll it back (see writeUnlessUnchanged). */
+class Unchanged extends Error {
+  constructor(readonly representation: unknown) {
+    super('the write changed nothing: rolled back')
+  }
+}
+
+/** A representation as its client sees it, but for when it was last updated. */
+function withoutUpdateTime(representation: unknown): string {
+  const { updatedAt: _, ...rest } = representation as Record<string, unknown>
+  return JSON.stringify(rest)
+}
+
+/**
+ * A write to one resource (see writeTransaction) that is rolled back when it changed nothing its client
+ * sees: a PATCH repeating what is there moves no `updatedAt` (which a feed shows as the item's update),
+ * advances no content version and pings no hub. `body` gets `before`, the resource as it was once locked and
+ * checked, for it to hand back with its representation after the write: unchanged but for the update time,
+ * the write is undone and `before` is the answer.
+ */
+export async function writeUnlessUnchanged<T>(db: Db, body: (tx: Tx) => Promise<{ before: T; after: T }>): Promise<T> {
+  try {
+    return await writeTransaction(db, async (tx) => {
+      const { before, after } = await body(tx)
+      if (withoutUpdateTime(before) === withoutUpdateTime(after)) throw new Unchanged(before)
+      return after
+    })
+  } catch (error) {
+    if (error instanceof Unchanged) return error.representation as T
+    throw error
+  }
+}

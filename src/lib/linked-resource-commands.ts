@@ -3,7 +3,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { lockFor } from '../db/advisory-lock.js'
 import type { Db, Executor } from '../db/client.js'
 import { posts, type ResourceKind } from '../db/schema.js'
-import { writeMoment, writeTransaction } from '../db/transaction.js'
+import { writeMoment, writeTransaction, writeUnlessUnchanged } from '../db/transaction.js'
 import { claimSlug, forgetSlugs, noSuchResource, recordSlugChange } from '../modules/slugs/queries.js'
 import { assertPreconditions, type Preconditions } from './conditional.js'
 import { ConflictError, type FieldError } from './errors.js'
@@ -80,8 +80,11 @@ async function lockForWrite<Out>(store: LinkedResourceStore<Out>, tx: Executor, 
     .for('no key update')
   if (!row) throw await noSuchResource(tx, store.kind, idOrSlug)
   const current = row as { id: string; slug: string; updatedAt: Date }
-  await assertPreconditions(preconditions, async () => (await store.represent(tx, current.id))!, current.updatedAt)
-  return current
+  // Read once, if a precondition or the write needs it.
+  let before: Out | undefined
+  const represented = async () => (before ??= (await store.represent(tx, current.id))!)
+  await assertPreconditions(preconditions, represented, current.updatedAt)
+  return { current, represented }
 }
 
 export async function createLinked<Out>(
@@ -100,8 +103,9 @@ export async function createLinked<Out>(
 export async function updateLinked<Out>(
   store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, patch: { slug?: string; name?: string }, preconditions: Preconditions<Out>,
 ): Promise<Out> {
-  return writeTransaction(db, async (tx) => {
-    const current = await lockForWrite(store, tx, idOrSlug, preconditions)
+  return writeUnlessUnchanged(db, async (tx) => {
+    const { current, represented } = await lockForWrite(store, tx, idOrSlug, preconditions)
+    const before = await represented()
     if (patch.name !== undefined) await assertNameFree(store, tx, patch.name, current.id)
     if (patch.slug !== undefined) await recordSlugChange(tx, store.kind, current.id, current.slug, patch.slug)
     const values = { ...patch, ...(patch.name !== undefined ? { name: patch.name.trim() } : {}), updatedAt: writeMoment() }
@@ -109,13 +113,13 @@ export async function updateLinked<Out>(
     // holding its post would deadlock with this one waiting for the post.
     if (store.links.shown.some((field) => field in patch)) await touchLinkedPosts(store, tx, current.id)
     await tx.update(store.table).set(values).where(eq(store.table.id, current.id))
-    return (await store.represent(tx, current.id))!
+    return { before, after: (await store.represent(tx, current.id))! }
   })
 }
 
 export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, preconditions: Preconditions<Out>): Promise<void> {
   await writeTransaction(db, async (tx) => {
-    const { id } = await lockForWrite(store, tx, idOrSlug, preconditions)
+    const { id } = (await lockForWrite(store, tx, idOrSlug, preconditions)).current
     await forgetSlugs(tx, store.kind, id)
     // The posts that had it lose it. (One still linked to posts is refused instead, by the database.)
     if (store.links.removedOnDelete) await touchLinkedPosts(store, tx, id)

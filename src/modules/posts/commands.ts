@@ -3,7 +3,7 @@ import type { ContentPreparer } from '../../content/prepare-off-thread.js'
 import { derivedExcerptOf, type PostBody } from '../../content/prepare.js'
 import type { Db, Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
-import { writeTransaction } from '../../db/transaction.js'
+import { writeTransaction, writeUnlessUnchanged } from '../../db/transaction.js'
 import { assertPreconditions, type Preconditions } from '../../lib/conditional.js'
 import { InvalidFieldsError } from '../../lib/errors.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
@@ -79,11 +79,12 @@ export async function updatePost(
   // connection: every other query would wait for the body). Its excerpt is the derived one until the
   // transaction knows whether the post keeps a custom one.
   const prepared = body && await content.prepare(body, null)
-  return writeTransaction(db, async (tx) => {
+  return writeUnlessUnchanged(db, async (tx) => {
     const current = await lockPost(tx, idOrSlug)
     if (!current) throw await noSuchResource(tx, 'post', idOrSlug)
     const id = current.id
-    await assertPreconditions(preconditions, async () => (await representPost(tx, id, site))!, postChangedAt(current))
+    const before = (await representPost(tx, id, site))!
+    await assertPreconditions(preconditions, async () => before, postChangedAt(current))
 
     const values: Partial<PostValues> = {}
     if (prepared || patch.excerpt !== undefined) {
@@ -117,7 +118,7 @@ export async function updatePost(
     if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
     if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags))
     await updatePostRow(tx, id, values)
-    return (await representPost(tx, id, site))!
+    return { before, after: (await representPost(tx, id, site))! }
   })
 }
 

@@ -5,6 +5,7 @@ import { count, eq, sql } from 'drizzle-orm'
 import { posts, slugHistory, tags } from '../../../src/db/schema.js'
 import { build, writeBehindApp } from '../../helper.js'
 import { authHeaders } from '../../support/auth.js'
+import { readContentState } from '../../support/content-state.js'
 
 const markdown = '## Why\n\nWe moved the **routing** cache.\n\n- one\n- two\n\n```sql\nselect 1;\n```\n\n[docs](https://www.postgresql.org/docs/)\n'
 
@@ -161,6 +162,29 @@ t.test('the post write API', async (t) => {
     const renamedDraft = await app.inject({ method: 'PATCH', url: `/v1/posts/${draft.slug}`, headers, payload: { featured: true } })
     t.equal(renamedDraft.json().detail, `No post has the id or slug ${draft.slug}: it was renamed, and its slug is now draft-renamed-for-writes`)
     t.equal((await app.inject({ method: 'PATCH', url: '/v1/posts/never-was', headers, payload: { featured: true } })).json().detail, 'No post has the id or slug never-was')
+  })
+
+  t.test('a PATCH that changes nothing writes nothing: the post keeps its update time, the content its version', async (t) => {
+    const { data: before } = (await app.inject({ url: '/v1/posts/published-renamed', headers })).json()
+    const state = await readContentState(database.db)
+    const [row] = await database.db.select({ updatedAt: posts.updatedAt, xmin: sql<string>`xmin::text` }).from(posts).where(eq(posts.id, before.id))
+    const same = {
+      title: before.title, slug: before.slug, markdown: before.markdown, featured: before.featured, status: before.status, publishedAt: before.publishedAt,
+      tags: before.tags.map((x: { slug: string }) => x.slug), authors: before.authors.map((a: { slug: string }) => a.slug),
+    }
+    const res = await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: same })
+    t.equal(res.statusCode, 200)
+    t.same(res.json().data, before, 'the post as it was, updatedAt included')
+    t.equal(res.headers.etag, (await app.inject({ url: `/v1/posts/${before.id}`, headers })).headers.etag)
+    t.same(await readContentState(database.db), state, 'no content version advanced')
+    const [after] = await database.db.select({ updatedAt: posts.updatedAt, xmin: sql<string>`xmin::text` }).from(posts).where(eq(posts.id, before.id))
+    t.same(after, row, 'the row is not written')
+
+    const changed = await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { ...same, featured: !before.featured } })
+    t.equal(changed.json().data.featured, !before.featured, 'one field that changes: written')
+    t.ok(Date.parse(changed.json().data.updatedAt) > Date.parse(before.updatedAt))
+    t.ok((await readContentState(database.db)).version > state.version)
+    await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { featured: before.featured } })
   })
 
   t.test('a draft taking an old slug leaves its redirect until the public can see the draft', async (t) => {

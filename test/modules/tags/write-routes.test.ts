@@ -3,6 +3,7 @@ import { count, eq } from 'drizzle-orm'
 import { postTags, tags } from '../../../src/db/schema.js'
 import { build } from '../../helper.js'
 import { authHeaders } from '../../support/auth.js'
+import { readContentState } from '../../support/content-state.js'
 
 t.test('the tag write API', async (t) => {
   const { app, database } = await build(t)
@@ -95,6 +96,17 @@ t.test('the tag write API', async (t) => {
     const written = await app.inject({ method: 'PATCH', url: '/v1/tags/data', headers, payload: { name: 'Data again' } })
     t.equal(written.statusCode, 404, 'a write is not redirected')
     t.equal(written.json().detail, 'No tag has the id or slug data: it was renamed, and its slug is now data-engineering')
+  })
+
+  t.test('a PATCH that changes nothing writes nothing: the tag keeps its update time, its posts theirs', async (t) => {
+    const before = (await app.inject({ url: '/v1/tags/data-engineering', headers })).json().data
+    const state = await readContentState(database.db)
+    const [row] = await database.db.select({ updatedAt: tags.updatedAt }).from(tags).where(eq(tags.id, before.id))
+    const res = await app.inject({ method: 'PATCH', url: '/v1/tags/data-engineering', headers, payload: { name: before.name, slug: before.slug, description: before.description } })
+    t.equal(res.statusCode, 200)
+    t.same(res.json().data, before)
+    t.same(await readContentState(database.db), state, 'no content version advanced: no post shown with it changed')
+    t.same((await database.db.select({ updatedAt: tags.updatedAt }).from(tags).where(eq(tags.id, before.id)))[0], row)
   })
 
   t.test('PATCH and DELETE take the current slug as well as the id', async (t) => {
