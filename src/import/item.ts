@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { excerptOf, lengthOf, textOf } from '../content/derive.js'
 import { hasLettersOrDigits, slugFrom } from '../lib/slugs.js'
 import { isHttpUrl, isUuid } from '../lib/schemas.js'
+import { composeInPlace } from '../lib/unicode.js'
 import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
 import { fitting, LIMITS, quoted } from './limits.js'
@@ -147,7 +148,11 @@ export function normaliseSource(value: string): string {
  * Validates a draft and fills what may be derived: a missing title from the body, authors from the feed. What
  * the write API would refuse is clipped or dropped, and said.
  */
-export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defaultAuthors: string[]): FinishedItem {
+export function finishItem(given: ItemDraft, defaultAuthors: string[]): FinishedItem {
+  // Its text composed (NFC), as the write API takes text (see lib/unicode.ts).
+  const copy = structuredClone(given)
+  composeInPlace(copy)
+  const { baseUrl, featureImage, ...draft } = copy
   const title = squash(draft.title)
   const text = plainText(draft.html)
   if (!title && !text) throw new ItemError('it has neither a title nor a body')

@@ -18,3 +18,14 @@ t.test("a feature image's alt text is fitted as the API counts (code points), at
   t.ok(Array.from(alt).length <= 500 && alt.endsWith('…') && alt.isWellFormed(), 'within 500, cut at a word, no half character')
   t.same(clipped.clipped, [`its image alt text (${long.length} characters) was clipped to 500`])
 })
+
+t.test("an item's text is taken composed (NFC), its dates as they are", async (t) => {
+  const decomposed = 'Re\u0301sume\u0301'
+  const { item } = finishItem({ ...draft(`Cafe\u0301`), title: `${decomposed} tips`, html: `<p>${decomposed}</p>`, authors: [`Jose\u0301`], tags: [{ name: decomposed }] }, [])
+  t.equal(item.title, 'Résumé tips')
+  t.equal(item.html, '<p>Résumé</p>')
+  t.same(item.authors, ['José'])
+  t.equal(item.tags[0]!.name, 'Résumé')
+  t.equal(item.featureImage!.alt, 'Café')
+  t.same(item.publishedAt, new Date('2024-01-02T10:00:00Z'))
+})

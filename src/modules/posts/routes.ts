@@ -27,7 +27,8 @@ function postFilters(q: PostListQuery, visibility: Visibility): PostFilters {
     featured: q.featured,
     publishedAfter: instant(q.publishedAfter),
     publishedBefore: instant(q.publishedBefore),
-    q: q.q?.trim() || undefined,
+    // Composed (NFC) as stored text is (lib/unicode.ts): "résumé" typed either way finds the same posts.
+    q: q.q?.normalize('NFC').trim() || undefined,
   }
 }
 

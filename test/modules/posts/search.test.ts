@@ -36,6 +36,11 @@ t.test('full-text search on GET /v1/posts?q=', async (t) => {
     for (const typed of ['in', 'int', 'internally']) t.same(slugs((await search(`zephyrine ${typed}`)).body), ['zephyrine-routing-explained'], typed)
   })
 
+  t.test('text typed with accents apart from their letters is found as typed either way (NFC)', async (t) => {
+    await publish('Re\u0301sume\u0301 tips', 'Your re\u0301sume\u0301 matters.')
+    for (const q of ['r\u00e9sum\u00e9', 'Re\u0301sume\u0301']) t.same(slugs((await search(q)).body), ['resume-tips'], JSON.stringify(q))
+  })
+
   t.test('quoted phrases, or, and -exclusions', async (t) => {
     t.same(slugs((await search('"blue whale"')).body), ['blue-whale-sightings'])
     t.same(slugs((await search('whale -ferry')).body), ['whales-of-many-colours'])

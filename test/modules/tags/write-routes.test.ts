@@ -27,6 +27,18 @@ t.test('the tag write API', async (t) => {
     t.match(controlled.json(), { errors: [{ name: '/name', message: /one line of text/ }] })
   })
 
+  t.test('a name is taken composed (NFC): an accent typed apart from its letter is the same name', async (t) => {
+    const composedName = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Caf\u00e9' } })
+    t.equal(composedName.statusCode, 201)
+    const decomposed = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Cafe\u0301', description: 'Cafe\u0301 notes' } })
+    t.equal(decomposed.statusCode, 409, 'the same name')
+    const other = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Cre\u0300me', description: 'Cre\u0300me notes' } })
+    t.equal(other.statusCode, 201)
+    t.match(other.json().data, { name: 'Cr\u00e8me', description: 'Cr\u00e8me notes', slug: 'creme' })
+    const [stored] = await database.db.select({ name: tags.name }).from(tags).where(eq(tags.slug, 'creme'))
+    t.equal(stored?.name, 'Cr\u00e8me', 'stored composed')
+  })
+
   t.test('a name another tag has (whatever its case) is a 409 naming that tag, on a new tag or a rename; two authors may share one', async (t) => {
     const tagCount = async () => (await database.db.select({ n: count() }).from(tags))[0]!.n
     const before = await tagCount()
