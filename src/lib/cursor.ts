@@ -4,27 +4,34 @@ import { BadRequestError, InvalidFieldsError } from './errors.js'
 export type CursorValue = string | number | null
 
 /**
- * Opaque keyset cursors: the last row's sort values, bound to the sort and the filters they came from,
- * signed with HMAC-SHA256. A cursor that was altered, forged, or used with other filters is a 400.
+ * Where a keyset page starts: the rows after these sort values (a row's keyset: the last row of the page
+ * before), or the rows before them (the first row of the page after), in the list's order.
+ */
+export interface Keyset { values: CursorValue[]; before: boolean }
+
+/**
+ * Opaque keyset cursors: a row's sort values and the way to go from it (after it, or before it), bound to
+ * the sort and the filters they came from, signed with HMAC-SHA256. A cursor that was altered, forged, or
+ * used with other filters is a 400.
  */
 export class CursorCodec {
   constructor(private readonly secret: Buffer) {}
 
-  encode(scope: string, values: CursorValue[]): string {
-    const body = Buffer.from(JSON.stringify({ s: scope, v: values })).toString('base64url')
+  encode(scope: string, values: CursorValue[], before = false): string {
+    const body = Buffer.from(JSON.stringify({ s: scope, v: values, ...(before ? { b: 1 } : {}) })).toString('base64url')
     return `${body}.${this.sign(body)}`
   }
 
-  decode(scope: string, token: string): CursorValue[] {
+  decode(scope: string, token: string): Keyset {
     const [body, signature, extra] = token.split('.')
     const expected = body ? this.sign(body) : ''
     if (!body || !signature || extra !== undefined || signature.length !== expected.length ||
       !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
       throw new BadRequestError('cursor is not one this API issued (it was altered or truncated)')
     }
-    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { s: string; v: CursorValue[] }
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { s: string; v: CursorValue[]; b?: 1 }
     if (payload.s !== scope) throw new BadRequestError('cursor belongs to another sort or other filters: start again without it')
-    return payload.v
+    return { values: payload.v, before: payload.b === 1 }
   }
 
   private sign(body: string): string {
@@ -34,26 +41,41 @@ export class CursorCodec {
 
 /** Keyset paging and counting, as a list query takes them. */
 export interface KeysetOptions {
-  /** Start after these sort values (a row's keyset) instead of at the page's offset. */
-  after?: CursorValue[]
+  /** Start after (or end before) a row's sort values instead of at the page's offset. */
+  keyset?: Keyset
   /** Count the matches too; false skips it. */
   count?: boolean
 }
 
 /**
- * Where a list request starts: after the keyset values its cursor holds (decoded for `scope`), or, without
- * one, at its page. A cursor and a page together are the client's error, and so is one holding other than
- * `arity` values: signed by this service, but by a version whose keysets were another shape (the key
- * outlives deploys).
+ * Where a list request starts: at the keyset its cursor holds (decoded for `scope`), or, without one, at its
+ * page. A cursor and a page together are the client's error, and so is one holding other than `arity`
+ * values: signed by this service, but by a version whose keysets were another shape (the key outlives deploys).
  */
-export function keysetAfter(cursors: CursorCodec, scope: string, query: { page?: number; cursor?: string }, arity: number): CursorValue[] | undefined {
+export function requestedKeyset(cursors: CursorCodec, scope: string, query: { page?: number; cursor?: string }, arity: number): Keyset | undefined {
   if (query.cursor === undefined) return undefined
   if (query.page !== undefined) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'cannot be given with page: give one or the other' }])
-  const values = cursors.decode(scope, query.cursor)
+  const keyset = cursors.decode(scope, query.cursor)
+  const { values } = keyset
   if (!Array.isArray(values) || values.length !== arity || !values.every((v) => v === null || typeof v === 'string' || typeof v === 'number')) {
     throw new BadRequestError('cursor is from an older version of this list: start again without it')
   }
-  return values
+  return keyset
+}
+
+/**
+ * A keyset page's cursors, made from its rows (`keysetOfRow`, as the list orders them): the next page's, after
+ * its last row, if more follow (`hasMore`), and the previous page's, before its first row, if rows precede
+ * it (`hasPrevious`). Null where there is no such page.
+ */
+export function pageCursors<Row>(
+  cursors: CursorCodec, scope: string, rows: Row[], keysetOfRow: (row: Row) => CursorValue[], hasMore: boolean, hasPrevious: boolean,
+): { nextCursor: string | null; prevCursor: string | null } {
+  const [first, last] = [rows[0], rows.at(-1)]
+  return {
+    nextCursor: hasMore && last !== undefined ? cursors.encode(scope, keysetOfRow(last)) : null,
+    prevCursor: hasPrevious && first !== undefined ? cursors.encode(scope, keysetOfRow(first), true) : null,
+  }
 }
 
 /** A short, stable name for a query's sort and filters, so a cursor only continues the list it came from. */

@@ -6,7 +6,7 @@ import type { ResourceKind } from '../db/schema.js'
 import { movedOrNotFound } from '../modules/slugs/moved.js'
 import { COUNT_SORT_ARITY, type CountSort, type LinkedVisibility } from '../modules/posts/post-counts.js'
 import { readSecurity } from '../plugins/auth.js'
-import { cursorScope, keysetAfter, type CursorCodec, type CursorValue, type KeysetOptions } from './cursor.js'
+import { cursorScope, pageCursors, requestedKeyset, type CursorCodec, type CursorValue, type KeysetOptions } from './cursor.js'
 import { linkHeader, listMeta, type PageRequest } from './paging.js'
 import { LinkedListQuerySchema, MovedResponse, NoQuerySchema, problemResponses, RefParamsSchema } from './schemas.js'
 import { publicPath } from './urls.js'
@@ -18,7 +18,7 @@ interface LinkedResource<Row, Out, Listed extends Row = Row> {
   plural: string
   singular: string
   schemas: { list: TSchema; one: TSchema }
-  list: (db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions & { visibility: LinkedVisibility }) => Promise<{ rows: Listed[]; total: number | undefined; hasMore: boolean }>
+  list: (db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions & { visibility: LinkedVisibility }) => Promise<{ rows: Listed[]; total: number | undefined; hasMore: boolean; hasPrevious: boolean }>
   keysetOf: (row: Listed, sort: CountSort) => CursorValue[]
   find: (db: Executor, idOrSlug: string, visibility: LinkedVisibility) => Promise<Row | undefined>
   serialize: (row: Row, site: Config['site']) => Out
@@ -43,12 +43,11 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
     }, async (request, reply) => {
       const { page = 1, limit = 15, sort = 'name', count } = request.query
       const scope = cursorScope({ list: r.plural, sort })
-      const after = keysetAfter(cursors, scope, request.query, COUNT_SORT_ARITY[sort])
-      const { rows, total, hasMore } = await r.list(app.db, sort, { page, limit }, { after, count, visibility: request.apiKey ? 'all' : 'public' })
-      const last = rows.at(-1)
-      const nextCursor = hasMore && last ? cursors.encode(scope, r.keysetOf(last, sort)) : null
-      const meta = listMeta({ page, limit }, total, rows.length, nextCursor, after !== undefined)
-      reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, after ? 'cursor' : 'page', hasMore))
+      const keyset = requestedKeyset(cursors, scope, request.query, COUNT_SORT_ARITY[sort])
+      const { rows, total, hasMore, hasPrevious } = await r.list(app.db, sort, { page, limit }, { keyset, count, visibility: request.apiKey ? 'all' : 'public' })
+      const cursorsOfPage = pageCursors(cursors, scope, rows, (row) => r.keysetOf(row, sort), hasMore, hasPrevious)
+      const meta = listMeta({ page, limit }, total, rows.length, cursorsOfPage, keyset !== undefined)
+      reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, keyset ? 'cursor' : 'page', hasMore))
       return { data: rows.map((row) => r.serialize(row, config.site)), meta }
     })
 

@@ -22,9 +22,12 @@ export function pageMeta({ page, limit }: PageRequest, total: number | undefined
   return { page, limit, ...counted, ...(nextCursor !== undefined ? { nextCursor } : {}) }
 }
 
-/** A list's meta: by page (pageMeta), or after a cursor: the limit, the total when counted, and the next cursor. */
-export function listMeta(page: PageRequest, total: number | undefined, rows: number, nextCursor: string | null, byCursor: boolean): PageMeta {
-  return byCursor ? { limit: page.limit, ...(total !== undefined ? { total } : {}), nextCursor } : pageMeta(page, total, rows, nextCursor)
+/**
+ * A list's meta: by page (pageMeta, with the cursor that goes on from it), or by cursor: the limit, the total
+ * when counted, and the cursors of the next and the previous pages.
+ */
+export function listMeta(page: PageRequest, total: number | undefined, rows: number, cursors: { nextCursor: string | null; prevCursor: string | null }, byCursor: boolean): PageMeta {
+  return byCursor ? { limit: page.limit, ...(total !== undefined ? { total } : {}), ...cursors } : pageMeta(page, total, rows, cursors.nextCursor)
 }
 
 function href(url: string, changes: Record<string, string | undefined>): string {
@@ -41,11 +44,12 @@ function href(url: string, changes: Record<string, string | undefined>): string 
 /**
  * An RFC 8288 `Link` header as path-absolute references that keep the request's other query parameters
  * (so they stay right behind any proxy that rewrites the host). Pages: first, prev, next and last (when
- * counted; uncounted, next when `nextPage` says it has rows). Cursors: first and next.
+ * counted; uncounted, next when `nextPage` says it has rows). Cursors: first, prev and next.
  */
 export function linkHeader(url: string, meta: PageMeta, mode: 'page' | 'cursor' = 'page', nextPage?: boolean): string {
   if (mode === 'cursor') {
     const links = [`${href(url, { cursor: undefined, page: undefined })}; rel="first"`]
+    if (meta.prevCursor) links.push(`${href(url, { cursor: meta.prevCursor })}; rel="prev"`)
     if (meta.nextCursor) links.push(`${href(url, { cursor: meta.nextCursor })}; rel="next"`)
     return links.join(', ')
   }

@@ -205,6 +205,9 @@ export const PageMetaSchema = Type.Object(
     nextCursor: Type.Optional(Nullable(Type.String({
       description: 'Pass as `cursor` for the next items (keyset paging, cost independent of depth); null on the last page.',
     }))),
+    prevCursor: Type.Optional(Nullable(Type.String({
+      description: 'On a page reached by `cursor`: pass as `cursor` for the items before this page; null on the first.',
+    }))),
   },
   { $id: 'PageMeta' },
 )

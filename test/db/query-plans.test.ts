@@ -24,7 +24,10 @@ t.test('on a few thousand posts, every list, detail, count and feed read uses an
   }
   const cursorUrl = await deepCursorUrl(get, sample.deepPage)
   if (!cursorUrl) t.comment('cursor paging is not in this build: its plan is not checked')
-  const plans = await planRequests(app, recorder, database.pool, mainReads(sample, cursorUrl))
+  // And the page before it, by its prevCursor: read from the same index, backwards.
+  const prevCursor = cursorUrl && ((await get(cursorUrl)).body as { meta: { prevCursor: string } }).meta.prevCursor
+  const backwards = prevCursor ? [{ label: 'deep page (cursor, backwards)', url: `/v1/posts?limit=15&cursor=${encodeURIComponent(prevCursor)}` }] : []
+  const plans = await planRequests(app, recorder, database.pool, [...mainReads(sample, cursorUrl), ...backwards])
 
   for (const read of plans) {
     t.equal(read.status, 200, `${read.label} answers 200`)
@@ -45,6 +48,13 @@ t.test('on a few thousand posts, every list, detail, count and feed read uses an
   t.ok(uses('posts_search_idx'), 'search reads the GIN index')
   t.ok(uses('posts_slug_unique'), 'a post by slug reads the unique index')
   t.ok(uses('posts_title_key_idx'), 'posts by title read the index of their alphabetical keys')
+
+  const before = plans.find((p) => p.label === 'deep page (cursor, backwards)')
+  t.ok(before, 'a page reached backwards is planned')
+  const backwardsPage = before?.statements.find((s) => /\blimit\b/i.test(s.sql) && !/count\(/i.test(s.sql))
+  t.match(planHeadline(backwardsPage?.plan ?? []), /^Limit/, 'a page before a cursor stops at the page')
+  t.ok(backwardsPage?.plan.some((line) => /Index Scan Backward using posts_published_idx/.test(line)), 'walking the listing index backwards', { plan: backwardsPage?.plan.join('\n') })
+  t.notOk(backwardsPage?.plan.some((line) => /\bSort\b/.test(line)), 'with no sort', { plan: backwardsPage?.plan.join('\n') })
 
   // The tag is looked up first, so the planner knows how many posts have it: for the most used one it walks
   // the newest posts until the page is full, rather than reading every post of the tag and sorting them all.

@@ -23,6 +23,8 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
   type Row = InferSelectModel<T> & { postCount: number }
   /** A list's row: with the name as sort=name orders it (see alphabetical), for its cursor. */
   type ListedRow = Row & { nameKey: string }
+  /** A page of rows, and whether rows follow it and precede it (by cursor). */
+  type ListedPage = { rows: ListedRow[]; total: number | undefined; hasMore: boolean; hasPrevious: boolean }
   const nameKey = alphabetical(table.name)
 
   /**
@@ -63,21 +65,31 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
      * One page of rows with their counts, and, unless asked not to, how many there are. One more row than the
      * limit is read, to know whether another page follows.
      */
-    async list(db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions & { visibility?: LinkedVisibility } = {}): Promise<{ rows: ListedRow[]; total: number | undefined; hasMore: boolean }> {
+    async list(db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions & { visibility?: LinkedVisibility } = {}): Promise<ListedPage> {
       const shown = shownTo(db, options.visibility ?? 'public')
       const { query, postCount } = selectWithCounts(db)
-      const byName = [asc(nameKey), asc(table.id)]
-      // Rows strictly after the cursor's, in the list's order: (name, id) ascending, after the count descending.
-      const afterName = ([key, id]: CursorValue[]) => sql`(${nameKey}, ${table.id}) > (${key}::text, ${id}::uuid)`
-      const after = options.after && (sort === '-postCount'
-        ? sql`(${postCount} < ${options.after[0]}::int or (${postCount} = ${options.after[0]}::int and ${afterName(options.after.slice(1))}))`
-        : afterName(options.after))
-      const ordered = query.where(and(after, shown)).orderBy(...(sort === '-postCount' ? [desc(postCount), ...byName] : byName)).limit(page.limit + 1)
+      const { keyset } = options
+      // The list's order: (name, id) ascending, after the count descending; read backwards before a cursor.
+      const backwards = keyset?.before === true
+      const [up, down] = backwards ? [desc, asc] : [asc, desc]
+      const byName = [up(nameKey), up(table.id)]
+      // Rows strictly after the cursor's (or before it), in the list's order.
+      const beyondName = ([key, id]: CursorValue[]) => sql`(${nameKey}, ${table.id}) ${sql.raw(backwards ? '<' : '>')} (${key}::text, ${id}::uuid)`
+      const fewer = sql.raw(backwards ? '>' : '<')
+      const beyond = keyset && (sort === '-postCount'
+        ? sql`(${postCount} ${fewer} ${keyset.values[0]}::int or (${postCount} = ${keyset.values[0]}::int and ${beyondName(keyset.values.slice(1))}))`
+        : beyondName(keyset.values))
+      const ordered = query.where(and(beyond, shown)).orderBy(...(sort === '-postCount' ? [down(postCount), ...byName] : byName)).limit(page.limit + 1)
       const [rows, counted] = await Promise.all([
-        options.after ? ordered : ordered.offset(offsetOf(page)),
+        keyset ? ordered : ordered.offset(offsetOf(page)),
         options.count === false ? undefined : db.select({ n: count() }).from(table as LinkedTable).where(shown),
       ])
-      return { rows: rows.slice(0, page.limit) as ListedRow[], total: counted && (counted[0]?.n ?? 0), hasMore: rows.length > page.limit }
+      const shownRows = rows.slice(0, page.limit) as ListedRow[]
+      const total = counted && (counted[0]?.n ?? 0)
+      const beyondLimit = rows.length > page.limit
+      // Read backwards: shown in the list's order; the rows after them are the page the cursor came from.
+      if (backwards) return { rows: shownRows.reverse(), total, hasMore: shownRows.length > 0, hasPrevious: beyondLimit }
+      return { rows: shownRows, total, hasMore: beyondLimit, hasPrevious: keyset !== undefined }
     },
 
     /** One row the public sees, without its count, for a reader that shows none (a feed's channel). */

@@ -3,7 +3,7 @@ import { alias } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
 import { alphabetical } from '../../db/sort-key.js'
 import { authors, contentState, postAuthors, posts, postTags, tags } from '../../db/schema.js'
-import type { CursorValue, KeysetOptions } from '../../lib/cursor.js'
+import type { CursorValue, Keyset, KeysetOptions } from '../../lib/cursor.js'
 import { offsetOf, type PageRequest } from '../../lib/paging.js'
 import { refCondition, refLookup } from '../../lib/ref.js'
 import type { PostSort } from './schemas.js'
@@ -98,6 +98,15 @@ const ORDER: Record<PostSort, SQL[]> = {
   title: [asc(alphabetical(posts.title)), asc(posts.id)],
 }
 
+// The same orders backwards (a page before a cursor is read from it towards the start): the same indexes,
+// walked the other way.
+const REVERSED: Record<PostSort, SQL[]> = {
+  '-publishedAt': [sql`${posts.publishedAt} asc nulls first`, sql`${posts.id} asc nulls first`],
+  publishedAt: [sql`${posts.publishedAt} desc nulls last`, sql`${posts.id} desc nulls last`],
+  '-updatedAt': [sql`${posts.updatedAt} asc nulls first`, sql`${posts.id} asc nulls first`],
+  title: [sql`${alphabetical(posts.title)} desc nulls first`, sql`${posts.id} desc nulls first`],
+}
+
 /**
  * A moment as the database holds it, to the microsecond, in UTC: a Date keeps milliseconds, and a cursor made
  * from one would skip the rows stamped between its millisecond and the row's own (an edit is stamped by the
@@ -124,13 +133,17 @@ function listOrder(sort: PostSort, visibility: Visibility): SQL[] {
   return [...order.slice(0, -1), sql`${posts.updatedAt} desc`, ...order.slice(-1)]
 }
 
-// Keyset conditions matching ORDER: rows strictly after the cursor's (sort value, id), so the index
-// serves any depth at the cost of the first page.
-const AFTER: Record<PostSort, (v: CursorValue[]) => SQL> = {
-  '-publishedAt': ([at, id]) => sql`(${posts.publishedAt}, ${posts.id}) < (${at}::timestamptz, ${id}::uuid)`,
-  publishedAt: ([at, id]) => sql`(${posts.publishedAt}, ${posts.id}) > (${at}::timestamptz, ${id}::uuid)`,
-  '-updatedAt': ([at, id]) => sql`(${posts.updatedAt}, ${posts.id}) < (${at}::timestamptz, ${id}::uuid)`,
-  title: ([key, id]) => sql`(${alphabetical(posts.title)}, ${posts.id}) > (${key}::text, ${id}::uuid)`,
+// Keyset conditions matching ORDER: rows strictly after the cursor's (sort value, id), or strictly before
+// it, so the index serves any depth at the cost of the first page.
+const KEYS: Record<PostSort, { key: SQL; cast: SQL; descending: boolean }> = {
+  '-publishedAt': { key: sql`${posts.publishedAt}`, cast: sql`timestamptz`, descending: true },
+  publishedAt: { key: sql`${posts.publishedAt}`, cast: sql`timestamptz`, descending: false },
+  '-updatedAt': { key: sql`${posts.updatedAt}`, cast: sql`timestamptz`, descending: true },
+  title: { key: alphabetical(posts.title), cast: sql`text`, descending: false },
+}
+function beyond(sort: PostSort, { values: [value, id], before }: Keyset): SQL {
+  const { key, cast, descending } = KEYS[sort]
+  return sql`(${key}, ${posts.id}) ${sql.raw(descending === before ? '>' : '<')} (${value}::${cast}, ${id}::uuid)`
 }
 
 /**
@@ -176,6 +189,8 @@ export interface PostPage<Row> {
   total: number | undefined
   /** More rows follow, by cursor (a search's go on past SEARCH_LIMIT). */
   hasMore: boolean
+  /** Rows come before this page (one reached by cursor). */
+  hasPrevious?: boolean
   /** The next page by number has rows (a search's stop at SEARCH_LIMIT). */
   nextPage: boolean
   /** A search that matched more than SEARCH_LIMIT posts: only the first SEARCH_LIMIT are ranked, counted and paged by number. */
@@ -202,13 +217,14 @@ export async function listPosts(
   const order = listOrder(sort ?? '-publishedAt', filters.visibility)
   // Feeds read html and never search; searchPage reads summaries only.
   if (filters.q && options.html) throw new Error('listPosts: a search does not read html')
-  if (filters.q && !options.after) {
+  if (filters.q && !options.keyset) {
     return searchPage(db, { conditions, order, columns: summaryColumnsFor(sort) }, filters.q, sort, page, options.count !== false, options.searchPlan)
   }
 
   const offset = offsetOf(page)
-  const pageQuery = options.after && sort
-    ? db.select(columns).from(posts).where(and(...conditions, AFTER[sort](options.after))).orderBy(...order).limit(page.limit + 1)
+  const { keyset } = options
+  const pageQuery = keyset && sort
+    ? db.select(columns).from(posts).where(and(...conditions, beyond(sort, keyset))).orderBy(...(keyset.before ? REVERSED[sort] : order)).limit(page.limit + 1)
     : offset === 0
       ? db.select(columns).from(posts).where(and(...conditions)).orderBy(...order).limit(page.limit + 1)
       : db.select(columns).from(posts).where(inArray(posts.id, idsAt(db, conditions, order, page.limit + 1, offset))).orderBy(...order)
@@ -218,8 +234,14 @@ export async function listPosts(
     return { total: row?.n ?? 0 }
   }
   const [rows, counted] = await Promise.all([pageQuery, options.count === false ? undefined : countQuery()])
-  const hasMore = rows.length > page.limit
-  return { rows: rows.slice(0, page.limit), hasMore, nextPage: hasMore, total: counted?.total, ...(counted?.truncated ? { truncated: true } : {}) }
+  const beyondLimit = rows.length > page.limit
+  const shown = rows.slice(0, page.limit)
+  const total = counted?.total
+  const truncated = counted?.truncated ? { truncated: true } : {}
+  // Read backwards from the cursor: shown in the list's order. The rows after them are the page the cursor
+  // came from; what was read past the limit precedes them.
+  if (keyset?.before) return { rows: shown.reverse(), hasMore: shown.length > 0, nextPage: false, hasPrevious: beyondLimit, total, ...truncated }
+  return { rows: shown, hasMore: beyondLimit, nextPage: beyondLimit, ...(keyset ? { hasPrevious: true } : {}), total, ...truncated }
 }
 
 export interface PostStats {

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../config.js'
-import { cursorScope, keysetAfter, type CursorCodec } from '../../lib/cursor.js'
+import { cursorScope, pageCursors, requestedKeyset, type CursorCodec } from '../../lib/cursor.js'
 import { InvalidFieldsError, UnauthorizedError } from '../../lib/errors.js'
 import { readSecurity } from '../../plugins/auth.js'
 import { dateResponse } from '../../plugins/caching.js'
@@ -60,14 +60,16 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       if (!sort) throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'cannot be used with a search ranked by relevance: use page, or add sort' }])
       if (visibility === 'draft' || visibility === 'all') throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'cannot be used with status draft or all: drafts are paged with page' }])
     }
-    const after = keysetAfter(cursors, scope, request.query, KEYSET_ARITY)
-    const { rows, total, hasMore, nextPage, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { after, count })
-    const last = rows.at(-1)
-    const nextCursor = hasMore && last && sort && visibility !== 'draft' && visibility !== 'all' ? cursors.encode(scope, keysetOf(last, sort)) : null
-    const meta = { ...listMeta({ page: page ?? 1, limit }, total, rows.length, nextCursor, after !== undefined), ...(truncated ? { truncated } : {}) }
+    const keyset = requestedKeyset(cursors, scope, request.query, KEYSET_ARITY)
+    const { rows, total, hasMore, hasPrevious, nextPage, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { keyset, count })
+    // A list of drafts (or a ranked search) has no keyset to go on from: no cursor.
+    const cursorsOfPage = sort && visibility !== 'draft' && visibility !== 'all'
+      ? pageCursors(cursors, scope, rows, (row) => keysetOf(row, sort), hasMore, hasPrevious ?? false)
+      : { nextCursor: null, prevCursor: null }
+    const meta = { ...listMeta({ page: page ?? 1, limit }, total, rows.length, cursorsOfPage, keyset !== undefined), ...(truncated ? { truncated } : {}) }
     const ids = rows.map((r) => r.id)
     const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), q ? searchSnippets(app.db, ids, q) : undefined])
-    reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, after ? 'cursor' : 'page', nextPage))
+    reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, keyset ? 'cursor' : 'page', nextPage))
     return { data: rows.map((row) => toPostSummary(row, links, config.site, snippets?.get(row.id))), meta }
   })
 

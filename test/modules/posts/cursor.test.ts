@@ -13,22 +13,37 @@ const visible = publicDemoPosts()
 t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
   const { app, database } = await build(t)
   const get = jsonGetter(app)
-  /** Follows nextCursor from the first page to the end, as a client would. */
+  const slugsOf = (body: { data: { slug: string }[] }) => body.data.map((p) => p.slug)
+  /**
+   * Follows nextCursor from the first page to the end, as a client would, then prevCursor (and the Link
+   * header's prev) back to the start, which must give the same pages.
+   */
   const walk = async (query: string) => {
-    const seen: string[] = []
+    const pages: string[][] = []
     let { body } = await get(`/v1/posts?${query}`)
-    seen.push(...body.data.map((p: { slug: string }) => p.slug))
+    pages.push(slugsOf(body))
     let hops = 0
     while (body.meta.nextCursor) {
       const next = await get(`/v1/posts?${query}&cursor=${body.meta.nextCursor}`)
       t.equal(next.res.statusCode, 200)
       t.notOk('page' in next.body.meta, 'a cursor page has no page number')
       body = next.body
-      seen.push(...body.data.map((p: { slug: string }) => p.slug))
+      pages.push(slugsOf(body))
       if (++hops > 50) break
     }
     t.equal(body.meta.nextCursor, null, 'the last page says there is no next')
-    return seen
+    const back: string[][] = [slugsOf(body)]
+    while (body.meta.prevCursor) {
+      const previous = await get(`/v1/posts?${query}&cursor=${body.meta.prevCursor}`)
+      t.equal(previous.res.statusCode, 200)
+      t.match(previous.res.headers.link, /rel="next"/, 'a page before another links to it')
+      body = previous.body
+      back.unshift(slugsOf(body))
+      if (++hops > 100) break
+    }
+    t.equal(body.meta.prevCursor, null, 'the first page, reached backwards, says there is no previous')
+    t.same(back, pages, `${query}: backwards, the same pages`)
+    return pages.flat()
   }
 
   t.test('following cursors visits every post once, in the same order as pages', async (t) => {
@@ -84,7 +99,7 @@ t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
     t.notMatch(res.headers.link, /rel="last"/)
     t.match(res.headers.link, /rel="next"/)
     const deep = await get(`/v1/posts?limit=10&count=false&cursor=${body.meta.nextCursor}`)
-    t.same(Object.keys(deep.body.meta).sort(), ['limit', 'nextCursor'])
+    t.same(Object.keys(deep.body.meta).sort(), ['limit', 'nextCursor', 'prevCursor'])
   })
 
   t.test('a forged, altered or misused cursor is a 400', async (t) => {

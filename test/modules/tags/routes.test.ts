@@ -78,10 +78,20 @@ t.test('tags and authors page by cursor, and count=false skips the count, as pos
         if (!body.meta.nextCursor || hops > 50) break
         t.match(res.headers.link, /rel="next"/)
         ;({ res, body } = await get(`/v1/${plural}?limit=3&sort=${sort}&cursor=${body.meta.nextCursor}`))
-        t.same(Object.keys(body.meta).sort(), ['limit', 'nextCursor', 'total'], 'a cursor page: no page number')
+        t.same(Object.keys(body.meta).sort(), ['limit', 'nextCursor', 'prevCursor', 'total'], 'a cursor page: no page number')
       }
       t.same(seen, everything, `${plural} by ${sort}: every one once, in the order of pages`)
       t.equal(body.meta.nextCursor, null, 'the last page says there is no next')
+      // And back by prevCursor: the same rows, from the last page to the first.
+      const back: string[] = []
+      for (let hops = 0; ; hops++) {
+        back.unshift(...body.data.map((x: { slug: string }) => x.slug))
+        if (!body.meta.prevCursor || hops > 50) break
+        t.match(res.headers.link, /rel="prev"/)
+        ;({ res, body } = await get(`/v1/${plural}?limit=3&sort=${sort}&cursor=${body.meta.prevCursor}`))
+      }
+      t.same(back, everything, `${plural} by ${sort}: backwards, every one once`)
+      t.equal(body.meta.prevCursor, null, 'the first page, reached backwards, says there is no previous')
     }
     const uncounted = await get(`/v1/${plural}?limit=2&count=false`)
     t.equal(uncounted.res.statusCode, 200)
