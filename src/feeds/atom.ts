@@ -1,5 +1,5 @@
 import type { FeedItem, FeedModel, FeedPerson } from './build-feed.js'
-import { historyLinks, NS, renderXml, type XmlNode } from './xml.js'
+import { featureImage, historyLinks, NS, renderXml, type XmlNode } from './xml.js'
 
 // RFC 3339 in UTC, as Atom requires (RFC 4287 section 3.3).
 const rfc3339 = (date: Date) => date.toISOString()
@@ -19,6 +19,7 @@ function toEntry(item: FeedItem): XmlNode {
     category: item.categories.map((c) => ({ '@term': c.name })),
     summary: { '@type': 'text', '#text': item.summary },
     content: { '@type': 'html', '#text': item.html },
+    ...featureImage(item),
   }
 }
 
@@ -29,6 +30,7 @@ export function renderAtom(model: FeedModel): string {
     feed: {
       '@xmlns': NS.atom,
       '@xmlns:fh': NS.fh,
+      '@xmlns:media': NS.media,
       '@xml:lang': model.language,
       id: model.id,
       title: { '@type': 'text', '#text': model.title },

@@ -1,6 +1,6 @@
 import escapeHtml from 'escape-html'
 import type { FeedItem, FeedModel } from './build-feed.js'
-import { historyLinks, NS, renderXml, type XmlNode } from './xml.js'
+import { featureImage, historyLinks, NS, renderXml, type XmlNode } from './xml.js'
 
 // RFC 822 dates, as RSS 2.0 requires ("Tue, 02 Mar 2027 09:00:00 GMT").
 const rfc822 = (date: Date) => date.toUTCString()
@@ -21,6 +21,7 @@ function toItem(item: FeedItem): XmlNode {
     // than as an unknown tag, and the builder escapes that for XML.
     description: escapeHtml(item.summary),
     'content:encoded': item.html,
+    ...featureImage(item),
   }
 }
 
@@ -47,6 +48,7 @@ export function renderRss(model: FeedModel): string {
       '@xmlns:dc': NS.dc,
       '@xmlns:dcterms': NS.dcterms,
       '@xmlns:fh': NS.fh,
+      '@xmlns:media': NS.media,
       channel,
     },
   })

@@ -1,5 +1,5 @@
 import { XMLBuilder } from 'fast-xml-parser'
-import type { FeedModel } from './build-feed.js'
+import type { FeedItem, FeedModel } from './build-feed.js'
 import { xmlSafe } from './feed-text.js'
 import type { FeedLinks } from './feed-urls.js'
 
@@ -10,6 +10,8 @@ export const NS = {
   dcterms: 'http://purl.org/dc/terms/',
   // RFC 5005 feed history: <fh:archive/> marks an archive document.
   fh: 'http://purl.org/syndication/history/1.0',
+  // Media RSS: the feature image, which readers show beside the item (in RSS and Atom alike).
+  media: 'http://search.yahoo.com/mrss/',
 } as const
 
 /** An element as the builder takes it: `@name` keys are attributes, `#text` the text, arrays repeat. */
@@ -43,4 +45,16 @@ export function historyLinks(model: FeedModel, pick: (links: FeedLinks) => strin
   if (model.prevArchive) links.push({ '@rel': 'prev-archive', '@href': pick(model.prevArchive), '@type': type })
   if (model.nextArchive) links.push({ '@rel': 'next-archive', '@href': pick(model.nextArchive), '@type': type })
   return links
+}
+
+/**
+ * An item's feature image as Media RSS has it (`media:content`, an image, with its alt text as a plain
+ * description), the form feed readers show beside an item, in RSS and in Atom; nothing without one.
+ */
+export function featureImage(item: FeedItem): XmlNode {
+  const { image } = item
+  if (!image) return {}
+  const content: XmlNode = { '@url': image.url, '@medium': 'image' }
+  if (image.alt) content['media:description'] = { '@type': 'plain', '#text': image.alt }
+  return { 'media:content': content }
 }

@@ -6,7 +6,7 @@ import { feedLinks } from '../../src/feeds/feed-urls.js'
 import { renderJsonFeed } from '../../src/feeds/json-feed.js'
 import { renderRss } from '../../src/feeds/rss.js'
 import { FEED_RENDERING_VERSION } from '../../src/feeds/routes.js'
-import { assertWellFormedXml, readFeed } from '../support/feeds.js'
+import { assertWellFormedXml, readAsReader, readFeed } from '../support/feeds.js'
 
 const api = 'https://api.example.com'
 const published = new Date('2026-03-04T05:06:07.000Z')
@@ -63,7 +63,7 @@ t.test('Atom: urn:uuid ids, RFC 3339 dates, escaped html content, archive marker
   const archive = model({ self: feedLinks(api, '', 2), current: feedLinks(api), prevArchive: feedLinks(api, '', 1), hub: 'https://hub.example/' })
   const xml = renderAtom(archive)
   assertWellFormedXml(xml)
-  t.match(xml, '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:fh="http://purl.org/syndication/history/1.0" xml:lang="en">')
+  t.match(xml, '<feed xmlns="http://www.w3.org/2005/Atom" xmlns:fh="http://purl.org/syndication/history/1.0" xmlns:media="http://search.yahoo.com/mrss/" xml:lang="en">')
   t.match(xml, '<id>urn:uuid:11111111-2222-4333-8444-555555555555</id>')
   t.match(xml, '<published>2026-03-04T05:06:07.000Z</published>')
   t.match(xml, '<content type="html">&lt;p&gt;Body &amp;amp; ]]&amp;gt; &amp;lt;b&amp;gt; 🚀&lt;/p&gt;</content>')
@@ -96,7 +96,27 @@ t.test('JSON Feed 1.1: the version, ids, dates and next_url towards older posts'
     updated: updated.toISOString(),
     authors: ['Ada', 'Lin & Co'],
     categories: ['Data & <AI>'],
+    image: '',
+    imageAlt: '',
   })
+})
+
+t.test('a feature image is Media RSS content in RSS and Atom (with its alt text, if any), and the image in JSON Feed', async (t) => {
+  for (const alt of ['A cover & more', null]) {
+    const withImage = model()
+    withImage.items[0]!.image = { url: 'https://blog.example.com/cover.png?w=1&h=2', alt }
+    for (const [format, render] of [['rss', renderRss], ['atom', renderAtom]] as const) {
+      const xml = render(withImage)
+      assertWellFormedXml(xml)
+      const item = readFeed(format, xml).items[0]!
+      t.equal(item.image, 'https://blog.example.com/cover.png?w=1&h=2', `${format}, alt ${alt}`)
+      t.equal(item.imageAlt, alt ?? '', `${format}: its alt text`)
+      t.equal(readAsReader(xml).items[0]!.media[0]?.image, 'https://blog.example.com/cover.png?w=1&h=2', `${format}: as a lenient reader sees it`)
+      if (!alt) t.notMatch(xml, /media:description/, `${format}: no empty description`)
+    }
+    t.equal(readFeed('json', JSON.stringify(renderJsonFeed(withImage))).items[0]!.image, 'https://blog.example.com/cover.png?w=1&h=2')
+  }
+  t.notMatch(renderRss(model()), /media:content/, 'nothing without an image')
 })
 
 t.test('the XML renderers never emit a character XML forbids, even when handed one', async (t) => {
@@ -115,7 +135,7 @@ t.test('the XML renderers never emit a character XML forbids, even when handed o
 // What the renderers write for a model that uses every field, under FEED_RENDERING_VERSION. Feeds' ETags
 // name the content and that version, not the bytes: output that changes under the same version would keep
 // readers on the old document (304s) until one of a feed's posts changes.
-const PINNED_RENDERING = { version: 1, digest: 'vBuBB3wIjC5OlaeQeMJwUm2-qhjMffLkZJ_PZlhuPg8' }
+const PINNED_RENDERING = { version: 2, digest: 'GZe0FvHrqb48igwXgEReMDMI1s2uRonGLhQafpo15yA' }
 
 t.test('what the renderers write changes only with a new FEED_RENDERING_VERSION', async (t) => {
   const full = model({

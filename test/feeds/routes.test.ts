@@ -20,6 +20,7 @@ interface ApiPost {
   updatedAt: string
   authors: { slug: string; name: string }[]
   tags: { slug: string; name: string }[]
+  featureImage: { url: string; alt: string | null } | null
 }
 
 t.test('the nine feeds', async (t) => {
@@ -59,6 +60,9 @@ t.test('the nine feeds', async (t) => {
           t.equal(item.updated, post.updatedAt, `${post.slug} updated`)
           t.same(item.authors, post.authors.map((a) => a.name), `${post.slug} authors in byline order`)
           t.same(item.categories, post.tags.map((x) => x.name), `${post.slug} categories from tags`)
+          // Media RSS in RSS and Atom, with its alt text; JSON Feed's image has none.
+          t.equal(item.image, post.featureImage?.url ?? '', `${post.slug} feature image`)
+          t.equal(item.imageAlt, format === 'json' ? '' : post.featureImage?.alt ?? '', `${post.slug} feature image's alt text`)
           // Full text: the whole stored body, only its links made absolute.
           const stored = html.get(post.id)!
           t.notMatch(item.content, /(?:href|src)="\/(?!\/)/, `${post.slug} has no root-relative links left`)

@@ -26,6 +26,9 @@ export interface ReadItem {
   updated: string
   authors: string[]
   categories: string[]
+  /** The feature image's URL and alt text ('' without; JSON Feed has no alt text). */
+  image: string
+  imageAlt: string
 }
 
 export interface ReadFeed {
@@ -76,6 +79,8 @@ export function readFeed(format: Format, body: string): ReadFeed {
         updated: iso(item.date_modified),
         authors: (item.authors ?? []).map((a) => a.name ?? ''),
         categories: item.tags ?? [],
+        image: item.image ?? '',
+        imageAlt: '',
       })),
     }
   }
@@ -98,6 +103,8 @@ export function readFeed(format: Format, body: string): ReadFeed {
         updated: iso(item.dcterms?.modified?.[0]),
         authors: item.dc?.creators ?? [],
         categories: (item.categories ?? []).map((c) => c.name ?? ''),
+        image: item.media?.contents?.[0]?.url ?? '',
+        imageAlt: item.media?.contents?.[0]?.description?.value ?? '',
       })),
     }
   }
@@ -116,6 +123,8 @@ export function readFeed(format: Format, body: string): ReadFeed {
       updated: iso(entry.updated),
       authors: (entry.authors ?? []).map((a) => a.name ?? ''),
       categories: (entry.categories ?? []).map((c) => c.term ?? ''),
+      image: entry.media?.contents?.[0]?.url ?? '',
+      imageAlt: entry.media?.contents?.[0]?.description?.value ?? '',
     })),
   }
 }
