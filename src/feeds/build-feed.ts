@@ -19,10 +19,10 @@ export interface FeedChannel {
   /** When the tag or author itself was last edited (null for the site): how new a feed with no posts is. */
   updatedAt: Date | null
   /**
-   * The tag's or author's id (null for the site), which its feed's permanent identity is made from: a
-   * rename changes the feed's URL, and RFC 4287 4.2.6 says its atom:id must not change.
+   * The tag's or author's id, or the site's (see feedRoutes), which its feed's permanent identity is made
+   * from: a rename or a new API_URL changes the feed's URL, and RFC 4287 4.2.6 says its atom:id must not change.
    */
-  resourceId: string | null
+  resourceId: string
 }
 
 export interface FeedPerson { name: string; url: string; avatarUrl: string | null }
@@ -115,7 +115,7 @@ export function buildFeed(input: BuildFeedInput): FeedModel {
   const newestArchive = archivePages > 0 ? archivePages : undefined
   const items = input.posts.map((row) => toItem(row, input.links, site)).sort(newestFirst)
   return {
-    id: channel.resourceId ? `urn:uuid:${channel.resourceId}` : at().atom,
+    id: `urn:uuid:${channel.resourceId}`,
     title: xmlSafe(channel.title),
     description: xmlSafe(channel.description),
     language: site.language,

@@ -16,10 +16,13 @@ export type FeedKind = 'site' | 'tag' | 'author'
 /** What one feed follows: its channel (titles, links) and the filter that selects its posts. */
 export interface FeedScope { channel: FeedChannel; filters: PostFilters }
 
-/** The feed of the site, a tag or an author; undefined when no tag or author has the slug. */
-export async function findFeedScope(db: Executor, site: Site, kind: FeedKind, slug = ''): Promise<FeedScope | undefined> {
+/**
+ * The feed of the site, a tag or an author; undefined when no tag or author has the slug. `siteId` is the
+ * site's permanent id (see feedRoutes), which its feed's Atom id is made from, as a tag's is from the tag's.
+ */
+export async function findFeedScope(db: Executor, site: Site, siteId: string, kind: FeedKind, slug = ''): Promise<FeedScope | undefined> {
   if (kind === 'site') {
-    return { channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null, resourceId: null }, filters: { visibility: 'public' } }
+    return { channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null, resourceId: siteId }, filters: { visibility: 'public' } }
   }
   if (kind === 'tag') {
     const tag = await findTagRow(db, slug)

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
+import { serviceUuid } from '../db/secrets.js'
 import { NotFoundError } from '../lib/errors.js'
 import { SlugParamsSchema } from '../lib/schemas.js'
 import { movedOrNotFound } from '../modules/slugs/moved.js'
@@ -51,9 +52,12 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
   // When this process began serving feeds, part of every Last-Modified: a restart may bring other settings or
   // another rendering (a deploy), and a reader revalidating by date alone must then get the document again.
   const servingSince = new Date()
+  // The site's feeds are named by an id of the database's own, as a tag's are by the tag's: an Atom id must
+  // not change when the feed moves (RFC 4287 4.2.6), as it would with API_URL were it the feed's URL.
+  const siteId = await serviceUuid(app.db, 'site-feed-id')
 
   async function serve(request: FastifyRequest, reply: FastifyReply, format: FeedFormat, kind: FeedKind, slug: string, archive: number | undefined) {
-    const scope = await findFeedScope(app.db, config.site, kind, slug)
+    const scope = await findFeedScope(app.db, config.site, siteId, kind, slug)
     if (!scope) {
       const linked = LINKED.find((l) => l.kind === kind)!
       // Readers follow a permanent redirect and update the subscription.

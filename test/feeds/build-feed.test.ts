@@ -34,7 +34,7 @@ const noLinks: PostLinks = { authors: new Map(), tags: new Map() }
 const input = (overrides: Partial<BuildFeedInput> = {}): BuildFeedInput => ({
   site,
   hub: undefined,
-  channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null, resourceId: null },
+  channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null, resourceId: '517e0000-0000-4000-8000-000000000001' },
   archive: undefined,
   archivePages: 0,
   posts: [row(1), row(2)],
@@ -102,7 +102,7 @@ t.test('buildFeed: items newest first, with the post id, absolute links and XML-
   t.same(first!.authors, [{ name: 'Ada Okafor', url: 'https://blog.example.com/authors/ada-okafor', avatarUrl: 'https://cdn.example/a.jpg' }])
   t.same(first!.categories, [{ slug: 'data', name: 'Data', url: 'https://blog.example.com/tags/data' }])
   t.same(first!.updatedAt, first!.publishedAt, 'a post edited before it went live is "updated" when it was published')
-  t.equal(model.id, 'https://api.example.com/feed.atom')
+  t.equal(model.id, 'urn:uuid:517e0000-0000-4000-8000-000000000001', 'named by the site\'s id, not its URL')
   t.same(model.self, { rss: 'https://api.example.com/feed.xml', atom: 'https://api.example.com/feed.atom', json: 'https://api.example.com/feed.json' })
 })
 
@@ -135,7 +135,7 @@ t.test('buildFeed: the feed is as new as its most recently updated item, whateve
   const newest = buildFeed(input({ posts: [row(1), row(2)] }))
   t.same(newest.updatedAt, newest.items[0]!.updatedAt, 'unedited: the newest publication')
   const tagEdited = new Date('2026-02-01T00:00:00Z')
-  const tagChannel = { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: tagEdited, resourceId: null }
+  const tagChannel = { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: tagEdited, resourceId: 'c0ffee00-0000-4000-8000-000000000002' }
   t.same(buildFeed(input({ posts: [], channel: tagChannel })).updatedAt, tagEdited, 'an empty tag feed: the tag\'s last edit, the same at every write elsewhere')
   t.same(buildFeed(input({ posts: [] })).updatedAt, new Date('2026-04-01T00:00:00Z'), 'an empty site feed: the last public change')
 })

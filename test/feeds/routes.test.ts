@@ -3,6 +3,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js'
 import addFormatsModule from 'ajv-formats'
 import { eq } from 'drizzle-orm'
 import { authors, posts, slugHistory, tags } from '../../src/db/schema.js'
+import { buildApp } from '../../src/app.js'
 import { build, writeBehindApp } from '../helper.js'
 import { publicDemoPosts } from '../support/demo.js'
 import { FILES, FORMATS, itemId, MEDIA, readAsReader, readFeed } from '../support/feeds.js'
@@ -24,7 +25,7 @@ interface ApiPost {
 }
 
 t.test('the nine feeds', async (t) => {
-  const { app, database } = await build(t)
+  const { app, database, config } = await build(t)
   const html = new Map((await database.db.select({ id: posts.id, html: posts.html }).from(posts)).map((p) => [p.id, p.html]))
   const apiPosts = async (query: string): Promise<ApiPost[]> => (await app.inject(`/v1/posts?limit=100${query}`)).json().data
 
@@ -165,6 +166,11 @@ t.test('the nine feeds', async (t) => {
       t.equal(await idOf(`/${plural}/${slug}-renamed/feed.atom`), before, `${plural}: the same id at the new URL`)
       await writeBehindApp(app, () => database.db.update(table).set({ slug }).where(eq(table.id, row!.id)))
     }
-    t.match(await idOf('/feed.atom'), /^https?:\/\/[^/]+\/feed\.atom$/, 'the site\'s feed: its URL')
+    // The site's: an id the database keeps, the same from another replica, and behind a new API_URL.
+    const site = await idOf('/feed.atom')
+    t.match(site, /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/, 'the site\'s feed: a urn:uuid')
+    const moved = await buildApp({ ...config, site: { ...config.site, apiUrl: 'https://blog.example.com/api', apiPath: '/api' } }, { database })
+    t.teardown(() => moved.close())
+    t.equal(/<id>([^<]+)<\/id>/.exec((await moved.inject('/feed.atom')).body)?.[1], site, 'the same id at the new URL')
   })
 })
