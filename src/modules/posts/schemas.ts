@@ -80,7 +80,8 @@ export const PostListQuerySchema = Type.Object(
       StringEnum(['published', 'draft', 'all'], {
         description:
           'Needs an API key unless `published`. With a key: `published` includes scheduled posts, `draft` only drafts, `all` both. ' +
-          'Drafts have no publication date: they come last in `all` (first in `sort=publishedAt`), most recently updated first, and page with `page`, not `cursor`. ' +
+          'Drafts without a publication date (one may be given, or kept from when a post was unpublished) come last in `all` (first in `sort=publishedAt`), ' +
+          'most recently updated first; drafts page with `page`, not `cursor`. ' +
           'Without the parameter, everyone sees what the public sees.',
       }),
     ),
