@@ -58,8 +58,14 @@ export function excerptOf(text: string, max = EXCERPT_LENGTH): string {
   return `${words}…`
 }
 
+// Words as Unicode's rules (UAX #29) and ICU's dictionaries find them: Chinese and Japanese, written without
+// spaces, have words too (a run of letters would count a whole sentence as one).
+const WORDS = new Intl.Segmenter(undefined, { granularity: 'word' })
+
 export function wordCountOf(text: string): number {
-  return text.match(/[\p{L}\p{N}][\p{L}\p{N}'’_-]*/gu)?.length ?? 0
+  let words = 0
+  for (const segment of WORDS.segment(text)) if (segment.isWordLike) words++
+  return words
 }
 
 export function readingTimeOf(words: number): number {

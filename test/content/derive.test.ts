@@ -24,7 +24,14 @@ t.test('excerptOf counts characters as the write API does, and never cuts an emo
 })
 
 t.test('word count and reading time', async (t) => {
-  t.equal(wordCountOf("It's a well-known fact: 42 engineers"), 6)
+  // Unicode's word boundaries (UAX #29): a hyphen parts two words, an apostrophe does not.
+  t.equal(wordCountOf("It's a well-known fact: 42 engineers"), 7)
+  // Chinese and Japanese have no spaces between words: each sentence is still many words, not one.
+  const japanese = '私たちはルーティングキャッシュを新しい場所に移動しました。'
+  t.ok(wordCountOf(japanese) >= 8, `a Japanese sentence: ${wordCountOf(japanese)} words`)
+  t.ok(wordCountOf('我们将路由缓存迁移到了新的位置。') >= 6, 'a Chinese one')
+  // Some 6,000 characters of Japanese read in ten minutes or so, not two.
+  t.ok(readingTimeOf(wordCountOf(japanese.repeat(200))) >= 8, 'reading time follows')
   t.equal(readingTimeOf(0), 1, 'never less than a minute')
   t.equal(readingTimeOf(1150), 5)
 })

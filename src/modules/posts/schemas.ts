@@ -18,8 +18,11 @@ export const PostSummarySchema = Type.Object({
   publishedAt: Nullable(DateTimeSchema),
   createdAt: DateTimeSchema,
   updatedAt: DateTimeSchema,
-  readingTimeMinutes: Type.Integer({ minimum: 1, examples: [6] }),
-  wordCount: Type.Integer({ minimum: 0, examples: [1240] }),
+  readingTimeMinutes: Type.Integer({ minimum: 1, examples: [6], description: 'The words at 230 a minute, rounded; at least 1.' }),
+  wordCount: Type.Integer({
+    minimum: 0, examples: [1240],
+    description: 'Words of the body as Unicode\'s word boundaries find them (UAX #29, with dictionaries for Chinese and Japanese, written without spaces).',
+  }),
   featureImage: Type.Union([ref(FeatureImageSchema), Type.Null()]),
   canonicalUrl: Nullable(Type.String({ description: 'Where the post first appeared, when elsewhere.' })),
   url: Type.String({ description: 'The post on the site (POST_URL_TEMPLATE).' }),
