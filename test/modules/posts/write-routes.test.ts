@@ -213,6 +213,16 @@ t.test('the post write API', async (t) => {
     t.same(await redirect(), moved, 'deleted: the old slug leads to the renamed post again')
   })
 
+  t.test('a long post in Japanese is written, its words counted as words (not one per sentence)', async (t) => {
+    // 170,000 characters with no space in them: the word segmenter is given bounded pieces (see wordCountOf).
+    const sentence = '私たちはルーティングキャッシュを新しい場所に移動しました'
+    const res = await create({ title: '長い記事', markdown: sentence.repeat(6000), authors: ['lin-zhang'] })
+    t.equal(res.statusCode, 201, res.body.slice(0, 200))
+    const { wordCount, readingTimeMinutes } = res.json().data
+    t.ok(wordCount >= 6000 * 8, `${wordCount} words`)
+    t.ok(readingTimeMinutes >= 200, `${readingTimeMinutes} minutes`)
+  })
+
   t.test('PATCH recomputes html, excerpt and reading time from a new body', async (t) => {
     const { data: before } = (await app.inject({ url: '/v1/posts/published-renamed', headers })).json()
     const body = `${'word '.repeat(700)}`
