@@ -21,7 +21,7 @@ export const PostSummarySchema = Type.Object({
   readingTimeMinutes: Type.Integer({ minimum: 1, examples: [6], description: 'The words at 230 a minute, rounded; at least 1.' }),
   wordCount: Type.Integer({
     minimum: 0, examples: [1240],
-    description: 'Words of the body as Unicode\'s word boundaries find them (UAX #29, with dictionaries for Chinese and Japanese, written without spaces).',
+    description: 'Words of the body: runs of letters and digits, and in scripts written without spaces (Chinese, Japanese, Thai) the words ICU\'s dictionaries find.',
   }),
   featureImage: Type.Union([ref(FeatureImageSchema), Type.Null()]),
   canonicalUrl: Nullable(Type.String({ description: 'Where the post first appeared, when elsewhere.' })),
