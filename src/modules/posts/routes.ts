@@ -68,7 +68,7 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       : { nextCursor: null, prevCursor: null }
     const meta = { ...listMeta({ page: page ?? 1, limit }, total, rows.length, cursorsOfPage, keyset !== undefined), ...(truncated ? { truncated } : {}) }
     const ids = rows.map((r) => r.id)
-    const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), q ? searchSnippets(app.db, ids, q) : undefined])
+    const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), filters.q ? searchSnippets(app.db, ids, filters.q) : undefined])
     reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, keyset ? 'cursor' : 'page', nextPage))
     return { data: rows.map((row) => toPostSummary(row, links, config.site, snippets?.get(row.id))), meta }
   })

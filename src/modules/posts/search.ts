@@ -6,7 +6,7 @@ import { GREATER_THAN, LESS_THAN, MATCH_END, MATCH_START } from '../../content/s
  * The tsquery for what a reader typed, with `websearch_to_tsquery` semantics ("quoted phrases", `or`,
  * `-exclusions`) and the last plain word matched as a prefix, so type-ahead finds "architecture" from
  * "archit". The prefix word is reduced to letters and digits, so nothing the user types reaches
- * `to_tsquery` syntax. A prefix that is an English stop word is matched as typed.
+ * `to_tsquery` syntax. A prefix that is an English stop word is matched as typed when nothing else is searched for.
  */
 export function searchQuery(q: string): SQL {
   const words = q.trim().split(/\s+/)
@@ -18,12 +18,13 @@ export function searchQuery(q: string): SQL {
   const rest = words.slice(0, -1)
   const alternative = rest.length > 0 && /^or$/i.test(rest.at(-1)!)
   const restQuery = sql`websearch_to_tsquery('english', ${(alternative ? rest.slice(0, -1) : rest).join(' ')})`
-  // A stop word ("in", "for") is no query to English search: typed as the start of a longer word ("incident"),
-  // it is matched as typed against the vectors' lexemes. An expression rather than a subquery, which the
-  // planner could not estimate (it evaluates these functions to estimate how many posts match).
+  // A stop word ("in", "for") is no query to English search. After other words ("state of the") it is left
+  // out, as it always was; typed alone, it is the start of a longer word ("in" of "incident"), matched as
+  // typed against the vectors' lexemes. An expression rather than a subquery, which the planner could not
+  // estimate (it evaluates these functions to estimate how many posts match).
   const typed = `${prefix}:*`
   const english = sql`to_tsquery('english', ${typed})`
-  const prefixQuery = sql`(case when numnode(${english}) = 0 then to_tsquery('simple', ${typed}) else ${english} end)`
+  const prefixQuery = sql`(case when numnode(${english}) = 0 and numnode(${restQuery}) = 0 then to_tsquery('simple', ${typed}) else ${english} end)`
   return alternative ? sql`(${restQuery} || ${prefixQuery})` : sql`(${restQuery} && ${prefixQuery})`
 }
 
