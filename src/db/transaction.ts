@@ -66,17 +66,21 @@ function withoutUpdateTime(representation: unknown): string {
 }
 
 /**
- * A write to one resource (see writeTransaction) that is rolled back when it changed nothing its client
- * sees: a PATCH repeating what is there moves no `updatedAt` (which a feed shows as the item's update),
- * advances no content version and pings no hub. `body` gets `before`, the resource as it was once locked and
- * checked, for it to hand back with its representation after the write: unchanged but for the update time,
- * the write is undone and `before` is the answer.
+ * A write to one resource (see writeTransaction) that is rolled back when it changed nothing: a PATCH
+ * repeating what is there moves no `updatedAt` (which a feed shows as the item's update), advances no
+ * content version and pings no hub. `body` hands back the resource's representation before the write (as
+ * it was once locked and checked) and after it, and what it stores that the representation does not show
+ * (`hidden`: a post's excerpt being its own rather than derived), before and after: all unchanged but for
+ * the update time, the write is undone and `before` is the answer.
  */
-export async function writeUnlessUnchanged<T>(db: Db, body: (tx: Tx) => Promise<{ before: T; after: T }>): Promise<T> {
+export async function writeUnlessUnchanged<T>(
+  db: Db, body: (tx: Tx) => Promise<{ before: T; after: T; hidden?: [before: unknown, after: unknown] }>,
+): Promise<T> {
   try {
     return await writeTransaction(db, async (tx) => {
-      const { before, after } = await body(tx)
-      if (withoutUpdateTime(before) === withoutUpdateTime(after)) throw new Unchanged(before)
+      const { before, after, hidden = [null, null] } = await body(tx)
+      const same = withoutUpdateTime(before) === withoutUpdateTime(after) && JSON.stringify(hidden[0]) === JSON.stringify(hidden[1])
+      if (same) throw new Unchanged(before)
       return after
     })
   } catch (error) {

@@ -118,7 +118,9 @@ export async function updatePost(
     if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
     if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags))
     await updatePostRow(tx, id, values)
-    return { before, after: (await representPost(tx, id, site))! }
+    // Whether the excerpt is the post's own is not shown: setting or clearing it is a change all the same.
+    const hidden: [unknown, unknown] = [current.customExcerpt, values.customExcerpt === undefined ? current.customExcerpt : values.customExcerpt]
+    return { before, after: (await representPost(tx, id, site))!, hidden }
   })
 }
 

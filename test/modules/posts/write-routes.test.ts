@@ -185,6 +185,14 @@ t.test('the post write API', async (t) => {
     t.ok(Date.parse(changed.json().data.updatedAt) > Date.parse(before.updatedAt))
     t.ok((await readContentState(database.db)).version > state.version)
     await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { featured: before.featured } })
+
+    // The excerpt shown is the derived one: sent back as the post's own, it stays when the body changes.
+    const customExcerpt = async () => (await database.db.select({ customExcerpt: posts.customExcerpt }).from(posts).where(eq(posts.id, before.id)))[0]!.customExcerpt
+    t.equal(await customExcerpt(), null, 'derived')
+    t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { excerpt: before.excerpt } })).statusCode, 200)
+    t.equal(await customExcerpt(), before.excerpt, 'the same words, now the post\'s own: written')
+    t.equal((await app.inject({ method: 'PATCH', url: `/v1/posts/${before.id}`, headers, payload: { excerpt: null } })).statusCode, 200)
+    t.equal(await customExcerpt(), null, 'and derived again: written, though the words shown are the same')
   })
 
   t.test('a draft taking an old slug leaves its redirect until the public can see the draft', async (t) => {

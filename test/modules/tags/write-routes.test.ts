@@ -1,6 +1,6 @@
 import t from 'tap'
 import { count, eq } from 'drizzle-orm'
-import { postTags, tags } from '../../../src/db/schema.js'
+import { posts, postTags, tags } from '../../../src/db/schema.js'
 import { build } from '../../helper.js'
 import { authHeaders } from '../../support/auth.js'
 import { readContentState } from '../../support/content-state.js'
@@ -114,11 +114,16 @@ t.test('the tag write API', async (t) => {
     const before = (await app.inject({ url: '/v1/tags/data-engineering', headers })).json().data
     const state = await readContentState(database.db)
     const [row] = await database.db.select({ updatedAt: tags.updatedAt }).from(tags).where(eq(tags.id, before.id))
+    const postsOf = () => database.db.select({ id: posts.id, linksChangedAt: posts.linksChangedAt }).from(posts)
+      .innerJoin(postTags, eq(postTags.postId, posts.id)).where(eq(postTags.tagId, before.id)).orderBy(posts.id)
+    const postsBefore = await postsOf()
+    t.ok(postsBefore.length > 0, 'posts have it')
     const res = await app.inject({ method: 'PATCH', url: '/v1/tags/data-engineering', headers, payload: { name: before.name, slug: before.slug, description: before.description } })
     t.equal(res.statusCode, 200)
     t.same(res.json().data, before)
     t.same(await readContentState(database.db), state, 'no content version advanced: no post shown with it changed')
     t.same((await database.db.select({ updatedAt: tags.updatedAt }).from(tags).where(eq(tags.id, before.id)))[0], row)
+    t.same(await postsOf(), postsBefore, 'its posts\' Last-Modified stays')
   })
 
   t.test('PATCH and DELETE take the current slug as well as the id', async (t) => {
