@@ -144,7 +144,7 @@ export const contentPending = pgTable('content_pending', {
  */
 export const serviceSecrets = pgTable('service_secrets', {
   name: text('name').primaryKey(),
-  /** 32 random bytes, base64url. */
+  /** A secret (32 random bytes, base64url), or a value made once that need not be secret (see db/secrets.ts). */
   value: text('value').notNull(),
   createdAt: timestamps.createdAt,
 })

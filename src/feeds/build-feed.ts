@@ -20,9 +20,10 @@ export interface FeedChannel {
   updatedAt: Date | null
   /**
    * The tag's or author's id, or the site's (see feedRoutes), which its feed's permanent identity is made
-   * from: a rename or a new API_URL changes the feed's URL, and RFC 4287 4.2.6 says its atom:id must not change.
+   * from: a rename or a new API_URL changes the feed's URL, and RFC 4287 4.2.6 says its atom:id must not
+   * change. Null for a site feed named by its URL since before there was a site id.
    */
-  resourceId: string
+  resourceId: string | null
 }
 
 export interface FeedPerson { name: string; url: string; avatarUrl: string | null }
@@ -115,7 +116,7 @@ export function buildFeed(input: BuildFeedInput): FeedModel {
   const newestArchive = archivePages > 0 ? archivePages : undefined
   const items = input.posts.map((row) => toItem(row, input.links, site)).sort(newestFirst)
   return {
-    id: `urn:uuid:${channel.resourceId}`,
+    id: channel.resourceId ? `urn:uuid:${channel.resourceId}` : at().atom,
     title: xmlSafe(channel.title),
     description: xmlSafe(channel.description),
     language: site.language,

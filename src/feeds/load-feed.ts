@@ -18,9 +18,10 @@ export interface FeedScope { channel: FeedChannel; filters: PostFilters }
 
 /**
  * The feed of the site, a tag or an author; undefined when no tag or author has the slug. `siteId` is the
- * site's permanent id (see feedRoutes), which its feed's Atom id is made from, as a tag's is from the tag's.
+ * site's permanent id (see feedRoutes), which its feed's Atom id is made from, as a tag's is from the tag's
+ * (null: named by its URL).
  */
-export async function findFeedScope(db: Executor, site: Site, siteId: string, kind: FeedKind, slug = ''): Promise<FeedScope | undefined> {
+export async function findFeedScope(db: Executor, site: Site, siteId: string | null, kind: FeedKind, slug = ''): Promise<FeedScope | undefined> {
   if (kind === 'site') {
     return { channel: { prefix: '', title: site.title, description: site.description, homePageUrl: site.url, updatedAt: null, resourceId: siteId }, filters: { visibility: 'public' } }
   }

@@ -24,6 +24,9 @@ const RENDER: Record<FeedFormat, (model: FeedModel) => unknown> = { rss: renderR
  * pins the output of this version, and fails on a change that does not come with a new one.
  */
 export const FEED_RENDERING_VERSION = 2
+
+/** What drizzle/0014_site_feed_id.sql stores as the site feed's id where the feed was named by its URL. */
+const NAMED_BY_URL = 'feed-url'
 const FORMAT_NAMES: Record<FeedFormat, string> = { rss: 'Rss', atom: 'Atom', json: 'Json' }
 const STANDARDS: Record<FeedFormat, string> = { rss: 'RSS 2.0 feed', atom: 'Atom 1.0 feed', json: 'JSON Feed 1.1' }
 /**
@@ -53,8 +56,10 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
   // another rendering (a deploy), and a reader revalidating by date alone must then get the document again.
   const servingSince = new Date()
   // The site's feeds are named by an id of the database's own, as a tag's are by the tag's: an Atom id must
-  // not change when the feed moves (RFC 4287 4.2.6), as it would with API_URL were it the feed's URL.
-  const siteId = await serviceUuid(app.db, 'site-feed-id')
+  // not change when the feed moves (RFC 4287 4.2.6), as it would with API_URL were it the feed's URL. A
+  // database that served them before that keeps naming them by their URL (drizzle/0014_site_feed_id.sql).
+  const stored = await serviceUuid(app.db, 'site-feed-id')
+  const siteId = stored === NAMED_BY_URL ? null : stored
 
   async function serve(request: FastifyRequest, reply: FastifyReply, format: FeedFormat, kind: FeedKind, slug: string, archive: number | undefined) {
     const scope = await findFeedScope(app.db, config.site, siteId, kind, slug)

@@ -50,6 +50,9 @@ t.test('an archive created before search becomes searchable by migrating, with n
   const { data } = (await app.inject('/v1/posts?q=quartermaster')).json()
   t.same(data.map((p: { slug: string }) => p.slug), ['legacy-post'])
   t.match(data[0].snippet, /<mark>quartermaster<\/mark> &amp; the lighthouse keeper/)
+  // Its site feed was named by its URL before there was a site id: it keeps that name (RFC 4287 4.2.6).
+  const atom = (await app.inject('/feed.atom')).body
+  t.equal(/<id>([^<]+)<\/id>/.exec(atom)?.[1], 'http://localhost:3000/feed.atom', 'the site feed keeps its id')
 })
 
 t.test('html stored before the sanitiser had versions is sanitised again by migrating: ids prefixed, Last-Modified moved, updated_at kept', async (t) => {
