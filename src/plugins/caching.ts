@@ -43,6 +43,8 @@ declare module 'fastify' {
     /** When what the response shows last changed, as its route knows it (a post's, a feed's): see dateResponse. */
     modifiedAt?: Date
     cacheHit?: boolean
+    /** Set when answered from the response cache: the size of the uncoded body, which may be sent coded. */
+    uncodedBytes?: number
     /** Set on the request making a response others may be waiting for (see the response cache's misses). */
     doneMaking?: () => void
     /**
@@ -309,6 +311,7 @@ export const cachingPlugin = fp<CachingOptions>(
       /** Answers from the cache. */
       const sendKept = (request: FastifyRequest, reply: FastifyReply, hit: CachedResponse): void => {
         request.cacheHit = true
+        request.uncodedBytes = hit.payload.length
         // One kept while the second of its date still ran has no Last-Modified: the onSend hook dates it, as
         // any response, once that second has passed.
         reply.headers(hit.headers)
@@ -458,7 +461,8 @@ export const cachingPlugin = fp<CachingOptions>(
       // last modified no later than the content it was made from.
       dateIfUndated(request, reply)
       cacheHeaders(request, reply)
-      const compressible = isCompressible(reply.getHeader('content-type'), Buffer.byteLength(payload))
+      // By the uncoded body's size: one from the response cache may be its coded copy already.
+      const compressible = isCompressible(reply.getHeader('content-type'), request.uncodedBytes ?? Buffer.byteLength(payload))
       const under = keepableUnder(request, reply)
       if (under) {
         noteValidators(request, reply, under, compressible)

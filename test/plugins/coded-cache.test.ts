@@ -63,3 +63,27 @@ t.test('the response cache keeps the compressed copy: a cached response is compr
   t.match(zlib.brotliDecompressSync(fresh.rawPayload).toString(), /Fresh news/, 'the new content, never the old copy')
   t.equal(compressions, 1)
 })
+
+t.test('a coded copy from the response cache is revalidated by its coded tag, though the copy is small', async (t) => {
+  // More reads than a minute's default limit.
+  const { app } = await build(t, { env: { RATE_LIMIT_READS_PER_MINUTE: '0' } })
+  // Over 1 kB as JSON (so compressed), under it as Brotli.
+  const url = '/v1/tags?limit=4'
+  const br = { 'accept-encoding': 'br' }
+  const plain = await app.inject(url)
+  t.ok(plain.rawPayload.length >= 1024, `${plain.rawPayload.length} bytes uncoded`)
+  for (let i = 0; i < 3; i++) await app.inject({ url, headers: br })
+  const kept = await app.inject({ url, headers: br })
+  t.equal(kept.headers['content-encoding'], 'br')
+  t.ok(kept.rawPayload.length < 1024, `${kept.rawPayload.length} bytes coded`)
+  // The validators the cache notes beside its responses, for every URL read, are pushed out by thousands of
+  // URLs read once (2 kB each, near the longest a URL may be to be noted): the kept response answers alone.
+  const padding = 'x'.repeat(1900)
+  for (let i = 0; i < 1200; i++) await app.inject(`/problems/not-found?${i}=${padding}`)
+  const revalidated = await app.inject({ url, headers: { ...br, 'if-none-match': kept.headers.etag as string } })
+  t.equal(revalidated.statusCode, 304, 'its own tag')
+  t.equal(revalidated.headers.etag, kept.headers.etag)
+  const plainTag = await app.inject({ url, headers: { ...br, 'if-none-match': plain.headers.etag as string } })
+  t.equal(plainTag.statusCode, 200, 'the uncoded copy\'s tag names another representation')
+  t.equal(plainTag.headers['content-encoding'], 'br')
+})
