@@ -21,7 +21,9 @@ const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, 
     // A HEAD's 304 has an empty stream for its payload (see caching.ts), which @fastify/compress codes like any
     // stream. A cache takes a 304's fields for those of the copy it holds (RFC 9111 4.3.4): no coding is named.
     reply.removeHeader('content-encoding')
-    if (payload instanceof Readable) payload.destroy()
+    // Its coding stream (readable-stream's, not node:stream's) is let go, and its compressor with it.
+    const coding = payload as { destroy?: () => void } | null
+    coding?.destroy?.()
     payload = Readable.from([])
     // It also added its own `accept-encoding` to Vary, which names it already: listed once.
     varyOn(reply)
