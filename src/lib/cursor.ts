@@ -5,9 +5,10 @@ export type CursorValue = string | number | null
 
 /**
  * Where a keyset page starts: the rows after these sort values (a row's keyset: the last row of the page
- * before), or the rows before them (the first row of the page after), in the list's order.
+ * before), or the rows before them (the first row of the page after), in the list's order; `inclusive`, the
+ * row with these values too (the way back from an empty page, whose neighbours' rows may be gone).
  */
-export interface Keyset { values: CursorValue[]; before: boolean }
+export interface Keyset { values: CursorValue[]; before: boolean; inclusive?: boolean }
 
 /**
  * Opaque keyset cursors: a row's sort values and the way to go from it (after it, or before it), bound to
@@ -17,8 +18,8 @@ export interface Keyset { values: CursorValue[]; before: boolean }
 export class CursorCodec {
   constructor(private readonly secret: Buffer) {}
 
-  encode(scope: string, values: CursorValue[], before = false): string {
-    const body = Buffer.from(JSON.stringify({ s: scope, v: values, ...(before ? { b: 1 } : {}) })).toString('base64url')
+  encode(scope: string, { values, before, inclusive }: Keyset): string {
+    const body = Buffer.from(JSON.stringify({ s: scope, v: values, ...(before ? { b: 1 } : {}), ...(inclusive ? { i: 1 } : {}) })).toString('base64url')
     return `${body}.${this.sign(body)}`
   }
 
@@ -29,9 +30,9 @@ export class CursorCodec {
       !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
       throw new BadRequestError('cursor is not one this API issued (it was altered or truncated)')
     }
-    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { s: string; v: CursorValue[]; b?: 1 }
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { s: string; v: CursorValue[]; b?: 1; i?: 1 }
     if (payload.s !== scope) throw new BadRequestError('cursor belongs to another sort or other filters: start again without it')
-    return { values: payload.v, before: payload.b === 1 }
+    return { values: payload.v, before: payload.b === 1, inclusive: payload.i === 1 }
   }
 
   private sign(body: string): string {
@@ -63,18 +64,29 @@ export function requestedKeyset(cursors: CursorCodec, scope: string, query: { pa
   return keyset
 }
 
+/** What a list query tells of a page, for its cursors: its rows, and whether rows follow it and precede it. */
+export interface PageOfRows<Row> { rows: Row[]; hasMore: boolean; hasPrevious?: boolean; total?: number }
+
 /**
- * A keyset page's cursors, made from its rows (`keysetOfRow`, as the list orders them): the next page's, after
- * its last row, if more follow (`hasMore`), and the previous page's, before its first row, if rows precede
- * it (`hasPrevious`). Null where there is no such page.
+ * A page's cursors, made from its rows (`keysetOfRow`, as the list orders them): the next page's, after its
+ * last row, if more follow, and, on a page reached by cursor (`requested`), the previous page's, before its
+ * first row, if rows precede it. Null where there is no such page. A page reached by cursor may be empty
+ * (what lay beyond the cursor was deleted): the way back starts at the cursor's own values, the row there
+ * included, unless the list is empty.
  */
 export function pageCursors<Row>(
-  cursors: CursorCodec, scope: string, rows: Row[], keysetOfRow: (row: Row) => CursorValue[], hasMore: boolean, hasPrevious: boolean,
+  cursors: CursorCodec, scope: string, page: PageOfRows<Row>, keysetOfRow: (row: Row) => CursorValue[], requested: Keyset | undefined,
 ): { nextCursor: string | null; prevCursor: string | null } {
+  const { rows, hasMore, hasPrevious = false, total } = page
   const [first, last] = [rows[0], rows.at(-1)]
+  if (first === undefined || last === undefined) {
+    if (!requested || total === 0) return { nextCursor: null, prevCursor: null }
+    const back = cursors.encode(scope, { values: requested.values, before: !requested.before, inclusive: true })
+    return requested.before ? { nextCursor: back, prevCursor: null } : { nextCursor: null, prevCursor: back }
+  }
   return {
-    nextCursor: hasMore && last !== undefined ? cursors.encode(scope, keysetOfRow(last)) : null,
-    prevCursor: hasPrevious && first !== undefined ? cursors.encode(scope, keysetOfRow(first), true) : null,
+    nextCursor: hasMore ? cursors.encode(scope, { values: keysetOfRow(last), before: false }) : null,
+    prevCursor: requested && hasPrevious ? cursors.encode(scope, { values: keysetOfRow(first), before: true }) : null,
   }
 }
 

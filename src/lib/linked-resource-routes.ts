@@ -44,9 +44,9 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
       const { page = 1, limit = 15, sort = 'name', count } = request.query
       const scope = cursorScope({ list: r.plural, sort })
       const keyset = requestedKeyset(cursors, scope, request.query, COUNT_SORT_ARITY[sort])
-      const { rows, total, hasMore, hasPrevious } = await r.list(app.db, sort, { page, limit }, { keyset, count, visibility: request.apiKey ? 'all' : 'public' })
-      const cursorsOfPage = pageCursors(cursors, scope, rows, (row) => r.keysetOf(row, sort), hasMore, hasPrevious)
-      const meta = listMeta({ page, limit }, total, rows.length, cursorsOfPage, keyset !== undefined)
+      const listed = await r.list(app.db, sort, { page, limit }, { keyset, count, visibility: request.apiKey ? 'all' : 'public' })
+      const { rows, total, hasMore } = listed
+      const meta = listMeta({ page, limit }, total, rows.length, pageCursors(cursors, scope, listed, (row) => r.keysetOf(row, sort), keyset), keyset !== undefined)
       reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, keyset ? 'cursor' : 'page', hasMore))
       return { data: rows.map((row) => r.serialize(row, config.site)), meta }
     })

@@ -51,7 +51,7 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
     return { query, postCount }
   }
 
-  /** The cursor values of a row under a sort (COUNT_SORT_ARITY of them): what `after` compares with. */
+  /** The cursor values of a row under a sort (COUNT_SORT_ARITY of them): what a keyset compares with. */
   function keysetOf(row: ListedRow, sort: CountSort): CursorValue[] {
     const byName = [row.nameKey, row.id as string]
     return sort === '-postCount' ? [row.postCount, ...byName] : byName
@@ -63,7 +63,7 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
 
     /**
      * One page of rows with their counts, and, unless asked not to, how many there are. One more row than the
-     * limit is read, to know whether another page follows.
+     * limit is read, to know whether another page follows (or, read backwards before a cursor, precedes).
      */
     async list(db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions & { visibility?: LinkedVisibility } = {}): Promise<ListedPage> {
       const shown = shownTo(db, options.visibility ?? 'public')
@@ -74,7 +74,8 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
       const [up, down] = backwards ? [desc, asc] : [asc, desc]
       const byName = [up(nameKey), up(table.id)]
       // Rows strictly after the cursor's (or before it), in the list's order.
-      const beyondName = ([key, id]: CursorValue[]) => sql`(${nameKey}, ${table.id}) ${sql.raw(backwards ? '<' : '>')} (${key}::text, ${id}::uuid)`
+      const beyondName = ([key, id]: CursorValue[]) =>
+        sql`(${nameKey}, ${table.id}) ${sql.raw((backwards ? '<' : '>') + (keyset?.inclusive ? '=' : ''))} (${key}::text, ${id}::uuid)`
       const fewer = sql.raw(backwards ? '>' : '<')
       const beyond = keyset && (sort === '-postCount'
         ? sql`(${postCount} ${fewer} ${keyset.values[0]}::int or (${postCount} = ${keyset.values[0]}::int and ${beyondName(keyset.values.slice(1))}))`

@@ -141,9 +141,10 @@ const KEYS: Record<PostSort, { key: SQL; cast: SQL; descending: boolean }> = {
   '-updatedAt': { key: sql`${posts.updatedAt}`, cast: sql`timestamptz`, descending: true },
   title: { key: alphabetical(posts.title), cast: sql`text`, descending: false },
 }
-function beyond(sort: PostSort, { values: [value, id], before }: Keyset): SQL {
+function beyond(sort: PostSort, { values: [value, id], before, inclusive }: Keyset): SQL {
   const { key, cast, descending } = KEYS[sort]
-  return sql`(${key}, ${posts.id}) ${sql.raw(descending === before ? '>' : '<')} (${value}::${cast}, ${id}::uuid)`
+  const operator = (descending === before ? '>' : '<') + (inclusive ? '=' : '')
+  return sql`(${key}, ${posts.id}) ${sql.raw(operator)} (${value}::${cast}, ${id}::uuid)`
 }
 
 /**
@@ -161,7 +162,7 @@ function idsAt(db: Executor, conditions: SQL[], order: SQL[], limit: number, off
 /** How many values a row's keyset has, under every sort. */
 export const KEYSET_ARITY = 2
 
-/** The cursor values of a row under a sort (KEYSET_ARITY of them): what AFTER compares with. */
+/** The cursor values of a row under a sort (KEYSET_ARITY of them): what a keyset (see beyond) compares with. */
 export function keysetOf(row: PostSummaryRow, sort: PostSort): CursorValue[] {
   switch (sort) {
     case '-publishedAt':
@@ -175,7 +176,7 @@ export function keysetOf(row: PostSummaryRow, sort: PostSort): CursorValue[] {
   }
 }
 
-/** Keyset paging (`after`: from keysetOf) and counting, and what only posts take. */
+/** Keyset paging (`keyset`: values from keysetOf) and counting, and what only posts take. */
 export interface ListOptions extends KeysetOptions {
   /** Also select the sanitised html (feeds). */
   html?: boolean

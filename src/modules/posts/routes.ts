@@ -61,10 +61,11 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
       if (visibility === 'draft' || visibility === 'all') throw new InvalidFieldsError([{ in: 'query', name: '/cursor', message: 'cannot be used with status draft or all: drafts are paged with page' }])
     }
     const keyset = requestedKeyset(cursors, scope, request.query, KEYSET_ARITY)
-    const { rows, total, hasMore, hasPrevious, nextPage, truncated } = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { keyset, count })
+    const listed = await listPosts(app.db, filters, sort, { page: page ?? 1, limit }, { keyset, count })
+    const { rows, total, nextPage, truncated } = listed
     // A list of drafts (or a ranked search) has no keyset to go on from: no cursor.
     const cursorsOfPage = sort && visibility !== 'draft' && visibility !== 'all'
-      ? pageCursors(cursors, scope, rows, (row) => keysetOf(row, sort), hasMore, hasPrevious ?? false)
+      ? pageCursors(cursors, scope, listed, (row) => keysetOf(row, sort), keyset)
       : { nextCursor: null, prevCursor: null }
     const meta = { ...listMeta({ page: page ?? 1, limit }, total, rows.length, cursorsOfPage, keyset !== undefined), ...(truncated ? { truncated } : {}) }
     const ids = rows.map((r) => r.id)

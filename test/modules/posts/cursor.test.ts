@@ -93,6 +93,42 @@ t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
     t.same(second.body.data.map((p: { slug: string }) => p.slug), visible.slice(5, 10).map((p) => p.slug))
   })
 
+  t.test('a page emptied by deletions still leads back to the rows beside it', async (t) => {
+    const headers = await authHeaders(database.db)
+    const slugs: string[] = []
+    for (let i = 0; i < 6; i++) {
+      const res = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: `Emptied ${i}`, markdown: 'Body.', authors: ['lin-zhang'], tags: ['emptied-pages'], status: 'published', publishedAt: `2020-01-0${i + 1}T00:00:00Z` } })
+      t.equal(res.statusCode, 201)
+      slugs.unshift(res.json().data.slug)
+    }
+    const list = (cursor?: string, count = true) => get(`/v1/posts?limit=2&tag=emptied-pages${count ? '' : '&count=false'}${cursor ? `&cursor=${cursor}` : ''}`)
+    const first = await list()
+    const second = await list(first.body.meta.nextCursor)
+    const third = await list(second.body.meta.nextCursor)
+    t.same([first, second, third].map(({ body }) => slugsOf(body)), [slugs.slice(0, 2), slugs.slice(2, 4), slugs.slice(4, 6)])
+    const remove = (slug: string) => app.inject({ method: 'DELETE', url: `/v1/posts/${slug}`, headers })
+    for (const slug of [...slugs.slice(0, 2), ...slugs.slice(4, 6)]) t.equal((await remove(slug)).statusCode, 204)
+
+    for (const count of [true, false]) {
+      // Backwards into the deleted first page: empty, with no page before it, and the way back to the second.
+      const before = await list(second.body.meta.prevCursor, count)
+      t.same(before.body.data, [], `count=${count}: the page before is empty now`)
+      t.equal(before.body.meta.prevCursor, null)
+      t.type(before.body.meta.nextCursor, 'string', 'it has a next page')
+      t.match(before.res.headers.link, /rel="next"/)
+      t.same(slugsOf((await list(before.body.meta.nextCursor, count)).body), slugs.slice(2, 4), 'its next is the second page')
+      // Forwards into the deleted third page: the same, the other way.
+      const after = await list(second.body.meta.nextCursor, count)
+      t.same(after.body.data, [], `count=${count}: the page after is empty now`)
+      t.equal(after.body.meta.nextCursor, null)
+      t.type(after.body.meta.prevCursor, 'string', 'it has a previous page')
+      t.same(slugsOf((await list(after.body.meta.prevCursor, count)).body), slugs.slice(2, 4), 'its previous is the second page')
+    }
+    for (const slug of slugs.slice(2, 4)) await remove(slug)
+    const gone = await list(second.body.meta.nextCursor)
+    t.same([gone.body.meta.total, gone.body.meta.prevCursor, gone.body.meta.nextCursor], [0, null, null], 'an empty list, counted: no way anywhere')
+  })
+
   t.test('count=false skips the total', async (t) => {
     const { res, body } = await get('/v1/posts?limit=10&count=false')
     t.same(Object.keys(body.meta).sort(), ['limit', 'nextCursor', 'page'])
