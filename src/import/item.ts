@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { excerptOf, lengthOf, textOf } from '../content/derive.js'
 import { hasLettersOrDigits, slugFrom } from '../lib/slugs.js'
 import { isHttpUrl, isUuid } from '../lib/schemas.js'
-import { composeInPlace } from '../lib/unicode.js'
 import { absoluteUrls } from './absolute-urls.js'
 import { autop } from './autop.js'
 import { fitting, LIMITS, quoted } from './limits.js'
@@ -76,8 +75,9 @@ export interface ItemDraft extends Omit<ImportItem, 'title' | 'authors' | 'tags'
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 // One line of text: whitespace (line breaks, tabs) squashed to a space, other control characters (a terminal's
-// escapes, a bell) dropped, as the write API refuses them.
-const squash = (s: string) => s.replace(/\s+/g, ' ').replace(/\p{Cc}/gu, '').trim()
+// escapes, a bell) dropped, as the write API refuses them; composed (NFC), as it takes text people write
+// (see COMPOSED_TEXT).
+const squash = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').replace(/\p{Cc}/gu, '').trim()
 
 /** The slug an author is matched by: the same display name is the same author in every import. */
 export function authorSlug(name: string): string {
@@ -148,13 +148,9 @@ export function normaliseSource(value: string): string {
  * Validates a draft and fills what may be derived: a missing title from the body, authors from the feed. What
  * the write API would refuse is clipped or dropped, and said.
  */
-export function finishItem(given: ItemDraft, defaultAuthors: string[]): FinishedItem {
-  // Its text composed (NFC), as the write API takes text (see lib/unicode.ts).
-  const copy = structuredClone(given)
-  composeInPlace(copy)
-  const { baseUrl, featureImage, ...draft } = copy
+export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defaultAuthors: string[]): FinishedItem {
   const title = squash(draft.title)
-  const text = plainText(draft.html)
+  const text = plainText(draft.html).normalize('NFC')
   if (!title && !text) throw new ItemError('it has neither a title nor a body')
   if (!draft.sourceId?.trim()) throw new ItemError('it has no id (guid, id or link) to recognise it by on a later run')
   if (draft.status === 'published' && !draft.publishedAt) throw new ItemError('it has no publication date')
@@ -185,7 +181,7 @@ export function finishItem(given: ItemDraft, defaultAuthors: string[]): Finished
   const item: ImportItem = {
     ...draft,
     // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
-    html: /<[a-z!/]/i.test(draft.html) ? absoluteUrls(draft.html, baseUrl) : autop(draft.html),
+    html: (/<[a-z!/]/i.test(draft.html) ? absoluteUrls(draft.html, baseUrl) : autop(draft.html)).normalize('NFC'),
     sourceId: draft.sourceId.trim(),
     title: finalTitle,
     excerpt: excerpt && excerptFits ? excerpt : null,

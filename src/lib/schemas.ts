@@ -81,19 +81,27 @@ export function HttpUrl(description?: string) {
   return Type.String({ pattern: HTTP_URL_PATTERN, format: 'http-url', maxLength: HTTP_URL_MAX_LENGTH, ...(description ? { description } : {}) })
 }
 
+/**
+ * Marks a request's text that people write (titles, names, bodies): taken in Unicode's composed form (NFC),
+ * as the W3C's character model asks of web content, so that "é" sent as an e and a combining accent (as
+ * macOS keeps file names, and some editors paste) is the same text as the one character: to search, to
+ * compare names by, to make slugs from (see lib/validation.ts). Not on URLs and slugs, whose bytes are theirs.
+ */
+export const COMPOSED_TEXT = { 'x-composed': true } as const
+
 /** Text of several lines (an excerpt): no control characters but tabs and line breaks. */
 export function Paragraphs(maxLength: number, description?: string) {
-  return Type.String({ maxLength, pattern: MULTILINE_PATTERN, ...(description ? { description } : {}) })
+  return Type.String({ maxLength, pattern: MULTILINE_PATTERN, ...COMPOSED_TEXT, ...(description ? { description } : {}) })
 }
 
 /** A line of text that may be empty (an image's alt text): no control characters. */
 export function Line(maxLength: number, description?: string) {
-  return Type.String({ maxLength, pattern: NO_CONTROL_PATTERN, ...(description ? { description } : {}) })
+  return Type.String({ maxLength, pattern: NO_CONTROL_PATTERN, ...COMPOSED_TEXT, ...(description ? { description } : {}) })
 }
 
 /** A required line of text: not blank, no control characters. */
 export function Text(maxLength: number, description?: string) {
-  return Type.String({ minLength: 1, maxLength, pattern: ONE_LINE_PATTERN, ...(description ? { description } : {}) })
+  return Type.String({ minLength: 1, maxLength, pattern: ONE_LINE_PATTERN, ...COMPOSED_TEXT, ...(description ? { description } : {}) })
 }
 
 /**

@@ -2,7 +2,6 @@ import { Ajv, type ErrorObject, type Options, type ValidateFunction } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import type { FastifySchemaCompiler } from 'fastify'
 import { parsesAsHttpUrl } from './schemas.js'
-import { composeInPlace } from './unicode.js'
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv
 
@@ -54,6 +53,18 @@ function withFormats(ajv: Ajv): Ajv {
   ajv.addFormat('http-url', { type: 'string', validate: parsesAsHttpUrl })
   instantFormat(ajv, 'date')
   instantFormat(ajv, 'date-time')
+  // Text people write, composed (NFC) where it is (see COMPOSED_TEXT). Before the schema's other keywords:
+  // a length is counted as stored.
+  ajv.addKeyword({
+    keyword: 'x-composed',
+    schemaType: 'boolean',
+    modifying: true,
+    before: 'maxLength',
+    validate: (composed: boolean, data: unknown, _schema?: unknown, context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }) => {
+      if (composed && typeof data === 'string' && context?.parentData) context.parentData[context.parentDataProperty] = data.normalize('NFC')
+      return true
+    },
+  })
   return ajv
 }
 
@@ -143,8 +154,8 @@ export function fieldOf(error: Pick<ErrorObject, 'instancePath' | 'params'>): st
  * string "42").
  *
  * Text holding U+0000 or half of a surrogate pair is refused in every part before the schema is checked:
- * PostgreSQL's text cannot hold the one, and the other is no text. A body's text that passes is then taken
- * composed (NFC, see lib/unicode.ts): a name differs by no more than how an accent was typed.
+ * PostgreSQL's text cannot hold the one, and the other is no text. Text people write is taken composed
+ * (NFC, see COMPOSED_TEXT).
  */
 export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
   const coercing = withFormats(new Ajv({ ...common, coerceTypes: 'array' }))
@@ -165,8 +176,6 @@ export function requestValidatorCompiler(): FastifySchemaCompiler<unknown> {
         ...singles.filter((name) => Array.isArray((data as Record<string, unknown> | null)?.[name])).map((name) => refusal(`/${name}`, 'type', 'must be given once')),
         ...notDecimalAt(data, integers).map((at) => refusal(at, 'type', 'must be a whole number in decimal digits')),
       ]
-      // Composed before the schema counts its lengths.
-      if (httpPart === 'body' && refused.length === 0) composeInPlace(data)
       const valid = validate(data, context)
       if (refused.length === 0) {
         guarded.errors = validate.errors

@@ -19,13 +19,19 @@ t.test("a feature image's alt text is fitted as the API counts (code points), at
   t.same(clipped.clipped, [`its image alt text (${long.length} characters) was clipped to 500`])
 })
 
-t.test("an item's text is taken composed (NFC), its dates as they are", async (t) => {
+t.test("an item's text is taken composed (NFC); its id, its image's address and its dates as they are", async (t) => {
   const decomposed = 'Re\u0301sume\u0301'
-  const { item } = finishItem({ ...draft(`Cafe\u0301`), title: `${decomposed} tips`, html: `<p>${decomposed}</p>`, authors: [`Jose\u0301`], tags: [{ name: decomposed }] }, [])
+  const given = draft('Cafe\u0301')
+  const { item } = finishItem({
+    ...given, title: `${decomposed} tips`, html: `<p>${decomposed}</p>`, authors: ['Jose\u0301'], tags: [{ name: decomposed }],
+    sourceId: `guid-${decomposed}`, featureImage: { url: `${decomposed}.png`, alt: 'Cafe\u0301' },
+  }, [])
   t.equal(item.title, 'Résumé tips')
   t.equal(item.html, '<p>Résumé</p>')
   t.same(item.authors, ['José'])
   t.equal(item.tags[0]!.name, 'Résumé')
   t.equal(item.featureImage!.alt, 'Café')
+  t.equal(item.sourceId, `guid-${decomposed}`, 'the id a later run recognises it by, byte for byte')
+  t.equal(item.featureImage!.url, 'https://old.example.org/alt/Re%CC%81sume%CC%81.png', 'an address names the bytes it was given')
   t.same(item.publishedAt, new Date('2024-01-02T10:00:00Z'))
 })

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox'
-import { HttpUrl, Line, Nullable, Paragraphs, SlugSchema, StringEnum, Text } from '../../lib/schemas.js'
+import { COMPOSED_TEXT, HttpUrl, Line, Nullable, Paragraphs, SlugSchema, StringEnum, Text } from '../../lib/schemas.js'
 
 /** The longest alt text a feature image takes (the import cuts to it too). */
 export const FEATURE_IMAGE_ALT_MAX_LENGTH = 500
@@ -7,8 +7,8 @@ export const FEATURE_IMAGE_ALT_MAX_LENGTH = 500
 const postFields = {
   title: Text(300, 'The title; a slug is derived from it when none is given.'),
   slug: SlugSchema,
-  markdown: Type.String({ maxLength: 500_000, description: 'The body in Markdown (rendered and sanitised at write time). Give this or `html`.' }),
-  html: Type.String({ maxLength: 1_000_000, description: 'The body in HTML (sanitised at write time). Give this or `markdown`.' }),
+  markdown: Type.String({ maxLength: 500_000, ...COMPOSED_TEXT, description: 'The body in Markdown (rendered and sanitised at write time). Give this or `html`.' }),
+  html: Type.String({ maxLength: 1_000_000, ...COMPOSED_TEXT, description: 'The body in HTML (sanitised at write time). Give this or `markdown`.' }),
   excerpt: Nullable(Paragraphs(1000, 'A custom excerpt (plain text); null derives one from the text.')),
   status: StringEnum(['draft', 'published'], { description: 'A published post with a future `publishedAt` is scheduled.' }),
   publishedAt: Nullable(Type.String({ format: 'date-time', description: 'When the post is (or was) published; null or absent: now on publishing. A published post\'s cannot be cleared.' })),

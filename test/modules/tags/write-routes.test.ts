@@ -37,6 +37,10 @@ t.test('the tag write API', async (t) => {
     t.match(other.json().data, { name: 'Cr\u00e8me', description: 'Cr\u00e8me notes', slug: 'creme' })
     const [stored] = await database.db.select({ name: tags.name }).from(tags).where(eq(tags.slug, 'creme'))
     t.equal(stored?.name, 'Cr\u00e8me', 'stored composed')
+    // An address is not text: its bytes name what it names.
+    const author = await app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Jose\u0301', avatarUrl: 'https://cdn.example/Jose\u0301.png' } })
+    t.equal(author.statusCode, 201)
+    t.match(author.json().data, { name: 'Jos\u00e9', avatarUrl: 'https://cdn.example/Jose\u0301.png' })
   })
 
   t.test('a name another tag has (whatever its case) is a 409 naming that tag, on a new tag or a rename; two authors may share one', async (t) => {
