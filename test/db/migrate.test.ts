@@ -36,6 +36,8 @@ t.test('an archive created before search becomes searchable by migrating, with n
                values ('legacy-post', 'Legacy post', 'From before search', '<p>The quartermaster &amp; the <em>lighthouse</em> keeper.</p>',
                        'published', now() - interval '1 day', 6, 1) returning id)
     insert into post_authors (post_id, author_id, position) select p.id, a.id, 0 from p, a`)
+  // A name stored decomposed (an e and a combining accent), as text was taken before it was composed.
+  await database.db.execute(sql`insert into tags (slug, name, description) values ('cafe', ${'Cafe\u0301'}, ${'Cafe\u0301 notes'})`)
 
   await migrate(database)
   t.equal(await pendingMigrations(database), 0)
@@ -50,6 +52,8 @@ t.test('an archive created before search becomes searchable by migrating, with n
   const { data } = (await app.inject('/v1/posts?q=quartermaster')).json()
   t.same(data.map((p: { slug: string }) => p.slug), ['legacy-post'])
   t.match(data[0].snippet, /<mark>quartermaster<\/mark> &amp; the lighthouse keeper/)
+  const [tag] = rowsOf<{ name: string; description: string }>(await database.db.execute(sql`select name, description from tags where slug = 'cafe'`))
+  t.same(tag, { name: 'Caf\u00e9', description: 'Caf\u00e9 notes' }, 'text stored before is composed (NFC)')
   // Its site feed was named by its URL before there was a site id: it keeps that name (RFC 4287 4.2.6).
   const atom = (await app.inject('/feed.atom')).body
   t.equal(/<id>([^<]+)<\/id>/.exec(atom)?.[1], 'http://localhost:3000/feed.atom', 'the site feed keeps its id')
