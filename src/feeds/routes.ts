@@ -18,10 +18,11 @@ import { FEED_CONTENT_TYPES, FeedQuerySchema, feedResponses } from './schemas.js
 const RENDER: Record<FeedFormat, (model: FeedModel) => unknown> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed }
 
 /**
- * The version of what RENDER writes for a given model, part of every feed's ETag: a deploy that changes a
- * feed's document (a field added, a library's output) with no write to the content then reaches readers
- * polling with If-None-Match, rather than a 304 until one of the feed's posts changes. test/feeds/render.test.ts
- * pins the output of this version, and fails on a change that does not come with a new one.
+ * The version of how a feed document is made from its rows (buildFeed, then RENDER), part of every feed's
+ * ETag: a deploy that changes a feed's document (a field added, a library's output) with no write to the
+ * content then reaches readers polling with If-None-Match, rather than a 304 until one of the feed's posts
+ * changes. test/feeds/build-feed.test.ts pins the documents of this version made from fixed rows, and fails
+ * on a change that does not come with a new one.
  */
 export const FEED_RENDERING_VERSION = 2
 

@@ -1,8 +1,13 @@
+import { createHash } from 'node:crypto'
 import t from 'tap'
 import { loadConfig } from '../../src/config.js'
 import { buildFeed, type BuildFeedInput } from '../../src/feeds/build-feed.js'
 import { absoluteHtml, absoluteSrcset, xmlSafe } from '../../src/feeds/feed-text.js'
 import { archivePageCount } from '../../src/feeds/feed-urls.js'
+import { renderAtom } from '../../src/feeds/atom.js'
+import { renderJsonFeed } from '../../src/feeds/json-feed.js'
+import { FEED_RENDERING_VERSION } from '../../src/feeds/routes.js'
+import { renderRss } from '../../src/feeds/rss.js'
 import type { PostLinks, PostWithHtmlRow } from '../../src/modules/posts/queries.js'
 
 const site = loadConfig({ SITE_URL: 'https://blog.example.com', API_URL: 'https://api.example.com' }).site
@@ -138,4 +143,28 @@ t.test('buildFeed: the feed is as new as its most recently updated item, whateve
   const tagChannel = { prefix: '/tags/data', title: 'Data', description: 'd', homePageUrl: 'https://blog.example.com/tags/data', updatedAt: tagEdited, resourceId: 'c0ffee00-0000-4000-8000-000000000002' }
   t.same(buildFeed(input({ posts: [], channel: tagChannel })).updatedAt, tagEdited, 'an empty tag feed: the tag\'s last edit, the same at every write elsewhere')
   t.same(buildFeed(input({ posts: [] })).updatedAt, new Date('2026-04-01T00:00:00Z'), 'an empty site feed: the last public change')
+})
+
+// What a feed document is, from its rows to its bytes (buildFeed, then each renderer), under
+// FEED_RENDERING_VERSION. Feeds' ETags name the content and that version, not the bytes: output that changes
+// under the same version would keep readers on the old document (304s) until one of a feed's posts changes.
+const PINNED_RENDERING = { version: 2, digest: 'fQ50l8VRRSHkk6Z_X32KShZuXL0v20oXk3Gu7MhnK8o' }
+
+t.test('what a feed document is made into changes only with a new FEED_RENDERING_VERSION', async (t) => {
+  const author = { id: 'a1', slug: 'ada-okafor', name: 'Ada & Okafor', title: 'Staff engineer', bio: null, avatarUrl: 'https://cdn.example/a.jpg', websiteUrl: null, createdAt: new Date(0), updatedAt: new Date(0) }
+  const tag = { id: 't1', slug: 'data', name: 'Data <AI>', description: null, createdAt: new Date(0), updatedAt: new Date(0) }
+  const rich = row(3, {
+    title: 'Tom & Jerry 🚀', html: '<p><a href="/posts/other">x</a> <img src="/i.png" srcset="/i.png 1x, /i@2x.png 2x" alt="i"> &amp; ]]&gt;</p>',
+    featureImageUrl: 'https://cdn.example/cover.png', featureImageAlt: 'A cover', updatedAt: new Date(Date.UTC(2026, 0, 9)),
+  })
+  const links = { authors: new Map([[rich.id, [author]]]), tags: new Map([[rich.id, [tag]]]) }
+  const rendered = (archive?: number) => {
+    const model = buildFeed(input({ posts: [row(1), rich, row(2)], links, hub: 'https://hub.example/', archive, archivePages: 3 }))
+    return [renderRss(model), renderAtom(model), renderJsonFeed(model)]
+  }
+  const documents = [rendered(), rendered(2)]
+  t.same([rendered(), rendered(2)], documents, 'made the same way every time')
+  const digest = createHash('sha256').update(JSON.stringify(documents)).digest('base64url')
+  t.same({ version: FEED_RENDERING_VERSION, digest }, PINNED_RENDERING,
+    'feeds are made otherwise: give src/feeds/routes.ts a new FEED_RENDERING_VERSION, and pin it here with this digest')
 })
