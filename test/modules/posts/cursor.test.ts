@@ -58,6 +58,12 @@ t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
     t.same(await walk('limit=6&sort=title'), byTitle)
     const byUpdate = (await get('/v1/posts?limit=100&sort=-updatedAt')).body.data.map((p: { slug: string }) => p.slug)
     t.same(await walk('limit=6&sort=-updatedAt'), byUpdate)
+    // A search with a sort pages by cursor too, both ways.
+    for (const sort of ['title', '-publishedAt']) {
+      const found = (await get(`/v1/posts?limit=100&q=platform&sort=${sort}`)).body.data.map((p: { slug: string }) => p.slug)
+      t.ok(found.length > 4, `${found.length} found`)
+      t.same(await walk(`limit=2&q=platform&sort=${sort}`), found, `a search by ${sort}`)
+    }
   })
 
   t.test('rows stamped in the same microsecond are each visited once by cursor (a Date holds milliseconds)', async (t) => {
