@@ -57,6 +57,7 @@ function withFormats(ajv: Ajv): Ajv {
   // a length is counted as stored.
   ajv.addKeyword({
     keyword: 'x-composed',
+    type: 'string',
     schemaType: 'boolean',
     modifying: true,
     before: 'maxLength',
