@@ -37,6 +37,9 @@ t.test('the tag write API', async (t) => {
     t.match(other.json().data, { name: 'Cr\u00e8me', description: 'Cr\u00e8me notes', slug: 'creme' })
     const [stored] = await database.db.select({ name: tags.name }).from(tags).where(eq(tags.slug, 'creme'))
     t.equal(stored?.name, 'Cr\u00e8me', 'stored composed')
+    // Its length is counted composed: 100 characters, though sent as 200 code points.
+    const long = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'e\u0301'.repeat(100) } })
+    t.equal(long.statusCode, 201, 'a name of 100 characters, sent decomposed')
     // An address is not text: its bytes name what it names.
     const author = await app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Jose\u0301', avatarUrl: 'https://cdn.example/Jose\u0301.png' } })
     t.equal(author.statusCode, 201)
