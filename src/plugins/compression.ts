@@ -22,8 +22,8 @@ const tagRepresentation: onSendHookHandler<unknown> = (request: FastifyRequest, 
     // stream. A cache takes a 304's fields for those of the copy it holds (RFC 9111 4.3.4): no coding is named.
     reply.removeHeader('content-encoding')
     // Its coding stream (readable-stream's, not node:stream's) is let go, and its compressor with it.
-    const coding = payload as { destroy?: () => void } | null
-    coding?.destroy?.()
+    const codingStream = payload as { destroy?: () => void } | null
+    codingStream?.destroy?.()
     payload = Readable.from([])
     // It also added its own `accept-encoding` to Vary, which names it already: listed once.
     varyOn(reply)
