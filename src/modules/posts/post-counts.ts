@@ -73,7 +73,7 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
       const backwards = keyset?.before === true
       const [up, down] = backwards ? [desc, asc] : [asc, desc]
       const byName = [up(nameKey), up(table.id)]
-      // Rows strictly after the cursor's (or before it), in the list's order.
+      // Rows strictly after the cursor's (or before it; inclusive, from it on), in the list's order.
       const beyondName = ([key, id]: CursorValue[]) =>
         sql`(${nameKey}, ${table.id}) ${sql.raw((backwards ? '<' : '>') + (keyset?.inclusive ? '=' : ''))} (${key}::text, ${id}::uuid)`
       const fewer = sql.raw(backwards ? '>' : '<')

@@ -134,7 +134,7 @@ function listOrder(sort: PostSort, visibility: Visibility): SQL[] {
 }
 
 // Keyset conditions matching ORDER: rows strictly after the cursor's (sort value, id), or strictly before
-// it, so the index serves any depth at the cost of the first page.
+// it (or, inclusive, from it on), so the index serves any depth at the cost of the first page.
 const KEYS: Record<PostSort, { key: SQL; cast: SQL; descending: boolean }> = {
   '-publishedAt': { key: sql`${posts.publishedAt}`, cast: sql`timestamptz`, descending: true },
   publishedAt: { key: sql`${posts.publishedAt}`, cast: sql`timestamptz`, descending: false },
