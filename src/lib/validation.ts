@@ -128,14 +128,15 @@ function singleProperties(schema: unknown): string[] {
 }
 
 /**
- * The JSON pointers of those of `names` in `data` whose text is not a whole number in decimal digits:
- * coercion would read `0x10` as 16, `1e1` as 10 and ` 1` as 1.
+ * The JSON pointers of those of `names` in `data` whose text is not a whole number in decimal digits (a
+ * minus sign allowed, for the range check to refuse): coercion would read `0x10` as 16, `1e1` as 10, ` 1`
+ * and `+1` as 1.
  */
 function notDecimalAt(data: unknown, names: string[]): string[] {
   if (data === null || typeof data !== 'object') return []
   return names.filter((name) => {
     const value = (data as Record<string, unknown>)[name]
-    return (Array.isArray(value) ? value : [value]).some((text) => typeof text === 'string' && !/^[+-]?\d+$/.test(text))
+    return (Array.isArray(value) ? value : [value]).some((text) => typeof text === 'string' && !/^-?\d+$/.test(text))
   }).map((name) => `/${name}`)
 }
 

@@ -288,12 +288,13 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
   })
 
   t.test('a whole number in a query is decimal digits: no hex, exponent, spaces or fractions read as one', async (t) => {
-    for (const [url, name] of [['/v1/posts?limit=0x10', 'limit'], ['/v1/posts?limit=1e1', 'limit'], ['/v1/posts?limit=%201', 'limit'], ['/v1/tags?page=1.0', 'page'], ['/feed.xml?archive=0x1', 'archive']] as const) {
+    for (const [url, name] of [['/v1/posts?limit=0x10', 'limit'], ['/v1/posts?limit=1e1', 'limit'], ['/v1/posts?limit=%201', 'limit'], ['/v1/tags?page=1.0', 'page'], ['/feed.xml?archive=0x1', 'archive'], ['/v1/posts?limit=%2B5', 'limit']] as const) {
       const res = await app.inject(url)
       assertProblem(t, res, 400, url)
       t.match(res.json().errors, [{ in: 'query', name: `/${name}`, message: 'must be a whole number in decimal digits' }], url)
     }
     t.equal((await app.inject('/v1/posts?limit=07')).json().meta.limit, 7, 'leading zeros are still decimal')
+    t.match((await app.inject('/v1/posts?limit=-5')).json().errors, [{ name: '/limit', message: 'must be >= 1' }], 'a negative number is one, out of range')
   })
 
   t.test('unknown query parameters are refused on every JSON read, as on lists; feeds take tracking parameters', async (t) => {
