@@ -343,8 +343,9 @@ export const cachingPlugin = fp<CachingOptions>(
         const key = (request.cacheKey = route.config?.cacheKey?.(request) ?? request.url)
         if (isConditional(request)) {
           const known = validators?.get(key)
-          const selected = known?.headers.etag === undefined ? undefined : selectedEtag(request, known.headers.etag, known.compressible)
-          if (known?.version === current && freshBy(request, known.headers.etag, known.headers['last-modified'], selected)) {
+          const etag = known?.version === current ? known.headers.etag : undefined
+          const selected = etag === undefined ? undefined : selectedEtag(request, etag, known!.compressible)
+          if (known?.version === current && freshBy(request, etag, known.headers['last-modified'], selected)) {
             request.cacheHit = true
             request.modifiedAt = known.modifiedAt
             reply.code(304).headers(known.headers)

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
+import { and, count, desc, eq, exists, getTableColumns, gte, inArray, lt, max, ne, notExists, notInArray, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
 import { alphabetical } from '../../db/sort-key.js'
@@ -89,23 +89,29 @@ async function filterConditions(db: Executor, f: PostFilters): Promise<SQL[]> {
   return where
 }
 
-// The NULLS placement matches the indexes' (drizzle-kit makes descending index columns NULLS LAST), or
-// PostgreSQL cannot walk the index in order and sorts the whole table instead.
-const ORDER: Record<PostSort, SQL[]> = {
-  '-publishedAt': [sql`${posts.publishedAt} desc nulls last`, sql`${posts.id} desc nulls last`],
-  publishedAt: [sql`${posts.publishedAt} asc nulls first`, sql`${posts.id} asc nulls first`],
-  '-updatedAt': [sql`${posts.updatedAt} desc nulls last`, sql`${posts.id} desc nulls last`],
-  title: [asc(alphabetical(posts.title)), asc(posts.id)],
+/**
+ * Each sort's key (with the type a cursor's value of it is cast to) and its order, ties broken by id. The
+ * NULLS placement matches the indexes' (drizzle-kit makes descending index columns NULLS LAST), or
+ * PostgreSQL cannot walk the index in order and sorts the whole table instead.
+ */
+const SORTS: Record<PostSort, { key: SQL; cast: SQL; descending: boolean; nullsFirst: boolean }> = {
+  '-publishedAt': { key: sql`${posts.publishedAt}`, cast: sql`timestamptz`, descending: true, nullsFirst: false },
+  publishedAt: { key: sql`${posts.publishedAt}`, cast: sql`timestamptz`, descending: false, nullsFirst: true },
+  '-updatedAt': { key: sql`${posts.updatedAt}`, cast: sql`timestamptz`, descending: true, nullsFirst: false },
+  title: { key: alphabetical(posts.title), cast: sql`text`, descending: false, nullsFirst: false },
 }
 
-// The same orders backwards (a page before a cursor is read from it towards the start): the same indexes,
-// walked the other way.
-const REVERSED: Record<PostSort, SQL[]> = {
-  '-publishedAt': [sql`${posts.publishedAt} asc nulls first`, sql`${posts.id} asc nulls first`],
-  publishedAt: [sql`${posts.publishedAt} desc nulls last`, sql`${posts.id} desc nulls last`],
-  '-updatedAt': [sql`${posts.updatedAt} asc nulls first`, sql`${posts.id} asc nulls first`],
-  title: [sql`${alphabetical(posts.title)} desc nulls first`, sql`${posts.id} desc nulls first`],
+/**
+ * A sort's order, or the same order backwards (a page before a cursor is read from it towards the start):
+ * every direction and NULLS placement flipped, which is the same index walked the other way.
+ */
+function orderOf(sort: PostSort, backwards = false): SQL[] {
+  const { key, descending, nullsFirst } = SORTS[sort]
+  const direction = sql.raw(`${descending !== backwards ? 'desc' : 'asc'} nulls ${nullsFirst !== backwards ? 'first' : 'last'}`)
+  return [sql`${key} ${direction}`, sql`${posts.id} ${direction}`]
 }
+
+const ORDER = Object.fromEntries(Object.keys(SORTS).map((sort) => [sort, orderOf(sort as PostSort)])) as Record<PostSort, SQL[]>
 
 /**
  * A moment as the database holds it, to the microsecond, in UTC: a Date keeps milliseconds, and a cursor made
@@ -135,14 +141,8 @@ function listOrder(sort: PostSort, visibility: Visibility): SQL[] {
 
 // Keyset conditions matching ORDER: rows strictly after the cursor's (sort value, id), or strictly before
 // it (or, inclusive, from it on), so the index serves any depth at the cost of the first page.
-const KEYS: Record<PostSort, { key: SQL; cast: SQL; descending: boolean }> = {
-  '-publishedAt': { key: sql`${posts.publishedAt}`, cast: sql`timestamptz`, descending: true },
-  publishedAt: { key: sql`${posts.publishedAt}`, cast: sql`timestamptz`, descending: false },
-  '-updatedAt': { key: sql`${posts.updatedAt}`, cast: sql`timestamptz`, descending: true },
-  title: { key: alphabetical(posts.title), cast: sql`text`, descending: false },
-}
 function beyond(sort: PostSort, { values: [value, id], before, inclusive }: Keyset): SQL {
-  const { key, cast, descending } = KEYS[sort]
+  const { key, cast, descending } = SORTS[sort]
   const operator = (descending === before ? '>' : '<') + (inclusive ? '=' : '')
   return sql`(${key}, ${posts.id}) ${sql.raw(operator)} (${value}::${cast}, ${id}::uuid)`
 }
@@ -225,7 +225,7 @@ export async function listPosts(
   const offset = offsetOf(page)
   const { keyset } = options
   const pageQuery = keyset && sort
-    ? db.select(columns).from(posts).where(and(...conditions, beyond(sort, keyset))).orderBy(...(keyset.before ? REVERSED[sort] : order)).limit(page.limit + 1)
+    ? db.select(columns).from(posts).where(and(...conditions, beyond(sort, keyset))).orderBy(...(keyset.before ? orderOf(sort, true) : order)).limit(page.limit + 1)
     : offset === 0
       ? db.select(columns).from(posts).where(and(...conditions)).orderBy(...order).limit(page.limit + 1)
       : db.select(columns).from(posts).where(inArray(posts.id, idsAt(db, conditions, order, page.limit + 1, offset))).orderBy(...order)
