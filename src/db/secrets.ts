@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto'
-import { eq } from 'drizzle-orm'
+import { eq, sql } from 'drizzle-orm'
 import type { Executor } from './client.js'
 import { serviceSecrets } from './schema.js'
 
@@ -29,4 +29,28 @@ export async function serviceSecret(db: Executor, name: string): Promise<Buffer>
 /** A random UUID the database keeps under this name, the same for ever (see serviceValue): a permanent id. */
 export async function serviceUuid(db: Executor, name: string): Promise<string> {
   return serviceValue(db, name, () => randomUUID())
+}
+
+/**
+ * When the service began running with the settings `key` names (a digest of them), as the database keeps it
+ * under `name`: every replica and every restart with those settings agrees on the date, and the first process
+ * to start with other settings (a deploy, or a rollback to earlier ones) moves it to its own start.
+ */
+export async function settingsSince(db: Executor, name: string, key: string): Promise<Date> {
+  const read = async () => {
+    const [row] = await db.select({ value: serviceSecrets.value }).from(serviceSecrets).where(eq(serviceSecrets.name, name))
+    const [kept, at] = row?.value.split(' ') ?? []
+    return kept === key && at ? new Date(at) : undefined
+  }
+  const since = await read()
+  if (since) return since
+  // Replicas starting together with the same new settings: the first write wins, and every one reads it.
+  await db.insert(serviceSecrets).values({ name, value: `${key} ${new Date().toISOString()}` }).onConflictDoUpdate({
+    target: serviceSecrets.name,
+    set: { value: sql`excluded.value` },
+    where: sql`split_part(${serviceSecrets.value}, ' ', 1) <> ${key}`,
+  })
+  // Undefined only if a process with other settings wrote meanwhile (a rolling deploy's old replica
+  // restarting): this one's start is then its own date, later than any it could have been given.
+  return (await read()) ?? new Date()
 }

@@ -94,14 +94,14 @@ export async function readFeedState(db: Executor, scope: FeedScope, archive: num
  *   feed shows.
  * - Last-Modified is a date that never goes backwards, which the newest item's update time would when a
  *   post is unpublished or deleted: the last public write, or the newest publication when a scheduled post
- *   went live later (no write announces that), or `servingSince` (when this process began serving feeds,
- *   perhaps with other settings or rendering) if later. So it moves on any public write, anywhere in the
- *   archive, and on a restart, and a reader polling by date alone downloads the feed again after one; a
- *   draft saved leaves it. Replicas agree on it once a write follows their starts.
+ *   went live later (no write announces that), or `renderedSince` (when feeds began to be served with the
+ *   settings and rendering `representation` names) if later. So it moves on any public write, anywhere in
+ *   the archive, and on a deploy that changes the documents, and a reader polling by date alone downloads
+ *   the feed again after one; a draft saved, or a restart, leaves it. Replicas agree on it.
  */
-export function feedValidators(scope: FeedScope, state: FeedState, representation: string, servingSince: Date): { etag: string; lastModified: Date } {
+export function feedValidators(scope: FeedScope, state: FeedState, representation: string, renderedSince: Date): { etag: string; lastModified: Date } {
   const newest = state.newestPublishedAt?.getTime() ?? 0
-  const lastModified = new Date(Math.max(state.changedAt.getTime(), newest, servingSince.getTime()))
+  const lastModified = new Date(Math.max(state.changedAt.getTime(), newest, renderedSince.getTime()))
   const { title, description, homePageUrl, resourceId, updatedAt } = scope.channel
   // What an empty feed shows as its own update (see buildFeed).
   const emptyFeedDate = state.total === 0 ? (updatedAt ?? state.changedAt).toISOString() : null

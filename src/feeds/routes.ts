@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Config } from '../config.js'
-import { serviceUuid } from '../db/secrets.js'
+import { serviceUuid, settingsSince } from '../db/secrets.js'
 import { NotFoundError } from '../lib/errors.js'
 import { SlugParamsSchema } from '../lib/schemas.js'
 import { movedOrNotFound } from '../modules/slugs/moved.js'
@@ -53,9 +53,10 @@ const LINKED = [
 export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   // Part of every ETag: a change of site settings (URLs, titles, hub) or of the rendering changes every feed's content.
   const configKey = createHash('sha1').update(JSON.stringify([config.site, config.websubHub ?? null, FEED_RENDERING_VERSION])).digest('base64url')
-  // When this process began serving feeds, part of every Last-Modified: a restart may bring other settings or
-  // another rendering (a deploy), and a reader revalidating by date alone must then get the document again.
-  const servingSince = new Date()
+  // When feeds began to be served with these settings and this rendering, part of every Last-Modified: a
+  // deploy that changes them changes every document, and a reader revalidating by date alone must then get
+  // it again. Kept in the database, so that replicas and restarts with the same ones agree on it.
+  const renderedSince = await settingsSince(app.db, 'feed-settings', configKey)
   // The site's feeds are named by an id of the database's own, as a tag's are by the tag's: an Atom id must
   // not change when the feed moves (RFC 4287 4.2.6), as it would with API_URL were it the feed's URL. A
   // database that served them before that keeps naming them by their URL (drizzle/0014_site_feed_id.sql).
@@ -75,7 +76,7 @@ export const feedRoutes: FastifyPluginAsyncTypebox<{ config: Config }> = async (
     const pages = archivePageCount(state.total)
     if (archive !== undefined && archive > pages) throw new NotFoundError(`This feed has ${pages} archive page(s); there is no page ${archive}`)
 
-    const { etag, lastModified } = feedValidators(scope, state, `${configKey} ${format} ${scope.channel.prefix} ${archive ?? 'current'}`, servingSince)
+    const { etag, lastModified } = feedValidators(scope, state, `${configKey} ${format} ${scope.channel.prefix} ${archive ?? 'current'}`, renderedSince)
     reply.header('etag', etag)
     dateResponse(request, reply, lastModified)
     if (isFresh(request, reply)) return reply.code(304).send()
