@@ -2,19 +2,30 @@ import { sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import { posts } from '../../db/schema.js'
 import { GREATER_THAN, LESS_THAN, MATCH_END, MATCH_START } from '../../content/snippet.js'
 
+/** A word as English search reads one: letters and digits, with single hyphens or apostrophes inside ("zero-downtime", "couldn't"). */
+const WORD = /^[\p{L}\p{N}]+(?:['’-][\p{L}\p{N}]+)*$/u
+
 /**
  * The tsquery for what a reader typed, with `websearch_to_tsquery` semantics ("quoted phrases", `or`,
  * `-exclusions`) and the last plain word matched as a prefix, so type-ahead finds "architecture" from
- * "archit". The prefix word is reduced to letters and digits, so nothing the user types reaches
- * `to_tsquery` syntax. A prefix that is an English stop word is matched as typed when nothing else is searched for.
+ * "archit":
+ * - Punctuation around that word is not part of it ("postgres!", "(postgres"), and a trailing `or`, an
+ *   alternative yet to be typed, leaves the word before it last.
+ * - A hyphenated word is matched as PostgreSQL's parser reads it, its parts in a row ("zero-d" finds
+ *   "zero-downtime"); apostrophes part words, as the parser's do ("couldn't" is "couldn t").
+ * - Only letters, digits and single hyphens reach `to_tsquery`, where none of them is syntax.
+ * - A prefix that is an English stop word is matched as typed when nothing else is searched for.
  */
 export function searchQuery(q: string): SQL {
-  const words = q.trim().split(/\s+/)
-  const last = words.at(-1) ?? ''
-  const plainLast = /^[\p{L}\p{N}][\p{L}\p{N}'’-]*$/u.test(last) && !/^or$/i.test(last) && !q.trim().endsWith('"')
+  const whole = sql`websearch_to_tsquery('english', ${q})`
+  let words = q.trim().split(/\s+/)
+  if (words.length > 1 && /^or$/i.test(words.at(-1)!)) words = words.slice(0, -1)
+  // The last word without what surrounds it, but for what websearch reads: a leading `-` (an exclusion) and quotes.
+  const last = (words.at(-1) ?? '').replace(/^[^\p{L}\p{N}"-]+/u, '').replace(/[^\p{L}\p{N}"]+$/u, '')
   const quotesBalanced = (q.match(/"/g)?.length ?? 0) % 2 === 0
-  if (!plainLast || !quotesBalanced) return sql`websearch_to_tsquery('english', ${q})`
-  const prefix = last.replace(/[^\p{L}\p{N}]+/gu, '')
+  if (!WORD.test(last) || /^or$/i.test(last) || !quotesBalanced) return whole
+  words = [...words.slice(0, -1), ...last.split(/['’]/)]
+  const prefix = words.at(-1)!
   const rest = words.slice(0, -1)
   const alternative = rest.length > 0 && /^or$/i.test(rest.at(-1)!)
   const restQuery = sql`websearch_to_tsquery('english', ${(alternative ? rest.slice(0, -1) : rest).join(' ')})`

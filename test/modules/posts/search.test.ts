@@ -38,6 +38,17 @@ t.test('full-text search on GET /v1/posts?q=', async (t) => {
     t.same(slugs((await search('zephyrine the')).body), slugs((await search('zephyrine')).body), 'zephyrine the')
   })
 
+  t.test('the last word is a prefix however it is written: hyphenated, with an apostrophe, with punctuation around it', async (t) => {
+    await publish('Hyper-zorbing deploys', "The zorblat at Quoxx'ville could not stop, so it moved live.")
+    const found = async (q: string) => slugs((await search(q)).body)
+    for (const q of ['hyper-zorbing', 'hyper-z', 'Hyper-Zorbing', 'zorblat hyper-zorbing', 'hyper-zorbing zorbl', "quoxx'ville", 'Quoxx’vil', "zorblat quoxx'ville"]) {
+      t.same(await found(q), ['hyper-zorbing-deploys'], q)
+    }
+    for (const q of ['zephyr!', '(zephyr)', 'zephyr,', '¿zephyr?', 'zephyr or']) t.same(await found(q), await found('zephyr'), q)
+    t.same(new Set(await found('ferry or zephyr')), new Set(await found('ferry or zephyrine')), 'an alternative, the last word a prefix')
+    t.same(await found('whale -ferry!'), ['whales-of-many-colours'], 'an exclusion is not a prefix')
+  })
+
   t.test('text typed with accents apart from their letters is found as typed either way (NFC)', async (t) => {
     await publish('Re\u0301sume\u0301 tips', 'Your re\u0301sume\u0301 matters.')
     for (const q of ['r\u00e9sum\u00e9 matters', 'Re\u0301sume\u0301 matters']) {
