@@ -7,6 +7,13 @@ const BLOCKS = new Set([
 // Left out of excerpts: a summary reads as prose, not as code or a heading.
 const NOT_PROSE = new Set(['pre', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'table', 'figcaption'])
 
+/** Whether an element is left out of the prose: NOT_PROSE, footnotes (as Markdown's are marked), and a reference to one (a link within the page, in a superscript). */
+function notProse(name: string, attribs: Record<string, string>, inSuperscript: boolean): boolean {
+  return NOT_PROSE.has(name)
+    || (name === 'section' && (attribs.class ?? '').split(/\s+/).includes('footnotes'))
+    || (name === 'a' && inSuperscript && (attribs.href ?? '').startsWith('#'))
+}
+
 export interface TextOf { all: string; prose: string }
 
 /** The visible text of an html fragment, entities decoded, with blocks separated by spaces. */
@@ -14,18 +21,25 @@ export function textOf(html: string): TextOf {
   let all = ''
   let prose = ''
   let skipDepth = 0
+  let superscripts = 0
+  // Whether each open element is left out of the prose (the parser closes every element it opens).
+  const skips: boolean[] = []
   const parser = new Parser(
     {
-      onopentag(name) {
+      onopentag(name, attribs) {
         if (BLOCKS.has(name)) { all += ' '; prose += ' ' }
-        if (NOT_PROSE.has(name)) skipDepth++
+        const skip = notProse(name, attribs, superscripts > 0)
+        skips.push(skip)
+        if (skip) skipDepth++
+        if (name === 'sup') superscripts++
       },
       ontext(text) {
         all += text
         if (skipDepth === 0) prose += text
       },
       onclosetag(name) {
-        if (NOT_PROSE.has(name)) skipDepth--
+        if (skips.pop()) skipDepth--
+        if (name === 'sup') superscripts--
         if (BLOCKS.has(name)) { all += ' '; prose += ' ' }
       },
     },

@@ -24,9 +24,10 @@ const options: sanitize.IOptions = {
   ],
   allowedAttributes: {
     // The direction and language of a passage (Arabic or Hebrew in an English post), on any element (see
-    // transformTags for the directions kept).
-    '*': ['dir', 'lang'],
-    a: ['href', 'title', 'rel', 'name', 'id'],
+    // transformTags for the directions kept); ids, which the post's links may lead to (a heading, a
+    // footnote: see ID_PREFIX); and a label for assistive technology (a footnote's way back, "↩").
+    '*': ['dir', 'lang', 'id', 'aria-label'],
+    a: ['href', 'title', 'rel', 'name'],
     img: ['src', 'srcset', 'sizes', 'alt', 'title', 'width', 'height', 'loading'],
     source: ['srcset', 'sizes', 'type', 'media'],
     code: ['class'],
@@ -39,7 +40,6 @@ const options: sanitize.IOptions = {
     li: ['value'],
     abbr: ['title'],
     time: ['datetime'],
-    h1: ['id'], h2: ['id'], h3: ['id'], h4: ['id'], h5: ['id'], h6: ['id'],
     input: ['type', 'checked', 'disabled'],
   },
   allowedClasses: {
@@ -47,6 +47,9 @@ const options: sanitize.IOptions = {
     pre: [/^language-[\w-]+$/],
     span: [/^hljs-[\w-]+$/],
     div: [/^language-[\w-]+$/],
+    // Markdown's footnotes, as GitHub marks them: their section, and its heading meant for screen readers only.
+    section: ['footnotes'],
+    h2: ['sr-only'],
   },
   // A direction is one of HTML's three, or none; ids and anchor names are the post's own (ID_PREFIX).
   transformTags: {
@@ -84,8 +87,10 @@ const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
  * changes (backfill.ts). That can take away what the new rules refuse, or rewrite what they keep (as the id
  * prefix did), but it cannot bring back what older rules took away.
  * - 1: ids and anchor names prefixed with ID_PREFIX, and the post's links to them.
+ * - 2: ids kept on every element (before, only on links and headings, so a link to a footnote's `<li>` led
+ *   nowhere). Markdown headings and footnotes came with it: the pass renders a post written in Markdown again.
  */
-export const SANITIZER_VERSION = 1
+export const SANITIZER_VERSION = 2
 
 export function sanitizeHtml(html: string): string {
   return sanitize(html, options).replace(CONTROLS, '')

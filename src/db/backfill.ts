@@ -1,7 +1,7 @@
 import { and, eq, gt, isNull, lt, or } from 'drizzle-orm'
 import { textOf } from '../content/derive.js'
-import { prepareContent } from '../content/prepare.js'
-import { SANITIZER_VERSION, sanitizeHtml } from '../content/sanitize.js'
+import { htmlOf, prepareContent, type PostBody } from '../content/prepare.js'
+import { SANITIZER_VERSION } from '../content/sanitize.js'
 import type { Db } from './client.js'
 import { contentState, posts } from './schema.js'
 import { writeMoment, writeTransaction } from './transaction.js'
@@ -24,7 +24,7 @@ export async function backfillBodyText(db: Db, batch = 200): Promise<number> {
 
 /**
  * The html of posts sanitised under older rules than SANITIZER_VERSION (or before the rules had versions),
- * sanitised again under the current ones, once for each version (content_state.sanitizer_version notes the
+ * made again under the current ones (from their Markdown, if they were written in it), once for each version (content_state.sanitizer_version notes the
  * pass done); returns how many posts' html changed. Those are written as the write API would write that
  * html (prepareContent: text, excerpt, word count follow), but their representation changed without an
  * edit: links_changed_at (their Last-Modified) moves, updated_at stays. A post the new rules leave as it is
@@ -43,13 +43,15 @@ export async function backfillSanitizedHtml(db: Db, batch = 200): Promise<number
   // In the order of ids, each batch after the last: a batch does not read again past the posts done before.
   let after: string | undefined
   for (;;) {
-    const rows = await db.select({ id: posts.id, html: posts.html, customExcerpt: posts.customExcerpt }).from(posts)
+    const rows = await db.select({ id: posts.id, html: posts.html, markdown: posts.markdown, customExcerpt: posts.customExcerpt }).from(posts)
       .where(after === undefined ? older : and(older, gt(posts.id, after))).orderBy(posts.id).limit(batch)
     if (rows.length === 0) break
     after = rows.at(-1)!.id
-    // Most posts come out as they went in: only those that do are prepared whole.
-    const rewritten = rows.filter((row) => sanitizeHtml(row.html) !== row.html).map((row) => {
-      const { markdown: _source, ...content } = prepareContent({ html: row.html }, row.customExcerpt)
+    // A post written in Markdown is rendered from it again: what older rules took from its html, its source
+    // still has. Most posts come out as they went in: only those that do not are prepared whole.
+    const bodyOf = (row: (typeof rows)[number]): PostBody => (row.markdown !== null ? { markdown: row.markdown } : { html: row.html })
+    const rewritten = rows.filter((row) => htmlOf(bodyOf(row)) !== row.html).map((row) => {
+      const { markdown: _source, ...content } = prepareContent(bodyOf(row), row.customExcerpt)
       return { row, content }
     })
     if (rewritten.length === 0) continue

@@ -8,6 +8,13 @@ t.test('textOf decodes entities, separates blocks and leaves code and headings o
   t.equal(prose, 'Fish & chips End.')
 })
 
+t.test('footnotes and the references to them are not prose', async (t) => {
+  const { all, prose } = textOf('<p>Claim<sup><a href="#user-content-footnote-1">1</a></sup> and E = mc<sup>2</sup>.</p>' +
+    '<section class="footnotes"><h2>Footnotes</h2><ol><li><p>The note. <a href="#user-content-footnote-ref-1">↩</a></p></li></ol></section>')
+  t.equal(prose, 'Claim and E = mc2.')
+  t.equal(all, 'Claim1 and E = mc2. Footnotes The note. ↩', 'though they are text a reader reads')
+})
+
 t.test('excerptOf cuts at a whole word near 300 characters', async (t) => {
   const text = 'word '.repeat(100).trim()
   const excerpt = excerptOf(text)
@@ -43,4 +50,16 @@ t.test('prepareContent renders Markdown, sanitises it and derives the excerpt', 
   t.equal(prepared.excerpt, 'Hello world.')
   t.equal(prepared.markdown, '# Title\n\nHello <script>alert(1)</script> **world**.\n\n```ts\nconst a = 1\n```\n')
   t.equal(prepareContent({ html: '<p>Hi</p>' }, '  Custom  ').excerpt, 'Custom')
+})
+
+t.test('Markdown headings have ids as GitHub makes them, and footnotes are linked both ways', async (t) => {
+  const prepared = prepareContent({ markdown: '## Set up\n\nSee [above](#set-up). A claim[^source].\n\n## Set up\n\n[^source]: Where it comes from.\n' })
+  t.match(prepared.html, /<h2 id="user-content-set-up">Set up<\/h2>/)
+  t.match(prepared.html, /<h2 id="user-content-set-up-1">Set up<\/h2>/, 'a second heading alike: its own id')
+  t.match(prepared.html, /<a href="#user-content-set-up">above<\/a>/, 'the link leads to the heading')
+  const reference = /<sup><a id="([^"]+)" href="#([^"]+)">1<\/a><\/sup>/.exec(prepared.html)
+  t.ok(reference, 'the reference is a numbered link')
+  t.match(prepared.html, new RegExp(`<li id="${reference![2]}">\\s*<p>Where it comes from\\. <a href="#${reference![1]}"[^>]*>↩</a>`), 'to the note, which links back')
+  t.equal(prepared.excerpt, 'See above. A claim.', 'the excerpt reads without them')
+  t.equal(prepareContent({ markdown: '# Other\n\n# Set up' }).html, '<h1 id="user-content-other">Other</h1>\n<h1 id="user-content-set-up">Set up</h1>\n', 'ids are counted per post')
 })

@@ -54,6 +54,13 @@ t.test('ids and anchor names are the post\'s own, and its links to them follow: 
   t.equal(sanitizeHtml(clean), clean, 'sanitised again (html sent back as it was read), nothing is prefixed twice')
 })
 
+t.test('any element keeps its id, prefixed, so that a link within the post leads to it (a footnote, an anchor)', async (t) => {
+  const html = '<p>Claim<sup><a href="#fn1" id="fnref1">[1]</a></sup></p><ol><li id="fn1"><p>Source <a href="#fnref1" aria-label="Back">↩</a></p></li></ol>' +
+    '<p id="anchor">para</p><div id="d"><span id="s">x</span></div><a href="#anchor">jump</a>'
+  t.equal(sanitizeHtml(html), html.replaceAll('id="', 'id="user-content-').replaceAll('href="#', 'href="#user-content-'))
+  t.equal(sanitizeHtml('<p id="x" onclick="x" aria-describedby="x">a</p>'), '<p id="user-content-x">a</p>', 'only the id: no event handler, no other reference')
+})
+
 t.test('a passage keeps its direction and language; a direction that is none is dropped', async (t) => {
   const html = '<p dir="rtl" lang="ar">مرحبا</p><p>Say <bdi>إيان</bdi> or <bdo dir="ltr">abc</bdo>, <span lang="he" dir="auto">שלום</span></p>'
   t.equal(sanitizeHtml(html), html)

@@ -107,6 +107,31 @@ t.test('html stored before the sanitiser had versions is sanitised again by migr
   t.equal(await contentVersion(), version, 'so no replica\'s cache is emptied')
 })
 
+t.test('a post written in Markdown is made again from it by the sanitiser\'s pass: what older rules took from its html comes back', async (t) => {
+  const { app, database } = await build(t)
+  // As version 1 stored them: a heading without its id (Markdown gave none), and html whose ids it took
+  // away (those off links and headings), which nothing can bring back.
+  const markdown = '## Setup\n\nSee [setup](#setup).\n'
+  const v1 = '<h2>Setup</h2>\n<p>See <a href="#user-content-setup">setup</a>.</p>\n'
+  const html = '<p>Note<sup><a href="#user-content-fn1">1</a></sup></p><ol><li>Source</li></ol>'
+  await database.db.execute(sql`update content_state set sanitizer_version = 1`)
+  await writeBehindApp(app, () => database.db.execute(sql`
+    with a as (select id from authors order by slug limit 1),
+         p as (insert into posts (slug, title, excerpt, html, markdown, sanitizer_version, status, published_at, word_count, reading_time_minutes, created_at, updated_at)
+               values ('from-markdown', 'From Markdown', 'See setup.', ${v1}, ${markdown}, 1, 'published', '2024-01-02T03:04:05Z', 3, 1, '2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z'),
+                      ('from-html', 'From html', 'Note', ${html}, null, 1, 'published', '2024-01-02T03:04:05Z', 2, 1, '2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z')
+               returning id)
+    insert into post_authors (post_id, author_id, position) select p.id, a.id, 0 from p, a`))
+  await writeBehindApp(app, () => migrate(database))
+  const rows = rowsOf<{ slug: string; html: string; sanitizer_version: number; links_changed_at: Date | null }>(await database.db.execute(sql`
+    select slug, html, sanitizer_version, links_changed_at from posts where slug in ('from-markdown', 'from-html') order by slug`))
+  t.same(rows.map((r) => [r.slug, r.html, r.sanitizer_version, r.links_changed_at !== null]), [
+    ['from-html', html, 1, false],
+    ['from-markdown', '<h2 id="user-content-setup">Setup</h2>\n<p>See <a href="#user-content-setup">setup</a>.</p>\n', SANITIZER_VERSION, true],
+  ], 'the heading has its id again; html the rules leave as it is is not written')
+  t.equal((await app.inject('/v1/posts/from-markdown')).json().data.html, rows[1]!.html, 'and is served so')
+})
+
 t.test('the demo archive\'s posts store the sanitiser version they were sanitised under, as every write does', async (t) => {
   const { database } = await build(t)
   const [row] = rowsOf<{ posts: number; older: number }>(await database.db.execute(sql`
