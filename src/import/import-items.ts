@@ -4,9 +4,9 @@ import { posts } from '../db/schema.js'
 import { writeTransaction } from '../db/transaction.js'
 import { uniqueSlugFor } from '../lib/unique-slug.js'
 import {
-  authorIdsCreating, insertPost, lockPost, setPostAuthors, setPostTags, tagIdsCreating, updatePostRow, type PostValues,
+  idsNamedCreating, insertPost, lockPost, setPostAuthors, setPostTags, updatePostRow, type PostValues,
 } from '../modules/posts/write-queries.js'
-import { authorSlug, contentHash, type ImportItem, type ParsedFeed } from './item.js'
+import { contentHash, type ImportItem, type ParsedFeed } from './item.js'
 import { insertImported, loadImported, updateImported, type ImportedItem } from './queries.js'
 
 export type Outcome = 'created' | 'updated' | 'unchanged' | 'ignored' | 'error'
@@ -106,10 +106,10 @@ function postValues(item: ImportItem): Omit<PostValues, 'slug'> {
   }
 }
 
-/** Authors by the slug of their display name, tags by slug or else by name: found, or created with their names. */
+/** Authors and tags by name (tags else by the slug the source gives), found or created (see idsNamedCreating). */
 async function linkPost(tx: Tx, postId: string, item: ImportItem): Promise<void> {
-  await setPostAuthors(tx, postId, await authorIdsCreating(tx, item.authors.map((name) => ({ slug: authorSlug(name), name }))))
-  await setPostTags(tx, postId, await tagIdsCreating(tx, item.tags.map(({ slug, name }) => ({ slug, name }))))
+  await setPostAuthors(tx, postId, await idsNamedCreating(tx, 'author', item.authors.map((name) => ({ name }))))
+  await setPostTags(tx, postId, await idsNamedCreating(tx, 'tag', item.tags))
 }
 
 async function createFrom(tx: Tx, source: string, item: ImportItem, hash: string): Promise<string> {

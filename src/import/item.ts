@@ -23,7 +23,8 @@ export interface ImportItem {
   featured: boolean
   /** Display names, in order; at least one. */
   authors: string[]
-  tags: { slug: string; name: string }[]
+  /** Names, in order, with the slug the source gives when it gives one (WordPress's). */
+  tags: { name: string; slug?: string }[]
   /** The post's image (an absolute http(s) URL), when the source names one; absent otherwise. */
   featureImage?: { url: string; alt: string | null }
 }
@@ -79,10 +80,8 @@ const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 // (see COMPOSED_TEXT).
 const squash = (s: string) => s.normalize('NFC').replace(/\s+/g, ' ').replace(/\p{Cc}/gu, '').trim()
 
-/** The slug an author is matched by: the same display name is the same author in every import. */
-export function authorSlug(name: string): string {
-  return slugFrom(name, 'author')
-}
+/** What names are compared by, as the API compares them (see rowNamed): "postgres" and "Postgres" are one tag. */
+const nameKey = (name: string) => name.toLowerCase()
 
 /** `value` when it is already a valid Quire slug, else undefined. */
 export function validSlug(value: string | undefined | null): string | undefined {
@@ -164,20 +163,18 @@ export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defau
   const named = draft.authors.map(squash).filter(Boolean)
   const names = (named.length > 0 ? named : defaultAuthors.map(squash).filter(Boolean))
     .map((name) => fit.text(name, LIMITS.authorName, `the author name ${quoted(name)}`))
-  const authors = fit.list(unique(names, authorSlug), LIMITS.authors, 'authors')
+  const authors = fit.list(unique(names, nameKey), LIMITS.authors, 'authors')
   if (authors.length === 0) throw new ItemError('it names no author, and neither does the feed')
-  const tags = fit.list(
-    unique(
-      draft.tags.map((t) => {
-        // A name of no letters or digits (`---`) makes no tag.
-        const slug = validSlug(t.slug) ?? (hasLettersOrDigits(t.name) ? slugFrom(t.name, 'tag') : '')
-        return { name: squash(t.name) || slug, slug }
-      }),
-      (t) => t.slug,
-    ),
-    LIMITS.tags,
-    'tags',
-  ).map((t) => ({ ...t, name: fit.text(t.name, LIMITS.tagName, `the tag name ${quoted(t.name)}`) }))
+  const tagNames = draft.tags.flatMap((t) => {
+    const slug = validSlug(t.slug)
+    const name = squash(t.name) || slug
+    if (name && (slug || hasLettersOrDigits(name))) return [slug ? { name, slug } : { name }]
+    // A name of no letters or digits (`---`, `🚀`) makes no slug, and so no tag.
+    if (name) fit.dropped(`the tag ${quoted(name)} was dropped: a tag's name needs a letter or a digit to make its slug`)
+    return []
+  })
+  const tags = fit.list(unique(tagNames, (t) => t.slug ?? nameKey(t.name)), LIMITS.tags, 'tags')
+    .map((t) => ({ ...t, name: fit.text(t.name, LIMITS.tagName, `the tag name ${quoted(t.name)}`) }))
   const item: ImportItem = {
     ...draft,
     // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
@@ -246,7 +243,12 @@ export function labelOf(position: number, title: string): string {
   return t ? `item ${position} "${t.length > 60 ? `${t.slice(0, 59)}…` : t}"` : `item ${position}`
 }
 
-/** A hash of everything imported from the item: equal hashes mean nothing changed at the source. */
+/**
+ * A hash of everything imported from the item: equal hashes mean nothing changed at the source. Each tag is
+ * hashed with a slug, the source's or one made from its name, as items imported when every tag carried one
+ * were: those hash as they did, and a re-run leaves them as they are.
+ */
 export function contentHash(item: ImportItem): string {
-  return createHash('sha256').update(JSON.stringify(item)).digest('base64url')
+  const tags = item.tags.map(({ name, slug }) => ({ name, slug: slug ?? slugFrom(name, 'tag') }))
+  return createHash('sha256').update(JSON.stringify({ ...item, tags })).digest('base64url')
 }

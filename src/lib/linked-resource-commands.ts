@@ -32,8 +32,9 @@ export interface LinkedResourceStore<Out> {
 }
 
 /**
- * The row of `table` (but `exceptId`) that has this name, compared without case, if any. The name is locked
- * until the transaction ends: two writes of one name at once take turns, and the second finds the first's row.
+ * The row of `table` (but `exceptId`) that has this name, compared without case, if any (the first by slug,
+ * when several have it). The name is locked until the transaction ends: two writes of one name at once take
+ * turns, and the second finds the first's row.
  */
 export async function rowNamed(tx: Executor, kind: Exclude<ResourceKind, 'post'>, table: Table, name: string, exceptId?: string): Promise<{ id: string; slug: string } | undefined> {
   const key = sql`lower(${name.trim()})`
@@ -42,6 +43,7 @@ export async function rowNamed(tx: Executor, kind: Exclude<ResourceKind, 'post'>
     .select({ id: table.id, slug: table.slug })
     .from(table as PgTable)
     .where(and(sql`lower(${table.name}) = ${key}`, exceptId ? ne(table.id, exceptId) : undefined))
+    .orderBy(table.slug)
     .limit(1)
   return row as { id: string; slug: string } | undefined
 }

@@ -172,6 +172,27 @@ t.test('a category is the tag of its name, whatever that tag\'s slug; one tag na
   t.same(linked.map((x) => x.slug), ['pg', 'ops'], 'each tag once, where the item first names it')
 })
 
+t.test('two names that make one slug are two tags, each found again by its name; an author is found by her name, whatever her slug', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const db = database.db
+  await db.insert(authors).values({ slug: 'grace', name: 'Grace Hopper' })
+  const item = (id: number, categories: string[]) => `<item><title>Post ${id}</title><link>https://lang.example.org/${id}</link><guid>https://lang.example.org/?p=${id}</guid>
+    <pubDate>Thu, 0${id} Mar 2024 16:05:00 GMT</pubDate><dc:creator>Grace Hopper</dc:creator>${categories.map((c) => `<category>${c}</category>`).join('')}<description>On languages.</description></item>`
+  const rss = (items: string) => `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Langs</title><link>https://lang.example.org/</link><description>Langs</description>${items}</channel></rss>`
+  const results: ItemResult[] = []
+  t.match(await importFeed(db, parseFeed(rss(item(1, ['C++', 'C#', 'c++', '🚀']))), { onItem: (r) => results.push(r) }), { created: 1, errors: [] })
+  t.match(results[0]?.clipped, [/the tag "🚀" was dropped: a tag's name needs a letter or a digit/], 'a name that makes no slug is dropped, and said')
+  t.match(await importFeed(db, parseFeed(rss(item(1, ['C++', 'C#', 'c++', '🚀']) + item(2, ['C#'])))), { created: 1, unchanged: 1, errors: [] })
+  const tagsOf = async (n: number) => (await db.select({ slug: tags.slug, name: tags.name }).from(postTags).innerJoin(tags, eq(tags.id, postTags.tagId))
+    .innerJoin(posts, eq(posts.id, postTags.postId)).where(eq(posts.title, `Post ${n}`)).orderBy(asc(postTags.position)))
+  t.same(await tagsOf(1), [{ slug: 'c', name: 'C++' }, { slug: 'c-2', name: 'C#' }], '"C++" and "C#" (and "c++" once, as the API compares names)')
+  t.same(await tagsOf(2), [{ slug: 'c-2', name: 'C#' }], 'a later item\'s "C#" is C#, not the tag that came first with its slug')
+  t.same((await db.select({ slug: authors.slug }).from(authors)).map((a) => a.slug), ['grace'], 'no second Grace Hopper')
+  const [linked] = await db.select({ n: count() }).from(posts)
+  t.equal(linked?.n, 2)
+})
+
 t.test('authors and tags named without Latin letters are each their own, and found again on the next run', async (t) => {
   const database = await testDatabase(t, { seed: false })
   const db = database.db

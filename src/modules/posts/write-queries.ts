@@ -5,6 +5,8 @@ import { writeMoment } from '../../db/transaction.js'
 import { InvalidFieldsError } from '../../lib/errors.js'
 import { nameTaken, rowNamed } from '../../lib/linked-resource-commands.js'
 import { refCondition } from '../../lib/ref.js'
+import { slugFrom } from '../../lib/slugs.js'
+import { uniqueSlugFor } from '../../lib/unique-slug.js'
 import { idsBySlug } from '../slugs/queries.js'
 import { postColumns, type PostRow } from './queries.js'
 
@@ -106,16 +108,46 @@ export async function tagIdsFor(tx: Executor, slugs: string[], field = '/tags'):
 }
 
 /**
- * Tag ids for (slug, name) pairs, as an import knows them, in the order given: found by slug, else by name
- * (compared without case: the tag of that name is the one meant), else created.
+ * The tag or author with the slug `name` makes (current or old), unless it is another name making the same
+ * slug: "C++" and "C#" both make `c`, and are two tags. One given that slug for a name that would make
+ * another ("Dr Priya Raman" at `priya-raman`) is the one meant.
  */
-export async function tagIdsCreating(tx: Executor, named: { slug: string; name: string }[]): Promise<string[]> {
-  return idsCreating(tx, tags, named, async ({ name }) => (await rowNamed(tx, 'tag', tags, name))?.id)
+async function rowBySlugOfName(tx: Executor, kind: 'tag' | 'author', name: string): Promise<string | undefined> {
+  const table = kind === 'tag' ? tags : authors
+  const made = slugFrom(name, kind)
+  const id = (await idsOf(tx, table, [made])).get(made)
+  if (!id) return undefined
+  const [row] = await tx.select({ name: table.name }).from(table).where(eq(table.id, id))
+  const anotherName = row !== undefined && slugFrom(row.name, kind) === made && row.name.trim().toLowerCase() !== name.trim().toLowerCase()
+  return anotherName ? undefined : id
 }
 
-/** Author ids for (slug, name) pairs, in the order given, creating the authors that do not exist yet. */
-export async function authorIdsCreating(tx: Executor, people: { slug: string; name: string }[]): Promise<string[]> {
-  return idsCreating(tx, authors, people)
+/**
+ * Ids for tags or authors as an import names them, in the order given: the one of that name (compared
+ * without case: the first by slug, when people share a name); else the one with the slug the source gives
+ * (current or old: WordPress's); else, when it gives none, the one with the slug the name makes (see
+ * rowBySlugOfName); else a new one, with the source's slug or one made from its name (`c-2` for "C#" when
+ * "C++" has `c`).
+ */
+export async function idsNamedCreating(tx: Executor, kind: 'tag' | 'author', named: { name: string; slug?: string }[]): Promise<string[]> {
+  const table = kind === 'tag' ? tags : authors
+  const ids: string[] = []
+  // In the order of their names: rowNamed locks each name, and two imports locking two names in opposite
+  // orders would wait for each other.
+  const key = (name: string) => name.trim().toLowerCase()
+  const byName = [...named.entries()].sort(([, a], [, b]) => (key(a.name) < key(b.name) ? -1 : key(a.name) > key(b.name) ? 1 : 0))
+  for (const [index, { name, slug }] of byName) {
+    const id = (await rowNamed(tx, kind, table, name))?.id
+      ?? (slug === undefined ? await rowBySlugOfName(tx, kind, name) : (await idsOf(tx, table, [slug])).get(slug))
+    if (id) ids[index] = id
+  }
+  // Made in the order given: of two names making one slug, the first named has it.
+  for (const [index, { name, slug }] of named.entries()) {
+    if (ids[index]) continue
+    const [row] = await tx.insert(table).values({ name, slug: slug ?? (await uniqueSlugFor(tx, table, name, kind)) }).returning({ id: table.id })
+    ids[index] = row!.id
+  }
+  return ids
 }
 
 /** Each once, at its first position: an import may name one tag or author by two slugs (a current and an old one). */
