@@ -72,6 +72,11 @@ export function excerptOf(text: string, max = EXCERPT_LENGTH): string {
   return `${words}…`
 }
 
+/** `text` cut to `max` characters, the ellipsis included (excerptOf's cut, one character shorter): a name within its limit. */
+export function clip(text: string, max: number): string {
+  return lengthOf(text) <= max ? text : excerptOf(text, max - 1)
+}
+
 // A word of a script written with spaces between words: a run of letters and digits.
 const SPACED_WORD = /[\p{L}\p{N}][\p{L}\p{N}'’_-]*/gu
 // Scripts written without spaces between words (Chinese, Japanese, Thai ...): a run of them is one "word" to

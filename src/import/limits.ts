@@ -1,4 +1,4 @@
-import { excerptOf, lengthOf } from '../content/derive.js'
+import { clip, lengthOf } from '../content/derive.js'
 import { limitOf } from '../lib/schemas.js'
 import { AuthorCreateBodySchema } from '../modules/authors/schemas.js'
 import { FEATURE_IMAGE_ALT_MAX_LENGTH, PostCreateBodySchema } from '../modules/posts/write-schemas.js'
@@ -18,11 +18,6 @@ export const LIMITS = {
   authorName: limitOf(AuthorCreateBodySchema.properties.name, 'maxLength'),
   tagName: limitOf(TagCreateBodySchema.properties.name, 'maxLength'),
   featureImageAlt: FEATURE_IMAGE_ALT_MAX_LENGTH,
-}
-
-/** `text` cut to `max` characters, the ellipsis included (excerptOf's cut, one character shorter). */
-export function clip(text: string, max: number): string {
-  return lengthOf(text) <= max ? text : excerptOf(text, max - 1)
 }
 
 /** A name in a message, cut short: the whole of one over a limit would fill the line. */

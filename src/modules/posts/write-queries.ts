@@ -2,12 +2,14 @@ import { eq, inArray } from 'drizzle-orm'
 import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { writeMoment } from '../../db/transaction.js'
+import { clip } from '../../content/derive.js'
 import { InvalidFieldsError } from '../../lib/errors.js'
 import { nameTaken, rowNamed } from '../../lib/linked-resource-commands.js'
 import { refCondition } from '../../lib/ref.js'
 import { slugFrom } from '../../lib/slugs.js'
 import { uniqueSlugFor } from '../../lib/unique-slug.js'
 import { idsBySlug } from '../slugs/queries.js'
+import { TAG_NAME_MAX_LENGTH } from '../tags/schemas.js'
 import { postColumns, type PostRow } from './queries.js'
 
 export type PostValues = Omit<typeof posts.$inferInsert, 'id'>
@@ -96,7 +98,8 @@ export async function authorIdsFor(tx: Executor, slugs: string[], field = '/auth
  * another tag has (a 409, as POST /v1/tags answers): that tag is the one to give.
  */
 export async function tagIdsFor(tx: Executor, slugs: string[], field = '/tags'): Promise<string[]> {
-  const nameOf = (slug: string) => slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' ')
+  // Within the longest name a tag takes: one read and sent back as it is must not be refused.
+  const nameOf = (slug: string) => clip(slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' '), TAG_NAME_MAX_LENGTH)
   const ids = await idsCreating(tx, tags, slugs.map((slug) => ({ slug, name: nameOf(slug) })), async ({ slug, name }, index) => {
     const holder = await rowNamed(tx, 'tag', tags, name)
     // The tag itself, made by a write that committed while this one waited for its name.

@@ -20,9 +20,12 @@ export type Tag = Static<typeof TagSchema>
 export const TagListResponseSchema = Type.Object({ data: Type.Array(ref(TagSchema)), meta: PageMetaRef }, { description: 'A page of tags.' })
 export const TagResponseSchema = Type.Object({ data: ref(TagSchema) }, { description: 'The tag.' })
 
+/** The longest name a tag takes (a tag made from a post's new slug is named within it too). */
+export const TAG_NAME_MAX_LENGTH = 100
+
 // What a write gives.
 const fields = {
-  name: Text(100),
+  name: Text(TAG_NAME_MAX_LENGTH),
   slug: SlugSchema,
   description: Nullable(Paragraphs(2000)),
 }

@@ -23,7 +23,7 @@ t.test('the post write API', async (t) => {
     t.equal(res.headers.location, '/v1/posts/moving-the-routing-cache')
     t.match(res.headers.etag, /^"[\w-]+"$/)
     t.match(data, { slug: 'moving-the-routing-cache', status: 'draft', publishedAt: null, featured: false, markdown })
-    t.match(data.html, /<h2>Why<\/h2>/)
+    t.match(data.html, /<h2 id="user-content-why">Why<\/h2>/)
     t.match(data.html, /<pre><code class="language-sql">/)
     t.equal(data.excerpt, 'We moved the routing cache. one two docs', 'prose only: no heading, no code')
     t.ok(data.wordCount > 5)
@@ -32,6 +32,13 @@ t.test('the post write API', async (t) => {
     t.same(data.tags.map((x: { slug: string }) => x.slug), ['architecture', 'caching'])
     const [created] = await database.db.select().from(tags).where(eq(tags.slug, 'caching'))
     t.equal(created?.name, 'Caching', 'an unknown tag is created')
+    // Named from its slug (120 characters at most), within the 100 a tag's name takes: sent back as it is read, it is taken.
+    const longSlug = `made-from-a-long-slug-${'word-'.repeat(19)}end`
+    t.equal((await create({ title: 'Long tag', markdown: 'x', authors: ['ada-okafor'], tags: [longSlug] })).statusCode, 201)
+    const longTag = (await app.inject({ url: `/v1/tags/${longSlug}`, headers })).json().data
+    t.ok(Array.from(longTag.name).length <= 100 && longTag.name.startsWith('Made from a long slug word') && longTag.name.endsWith('…'), longTag.name)
+    const sentBack = await app.inject({ method: 'PATCH', url: `/v1/tags/${longSlug}`, headers, payload: { name: longTag.name, description: 'Sent back' } })
+    t.equal(sentBack.statusCode, 200, 'its name sent back is taken')
     t.equal((await app.inject('/v1/posts/moving-the-routing-cache')).statusCode, 404, 'a draft is not public')
     const withKey = await app.inject({ url: '/v1/posts/moving-the-routing-cache', headers })
     t.equal(withKey.statusCode, 200, 'a key reads the draft')
