@@ -11,6 +11,7 @@ import { HubPublisher } from './feeds/websub.js'
 import { CursorCodec } from './lib/cursor.js'
 import { MalformedBodyError, UnsupportedMediaTypeError } from './lib/errors.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
+import { HTTP_TIMEOUT_MS } from './lib/timeouts.js'
 import { requestValidatorCompiler } from './lib/validation.js'
 import { AuthorRefSchema, AuthorSchema } from './modules/authors/schemas.js'
 import { FeatureImageSchema, PostSchema, PostSummarySchema } from './modules/posts/schemas.js'
@@ -75,8 +76,8 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     genReqId: requestIdOf,
     trustProxy: config.trustProxy,
     bodyLimit: 1_048_576,
-    connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    connectionTimeout: HTTP_TIMEOUT_MS,
+    requestTimeout: HTTP_TIMEOUT_MS,
     // No limit on how long a plugin takes to start (Fastify's default is 10 s): the database's takes as long as
     // its migrations and the backfills after them, which may rightly take minutes (an index built over a large
     // table, another replica's migration waited for, an archive's html sanitised again under new rules). Its

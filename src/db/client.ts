@@ -6,6 +6,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm'
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres'
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite'
 import pg from 'pg'
+import { QUERY_TIMEOUT_MS, STATEMENT_TIMEOUT_MS } from '../lib/timeouts.js'
 import { lockDataDir } from './lock.js'
 import * as schema from './schema.js'
 
@@ -41,10 +42,9 @@ export const POOL_OPTIONS = {
   // Connecting (or waiting for a free connection) to an unreachable server fails after 2 s.
   connectionTimeoutMillis: 2_000,
   idleTimeoutMillis: 30_000,
-  // The server cancels a statement after 30 s (the request timeout: nobody waits for the answer after that).
-  statement_timeout: 30_000,
-  // And the client gives up 5 s later, for a server that stopped answering without closing the connection.
-  query_timeout: 35_000,
+  // Both before the HTTP server gives up on the request (see lib/timeouts.ts).
+  statement_timeout: STATEMENT_TIMEOUT_MS,
+  query_timeout: QUERY_TIMEOUT_MS,
   // Probes idle connections, so one cut by a firewall or a failover is found and dropped before it is used.
   keepAlive: true,
   keepAliveInitialDelayMillis: 10_000,

@@ -4,6 +4,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, POOL_OPTIONS } from '../../src/db/client.js'
+import { READINESS_TIMEOUT_MS } from '../../src/lib/timeouts.js'
 import { testDatabase } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 import { proxiedDatabase } from '../support/tcp-proxy.js'
@@ -87,6 +88,19 @@ t.test('PostgreSQL outages: 503 with Retry-After while it is gone, service again
     await proxy.resume()
     await recovers(t, () => app.inject('/v1/posts'), '/v1/posts')
     t.equal((await app.inject('/readyz')).statusCode, 200)
+  })
+
+  t.test('the server hangs with connections open: readiness answers at once that it has no answer, not when the query times out', async (t) => {
+    t.equal((await app.inject('/v1/tags?limit=1&count=false')).statusCode, 200, 'the pool holds open connections')
+    proxy.freeze()
+    const ready = await app.inject('/readyz')
+    t.equal(ready.statusCode, 503)
+    t.match(ready.json(), { status: 'unavailable', checks: { database: `no answer within ${READINESS_TIMEOUT_MS / 1000} s` } })
+    t.equal(ready.headers['retry-after'], '5')
+    await proxy.resume()
+    let status = 0
+    for (let attempt = 0; attempt < 50 && status !== 200; attempt++) status = (await app.inject('/readyz')).statusCode
+    t.equal(status, 200, 'ready again once it answers')
   })
 })
 

@@ -4,8 +4,8 @@ import { createDb, type Database } from '../../src/db/client.js'
 /**
  * A TCP proxy in front of PostgreSQL that a test can take down: `refuse()` cuts every connection and stops
  * listening (a stopped server: connection refused), `blackhole()` cuts every connection and then accepts
- * new ones without ever answering (a host gone behind a firewall: only a timeout notices), `resume()`
- * forwards again, on the same port.
+ * new ones without ever answering (a host gone behind a firewall: only a timeout notices), `freeze()` does
+ * so keeping the connections open (a server hung mid-query), `resume()` forwards again, on the same port.
  */
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>()
@@ -32,7 +32,9 @@ export class TcpProxy {
       if (this.mode === 'blackhole') return
       const upstream = net.connect(this.target.port, this.target.host)
       this.track(upstream)
-      client.pipe(upstream).pipe(client)
+      // Forwarded only while forwarding: frozen, what either side sends is dropped.
+      client.on('data', (data) => { if (this.mode === 'forward') upstream.write(data) })
+      upstream.on('data', (data) => { if (this.mode === 'forward') client.write(data) })
       client.on('close', () => upstream.destroy())
       upstream.on('close', () => client.destroy())
     })
@@ -62,6 +64,10 @@ export class TcpProxy {
     this.mode = 'blackhole'
     this.cutAll()
     if (!this.server) await this.listen()
+  }
+
+  freeze(): void {
+    this.mode = 'blackhole'
   }
 
   async resume(): Promise<void> {

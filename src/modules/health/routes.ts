@@ -1,9 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyBaseLogger } from 'fastify'
 import { Type } from 'typebox'
 import { pendingMigrations } from '../../db/migrate.js'
 import { DATABASE_RETRY_AFTER_SECONDS } from '../../lib/errors.js'
 import { ProblemRef } from '../../lib/schemas.js'
+import { READINESS_TIMEOUT_MS } from '../../lib/timeouts.js'
 import { pingDatabase } from './queries.js'
 
 const HealthSchema = Type.Object({
@@ -54,7 +56,13 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // Requests that arrive while a check runs share it: the probe is not rate limited, and a flood of them
     // must not become a flood of queries. None is answered from an earlier check.
     inFlight ??= check(request.log).finally(() => { inFlight = undefined })
-    const { database, migrations } = await inFlight
+    // A database that stopped answering without closing its connections holds a check until the query
+    // timeout: the probe answers meanwhile.
+    const timeout = new AbortController()
+    const { database, migrations } = await Promise.race([
+      inFlight,
+      sleep(READINESS_TIMEOUT_MS, { database: `no answer within ${READINESS_TIMEOUT_MS / 1000} s`, migrations: 'unknown' }, { signal: timeout.signal }),
+    ]).finally(() => timeout.abort())
     const ready = database === 'ok' && migrations === 'ok'
     if (!ready) reply.header('retry-after', String(DATABASE_RETRY_AFTER_SECONDS))
     return reply.code(ready ? 200 : 503).headers(noStore).send({ status: ready ? 'ok' : 'unavailable', checks: { database, migrations } })
