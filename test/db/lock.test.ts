@@ -1,0 +1,59 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs'
+import { hostname, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t, { type Test } from 'tap'
+import { lockDataDir, STALE_AFTER_MS } from '../../src/db/lock.js'
+
+// No process has this pid: it is above the largest Linux gives (2^22).
+const NO_SUCH_PID = 4_194_305
+
+function dataDir(t: Test): string {
+  const dir = mkdtempSync(join(tmpdir(), 'quire-lock-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
+}
+const lockIn = (dir: string) => join(dir, 'quire.lock')
+const aged = (path: string, ms: number) => {
+  const then = new Date(Date.now() - ms)
+  utimesSync(path, then, then)
+}
+
+t.test('a lock names its owner, is refreshed while held, and is gone once released', async (t) => {
+  const dir = dataDir(t)
+  const release = lockDataDir(dir)
+  t.equal(readFileSync(lockIn(dir), 'utf8'), `${process.pid}@${hostname()}`)
+  aged(lockIn(dir), STALE_AFTER_MS - 1_000)
+  await sleep(2_500)
+  t.ok(Date.now() - statSync(lockIn(dir)).mtimeMs < 1_000, 'its owner refreshed it')
+  t.throws(() => lockDataDir(dir), /in use by process \d+/, 'held: a second opener is refused')
+  release()
+  t.notOk(existsSync(lockIn(dir)))
+  lockDataDir(dir)()
+})
+
+t.test('a lock refreshed lately is held, though its owner is no process here: another container sharing the volume', async (t) => {
+  const dir = dataDir(t)
+  for (const owner of [`${NO_SUCH_PID}@${hostname()}`, `${process.pid}@another-host`, `1@another-host`, `${NO_SUCH_PID}`]) {
+    writeFileSync(lockIn(dir), owner)
+    t.throws(() => lockDataDir(dir), /in use by process/, owner)
+    t.equal(readFileSync(lockIn(dir), 'utf8'), owner, 'and left as it is')
+  }
+  writeFileSync(lockIn(dir), '1@another-host')
+  t.throws(() => lockDataDir(dir), /in use by process 1 on another-host/, 'the message names the host')
+})
+
+t.test('a lock not refreshed for a while is taken over, unless its owner lives on this host', async (t) => {
+  const dir = dataDir(t)
+  for (const owner of [`${NO_SUCH_PID}@${hostname()}`, '1@another-host', `${NO_SUCH_PID}`]) {
+    writeFileSync(lockIn(dir), owner)
+    aged(lockIn(dir), STALE_AFTER_MS + 1_000)
+    const release = lockDataDir(dir)
+    t.equal(readFileSync(lockIn(dir), 'utf8'), `${process.pid}@${hostname()}`, `${owner}: taken over`)
+    release()
+  }
+  // The parent of this process lives on this host, however old its lock's date.
+  writeFileSync(lockIn(dir), `${process.ppid}@${hostname()}`)
+  aged(lockIn(dir), STALE_AFTER_MS * 10)
+  t.throws(() => lockDataDir(dir), new RegExp(`in use by process ${process.ppid};`))
+})
