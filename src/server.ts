@@ -1,9 +1,10 @@
+import { constants as osConstants } from 'node:os'
 import { pino } from 'pino'
 import { buildApp } from './app.js'
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
 import { startFailure } from './lib/start-failure.js'
 
-let config
+let config: Config
 try {
   config = loadConfig()
 } catch (error) {
@@ -12,6 +13,22 @@ try {
   process.exit(1)
 }
 
+/** One line, in the log's format, written at once: the process is about to exit. */
+function lastWord(level: 'info' | 'fatal', fields: object, message: string): void {
+  if (config.logPretty) process.stderr.write(`${message}\n`)
+  else pino({ level }, pino.destination({ dest: 1, sync: true }))[level](fields, message)
+}
+
+// Until the server listens (migrations may take minutes, or wait for another replica's), a signal stops the
+// start at once, as it would any process that does not handle it. Not so PID 1, as the server is in a
+// container: signals it does not handle are ignored, and `docker compose stop` would wait for its SIGKILL.
+const stopStarting = (signal: NodeJS.Signals) => {
+  lastWord('info', { signal }, `stopped by ${signal} before serving`)
+  process.exit(128 + osConstants.signals[signal])
+}
+process.on('SIGTERM', stopStarting)
+process.on('SIGINT', stopStarting)
+
 let app: Awaited<ReturnType<typeof buildApp>> | undefined
 try {
   app = await buildApp(config)
@@ -19,14 +36,14 @@ try {
 } catch (error) {
   // One line, in the log's format, rather than a stack trace on stderr.
   const reason = `could not start: ${startFailure(error, { port: config.port, dataDir: config.dataDir }) ?? 'an unexpected error'}`
-  if (config.logPretty) process.stderr.write(`${reason} (${error instanceof Error ? error.message : String(error)})\n`)
-  else pino({ level: 'fatal' }, pino.destination({ dest: 1, sync: true })).fatal({ err: error }, reason)
+  lastWord('fatal', { err: error }, config.logPretty ? `${reason} (${error instanceof Error ? error.message : String(error)})` : reason)
   await app?.close().catch(() => {})
   process.exit(1)
 }
 
 let closing = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.off(signal, stopStarting)
   process.on(signal, () => {
     // A second signal means "now": skip the graceful path.
     if (closing) process.exit(1)

@@ -7,7 +7,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { eq } from 'drizzle-orm'
+import pg from 'pg'
 import { createDb } from '../src/db/client.js'
+import { MIGRATION_LOCK } from '../src/db/migrate.js'
 import { tags } from '../src/db/schema.js'
 import { createApiKey } from '../src/modules/apikeys/queries.js'
 import { builtEntryArgs, pgliteDataDir, root, testDatabase } from './helper.js'
@@ -251,4 +253,34 @@ t.test('a configuration error hides the whole of a DATABASE_URL\'s credentials, 
   t.equal(stderr, 'Invalid configuration:\n  DATABASE_URL: is not a URL that can be read (a port past 65535? a space, or a character of the password to percent-encode?) (got "postgres://***@h:99999/db")\n')
   t.notMatch(stderr, 'ss@', 'no part of the password')
   t.equal(stdout, '')
+})
+
+t.test('a signal while it starts (waiting for another replica\'s migration) stops it at once, saying so, as PID 1 in a container too', {
+  skip: !process.env.TEST_DATABASE_URL && 'waits on PostgreSQL\'s migration lock',
+}, async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const replica = new pg.Client({ connectionString: database.url })
+  await replica.connect()
+  t.teardown(() => replica.end())
+  await replica.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
+  const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
+  const child = spawn(process.execPath, builtEntryArgs('server'), {
+    cwd: root,
+    env: { ...inherited, HOST: '127.0.0.1', PORT: '0', SEED_DEMO: 'never', LOG_LEVEL: 'info', LOG_FORMAT: 'json', DATABASE_URL: database.url! },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  t.teardown(() => { if (child.exitCode === null) child.kill('SIGKILL') })
+  let stdout = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  const exited = once(child, 'exit')
+  // Until its migration waits for the lock the replica holds.
+  const waiting = async () => (await replica.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`)).rows[0].n > 0
+  for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.ok(await waiting(), 'the server waits for the migration lock')
+  child.kill('SIGTERM')
+  const [code, signal] = await exited
+  t.same([code, signal], [143, null], 'it handled the signal (a process that does not, as PID 1, would ignore it), and exits as one stopped by it')
+  const lines = stdout.trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { msg: string; signal?: string })
+  t.match(lines.at(-1), { msg: 'stopped by SIGTERM before serving', signal: 'SIGTERM' })
+  t.notOk(lines.some((line) => /listening/.test(line.msg)), 'it never listened')
 })
