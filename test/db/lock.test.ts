@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -14,6 +14,15 @@ function dataDir(t: Test): string {
   return dir
 }
 const lockIn = (dir: string) => join(dir, 'quire.lock')
+// This process's pid namespace, as a lock names it ('' where there is none).
+const namespace = (() => {
+  try {
+    return readlinkSync('/proc/self/ns/pid')
+  } catch {
+    return ''
+  }
+})()
+const ours = `${process.pid}@${hostname()} ${namespace}`.trim()
 const aged = (path: string, ms: number) => {
   const then = new Date(Date.now() - ms)
   utimesSync(path, then, then)
@@ -22,7 +31,7 @@ const aged = (path: string, ms: number) => {
 t.test('a lock names its owner, is refreshed while held, and is gone once released', async (t) => {
   const dir = dataDir(t)
   const release = lockDataDir(dir)
-  t.equal(readFileSync(lockIn(dir), 'utf8'), `${process.pid}@${hostname()}`)
+  t.equal(readFileSync(lockIn(dir), 'utf8'), ours)
   aged(lockIn(dir), STALE_AFTER_MS - 1_000)
   await sleep(2_500)
   t.ok(Date.now() - statSync(lockIn(dir)).mtimeMs < 1_000, 'its owner refreshed it')
@@ -34,7 +43,7 @@ t.test('a lock names its owner, is refreshed while held, and is gone once releas
 
 t.test('a lock refreshed lately is held, though its owner is no process here: another container sharing the volume', async (t) => {
   const dir = dataDir(t)
-  for (const owner of [`${NO_SUCH_PID}@${hostname()}`, `${process.pid}@another-host`, `1@another-host`, `${NO_SUCH_PID}`]) {
+  for (const owner of [`${NO_SUCH_PID}@${hostname()} pid:[1]`, `${process.pid}@${hostname()} pid:[1]`, `${process.pid}@another-host`, `1@another-host ${namespace}`]) {
     writeFileSync(lockIn(dir), owner)
     t.throws(() => lockDataDir(dir), /in use by process/, owner)
     t.equal(readFileSync(lockIn(dir), 'utf8'), owner, 'and left as it is')
@@ -43,17 +52,26 @@ t.test('a lock refreshed lately is held, though its owner is no process here: an
   t.throws(() => lockDataDir(dir), /in use by process 1 on another-host/, 'the message names the host')
 })
 
-t.test('a lock not refreshed for a while is taken over, unless its owner lives on this host', async (t) => {
+t.test('a lock not refreshed for a while is taken over; one of this host and pid namespace, as soon as its process is gone', async (t) => {
   const dir = dataDir(t)
-  for (const owner of [`${NO_SUCH_PID}@${hostname()}`, '1@another-host', `${NO_SUCH_PID}`]) {
+  for (const owner of [`${NO_SUCH_PID}@${hostname()} pid:[1]`, '1@another-host']) {
     writeFileSync(lockIn(dir), owner)
     aged(lockIn(dir), STALE_AFTER_MS + 1_000)
     const release = lockDataDir(dir)
-    t.equal(readFileSync(lockIn(dir), 'utf8'), `${process.pid}@${hostname()}`, `${owner}: taken over`)
+    t.equal(readFileSync(lockIn(dir), 'utf8'), ours, `${owner}: taken over`)
     release()
   }
-  // The parent of this process lives on this host, however old its lock's date.
-  writeFileSync(lockIn(dir), `${process.ppid}@${hostname()}`)
-  aged(lockIn(dir), STALE_AFTER_MS * 10)
-  t.throws(() => lockDataDir(dir), new RegExp(`in use by process ${process.ppid};`))
+  // A process here that crashed a moment ago (a restart after it), and an older version's lock (a bare pid).
+  for (const owner of [`${NO_SUCH_PID}@${hostname()} ${namespace}`.trim(), `${NO_SUCH_PID}`]) {
+    writeFileSync(lockIn(dir), owner)
+    const release = lockDataDir(dir)
+    t.equal(readFileSync(lockIn(dir), 'utf8'), ours, `${owner}: taken over at once`)
+    release()
+  }
+  // The parent of this process lives here, however old its lock's date.
+  for (const owner of [`${process.ppid}@${hostname()} ${namespace}`.trim(), `${process.ppid}`]) {
+    writeFileSync(lockIn(dir), owner)
+    aged(lockIn(dir), STALE_AFTER_MS * 10)
+    t.throws(() => lockDataDir(dir), new RegExp(`in use by process ${process.ppid};`), owner)
+  }
 })
