@@ -154,11 +154,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
     .filter((e) => !notWhole.some((n) => n.name === e.name))
   errors.push(...notWhole)
   const trustProxy = parseTrustProxy(String((converted as { TRUST_PROXY?: unknown }).TRUST_PROXY ?? 'false'))
-  // Origins as browsers send them (scheme, host, optional port; no path, no trailing slash), or `*`: any other
-  // entry could never match, and the origin it was meant for would be refused without a word.
-  const badOrigin = String((converted as { CORS_ORIGINS?: unknown }).CORS_ORIGINS ?? '').split(',').map((o) => o.trim())
-    .find((o) => o !== '' && !/^(\*|https?:\/\/[^\s/]+)$/.test(o))
-  if (badOrigin !== undefined) errors.push({ name: 'CORS_ORIGINS', message: `"${badOrigin}" is not an origin: give scheme://host[:port] (no path), or *`, got: raw.CORS_ORIGINS })
+  // Origins as browsers send them (RFC 6454 6.2: scheme, host in lower case, a port only if not the scheme's
+  // own; no path, no trailing slash), or `*`: any other entry could never match, and the origin it was meant
+  // for would be refused without a word.
+  for (const entry of String((converted as { CORS_ORIGINS?: unknown }).CORS_ORIGINS ?? '').split(',').map((o) => o.trim())) {
+    if (entry === '' || entry === '*') continue
+    const serialized = /^https?:\/\/[^\s/]+$/.test(entry) && URL.canParse(entry) ? new URL(entry).origin : undefined
+    if (serialized === entry && !entry.includes('*')) continue
+    const message = entry.includes('*') ? `"${entry}" has a wildcard, which origins cannot: list each origin, or give * alone for any`
+      : serialized ? `"${entry}" is not an origin as browsers send it: give "${serialized}"`
+      : `"${entry}" is not an origin: give scheme://host[:port] (no path), or *`
+    errors.push({ name: 'CORS_ORIGINS', message, got: raw.CORS_ORIGINS })
+    break
+  }
   // Links in feeds must be absolute (RSS 2.0, Atom's readers): a template of a path alone would give `/posts/x`.
   for (const name of ['POST_URL_TEMPLATE', 'TAG_URL_TEMPLATE', 'AUTHOR_URL_TEMPLATE'] as const) {
     const template = (converted as Record<string, unknown>)[name]
@@ -181,9 +189,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
       errors.push({ name, message: `must not have ${what}`, got: raw[name] })
     }
   }
+  // URLs the shape checks above pass may still not parse (a port past 65535): each is used as a URL.
+  for (const name of ['SITE_URL', 'API_URL', 'WEBSUB_HUB', 'POST_URL_TEMPLATE', 'TAG_URL_TEMPLATE', 'AUTHOR_URL_TEMPLATE'] as const) {
+    const value = (converted as Record<string, unknown>)[name]
+    if (typeof value === 'string' && !errors.some((e) => e.name === name) && !URL.canParse(value.replace(/\{(slug|id)\}/g, 'x'))) {
+      errors.push({ name, message: 'is not a URL that can be read (a port past 65535? a space?)', got: raw[name] })
+    }
+  }
   const databaseUrl = (converted as { DATABASE_URL?: unknown }).DATABASE_URL
   if (typeof databaseUrl === 'string' && !errors.some((e) => e.name === 'DATABASE_URL') && !URL.canParse(databaseUrl)) {
     errors.push({ name: 'DATABASE_URL', message: 'is not a URL that can be read (a port past 65535? a space, or a character of the password to percent-encode?)', got: raw.DATABASE_URL })
+  } else if (typeof databaseUrl === 'string' && !errors.some((e) => e.name === 'DATABASE_URL') && !decodable(new URL(databaseUrl))) {
+    // pg decodes the user and password, and a stray % stops it with a URIError.
+    errors.push({ name: 'DATABASE_URL', message: 'has a user or password that is not percent-encoded: write % as %25 (or give the password in PGPASSWORD)', got: raw.DATABASE_URL })
   }
   if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal', got: raw.TRUST_PROXY })
   if (errors.length > 0) {
@@ -225,6 +243,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
     },
     metricsToken: e.METRICS_TOKEN,
     postRenderTimeoutMs: e.POST_RENDER_TIMEOUT_MS,
+  }
+}
+
+/** Whether a URL's user and password decode, as pg decodes them. */
+function decodable(url: URL): boolean {
+  try {
+    decodeURIComponent(url.username)
+    decodeURIComponent(url.password)
+    return true
+  } catch {
+    return false
   }
 }
 

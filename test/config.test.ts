@@ -92,6 +92,17 @@ t.test('a bad value stops start-up with a message naming the variable', async (t
     [{ CORS_ORIGINS: 'app.example.com' }, /CORS_ORIGINS: "app.example.com" is not an origin/],
     [{ CORS_ORIGINS: 'https://app.example.com/' }, /CORS_ORIGINS: "https:\/\/app.example.com\/" is not an origin/],
     [{ CORS_ORIGINS: 'https://a.example.com, preview.example.com' }, /"preview.example.com" is not an origin/],
+    // What a browser would never send as it is written (RFC 6454 6.2), so it could never match.
+    [{ CORS_ORIGINS: 'https://App.Example.com' }, /CORS_ORIGINS: "https:\/\/App.Example.com" is not an origin as browsers send it: give "https:\/\/app.example.com"/],
+    [{ CORS_ORIGINS: 'https://b.example.com:443' }, /give "https:\/\/b.example.com"/],
+    [{ CORS_ORIGINS: 'http://b.example.com:80' }, /give "http:\/\/b.example.com"/],
+    [{ CORS_ORIGINS: 'https://*.example.com' }, /"https:\/\/\*.example.com" has a wildcard, which origins cannot: list each origin, or give \* alone/],
+    // A URL the shape check passes that does not parse: a stack trace from new URL() before.
+    [{ API_URL: 'https://example.com:99999/api' }, /API_URL: is not a URL that can be read/],
+    [{ SITE_URL: 'https://example.com:99999' }, /SITE_URL: is not a URL that can be read/],
+    [{ WEBSUB_HUB: 'https://hub.example.com:70000/' }, /WEBSUB_HUB: is not a URL that can be read/],
+    [{ POST_URL_TEMPLATE: 'https://example.com:70000/posts/{slug}' }, /POST_URL_TEMPLATE: is not a URL that can be read/],
+    [{ DATABASE_URL: 'postgres://quire:ab%cd@db:5432/quire' }, /DATABASE_URL: has a user or password that is not percent-encoded: write % as %25 .*\(got "postgres:\/\/\*\*\*@db:5432\/quire"\)/],
   ]
   refusesEach(t, cases)
   t.throws(() => loadConfig({ PORT: 'x' }), ConfigError)

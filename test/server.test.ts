@@ -179,6 +179,16 @@ t.test('a server that cannot start says why in one log line and exits 1: no stac
   t.equal(stderr, '', 'nothing on stderr: no stack trace')
 })
 
+t.test('a DATABASE_URL whose server closes the connection without a word (not PostgreSQL, a full pooler) stops the server naming DATABASE_URL', async (t) => {
+  const closing = net.createServer((socket) => socket.destroy())
+  await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => closing.close())
+  const port = (closing.address() as { port: number }).port
+  const { code, fatal } = await failedStart({ DATABASE_URL: `postgres://quire@127.0.0.1:${port}/quire` })
+  t.equal(code, 1)
+  t.equal(fatal?.msg, 'could not start: the server at DATABASE_URL closed the connection: is it PostgreSQL, and does it take connections?')
+})
+
 t.test('a DATA_DIR that is a file, or below one, stops the server naming DATA_DIR', async (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'quire-start-'))
   t.teardown(() => rmSync(parent, { recursive: true, force: true }))

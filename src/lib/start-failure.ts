@@ -46,6 +46,10 @@ export function startFailure(error: unknown, { port, dataDir }: StartContext = {
   // pg's connect timeouts carry no code: the server took the connection (or nothing answered) and said nothing.
   const timedOut = /^(timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(message)
   if (codes.includes('ECONNREFUSED') || codes.includes('ETIMEDOUT') || codes.includes('EHOSTUNREACH') || timedOut) return 'the database (DATABASE_URL) does not answer'
+  // pg's, when what listens at the address closed the connection without a word (not PostgreSQL, a pooler that is full).
+  if (errors.some((e) => e.message === 'Connection terminated unexpectedly') || codes.includes('ECONNRESET')) {
+    return 'the server at DATABASE_URL closed the connection: is it PostgreSQL, and does it take connections?'
+  }
   // pg's answer (no code) when the URL asks for SSL (sslmode, ssl=true) and the server said it has none.
   if (errors.some((e) => e.message === 'The server does not support SSL connections')) {
     return 'the database server does not take SSL connections, but DATABASE_URL asks for SSL (sslmode or ssl): drop it, or turn SSL on in the server'
