@@ -24,6 +24,9 @@ interface LinkedResource<Row, Out, Listed extends Row = Row> {
   serialize: (row: Row, site: Config['site']) => Out
 }
 
+/** "a tag", "an author": a resource named in a sentence (the OpenAPI summaries, which generated clients show). */
+export const withArticle = (noun: string) => `${/^[aeiou]/i.test(noun) ? 'an' : 'a'} ${noun}`
+
 /** The two read routes every resource linked to posts has: a sorted, paged list and one by slug (301 for an old slug). */
 export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedResource<Row, Out, Listed>): FastifyPluginAsyncTypebox<{ config: Config; cursors: CursorCodec }> {
   const Name = r.singular[0]!.toUpperCase() + r.singular.slice(1)
@@ -55,7 +58,7 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
       schema: {
         tags: [r.plural],
         operationId: `get${Name}`,
-        summary: `Get a ${r.singular} by slug (or id)`,
+        summary: `Get ${withArticle(r.singular)} by slug (or id)`,
         description: `A slug the ${r.singular} had before answers 301 to the current one.`,
         params: RefParamsSchema,
         querystring: NoQuerySchema,

@@ -4,6 +4,7 @@ import type { TSchema } from 'typebox'
 import { bearerSecurity } from '../plugins/auth.js'
 import { preconditionsOf, representationEtag } from './conditional.js'
 import { createLinked, deleteLinked, updateLinked, type LinkedResourceStore } from './linked-resource-commands.js'
+import { withArticle } from './linked-resource-routes.js'
 import { PreconditionHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from './schemas.js'
 import { publicPath } from './urls.js'
 
@@ -32,7 +33,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
       schema: {
         ...common,
         operationId: `create${Name}`,
-        summary: `Create a ${w.singular}`,
+        summary: `Create ${withArticle(w.singular)}`,
         description: 'The slug is derived from the name (and made unique) when none is given.',
         body: w.schemas.create,
         response: { 201: { ...w.schemas.one, description: 'Created: `Location` names it.' }, ...problemResponses(400, 401, 409, 413, 415) },
@@ -47,7 +48,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
       schema: {
         ...common,
         operationId: `update${Name}`,
-        summary: `Change a ${w.singular}`,
+        summary: `Change ${withArticle(w.singular)}`,
         description: 'Only the fields given change; a new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
         params: RefParamsSchema,
         headers: PreconditionHeadersSchema,
@@ -64,7 +65,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
       schema: {
         ...common,
         operationId: `delete${Name}`,
-        summary: `Delete a ${w.singular}`,
+        summary: `Delete ${withArticle(w.singular)}`,
         description: w.onDelete,
         params: RefParamsSchema,
         headers: PreconditionHeadersSchema,
