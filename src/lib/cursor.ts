@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
-import { BadRequestError, InvalidFieldsError } from './errors.js'
+import { BadRequestError, InvalidFieldsError, queryParameterError } from './errors.js'
 
 export type CursorValue = string | number | null
 
@@ -28,10 +28,10 @@ export class CursorCodec {
     const expected = body ? this.sign(body) : ''
     if (!body || !signature || extra !== undefined || signature.length !== expected.length ||
       !timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
-      throw new BadRequestError('cursor is not one this API issued (it was altered or truncated)')
+      throw queryParameterError(BadRequestError, 'cursor', 'is not one this API issued (it was altered or truncated)')
     }
     const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { s: string; v: CursorValue[]; b?: 1; i?: 1 }
-    if (payload.s !== scope) throw new BadRequestError('cursor belongs to another sort or other filters: start again without it')
+    if (payload.s !== scope) throw queryParameterError(BadRequestError, 'cursor', 'belongs to another sort or other filters: start again without it')
     return { values: payload.v, before: payload.b === 1, inclusive: payload.i === 1 }
   }
 
@@ -59,7 +59,7 @@ export function requestedKeyset(cursors: CursorCodec, scope: string, query: { pa
   const keyset = cursors.decode(scope, query.cursor)
   const { values } = keyset
   if (!Array.isArray(values) || values.length !== arity || !values.every((v) => v === null || typeof v === 'string' || typeof v === 'number')) {
-    throw new BadRequestError('cursor is from an older version of this list: start again without it')
+    throw queryParameterError(BadRequestError, 'cursor', 'is from an older version of this list: start again without it')
   }
   return keyset
 }

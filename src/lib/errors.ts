@@ -14,6 +14,15 @@ export class InvalidFieldsError extends Error {
     super(fields.map((f) => `${f.in} ${f.name.slice(1)} ${f.message}`).join('; '))
   }
 }
+
+/**
+ * A 400 about one query parameter (`page` past the last, a `cursor` not issued): its problem names the
+ * parameter in `errors`, as a validation failure's does, under its own type. `message` says what is wrong
+ * with it, after its name.
+ */
+export function queryParameterError(ErrorType: typeof BadRequestError | typeof PageOutOfRangeError, name: string, message: string): Error & { fields: FieldError[] } {
+  return Object.assign(new ErrorType(`${name} ${message}`), { fields: [{ in: 'query' as const, name: `/${name}`, message }] })
+}
 export const UnauthorizedError = createError<'QUIRE_UNAUTHORIZED', 401, [string]>('QUIRE_UNAUTHORIZED', '%s', 401)
 export const ConflictError = createError<'QUIRE_CONFLICT', 409, [string]>('QUIRE_CONFLICT', '%s', 409)
 export const PreconditionFailedError = createError<'QUIRE_PRECONDITION_FAILED', 412, [string]>('QUIRE_PRECONDITION_FAILED', '%s', 412)

@@ -1,4 +1,4 @@
-import { PageOutOfRangeError } from './errors.js'
+import { PageOutOfRangeError, queryParameterError } from './errors.js'
 import type { PageMeta } from './schemas.js'
 
 export interface PageRequest { page: number; limit: number }
@@ -16,8 +16,8 @@ export function pageMeta({ page, limit }: PageRequest, total: number | undefined
   // An empty list has one page, empty, as its `last` link says: "page 1 of 0" reads as a fault.
   const counted = total === undefined ? {} : { total, totalPages: Math.max(1, Math.ceil(total / limit)) }
   if (page > 1) {
-    if (counted.totalPages !== undefined && page > counted.totalPages) throw new PageOutOfRangeError(`page ${page} is beyond the last page (${counted.totalPages})`)
-    if (counted.totalPages === undefined && rows === 0) throw new PageOutOfRangeError(`page ${page} is beyond the last page (the list is not counted: count=false)`)
+    if (counted.totalPages !== undefined && page > counted.totalPages) throw queryParameterError(PageOutOfRangeError, 'page', `${page} is beyond the last page (${counted.totalPages})`)
+    if (counted.totalPages === undefined && rows === 0) throw queryParameterError(PageOutOfRangeError, 'page', `${page} is beyond the last page (the list is not counted: count=false)`)
   }
   return { page, limit, ...counted, ...(nextCursor !== undefined ? { nextCursor } : {}) }
 }

@@ -162,6 +162,7 @@ t.test('keyset paging with cursor and meta.nextCursor', async (t) => {
       const res = await app.inject(url)
       t.equal(res.statusCode, 400, name)
       t.match(res.headers['content-type'], /problem\+json/, name)
+      t.match(res.json().errors, [{ in: 'query', name: '/cursor' }], `${name}: the problem names the parameter`)
     }
     const both = (await app.inject(`/v1/posts?limit=5&page=2&cursor=${cursor}`)).json()
     t.equal(both.detail, 'query cursor cannot be given with page: give one or the other', 'a cursor with a page says so in words')

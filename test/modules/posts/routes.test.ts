@@ -151,6 +151,7 @@ t.test('GET /v1/posts', async (t) => {
     t.equal(res.statusCode, 400)
     t.equal(body.type, '/problems/page-out-of-range')
     t.match(body.detail, /page 99 is beyond the last page \(4\)/)
+    t.same(body.errors, [{ in: 'query', name: '/page', message: '99 is beyond the last page (4)' }], 'and names the parameter')
     const empty = await get('/v1/posts?tag=no-such-tag&page=1')
     t.equal(empty.res.statusCode, 200, 'page 1 of an empty result is fine')
   })
