@@ -87,7 +87,9 @@ export const securityPlugin = fp<{ config: Config }>(
       // `*` lets any site read the public content; credentials are never needed (keys travel in a header).
       origin: origins.includes('*') ? '*' : origins.length > 0 ? origins : false,
       methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowedHeaders: ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'If-Modified-Since', 'If-Unmodified-Since', 'x-request-id'],
+      // Whatever headers the preflight names are allowed (the plugin echoes them, with Vary): no credentials
+      // ever travel in cookies, and a fixed list refused what monitoring SDKs add to every fetch (`traceparent`,
+      // `sentry-trace`, `baggage`), failing the request itself.
       exposedHeaders: EXPOSED_HEADERS,
       // Browsers cache a preflight for at most 2 hours (Chromium) anyway; 10 minutes spares most of them.
       maxAge: 600,

@@ -67,6 +67,13 @@ t.test('security headers and CORS', async (t) => {
     t.match(res.headers['access-control-allow-methods'], /DELETE/)
     const allowed = String(res.headers['access-control-allow-headers']).toLowerCase()
     for (const name of ['authorization', 'content-type', 'if-match']) t.match(allowed, name)
+    const traced = await app.inject({
+      method: 'OPTIONS',
+      url: '/v1/posts',
+      headers: { origin: 'https://www.example.com', 'access-control-request-method': 'GET', 'access-control-request-headers': 'traceparent, sentry-trace, baggage' },
+    })
+    t.equal(traced.headers['access-control-allow-headers'], 'traceparent, sentry-trace, baggage', 'the headers monitoring SDKs add to every fetch')
+    t.match(traced.headers.vary, /Access-Control-Request-Headers/i, 'which a cache keeps apart')
     t.equal(res.headers['access-control-max-age'], '600')
     t.equal(res.headers.allow, 'GET, HEAD, PATCH, DELETE, OPTIONS', 'and what the path takes (RFC 9110 9.3.7)')
     const plain = await app.inject({ method: 'OPTIONS', url: '/v1/posts' })
