@@ -36,6 +36,8 @@ const options: sanitize.IOptions = {
     div: ['class'],
     th: ['colspan', 'rowspan', 'scope', 'align'],
     td: ['colspan', 'rowspan', 'align'],
+    colgroup: ['span'],
+    col: ['span'],
     ol: ['start', 'reversed', 'type'],
     li: ['value'],
     abbr: ['title'],
@@ -69,6 +71,8 @@ const options: sanitize.IOptions = {
   allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'srcset'],
   allowProtocolRelative: true,
   disallowedTagsMode: 'discard',
+  // HTML's void elements among those allowed, written as such: `<source></source>` is not HTML.
+  selfClosing: [...sanitize.defaults.selfClosing, 'source', 'col'],
   // Keep the text of unknown wrappers, but drop what is inside script-like tags entirely.
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'iframe', 'object', 'embed'],
   enforceHtmlBoundary: false,
@@ -89,6 +93,7 @@ const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
  * - 1: ids and anchor names prefixed with ID_PREFIX, and the post's links to them.
  * - 2: ids kept on every element (before, only on links and headings, so a link to a footnote's `<li>` led
  *   nowhere). Markdown headings and footnotes came with it: the pass renders a post written in Markdown again.
+ *   `<source>` and `<col>` written as the void elements they are, and a column's `span` kept.
  */
 export const SANITIZER_VERSION = 2
 
