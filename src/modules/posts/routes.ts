@@ -14,8 +14,14 @@ import { toPost, toPostSummary } from './serialize.js'
 import type { Visibility } from './visibility.js'
 
 const slugs = (value: string | undefined) => (value ? value.split(',') : undefined)
-// A bare date means midnight UTC, so `publishedAfter=2026-01-01&publishedBefore=2026-02-01` is January.
-const instant = (value: string | undefined) => (value ? new Date(value.length === 10 ? `${value}T00:00:00Z` : value) : undefined)
+// A bare date means midnight UTC, so `publishedAfter=2026-01-01&publishedBefore=2026-02-01` is January. A
+// Date holds milliseconds: a time between two (`.0001`) is the next one, as both bounds compare (a post at
+// `.000` is before `.0001`, and not at or after it), publication times being whole milliseconds.
+const instant = (value: string | undefined) => {
+  if (!value) return undefined
+  const date = new Date(value.length === 10 ? `${value}T00:00:00Z` : value)
+  return /\.\d{3}\d*[1-9]/.test(value) ? new Date(date.getTime() + 1) : date
+}
 
 function postFilters(q: PostListQuery, visibility: Visibility): PostFilters {
   return {

@@ -110,6 +110,17 @@ t.test('GET /v1/posts', async (t) => {
     }
   })
 
+  t.test('a bound between two milliseconds compares as the time it names: before .0001 is at .000, at or after .0005 is not', async (t) => {
+    const post = (await get('/v1/posts?limit=1')).body.data[0] as { slug: string; publishedAt: string }
+    t.match(post.publishedAt, /\.000Z$/, 'published on a whole second')
+    const listed = async (query: string) => slugsOf((await get(`/v1/posts?limit=100&${query}`)).body).includes(post.slug)
+    const at = (fraction: string) => encodeURIComponent(post.publishedAt.replace(/\.000Z$/, `.${fraction}Z`))
+    t.ok(await listed(`publishedBefore=${at('0001')}`), 'published before .0001')
+    t.notOk(await listed(`publishedBefore=${at('0000')}`), 'but not before itself')
+    t.notOk(await listed(`publishedAfter=${at('0005')}`), 'not at or after .0005')
+    t.ok(await listed(`publishedAfter=${at('0000')}`), 'but at or after itself')
+  })
+
   t.test('sorts by publishedAt either way, by title and by updatedAt', async (t) => {
     const oldest = await get('/v1/posts?sort=publishedAt&limit=100')
     t.same(slugsOf(oldest.body), [...visible].reverse().map((p) => p.slug))
