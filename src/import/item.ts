@@ -152,9 +152,12 @@ export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defau
   const text = plainText(draft.html).normalize('NFC')
   if (!title && !text) throw new ItemError('it has neither a title nor a body')
   if (!draft.sourceId?.trim()) throw new ItemError('it has no id (guid, id or link) to recognise it by on a later run')
-  if (draft.status === 'published' && !draft.publishedAt) throw new ItemError('it has no publication date')
 
   const fit = fitting()
+  // RSS 2.0 makes pubDate optional: an item without one is kept, as a draft for an editor to date, rather than
+  // published as the newest post of the archive or left out.
+  const undated = draft.status === 'published' && !draft.publishedAt
+  if (undated) fit.dropped('it has no publication date: imported as a draft, to be dated and published in Quire')
   const finalTitle = title ? fit.text(title, LIMITS.title, 'its title') : excerptOf(text, 60)
   const excerpt = squash(draft.excerpt ?? '')
   // A "summary" longer than the API takes is the whole text again (feeds do that): the excerpt is derived instead.
@@ -177,6 +180,7 @@ export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defau
     .map((t) => ({ ...t, name: fit.text(t.name, LIMITS.tagName, `the tag name ${quoted(t.name)}`) }))
   const item: ImportItem = {
     ...draft,
+    ...(undated ? { status: 'draft' as const } : {}),
     // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
     html: (/<[a-z!/]/i.test(draft.html) ? absoluteUrls(draft.html, baseUrl) : autop(draft.html)).normalize('NFC'),
     sourceId: draft.sourceId.trim(),

@@ -193,6 +193,20 @@ t.test('two names that make one slug are two tags, each found again by its name;
   t.equal(linked?.n, 2)
 })
 
+t.test('an RSS item without a pubDate arrives as a draft, and a re-run leaves it', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const rss = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Undated</title><link>https://undated.example.org/</link><description>d</description>
+  <item><title>Whenever</title><link>https://undated.example.org/whenever</link><author>ed@undated.example.org (Ed)</author><description>Some time.</description></item>
+</channel></rss>`
+  const results: ItemResult[] = []
+  t.match(await importFeed(database.db, parseFeed(rss), { onItem: (r) => results.push(r) }), { created: 1, errors: [] })
+  t.match(results[0]?.clipped, [/no publication date: imported as a draft/])
+  const [post] = await database.db.select({ status: posts.status, publishedAt: posts.publishedAt }).from(posts)
+  t.same(post, { status: 'draft', publishedAt: null })
+  t.match(await importFeed(database.db, parseFeed(rss)), { created: 0, updated: 0, unchanged: 1 })
+})
+
 t.test('authors and tags named without Latin letters are each their own, and found again on the next run', async (t) => {
   const database = await testDatabase(t, { seed: false })
   const db = database.db

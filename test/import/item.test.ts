@@ -44,3 +44,11 @@ t.test('an item hashes as it did when every tag carried a slug, given or made fr
   const before = createHash('sha256').update(JSON.stringify({ ...item, tags: [{ name: 'PostgreSQL', slug: 'postgresql' }, { name: 'Databases', slug: 'dbs' }] })).digest('base64url')
   t.equal(contentHash(item), before)
 })
+
+t.test('an item without a publication date (RSS 2.0 makes pubDate optional) is kept as a draft, and said', async (t) => {
+  const { item, clipped } = finishItem({ ...draft('Cover'), publishedAt: null }, [])
+  t.equal(item.status, 'draft')
+  t.equal(item.publishedAt, null)
+  t.same(clipped, ['it has no publication date: imported as a draft, to be dated and published in Quire'])
+  t.equal(finishItem(draft('Cover'), []).item.status, 'published', 'one with a date is published')
+})
