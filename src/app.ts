@@ -10,6 +10,7 @@ import { feedRoutes } from './feeds/routes.js'
 import { HubPublisher } from './feeds/websub.js'
 import { CursorCodec } from './lib/cursor.js'
 import { MalformedBodyError, UnsupportedMediaTypeError } from './lib/errors.js'
+import { loggedError } from './lib/logged-error.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
 import { HTTP_TIMEOUT_MS } from './lib/timeouts.js'
 import { requestValidatorCompiler } from './lib/validation.js'
@@ -68,6 +69,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     logger: {
       level: config.logLevel,
       redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+      serializers: { err: loggedError },
       // Lines for people at a terminal; JSON for everything that collects logs.
       ...(config.logPretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } } : {}),
     },

@@ -2,6 +2,7 @@ import { constants as osConstants } from 'node:os'
 import { pino } from 'pino'
 import { buildApp } from './app.js'
 import { ConfigError, loadConfig, type Config } from './config.js'
+import { loggedError } from './lib/logged-error.js'
 import { startFailure } from './lib/start-failure.js'
 
 let config: Config
@@ -16,7 +17,7 @@ try {
 /** One line, in the log's format, written at once: the process is about to exit. */
 function lastWord(level: 'info' | 'fatal', fields: object, message: string): void {
   if (config.logPretty) process.stderr.write(`${message}\n`)
-  else pino({ level }, pino.destination({ dest: 1, sync: true }))[level](fields, message)
+  else pino({ level, serializers: { err: loggedError } }, pino.destination({ dest: 1, sync: true }))[level](fields, message)
 }
 
 // Until the server listens (migrations may take minutes, or wait for another replica's), a signal stops the
