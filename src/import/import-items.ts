@@ -116,9 +116,12 @@ async function createFrom(tx: Tx, source: string, item: ImportItem, hash: string
   // The source's slug (or the old URL's last segment) when it is free, so old paths keep working.
   const slug = await uniqueSlugFor(tx, posts, item.slug ?? item.title, 'post')
   // An archive keeps its history: created when first published (a draft: when last edited), updated when
-  // the source says.
-  const createdAt = item.publishedAt ?? item.updatedAt ?? undefined
-  const postId = await insertPost(tx, { slug, ...postValues(item), createdAt, updatedAt: item.updatedAt ?? createdAt })
+  // the source says; never later than now (a post scheduled at its source was not written in the future,
+  // and an update ahead would sort it first by updatedAt).
+  const now = new Date()
+  const past = (date: Date | null) => (date && date > now ? now : date ?? undefined)
+  const createdAt = past(item.publishedAt ?? item.updatedAt)
+  const postId = await insertPost(tx, { slug, ...postValues(item), createdAt, updatedAt: past(item.updatedAt) ?? createdAt })
   await linkPost(tx, postId, item)
   await insertImported(tx, source, item.sourceId, { postId, contentHash: hash })
   return postId

@@ -207,6 +207,22 @@ t.test('an RSS item without a pubDate arrives as a draft, and a re-run leaves it
   t.match(await importFeed(database.db, parseFeed(rss)), { created: 0, updated: 0, unchanged: 1 })
 })
 
+t.test('a post scheduled at its source is scheduled here, created and updated no later than the import', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const rss = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Ahead</title><link>https://ahead.example.org/</link><description>d</description>
+  <item><title>Later</title><link>https://ahead.example.org/later</link><author>ed@ahead.example.org (Ed)</author><pubDate>${new Date(Date.UTC(new Date().getUTCFullYear() + 2, 0, 1, 9)).toUTCString()}</pubDate><description>Soon.</description></item>
+</channel></rss>`
+  const before = Date.now()
+  t.match(await importFeed(database.db, parseFeed(rss)), { created: 1, errors: [] })
+  const [post] = await database.db.select({ status: posts.status, publishedAt: posts.publishedAt, createdAt: posts.createdAt, updatedAt: posts.updatedAt }).from(posts)
+  t.equal(post?.status, 'published')
+  t.ok(post!.publishedAt!.getTime() > Date.now(), 'published in the future: scheduled')
+  for (const field of ['createdAt', 'updatedAt'] as const) {
+    t.ok(post![field].getTime() >= before - 1000 && post![field].getTime() <= Date.now(), `${field} is the import's moment, not the publication ahead`)
+  }
+})
+
 t.test('authors and tags named without Latin letters are each their own, and found again on the next run', async (t) => {
   const database = await testDatabase(t, { seed: false })
   const db = database.db
