@@ -199,9 +199,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
   const databaseUrl = (converted as { DATABASE_URL?: unknown }).DATABASE_URL
   if (typeof databaseUrl === 'string' && !errors.some((e) => e.name === 'DATABASE_URL') && !URL.canParse(databaseUrl)) {
     errors.push({ name: 'DATABASE_URL', message: 'is not a URL that can be read (a port past 65535? a space, or a character of the password to percent-encode?)', got: raw.DATABASE_URL })
-  } else if (typeof databaseUrl === 'string' && !errors.some((e) => e.name === 'DATABASE_URL') && !decodable(new URL(databaseUrl))) {
-    // pg decodes the user and password, and a stray % stops it with a URIError.
-    errors.push({ name: 'DATABASE_URL', message: 'has a user or password that is not percent-encoded: write % as %25 (or give the password in PGPASSWORD)', got: raw.DATABASE_URL })
   }
   if (trustProxy === undefined) errors.push({ name: 'TRUST_PROXY', message: 'must be true, false, or proxy addresses, CIDR ranges or loopback/linklocal/uniquelocal', got: raw.TRUST_PROXY })
   if (errors.length > 0) {
@@ -243,17 +240,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, terminal = proc
     },
     metricsToken: e.METRICS_TOKEN,
     postRenderTimeoutMs: e.POST_RENDER_TIMEOUT_MS,
-  }
-}
-
-/** Whether a URL's user and password decode, as pg decodes them. */
-function decodable(url: URL): boolean {
-  try {
-    decodeURIComponent(url.username)
-    decodeURIComponent(url.password)
-    return true
-  } catch {
-    return false
   }
 }
 

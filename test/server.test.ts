@@ -189,6 +189,15 @@ t.test('a DATABASE_URL whose server closes the connection without a word (not Po
   t.equal(fatal?.msg, 'could not start: the server at DATABASE_URL closed the connection: is it PostgreSQL, and does it take connections?')
 })
 
+t.test('a DATABASE_URL password with a % that decodes to nothing stops the server saying how to write it; one pg reads as it is starts', async (t) => {
+  const { code, fatal } = await failedStart({ DATABASE_URL: 'postgres://quire:ab%cd@127.0.0.1:1/quire' })
+  t.equal(code, 1)
+  t.equal(fatal?.msg, 'could not start: a user or password in DATABASE_URL is not percent-encoded: write % as %25 (or give the password in PGPASSWORD)')
+  // `50%`: pg encodes a % before no hex digits itself, so this one gets as far as connecting (port 1: refused).
+  const connected = await failedStart({ DATABASE_URL: 'postgres://quire:50%@127.0.0.1:1/quire' })
+  t.equal(connected.fatal?.msg, 'could not start: the database (DATABASE_URL) does not answer')
+})
+
 t.test('a DATA_DIR that is a file, or below one, stops the server naming DATA_DIR', async (t) => {
   const parent = mkdtempSync(join(tmpdir(), 'quire-start-'))
   t.teardown(() => rmSync(parent, { recursive: true, force: true }))
@@ -284,7 +293,9 @@ t.test('a signal while it starts (waiting for another replica\'s migration) stop
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
   const exited = once(child, 'exit')
   // Until its migration waits for the lock the replica holds.
-  const waiting = async () => (await replica.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`)).rows[0].n > 0
+  const waiting = async () => (await replica.query(
+    `select count(*)::int as n from pg_locks l join pg_stat_activity a on a.pid = l.pid
+     where l.locktype = 'advisory' and not l.granted and l.objid = $1 and a.datname = current_database()`, [MIGRATION_LOCK])).rows[0].n > 0
   for (let i = 0; i < 200 && !(await waiting()); i++) await new Promise((resolve) => setTimeout(resolve, 50))
   t.ok(await waiting(), 'the server waits for the migration lock')
   child.kill('SIGTERM')

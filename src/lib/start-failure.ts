@@ -46,6 +46,8 @@ export function startFailure(error: unknown, { port, dataDir }: StartContext = {
   // pg's connect timeouts carry no code: the server took the connection (or nothing answered) and said nothing.
   const timedOut = /^(timeout expired|timeout exceeded when trying to connect|Connection terminated due to connection timeout)$/.test(message)
   if (codes.includes('ECONNREFUSED') || codes.includes('ETIMEDOUT') || codes.includes('EHOSTUNREACH') || timedOut) return 'the database (DATABASE_URL) does not answer'
+  // pg-connection-string's, decoding a user or password with a % before two hex digits that decode to no text.
+  if (errors.some((e) => e instanceof URIError)) return 'a user or password in DATABASE_URL is not percent-encoded: write % as %25 (or give the password in PGPASSWORD)'
   // pg's, when what listens at the address closed the connection without a word (not PostgreSQL, a pooler that is full).
   if (errors.some((e) => e.message === 'Connection terminated unexpectedly') || codes.includes('ECONNRESET')) {
     return 'the server at DATABASE_URL closed the connection: is it PostgreSQL, and does it take connections?'
