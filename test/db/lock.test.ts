@@ -75,3 +75,21 @@ t.test('a lock not refreshed for a while is taken over; one of this host and pid
     t.throws(() => lockDataDir(dir), new RegExp(`in use by process ${process.ppid};`), owner)
   }
 })
+
+t.test('an owner whose lock was taken over neither refreshes nor removes the new owner\'s; an empty lock file is held while fresh', async (t) => {
+  const dir = dataDir(t)
+  const release = lockDataDir(dir)
+  // Another container took it over while this process was stopped past STALE_AFTER_MS.
+  const other = '1@another-host pid:[1]'
+  writeFileSync(lockIn(dir), other)
+  aged(lockIn(dir), 5_000)
+  await sleep(2_500)
+  t.ok(Date.now() - statSync(lockIn(dir)).mtimeMs >= 5_000, 'not refreshed by the old owner')
+  release()
+  t.equal(readFileSync(lockIn(dir), 'utf8'), other, 'nor removed by it')
+
+  writeFileSync(lockIn(dir), '')
+  t.throws(() => lockDataDir(dir), /in use by another process/, 'a lock being written (empty) is held')
+  aged(lockIn(dir), STALE_AFTER_MS + 1_000)
+  lockDataDir(dir)()
+})
