@@ -22,7 +22,7 @@ export interface PreparedContent {
  */
 export function prepareContent(body: PostBody, customExcerpt?: string | null): PreparedContent {
   const markdown = body.markdown ?? null
-  const html = htmlOf(body)
+  const html = sanitizeHtml(markdown !== null ? renderMarkdown(markdown) : (body.html ?? ''))
   const text = textOf(html)
   const wordCount = wordCountOf(text.all)
   return {
@@ -34,11 +34,6 @@ export function prepareContent(body: PostBody, customExcerpt?: string | null): P
     wordCount,
     readingTimeMinutes: readingTimeOf(wordCount),
   }
-}
-
-/** The html a post stores for a body: sanitised, rendered first if it is Markdown. */
-export function htmlOf(body: PostBody): string {
-  return sanitizeHtml(body.markdown !== undefined ? renderMarkdown(body.markdown) : body.html)
 }
 
 /** The excerpt a body gives a post without a custom one: its opening prose. */

@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, lt, or } from 'drizzle-orm'
 import { textOf } from '../content/derive.js'
-import { htmlOf, prepareContent, type PostBody } from '../content/prepare.js'
+import { prepareContent } from '../content/prepare.js'
 import { SANITIZER_VERSION } from '../content/sanitize.js'
 import type { Db } from './client.js'
 import { contentState, posts } from './schema.js'
@@ -48,11 +48,17 @@ export async function backfillSanitizedHtml(db: Db, batch = 200): Promise<number
     if (rows.length === 0) break
     after = rows.at(-1)!.id
     // A post written in Markdown is rendered from it again: what older rules took from its html, its source
-    // still has. Most posts come out as they went in: only those that do not are prepared whole.
-    const bodyOf = (row: (typeof rows)[number]): PostBody => (row.markdown !== null ? { markdown: row.markdown } : { html: row.html })
-    const rewritten = rows.filter((row) => htmlOf(bodyOf(row)) !== row.html).map((row) => {
-      const { markdown: _source, ...content } = prepareContent(bodyOf(row), row.customExcerpt)
-      return { row, content }
+    // still has. Only those whose html changes are written. One that cannot be made again (a body the
+    // renderer now fails on) keeps the html it has, which older rules made safe: a start must not fail on it.
+    const rewritten = rows.flatMap((row) => {
+      let prepared
+      try {
+        prepared = prepareContent(row.markdown !== null ? { markdown: row.markdown } : { html: row.html }, row.customExcerpt)
+      } catch {
+        return []
+      }
+      const { markdown: _source, ...content } = prepared
+      return content.html === row.html ? [] : [{ row, content }]
     })
     if (rewritten.length === 0) continue
     changed += await writeTransaction(db, async (tx) => {

@@ -61,5 +61,8 @@ t.test('Markdown headings have ids as GitHub makes them, and footnotes are linke
   t.ok(reference, 'the reference is a numbered link')
   t.match(prepared.html, new RegExp(`<li id="${reference![2]}">\\s*<p>Where it comes from\\. <a href="#${reference![1]}"[^>]*>↩</a>`), 'to the note, which links back')
   t.equal(prepared.excerpt, 'See above. A claim.', 'the excerpt reads without them')
+  const alike = prepareContent({ markdown: '## Footnote 1\n\n## Footnote label\n\nA claim[^1].\n\n[^1]: The note.\n' }).html
+  const ids = [...alike.matchAll(/ id="([^"]+)"/g)].map((m) => m[1])
+  t.equal(new Set(ids).size, ids.length, `headings named like footnotes keep ids of their own: ${ids.join(', ')}`)
   t.equal(prepareContent({ markdown: '# Other\n\n# Set up' }).html, '<h1 id="user-content-other">Other</h1>\n<h1 id="user-content-set-up">Set up</h1>\n', 'ids are counted per post')
 })

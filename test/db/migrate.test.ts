@@ -119,16 +119,18 @@ t.test('a post written in Markdown is made again from it by the sanitiser\'s pas
     with a as (select id from authors order by slug limit 1),
          p as (insert into posts (slug, title, excerpt, html, markdown, sanitizer_version, status, published_at, word_count, reading_time_minutes, created_at, updated_at)
                values ('from-markdown', 'From Markdown', 'See setup.', ${v1}, ${markdown}, 1, 'published', '2024-01-02T03:04:05Z', 3, 1, '2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z'),
+                      ('too-deep', 'Too deep', 'x', '<p>As stored.</p>', ${`${'>'.repeat(20_000)} x`}, 1, 'published', '2024-01-02T03:04:05Z', 1, 1, '2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z'),
                       ('from-html', 'From html', 'Note', ${html}, null, 1, 'published', '2024-01-02T03:04:05Z', 2, 1, '2024-01-02T03:04:05Z', '2024-01-02T03:04:05Z')
                returning id)
     insert into post_authors (post_id, author_id, position) select p.id, a.id, 0 from p, a`))
   await writeBehindApp(app, () => migrate(database))
   const rows = rowsOf<{ slug: string; html: string; sanitizer_version: number; links_changed_at: Date | null }>(await database.db.execute(sql`
-    select slug, html, sanitizer_version, links_changed_at from posts where slug in ('from-markdown', 'from-html') order by slug`))
+    select slug, html, sanitizer_version, links_changed_at from posts where slug in ('from-markdown', 'from-html', 'too-deep') order by slug`))
   t.same(rows.map((r) => [r.slug, r.html, r.sanitizer_version, r.links_changed_at !== null]), [
     ['from-html', html, 1, false],
     ['from-markdown', '<h2 id="user-content-setup">Setup</h2>\n<p>See <a href="#user-content-setup">setup</a>.</p>\n', SANITIZER_VERSION, true],
-  ], 'the heading has its id again; html the rules leave as it is is not written')
+    ['too-deep', '<p>As stored.</p>', 1, false],
+  ], 'the heading has its id again; html the rules leave as it is is not written, nor is one the renderer now fails on (the start goes on)')
   t.equal((await app.inject('/v1/posts/from-markdown')).json().data.html, rows[1]!.html, 'and is served so')
 })
 
