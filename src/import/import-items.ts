@@ -130,8 +130,10 @@ async function createFrom(tx: Tx, source: string, item: ImportItem, hash: string
 async function updateFrom(tx: Tx, source: string, item: ImportItem, hash: string, prior: ImportedItem): Promise<string> {
   const current = await lockPost(tx, prior.postId)
   if (!current) throw new Error('its post was deleted while importing')
-  // The slug stays: it may have been published, or renamed in Quire since.
-  await updatePostRow(tx, current.id, postValues(item))
+  // The slug stays: it may have been published, or renamed in Quire since. So do the status and date of an
+  // item the source gives no date: an editor dated and published it, or not, in Quire.
+  const { status: _status, publishedAt: _publishedAt, ...values } = postValues(item)
+  await updatePostRow(tx, current.id, item.undated ? values : postValues(item))
   await linkPost(tx, current.id, item)
   await updateImported(tx, source, item.sourceId, hash)
   return current.id

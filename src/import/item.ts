@@ -25,6 +25,8 @@ export interface ImportItem {
   authors: string[]
   /** Names, in order, with the slug the source gives when it gives one (WordPress's). */
   tags: { name: string; slug?: string }[]
+  /** Set when the source gave no date: a draft for an editor to date, whose status a later run leaves as it is. */
+  undated?: true
   /** The post's image (an absolute http(s) URL), when the source names one; absent otherwise. */
   featureImage?: { url: string; alt: string | null }
 }
@@ -176,11 +178,12 @@ export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defau
     if (name) fit.dropped(`the tag ${quoted(name)} was dropped: a tag's name needs a letter or a digit to make its slug`)
     return []
   })
-  const tags = fit.list(unique(tagNames, (t) => t.slug ?? nameKey(t.name)), LIMITS.tags, 'tags')
+  // Each slug once and each name once: two of one name would be two tags the API refuses to have.
+  const tags = fit.list(unique(unique(tagNames, (t) => t.slug ?? nameKey(t.name)), (t) => nameKey(t.name)), LIMITS.tags, 'tags')
     .map((t) => ({ ...t, name: fit.text(t.name, LIMITS.tagName, `the tag name ${quoted(t.name)}`) }))
   const item: ImportItem = {
     ...draft,
-    ...(undated ? { status: 'draft' as const } : {}),
+    ...(undated ? { status: 'draft' as const, undated: true as const } : {}),
     // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
     html: (/<[a-z!/]/i.test(draft.html) ? absoluteUrls(draft.html, baseUrl) : autop(draft.html)).normalize('NFC'),
     sourceId: draft.sourceId.trim(),

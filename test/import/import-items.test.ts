@@ -205,6 +205,12 @@ t.test('an RSS item without a pubDate arrives as a draft, and a re-run leaves it
   const [post] = await database.db.select({ status: posts.status, publishedAt: posts.publishedAt }).from(posts)
   t.same(post, { status: 'draft', publishedAt: null })
   t.match(await importFeed(database.db, parseFeed(rss)), { created: 0, updated: 0, unchanged: 1 })
+  // Dated and published by an editor; then the item changes at its source.
+  const dated = new Date('2024-05-06T07:08:09Z')
+  await database.db.update(posts).set({ status: 'published', publishedAt: dated })
+  t.match(await importFeed(database.db, parseFeed(rss.replace('Some time.', 'Some other time.'))), { updated: 1, errors: [] })
+  const [updated] = await database.db.select({ status: posts.status, publishedAt: posts.publishedAt, excerpt: posts.excerpt }).from(posts)
+  t.same(updated, { status: 'published', publishedAt: dated, excerpt: 'Some other time.' }, 'the text follows the source; the editor\'s status and date stay')
 })
 
 t.test('a post scheduled at its source is scheduled here, created and updated no later than the import', async (t) => {

@@ -52,3 +52,8 @@ t.test('an item without a publication date (RSS 2.0 makes pubDate optional) is k
   t.same(clipped, ['it has no publication date: imported as a draft, to be dated and published in Quire'])
   t.equal(finishItem(draft('Cover'), []).item.status, 'published', 'one with a date is published')
 })
+
+t.test('a tag name given twice, with two slugs (a WordPress category and tag), is one tag', async (t) => {
+  const { item } = finishItem({ ...draft('Cover'), tags: [{ name: 'DevOps', slug: 'devops' }, { name: 'devops', slug: 'dev-ops' }, { name: 'Ops', slug: 'devops' }] }, [])
+  t.same(item.tags, [{ name: 'DevOps', slug: 'devops' }])
+})
