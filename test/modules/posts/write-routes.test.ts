@@ -11,7 +11,9 @@ const markdown = '## Why\n\nWe moved the **routing** cache.\n\n- one\n- two\n\n`
 
 t.test('the post write API', async (t) => {
   // More writes than a minute's default limit: the limits have tests of their own (test/plugins/rate-limit.test.ts).
-  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0' } })
+  // And a render time limit that a loaded machine does not reach before the renderer's stack overflows
+  // (below): the limit has a test of its own (at the end of this file).
+  const { app, database } = await build(t, { env: { RATE_LIMIT_WRITES_PER_MINUTE: '0', POST_RENDER_TIMEOUT_MS: '60000' } })
   const headers = await authHeaders(database.db)
   const create = (payload: unknown) => app.inject({ method: 'POST', url: '/v1/posts', headers, payload: payload as object })
   const postCount = async () => (await database.db.select({ n: count() }).from(posts))[0]!.n
