@@ -9,7 +9,7 @@ import pg from 'pg'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { createDb, type Database } from '../src/db/client.js'
-import { migrate } from '../src/db/migrate.js'
+import { migrate, MIGRATION_LOCK } from '../src/db/migrate.js'
 import { seedDemoArchive } from '../src/db/seed.js'
 
 export const root = fileURLToPath(new URL('../', import.meta.url))
@@ -107,6 +107,19 @@ export async function writeBehindApp(app: FastifyInstance, write: () => Promise<
     await new Promise((resolve) => setTimeout(resolve, 5))
   }
   throw new Error('the app never heard of the change')
+}
+
+/**
+ * A PostgreSQL test database (unseeded) whose migration lock another replica holds, as while it migrates:
+ * `replica`, a client of its own, until it unlocks or the test ends.
+ */
+export async function migratingElsewhere(t: Teardown): Promise<{ database: Database & { url?: string }; replica: pg.Client }> {
+  const database = await testDatabase(t, { seed: false })
+  const replica = new pg.Client({ connectionString: database.url })
+  await replica.connect()
+  t.teardown(() => replica.end())
+  await replica.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
+  return { database, replica }
 }
 
 /** Waits until the clock is past the second `date` (an HTTP-date) names: a change then moves an HTTP date. */

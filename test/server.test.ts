@@ -7,12 +7,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
 import { eq } from 'drizzle-orm'
-import pg from 'pg'
 import { createDb } from '../src/db/client.js'
 import { MIGRATION_LOCK } from '../src/db/migrate.js'
 import { tags } from '../src/db/schema.js'
 import { createApiKey } from '../src/modules/apikeys/queries.js'
-import { builtEntryArgs, pgliteDataDir, root, testDatabase } from './helper.js'
+import { builtEntryArgs, migratingElsewhere, pgliteDataDir, root, testDatabase } from './helper.js'
 import { refusesConnections, startServer } from './support/server-process.js'
 
 interface ServerDatabase {
@@ -277,11 +276,7 @@ t.test('a configuration error hides the whole of a DATABASE_URL\'s credentials, 
 t.test('a signal while it starts (waiting for another replica\'s migration) stops it at once, saying so, as PID 1 in a container too', {
   skip: !process.env.TEST_DATABASE_URL && 'waits on PostgreSQL\'s migration lock',
 }, async (t) => {
-  const database = await testDatabase(t, { seed: false })
-  const replica = new pg.Client({ connectionString: database.url })
-  await replica.connect()
-  t.teardown(() => replica.end())
-  await replica.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
+  const { database, replica } = await migratingElsewhere(t)
   const { DATABASE_URL: _db, TEST_DATABASE_URL: _test, ...inherited } = process.env
   const child = spawn(process.execPath, builtEntryArgs('server'), {
     cwd: root,

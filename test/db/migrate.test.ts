@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
-import pg from 'pg'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate as drizzleMigrate } from 'drizzle-orm/pglite/migrator'
 import t from 'tap'
@@ -13,7 +12,7 @@ import { createDb, rowsOf } from '../../src/db/client.js'
 import { MIGRATION_LOCK, migrate, migrationsFolder, pendingMigrations } from '../../src/db/migrate.js'
 import { backfillSanitizedHtml } from '../../src/db/backfill.js'
 import { SANITIZER_VERSION } from '../../src/content/sanitize.js'
-import { build, nextSecondAfter, testDatabase, writeBehindApp } from '../helper.js'
+import { build, migratingElsewhere, nextSecondAfter, writeBehindApp } from '../helper.js'
 
 t.test('an archive created before search becomes searchable by migrating, with no manual step', async (t) => {
   // The migrations as they were before search (0000-0002), applied to a fresh embedded database.
@@ -145,13 +144,9 @@ t.test('the demo archive\'s posts store the sanitiser version they were sanitise
 t.test('a start waits for another replica\'s migration however long it takes: no time limit stops it', {
   skip: !process.env.TEST_DATABASE_URL && 'replicas share a PostgreSQL database',
 }, async (t) => {
-  const database = await testDatabase(t, { seed: false })
   // Another replica migrating (or sanitising an archive again) for longer than Fastify's default plugin
   // time limit (10 s) allows a plugin to start.
-  const replica = new pg.Client({ connectionString: database.url })
-  await replica.connect()
-  t.teardown(() => replica.end())
-  await replica.query('select pg_advisory_lock($1)', [MIGRATION_LOCK])
+  const { database, replica } = await migratingElsewhere(t)
   let started: unknown = 'waiting'
   const starting = buildApp(loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: database.url! }))
     .then(async (app) => {
