@@ -40,6 +40,14 @@ async function idsOf(tx: Executor, table: typeof tags | typeof authors, slugs: s
   return (await idsBySlug(tx, { [kind]: slugs }))[kind]
 }
 
+const tableOf = (kind: 'tag' | 'author') => (kind === 'tag' ? tags : authors)
+
+/** Entries of named rows in the order of their names, compared as rowNamed compares (and locks) them. */
+function byName([, a]: [number, { name: string }], [, b]: [number, { name: string }]): number {
+  const [x, y] = [a.name.trim().toLowerCase(), b.name.trim().toLowerCase()]
+  return x < y ? -1 : x > y ? 1 : 0
+}
+
 /**
  * Ids for (slug, name) pairs, in the order given, creating the rows that do not exist yet (never renaming
  * one). An old slug names the row that has it now: a post given a tag's old slug gets that tag, rather than
@@ -55,9 +63,7 @@ async function idsCreating(
   const missing: { slug: string; name: string }[] = []
   // In the order of their names: `existing` may lock a name (see rowNamed), and two writes locking two names
   // in opposite orders would wait for each other.
-  const nameKey = (row: { name: string }) => row.name.trim().toLowerCase()
-  const unknown = [...rows.entries()].filter(([, row]) => !known.has(row.slug))
-    .sort(([, a], [, b]) => (nameKey(a) < nameKey(b) ? -1 : nameKey(a) > nameKey(b) ? 1 : 0))
+  const unknown = [...rows.entries()].filter(([, row]) => !known.has(row.slug)).sort(byName)
   for (const [index, row] of unknown) {
     const id = await existing?.(row, index)
     if (id) known.set(row.slug, id)
@@ -116,7 +122,7 @@ export async function tagIdsFor(tx: Executor, slugs: string[], field = '/tags'):
  * another ("Dr Priya Raman" at `priya-raman`) is the one meant.
  */
 async function rowBySlugOfName(tx: Executor, kind: 'tag' | 'author', name: string): Promise<string | undefined> {
-  const table = kind === 'tag' ? tags : authors
+  const table = tableOf(kind)
   const made = slugFrom(name, kind)
   const id = (await idsOf(tx, table, [made])).get(made)
   if (!id) return undefined
@@ -133,13 +139,11 @@ async function rowBySlugOfName(tx: Executor, kind: 'tag' | 'author', name: strin
  * "C++" has `c`).
  */
 export async function idsNamedCreating(tx: Executor, kind: 'tag' | 'author', named: { name: string; slug?: string }[]): Promise<string[]> {
-  const table = kind === 'tag' ? tags : authors
+  const table = tableOf(kind)
   const ids: string[] = []
   // In the order of their names: rowNamed locks each name, and two imports locking two names in opposite
   // orders would wait for each other.
-  const key = (name: string) => name.trim().toLowerCase()
-  const byName = [...named.entries()].sort(([, a], [, b]) => (key(a.name) < key(b.name) ? -1 : key(a.name) > key(b.name) ? 1 : 0))
-  for (const [index, { name, slug }] of byName) {
+  for (const [index, { name, slug }] of [...named.entries()].sort(byName)) {
     const id = (await rowNamed(tx, kind, table, name))?.id
       ?? (slug === undefined ? await rowBySlugOfName(tx, kind, name) : (await idsOf(tx, table, [slug])).get(slug))
     if (id) ids[index] = id
