@@ -10,15 +10,19 @@ import { serviceSecrets } from './schema.js'
  * made the same way that need not be secret.
  */
 async function serviceValue(db: Executor, name: string, make: () => string): Promise<string> {
-  const read = async () => (await db.select({ value: serviceSecrets.value }).from(serviceSecrets).where(eq(serviceSecrets.name, name)))[0]
-  let row = await read()
-  if (!row) {
+  let value = await storedValue(db, name)
+  if (value === undefined) {
     // Replicas starting together: the first insert wins, and every one reads the winner's.
     await db.insert(serviceSecrets).values({ name, value: make() }).onConflictDoNothing()
-    row = await read()
+    value = await storedValue(db, name)
   }
-  if (!row) throw new Error(`the service value "${name}" could not be stored`)
-  return row.value
+  if (value === undefined) throw new Error(`the service value "${name}" could not be stored`)
+  return value
+}
+
+/** The value kept under `name`, if any. */
+async function storedValue(db: Executor, name: string): Promise<string | undefined> {
+  return (await db.select({ value: serviceSecrets.value }).from(serviceSecrets).where(eq(serviceSecrets.name, name)))[0]?.value
 }
 
 /** The database's secret of this name: 32 random bytes (see serviceValue). */
@@ -38,8 +42,7 @@ export async function serviceUuid(db: Executor, name: string): Promise<string> {
  */
 export async function settingsSince(db: Executor, name: string, key: string): Promise<Date> {
   const read = async () => {
-    const [row] = await db.select({ value: serviceSecrets.value }).from(serviceSecrets).where(eq(serviceSecrets.name, name))
-    const [kept, at] = row?.value.split(' ') ?? []
+    const [kept, at] = (await storedValue(db, name))?.split(' ') ?? []
     return kept === key && at ? new Date(at) : undefined
   }
   const since = await read()
