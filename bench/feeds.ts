@@ -25,11 +25,11 @@ try {
   const etag = first.headers.get('etag') ?? ''
   process.stdout.write(`feeds bench: ${options.duration} s per scenario, ${options.connections} connections, Node ${process.version}; /feed.xml is ${(await first.text()).length} characters\n`)
   const rows = [
-    await measure({ name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 }, options, base.pid),
-    await measure({ name: ROW.feed, origin: api, paths: ['/feed.xml'], expect: 200 }, options, server.pid),
-    await measure({ name: ROW.feed304, origin: api, paths: ['/feed.xml'], headers: { 'if-none-match': etag }, expect: 304 }, options, server.pid),
-    await measure({ name: '/feed.json (200)', origin: api, paths: ['/feed.json'], expect: 200 }, options, server.pid),
-    await measure({ name: '/tags/architecture/feed.atom (200)', origin: api, paths: ['/tags/architecture/feed.atom'], expect: 200 }, options, server.pid),
+    await measure({ name: ROW.baseline, origin: baseline, paths: ['/'], expect: 200 }, options, { serverPid: base.pid }),
+    await measure({ name: ROW.feed, origin: api, paths: ['/feed.xml'], expect: 200 }, options, { serverPid: server.pid }),
+    await measure({ name: ROW.feed304, origin: api, paths: ['/feed.xml'], headers: { 'if-none-match': etag }, expect: 304 }, options, { serverPid: server.pid }),
+    await measure({ name: '/feed.json (200)', origin: api, paths: ['/feed.json'], expect: 200 }, options, { serverPid: server.pid }),
+    await measure({ name: '/tags/architecture/feed.atom (200)', origin: api, paths: ['/tags/architecture/feed.atom'], expect: 200 }, options, { serverPid: server.pid }),
   ]
   process.stdout.write(`${resultsTable(rows)}\n`)
 } finally {

@@ -21,7 +21,7 @@ import { archiveSize, benchDatabaseUrl, openBenchDatabase } from './lib/database
 import { measureBurst, type Burst } from './lib/burst.js'
 import { measure, measureAlternating, type Scenario } from './lib/measure.js'
 import { planRequests, QueryRecorder, type RequestPlans } from './lib/plans.js'
-import { freePort, MemorySampler, memoryOf, root, SERVER_ENV, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
+import { freePort, localPostmaster, MemorySampler, memoryOf, root, SERVER_ENV, serverArgs, startNode, stop, waitFor } from './lib/processes.js'
 import { deepCursorUrl, mainReads, sampleArchive, type GetJson } from './lib/reads.js'
 import { baselineBy, burstLine, evaluateGoals, goalsTable, markdownReport, plansTable, RATIO_GOALS, resultsTable, ROW, type Report, type Row } from './lib/report.js'
 import { searchQueries } from './lib/synthetic.js'
@@ -75,6 +75,8 @@ const publicSlugs = (await database.pool.query<{ slug: string }>(`select slug fr
 const slugPool = publicSlugs.map((r) => `/v1/posts/${r.slug}`)
 const searchPool = searchQueries(1000).map((q) => `/v1/posts?limit=15&q=${encodeURIComponent(q)}`)
 const [pgVersion] = (await database.pool.query<{ v: string }>('select version() as v')).rows
+// The database server's own CPU time per response is read when it runs here (see postgresCpuSeconds).
+const postmaster = localPostmaster((await database.pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid)
 // What the writes made beside some reads edit: a draft, and the oldest public post. An edit as the API's
 // sets the title, which rebuilds the post's search vectors.
 const idOf = async (where: string) => (await database.pool.query<{ id: string }>(`select id from posts where ${where} limit 1`)).rows[0]?.id
@@ -227,17 +229,17 @@ async function runLoad(notes: string[]): Promise<{ rows: Row[]; memory: Report['
         continue
       }
       await settle(api)
-      const pid = s.origin === api ? server.pid : base.pid
+      const answering = s.origin === api ? { serverPid: server.pid, postmaster } : { serverPid: base.pid }
       let m
       if (RATIO_GOALS.some((g) => g.name === s.name)) {
         // Its goal's baseline: measured by turns with it (see measureAlternating).
         const [b, measured] = await measureAlternating(
-          [{ scenario: { ...baselineScenario, name: baselineBy(s.name) }, serverPid: base.pid }, { scenario: s, serverPid: pid }], options, turns)
+          [{ scenario: { ...baselineScenario, name: baselineBy(s.name) }, serverPid: base.pid }, { scenario: s, ...answering }], options, turns)
         rows.push(b!)
         log(`${b!.name}: ${b!.rps.toFixed(0)} req/s`)
         m = measured!
       } else {
-        m = await measure(s, options, pid)
+        m = await measure(s, options, answering)
       }
       rows.push({ ...m, ...(s.origin === api ? { serverRssBytes: memoryOf(server.pid!)?.rss } : {}) })
       log(`${s.name}: ${m.rps.toFixed(0)} req/s, p50 ${m.p50.toFixed(2)} ms, p99 ${m.p99.toFixed(2)} ms` +
@@ -299,7 +301,7 @@ if (args['plans-only']) {
   process.exit(0)
 }
 
-const goals = evaluateGoals(rows, memory.server)
+const goals = evaluateGoals(rows, { cores: cpus().length, connections: options.connections, server: memory.server })
 const scans = plans.flatMap((p) => p.statements.filter((s) => s.seqScanOnPosts).map(() => p.label))
 if (scans.length) notes.push(`Seq Scan on posts in: ${[...new Set(scans)].join(', ')}`)
 const report: Report = {

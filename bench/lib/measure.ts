@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import autocannon from 'autocannon'
-import { cpuSecondsOf } from './processes.js'
+import { cpuSecondsBetween, cpuSecondsOf, postgresCpuSeconds } from './processes.js'
 import { prng } from './words.js'
 
 export interface Scenario {
@@ -33,6 +33,7 @@ export interface Measurement {
   rps: number
   p50: number
   p90: number
+  mean: number
   p99: number
   max: number
   /** Responses by status code. */
@@ -46,6 +47,11 @@ export interface Measurement {
    * own work is in other processes and not counted.
    */
   cpuPerRequestUs?: number
+  /**
+   * CPU time the PostgreSQL server's processes spent per response during the measurement, in microseconds,
+   * when the server runs on this machine (see postgresCpuSeconds).
+   */
+  databaseCpuPerRequestUs?: number
   /** Req/s of each turn, when measured by turns with others (measureAlternating). */
   runs?: number[]
 }
@@ -91,9 +97,15 @@ function runBeside(beside: NonNullable<Scenario['beside']>): () => Promise<void>
   }
 }
 
-/** Drives `s` and measures it; `serverPid` is the process answering, whose CPU time is read around the run. */
-export async function measure(s: Scenario, options: LoadOptions, serverPid?: number): Promise<Measurement> {
-  return (await measureAlternating([{ scenario: s, serverPid }], options, 1))[0]!
+/**
+ * Who answers a scenario: the process (`serverPid`) and, if it reads a PostgreSQL server on this machine, that
+ * server's postmaster: the CPU time of each is read around the runs.
+ */
+export interface Answering { serverPid?: number; postmaster?: number }
+
+/** Drives `s` and measures it. */
+export async function measure(s: Scenario, options: LoadOptions, answering: Answering = {}): Promise<Measurement> {
+  return (await measureAlternating([{ scenario: s, ...answering }], options, 1))[0]!
 }
 
 /** What one scenario's runs recorded, summed over them. */
@@ -102,13 +114,14 @@ class Tally {
   count = 0
   seconds = 0
   cpuSeconds: number | undefined = 0
+  databaseCpuSeconds = 0
   statuses: Record<string, number> = {}
   errors = 0
   bytes = 0
   /** Each run's req/s, in order. */
   runs: number[] = []
 
-  constructor(readonly scenario: Scenario, readonly serverPid?: number) {}
+  constructor(readonly scenario: Scenario, readonly serverPid?: number, readonly postmaster?: number) {}
 
   record(ms: number): void {
     if (this.count === this.latencies.length) {
@@ -124,10 +137,12 @@ class Tally {
     const s = this.scenario
     const before = this.count
     const cpuBefore = this.serverPid === undefined ? undefined : cpuSecondsOf(this.serverPid)
+    const databaseBefore = this.postmaster === undefined ? undefined : postgresCpuSeconds(this.postmaster)
     // Only responses with the expected status count: a 429 or a 503 answered fast is not throughput.
     const result = await drive(s, seconds, connections, (status, ms) => { if (status === s.expect) this.record(ms) })
     const cpuAfter = this.serverPid === undefined ? undefined : cpuSecondsOf(this.serverPid)
     this.cpuSeconds = cpuBefore !== undefined && cpuAfter !== undefined && this.cpuSeconds !== undefined ? this.cpuSeconds + cpuAfter - cpuBefore : undefined
+    if (databaseBefore) this.databaseCpuSeconds += cpuSecondsBetween(databaseBefore, postgresCpuSeconds(this.postmaster!))
     this.seconds += result.duration
     this.runs.push((this.count - before) / result.duration)
     for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) this.statuses[code] = (this.statuses[code] ?? 0) + (stat.count ?? 0)
@@ -148,12 +163,14 @@ class Tally {
       rps: this.count / this.seconds,
       p50: percentile(sorted, 50),
       p90: percentile(sorted, 90),
+      mean: sorted.reduce((sum, v) => sum + v, 0) / sorted.length,
       p99: percentile(sorted, 99),
       max: sorted.at(-1) ?? NaN,
       statuses: { ...this.statuses },
       failures: unexpected + this.errors,
       bytesPerSecond: this.bytes / this.seconds,
       ...(this.cpuSeconds !== undefined && responses > 0 ? { cpuPerRequestUs: (this.cpuSeconds / responses) * 1e6 } : {}),
+      ...(this.postmaster !== undefined && responses > 0 ? { databaseCpuPerRequestUs: (this.databaseCpuSeconds / responses) * 1e6 } : {}),
       ...(this.runs.length > 1 ? { runs: this.runs.map((r) => Math.round(r)) } : {}),
     }
   }
@@ -166,9 +183,9 @@ class Tally {
  * beside (if any) run through its warm-up and its turns alike.
  */
 export async function measureAlternating(
-  scenarios: { scenario: Scenario; serverPid?: number }[], options: LoadOptions, rounds: number,
+  scenarios: ({ scenario: Scenario } & Answering)[], options: LoadOptions, rounds: number,
 ): Promise<Measurement[]> {
-  const tallies = scenarios.map(({ scenario, serverPid }) => new Tally(scenario, serverPid))
+  const tallies = scenarios.map(({ scenario, serverPid, postmaster }) => new Tally(scenario, serverPid, postmaster))
   const stops = tallies.map((t) => (t.scenario.beside ? runBeside(t.scenario.beside) : undefined))
   try {
     // JIT, pools, caches

@@ -1,6 +1,6 @@
 /** Child processes of a bench run: the server under test and the baseline, each on a free loopback port. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -68,15 +68,64 @@ const CLOCK_TICKS = (() => {
   }
 })()
 
-/** CPU time a process has used so far, user and system, from /proc (Linux), in seconds. */
-export function cpuSecondsOf(pid: number): number | undefined {
+/** A process's /proc (Linux) stat fields after the command name (which may hold spaces), from the state on; undefined when it is gone. */
+function statOf(pid: number | string): string[] | undefined {
   try {
-    // Fields after the command name (which may hold spaces), from the state on: utime and stime are 14 and 15.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)!.split(' ')
   } catch {
     return undefined
   }
+}
+
+// utime and stime (fields 14 and 15 of stat), in seconds.
+const cpuSecondsIn = (fields: string[]) => (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS
+
+/** CPU time a process has used so far, user and system, from /proc (Linux), in seconds. */
+export function cpuSecondsOf(pid: number): number | undefined {
+  const fields = statOf(pid)
+  return fields && cpuSecondsIn(fields)
+}
+
+/**
+ * The PostgreSQL server that `backendPid` (a connection's pg_backend_pid()) belongs to, when it runs on this
+ * machine: its postmaster's pid, the parent of every one of its processes. Undefined when no such process
+ * is here (a server on another host, or in a container's own pid namespace).
+ */
+export function localPostmaster(backendPid: number): number | undefined {
+  try {
+    if (readFileSync(`/proc/${backendPid}/comm`, 'utf8').trim() !== 'postgres') return undefined
+  } catch {
+    return undefined
+  }
+  const parent = Number(statOf(backendPid)?.[1])
+  return parent > 1 ? parent : undefined
+}
+
+/**
+ * The CPU time each process of a PostgreSQL server (the postmaster and its children: backends, autovacuum,
+ * the writers) has used so far, by pid, in seconds. A backend that exits takes its time with it.
+ */
+export function postgresCpuSeconds(postmaster: number): Map<number, number> {
+  const times = new Map<number, number>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const fields = statOf(entry)
+    if (fields && (Number(entry) === postmaster || Number(fields[1]) === postmaster)) times.set(Number(entry), cpuSecondsIn(fields))
+  }
+  return times
+}
+
+/**
+ * The CPU time a server's processes used between two readings of postgresCpuSeconds. A process born in
+ * between (or under a pid that one gone in between had) counts from zero.
+ */
+export function cpuSecondsBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0
+  for (const [pid, seconds] of after) {
+    const earlier = before.get(pid) ?? 0
+    total += seconds >= earlier ? seconds - earlier : seconds
+  }
+  return total
 }
 
 /** Resident memory of a process from /proc (Linux): current and peak (VmHWM), in bytes. */
