@@ -115,6 +115,18 @@ export const slugHistory = pgTable('slug_history', {
 ])
 
 /**
+ * The feeds of tags and authors that a public post last left, and when: the post unpublished (or put back to
+ * a later time) or deleted, or the tag or author taken off it. What the posts are now no longer names these
+ * feeds, so triggers note each departure as it happens (see the feed_departures migration), and the WebSub
+ * rounds (src/feeds/websub.ts) read them. One row per tag or author, its last departure.
+ */
+export const feedDepartures = pgTable('feed_departures', {
+  kind: text('kind', { enum: ['tag', 'author'] }).notNull(),
+  targetId: uuid('target_id').notNull(),
+  departedAt: timestamp('departed_at', { withTimezone: true, mode: 'date' }).notNull(),
+}, (t) => [primaryKey({ columns: [t.kind, t.targetId] })])
+
+/**
  * One row that every public content change advances (statement-level triggers on the content tables, see
  * the migrations): the basis of feed Last-Modified and of response caching that is never stale.
  */

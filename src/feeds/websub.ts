@@ -1,7 +1,7 @@
 import { and, eq, gt, inArray, or, sql } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import type { Executor } from '../db/client.js'
-import { authors, postAuthors, posts, postTags, tags } from '../db/schema.js'
+import { authors, feedDepartures, postAuthors, posts, postTags, tags } from '../db/schema.js'
 import { authorShownToPublic } from '../modules/authors/queries.js'
 import { isPublic } from '../modules/posts/visibility.js'
 import { tagShownToPublic } from '../modules/tags/queries.js'
@@ -14,20 +14,32 @@ const HUB_TIMEOUT_MS = 10_000
 const RETRY_AFTER_MS = 30_000
 
 /**
- * The feeds (topics) whose content changed since `since`: the site's, and those of the tags and authors of
- * public posts written, edited, relinked or gone live since, and of tags and authors edited since. (Those of
- * a post deleted or unpublished are not known any more: their readers see it at their next poll.)
+ * The feeds (topics) whose content changed since `since`: those of the tags and authors of public posts
+ * written, edited, relinked or gone live since, of tags and authors edited since, and of those a public post
+ * left since (unpublished, deleted, or the tag or author taken off it: see feedDepartures); and the site's
+ * with any of them, which shows every public post with its tags and authors. A change that touches none (a
+ * draft's, which may hide or show a tag without a published post) names no feed.
  */
 export async function changedTopics(db: Executor, apiUrl: string, since: Date, until: Date): Promise<string[]> {
   const changedPost = and(isPublic(), or(gt(posts.updatedAt, since), gt(posts.linksChangedAt, since), and(gt(posts.publishedAt, since), sql`${posts.publishedAt} <= ${until}`)))
-  const [tagRows, authorRows] = await Promise.all([
+  const departed = (kind: 'tag' | 'author') =>
+    db.select({ id: feedDepartures.targetId }).from(feedDepartures).where(and(eq(feedDepartures.kind, kind), gt(feedDepartures.departedAt, since)))
+  const [tagRows, authorRows, postRows] = await Promise.all([
     // A tag or author edited since, if the public sees it: one a draft brought in is not named to the hub.
-    db.selectDistinct({ slug: tags.slug }).from(tags)
-      .where(or(and(gt(tags.updatedAt, since), tagShownToPublic(db)), inArray(tags.id, db.select({ id: postTags.tagId }).from(postTags).innerJoin(posts, eq(posts.id, postTags.postId)).where(changedPost)))),
-    db.selectDistinct({ slug: authors.slug }).from(authors)
-      .where(or(and(gt(authors.updatedAt, since), authorShownToPublic(db)), inArray(authors.id, db.select({ id: postAuthors.authorId }).from(postAuthors).innerJoin(posts, eq(posts.id, postAuthors.postId)).where(changedPost)))),
+    db.selectDistinct({ slug: tags.slug }).from(tags).where(or(
+      and(gt(tags.updatedAt, since), tagShownToPublic(db)),
+      inArray(tags.id, db.select({ id: postTags.tagId }).from(postTags).innerJoin(posts, eq(posts.id, postTags.postId)).where(changedPost)),
+      inArray(tags.id, departed('tag')),
+    )),
+    db.selectDistinct({ slug: authors.slug }).from(authors).where(or(
+      and(gt(authors.updatedAt, since), authorShownToPublic(db)),
+      inArray(authors.id, db.select({ id: postAuthors.authorId }).from(postAuthors).innerJoin(posts, eq(posts.id, postAuthors.postId)).where(changedPost)),
+      inArray(authors.id, departed('author')),
+    )),
+    db.select({ id: posts.id }).from(posts).where(changedPost).limit(1),
   ])
-  const scopes = ['', ...tagRows.map((t) => `/tags/${t.slug}`), ...authorRows.map((a) => `/authors/${a.slug}`)]
+  const named = [...tagRows.map((t) => `/tags/${t.slug}`), ...authorRows.map((a) => `/authors/${a.slug}`)]
+  const scopes = named.length > 0 || postRows.length > 0 ? ['', ...named] : []
   return scopes.flatMap((prefix) => FEED_FORMATS.map((format) => feedLinks(apiUrl, prefix)[format]))
 }
 

@@ -2,9 +2,11 @@ import t, { type Test } from 'tap'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'drizzle-orm'
 import pino from 'pino'
 import { FEED_FORMATS } from '../../src/feeds/feed-urls.js'
 import { HubPublisher, PUBLISH_DELAY_MS } from '../../src/feeds/websub.js'
+import { rowsOf } from '../../src/db/client.js'
 import { build, testDatabase } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 
@@ -75,6 +77,16 @@ t.test('the WebSub hub is told which feeds changed, as each change to the public
   t.equal(refused.statusCode, 200)
 })
 
+/**
+ * A change to the public content, as a round names it: a tag that no post has (which the public sees), edited.
+ * Its round pings the site's feeds and the tag's.
+ */
+async function editLonelyTag(database: Awaited<ReturnType<typeof testDatabase>>): Promise<void> {
+  await database.db.execute(sql`insert into tags (slug, name) values ('lonely', 'Lonely')
+    on conflict (slug) do update set updated_at = clock_timestamp()`)
+}
+const PINGS_PER_ROUND = 2 * FEED_FORMATS.length
+
 t.test('rounds of pings never overlap: a round due while the hub is slow to answer follows it, and closing waits for the one pinging', async (t) => {
   const database = await testDatabase(t)
   let inFlight = 0
@@ -92,15 +104,17 @@ t.test('rounds of pings never overlap: a round due while the hub is slow to answ
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   t.teardown(() => new Promise<void>((resolve) => server.close(() => resolve())))
   const publisher = new HubPublisher(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 'https://api.example.com', database.db, pino({ level: 'silent' }))
+  await editLonelyTag(database)
   publisher.changed()
   await sleep(PUBLISH_DELAY_MS + 300)
-  t.equal(inFlight, FEED_FORMATS.length, 'the first round pings the site\'s feeds')
+  t.equal(inFlight, PINGS_PER_ROUND, 'the first round pings the site\'s feeds and the tag\'s')
+  await editLonelyTag(database)
   publisher.changed()
   // The second round is due while the first still waits for the hub; it starts once that one is answered.
   await sleep(PUBLISH_DELAY_MS + 1_000)
   await publisher.close()
-  t.equal(most, FEED_FORMATS.length, 'never more pings at once than one round makes')
-  t.equal(answered, 2 * FEED_FORMATS.length, 'both rounds were made, the second answered before close returned')
+  t.equal(most, PINGS_PER_ROUND, 'never more pings at once than one round makes')
+  t.equal(answered, 2 * PINGS_PER_ROUND, 'both rounds were made, the second answered before close returned')
 })
 
 t.test('changes heard while the hub is slow wait as one round, not one each: closing waits for the round pinging, no more', async (t) => {
@@ -115,6 +129,7 @@ t.test('changes heard while the hub is slow wait as one round, not one each: clo
   const publisher = new HubPublisher(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, 'https://api.example.com', database.db, pino({ level: 'silent' }))
   // A change every 1.05 s for 6 s, against a hub that takes 1.5 s to answer a round.
   for (let i = 0; i < 6; i++) {
+    await editLonelyTag(database)
     publisher.changed()
     await sleep(1_050)
   }
@@ -122,5 +137,50 @@ t.test('changes heard while the hub is slow wait as one round, not one each: clo
   await publisher.close()
   const took = Date.now() - closing
   t.ok(took < 2_000, `closing waited for the round pinging, not a backlog (${took} ms)`)
-  t.ok(rounds / FEED_FORMATS.length <= 5, `no more rounds than the hub could answer in that time (${rounds / FEED_FORMATS.length})`)
+  t.ok(rounds / PINGS_PER_ROUND <= 5, `no more rounds than the hub could answer in that time (${rounds / PINGS_PER_ROUND})`)
+})
+
+t.test('the feeds a public post leaves are pinged too: a tag taken off it, and every feed of it unpublished or deleted', async (t) => {
+  const hub = await fakeHub(t)
+  const { app, database, config } = await build(t, { env: { WEBSUB_HUB: hub.url, RATE_LIMIT_WRITES_PER_MINUTE: '0' } })
+  const headers = await authHeaders(database.db)
+  const feeds = (prefix: string) => ['feed.xml', 'feed.atom', 'feed.json'].map((file) => `${config.site.apiUrl}${prefix}/${file}`)
+  const leaving = [...feeds('/tags/leaving'), ...feeds('/tags/staying'), ...feeds('/authors/ada-okafor')]
+  /** The topics pinged after `write`, once all of `expected` were (or, with none expected, after two rounds' time). */
+  const pingedAfter = async (write: () => Promise<{ statusCode: number }>, status: number, expected: string[]) => {
+    hub.pings.length = 0
+    t.equal((await write()).statusCode, status)
+    if (expected.length === 0) await sleep(PUBLISH_DELAY_MS * 2.5)
+    return topicsOnce(hub.pings, (seen) => expected.every((topic) => seen.has(topic)))
+  }
+  const created = await app.inject({
+    method: 'POST', url: '/v1/posts', headers,
+    payload: { title: 'Leaving soon', markdown: 'Here for now.', authors: ['ada-okafor'], tags: ['leaving', 'staying'], status: 'published' },
+  })
+  t.equal(created.statusCode, 201)
+  const { id } = created.json().data
+  const patch = (payload: Record<string, unknown>) => () => app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers, payload })
+  await topicsOnce(hub.pings, (seen) => leaving.every((topic) => seen.has(topic)))
+
+  let topics = await pingedAfter(patch({ tags: ['staying'] }), 200, feeds('/tags/leaving'))
+  for (const topic of feeds('/tags/leaving')) t.ok(topics.has(topic), `${topic} is pinged when the tag is taken off the post`)
+
+  topics = await pingedAfter(patch({ status: 'draft' }), 200, [...feeds('/tags/staying'), ...feeds('/authors/ada-okafor')])
+  for (const topic of [...feeds('/tags/staying'), ...feeds('/authors/ada-okafor')]) t.ok(topics.has(topic), `${topic} is pinged when the post is unpublished`)
+  t.notOk(topics.has(feeds('/tags/leaving')[0]!), 'not the tag the post had left before')
+
+  // A draft leaves no feed: taking a tag off it, or deleting it, pings nothing.
+  topics = await pingedAfter(patch({ tags: ['leaving'] }), 200, [])
+  t.same([...topics], [], 'a draft retagged pings nothing')
+
+  t.equal((await patch({ status: 'published', tags: ['leaving', 'staying'] })()).statusCode, 200)
+  await topicsOnce(hub.pings, (seen) => leaving.every((topic) => seen.has(topic)))
+  topics = await pingedAfter(() => app.inject({ method: 'DELETE', url: `/v1/posts/${id}`, headers }), 204, leaving)
+  for (const topic of leaving) t.ok(topics.has(topic), `${topic} is pinged when the post is deleted`)
+  const [row] = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from feed_departures where kind = 'tag'`))
+  t.equal(row?.n, 2, 'one departure kept per tag, its last')
+
+  const draft = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Never out', markdown: 'Draft.', authors: ['ada-okafor'], tags: ['leaving'] } })
+  topics = await pingedAfter(() => app.inject({ method: 'DELETE', url: `/v1/posts/${draft.json().data.id}`, headers }), 204, [])
+  t.same([...topics], [], 'a draft deleted pings nothing')
 })

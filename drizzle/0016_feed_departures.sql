@@ -1,0 +1,78 @@
+CREATE TABLE "feed_departures" (
+	"kind" text NOT NULL,
+	"target_id" uuid NOT NULL,
+	"departed_at" timestamp with time zone NOT NULL,
+	CONSTRAINT "feed_departures_kind_target_id_pk" PRIMARY KEY("kind","target_id")
+);
+--> statement-breakpoint
+-- WebSub (src/feeds/websub.ts) names the feeds that changed since its last round from what the posts are now:
+-- the tags and authors of public posts written since. A post that left a tag's or an author's feed (it was
+-- unpublished, put back to a later time or deleted, or the tag or author was taken off it) is no longer
+-- among them, so the triggers below note each such departure in feed_departures, as it is made. Public means
+-- as the API reads it (src/modules/posts/visibility.ts): published, and its time come.
+--
+-- One row per tag or author, its last departure. Upserted in the order of the ids, so that two writes whose
+-- posts leave the same feeds wait for one another rather than deadlock.
+CREATE FUNCTION "quire_note_departures"(departed_kind text, target_ids uuid[]) RETURNS void LANGUAGE sql AS $$
+  INSERT INTO "feed_departures" ("kind", "target_id", "departed_at")
+  SELECT departed_kind, t."id", clock_timestamp() FROM unnest(target_ids) AS t("id") GROUP BY t."id" ORDER BY t."id"
+  ON CONFLICT ("kind", "target_id") DO UPDATE SET "departed_at" = excluded."departed_at"
+$$;
+--> statement-breakpoint
+-- The feeds of every tag and author of these posts, as their links are now.
+CREATE FUNCTION "quire_posts_departed"(post_ids uuid[]) RETURNS void LANGUAGE sql AS $$
+  SELECT "quire_note_departures"('tag', ARRAY(SELECT "tag_id" FROM "post_tags" WHERE "post_id" = ANY (post_ids)));
+  SELECT "quire_note_departures"('author', ARRAY(SELECT "author_id" FROM "post_authors" WHERE "post_id" = ANY (post_ids)));
+$$;
+--> statement-breakpoint
+-- A public post deleted: before the row goes, while its links (deleted with it) are still there.
+CREATE FUNCTION "quire_post_deleted_departs"() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD."status" = 'published' AND OLD."published_at" <= now() THEN
+    PERFORM "quire_posts_departed"(ARRAY[OLD."id"]);
+  END IF;
+  RETURN OLD;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "posts_deleted_depart" BEFORE DELETE ON "posts" FOR EACH ROW EXECUTE FUNCTION "quire_post_deleted_departs"();
+--> statement-breakpoint
+-- Public posts that an update made no longer public: the feeds of their links as they are after the
+-- statement. A write sets a post's links before its row, so the links it took off were noted as they went.
+CREATE FUNCTION "quire_posts_updated_depart"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  departed uuid[];
+BEGIN
+  SELECT array_agg(o."id") INTO departed FROM "old_rows" AS o JOIN "new_rows" AS n ON n."id" = o."id"
+    WHERE o."status" = 'published' AND o."published_at" <= now()
+      AND NOT coalesce(n."status" = 'published' AND n."published_at" <= now(), false);
+  IF departed IS NOT NULL THEN
+    PERFORM "quire_posts_departed"(departed);
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "posts_updated_depart" AFTER UPDATE ON "posts" REFERENCING OLD TABLE AS "old_rows" NEW TABLE AS "new_rows"
+  FOR EACH STATEMENT EXECUTE FUNCTION "quire_posts_updated_depart"();
+--> statement-breakpoint
+-- Links taken off a public post. TG_ARGV[0]: the kind of feed (tag, author); TG_ARGV[1]: the link's column
+-- naming it. A post deleted takes its links with it after its row: that departure was noted before.
+CREATE FUNCTION "quire_links_deleted_depart"() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  departed uuid[];
+BEGIN
+  EXECUTE format('SELECT array_agg(r.%I) FROM "old_rows" AS r JOIN "posts" AS p ON p."id" = r."post_id"
+    WHERE p."status" = ''published'' AND p."published_at" <= now()', TG_ARGV[1]) INTO departed;
+  IF departed IS NOT NULL THEN
+    PERFORM "quire_note_departures"(TG_ARGV[0], departed);
+  END IF;
+  RETURN NULL;
+END
+$$;
+--> statement-breakpoint
+CREATE TRIGGER "post_tags_deleted_depart" AFTER DELETE ON "post_tags" REFERENCING OLD TABLE AS "old_rows"
+  FOR EACH STATEMENT EXECUTE FUNCTION "quire_links_deleted_depart"('tag', 'tag_id');
+--> statement-breakpoint
+CREATE TRIGGER "post_authors_deleted_depart" AFTER DELETE ON "post_authors" REFERENCING OLD TABLE AS "old_rows"
+  FOR EACH STATEMENT EXECUTE FUNCTION "quire_links_deleted_depart"('author', 'author_id');
