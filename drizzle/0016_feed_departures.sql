@@ -12,7 +12,8 @@ CREATE TABLE "feed_departures" (
 -- as the API reads it (src/modules/posts/visibility.ts): published, and its time come.
 --
 -- One row per tag or author, its last departure. Upserted in the order of the ids, so that two writes whose
--- posts leave the same feeds wait for one another rather than deadlock.
+-- posts leave the same feeds wait for one another rather than deadlock. A deleted tag's or author's row is
+-- left: it is read only joined to the tag or author.
 CREATE FUNCTION "quire_note_departures"(departed_kind text, target_ids uuid[]) RETURNS void LANGUAGE sql AS $$
   INSERT INTO "feed_departures" ("kind", "target_id", "departed_at")
   SELECT departed_kind, t."id", clock_timestamp() FROM unnest(target_ids) AS t("id") GROUP BY t."id" ORDER BY t."id"
