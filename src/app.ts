@@ -158,6 +158,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   if (config.websubHub && app.contentVersion) {
     const publisher = new HubPublisher(config.websubHub, config.site.apiUrl, app.db, app.log)
     app.contentVersion.onChange(() => publisher.changed())
+    app.addHook('onReady', async () => publisher.start())
     app.addHook('onClose', () => publisher.close())
   }
 

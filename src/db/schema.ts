@@ -127,6 +127,16 @@ export const feedDepartures = pgTable('feed_departures', {
 }, (t) => [primaryKey({ columns: [t.kind, t.targetId] })])
 
 /**
+ * How far the WebSub hub has been told of changes (src/feeds/websub.ts): the moment, by the database's clock,
+ * up to which a round of pings named the feeds that changed. A replica starting names those changed since,
+ * made while none ran (an import, a scheduled post going live). One row.
+ */
+export const websubState = pgTable('websub_state', {
+  id: integer('id').primaryKey().default(1),
+  pingedUntil: timestamp('pinged_until', { withTimezone: true, mode: 'date' }).notNull(),
+}, (t) => [check('websub_state_single_row', sql`${t.id} = 1`)])
+
+/**
  * One row that every public content change advances (statement-level triggers on the content tables, see
  * the migrations): the basis of feed Last-Modified and of response caching that is never stale.
  */

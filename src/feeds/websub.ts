@@ -1,7 +1,7 @@
-import { and, eq, gt, inArray, or, sql } from 'drizzle-orm'
+import { and, eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
-import type { Executor } from '../db/client.js'
-import { authors, feedDepartures, postAuthors, posts, postTags, tags } from '../db/schema.js'
+import { rowsOf, type Executor } from '../db/client.js'
+import { authors, feedDepartures, postAuthors, posts, postTags, slugHistory, tags, websubState } from '../db/schema.js'
 import { authorShownToPublic } from '../modules/authors/queries.js'
 import { isPublic } from '../modules/posts/visibility.js'
 import { tagShownToPublic } from '../modules/tags/queries.js'
@@ -15,16 +15,20 @@ const RETRY_AFTER_MS = 30_000
 
 /**
  * The feeds (topics) whose content changed since `since`: those of the tags and authors of public posts
- * written, edited, relinked or gone live since, of tags and authors edited since, and of those a public post
- * left since (unpublished, deleted, or the tag or author taken off it: see feedDepartures); and the site's
- * with any of them, which shows every public post with its tags and authors. A change that touches none (a
- * draft's, which may hide or show a tag without a published post) names no feed.
+ * written, edited, relinked or gone live since, of tags and authors edited since (under their slugs before a
+ * rename too: those topics answer a redirect now, which their subscribers' hub must see), and of those a
+ * public post left since (unpublished, deleted, or the tag or author taken off it: see feedDepartures); and
+ * the site's with any of them, which shows every public post with its tags and authors. A change that
+ * touches none (a draft's, which may hide or show a tag without a published post) names no feed.
  */
 export async function changedTopics(db: Executor, apiUrl: string, since: Date, until: Date): Promise<string[]> {
   const changedPost = and(isPublic(), or(gt(posts.updatedAt, since), gt(posts.linksChangedAt, since), and(gt(posts.publishedAt, since), sql`${posts.publishedAt} <= ${until}`)))
   const departed = (kind: 'tag' | 'author') =>
     db.select({ id: feedDepartures.targetId }).from(feedDepartures).where(and(eq(feedDepartures.kind, kind), gt(feedDepartures.departedAt, since)))
-  const [tagRows, authorRows, postRows] = await Promise.all([
+  const renamed = (kind: 'tag' | 'author', table: typeof tags | typeof authors, shown: SQL) =>
+    db.select({ slug: slugHistory.oldSlug }).from(slugHistory).innerJoin(table, eq(table.id, slugHistory.targetId))
+      .where(and(eq(slugHistory.kind, kind), gt(slugHistory.createdAt, since), shown))
+  const [tagRows, authorRows, postRows, oldTagSlugs, oldAuthorSlugs] = await Promise.all([
     // A tag or author edited since, if the public sees it: one a draft brought in is not named to the hub.
     db.selectDistinct({ slug: tags.slug }).from(tags).where(or(
       and(gt(tags.updatedAt, since), tagShownToPublic(db)),
@@ -37,10 +41,29 @@ export async function changedTopics(db: Executor, apiUrl: string, since: Date, u
       inArray(authors.id, departed('author')),
     )),
     db.select({ id: posts.id }).from(posts).where(changedPost).limit(1),
+    renamed('tag', tags, tagShownToPublic(db)),
+    renamed('author', authors, authorShownToPublic(db)),
   ])
-  const named = [...tagRows.map((t) => `/tags/${t.slug}`), ...authorRows.map((a) => `/authors/${a.slug}`)]
+  const named = [...tagRows, ...oldTagSlugs].map((t) => `/tags/${t.slug}`).concat([...authorRows, ...oldAuthorSlugs].map((a) => `/authors/${a.slug}`))
   const scopes = named.length > 0 || postRows.length > 0 ? ['', ...named] : []
   return scopes.flatMap((prefix) => FEED_FORMATS.map((format) => feedLinks(apiUrl, prefix)[format]))
+}
+
+/** The database's clock now (as JSON: an ISO string, whichever driver reads it). */
+async function databaseClock(db: Executor): Promise<Date> {
+  const [row] = rowsOf<{ now: string }>(await db.execute(sql`select to_json(clock_timestamp()) #>> '{}' as now`))
+  return new Date(row!.now)
+}
+
+/** Up to when the hub was told of changes, by any replica (see websubState). */
+async function pingedUntil(db: Executor): Promise<Date | undefined> {
+  return (await db.select({ at: websubState.pingedUntil }).from(websubState))[0]?.at
+}
+
+/** A round named the changes up to `until`: kept, unless another replica's went further. */
+async function keepPingedUntil(db: Executor, until: Date): Promise<void> {
+  await db.insert(websubState).values({ id: 1, pingedUntil: until })
+    .onConflictDoUpdate({ target: websubState.id, set: { pingedUntil: sql`greatest(${websubState.pingedUntil}, excluded.pinged_until)` } })
 }
 
 /**
@@ -49,9 +72,13 @@ export async function changedTopics(db: Executor, apiUrl: string, since: Date, u
  * when they next poll. Called on every change to the public content (ContentVersion.onChange); the pings
  * wait PUBLISH_DELAY_MS to gather a burst, name the feeds changed since the last round, and are sent once
  * more after a failure. Each replica pings for the changes it hears: a hub fetches a topic once for several.
+ * A replica starting makes a round at once (see start), for what changed while none ran.
  */
 export class HubPublisher {
-  #since: Date
+  /** Up to when the last round named the changes, by the database's clock; undefined before the first round. */
+  #since: Date | undefined
+  /** When this publisher was made, by this process's monotonic clock. */
+  readonly #made = performance.now()
   #timer: NodeJS.Timeout | undefined
   /** Whether a round waits for the one running. */
   #waiting = false
@@ -66,8 +93,11 @@ export class HubPublisher {
     private readonly apiUrl: string,
     private readonly db: Executor,
     private readonly log: FastifyBaseLogger,
-  ) {
-    this.#since = new Date()
+  ) {}
+
+  /** A first round, after PUBLISH_DELAY_MS: the changes since the last round any replica made (see websubState). */
+  start(): void {
+    this.changed()
   }
 
   /** The content changed: a round of pings follows, with the changes heard until then. */
@@ -96,12 +126,18 @@ export class HubPublisher {
   }
 
   async #publish(): Promise<void> {
-    // From a little before the last round: a write stamped before it but committed after is not missed.
-    const since = new Date(this.#since.getTime() - PUBLISH_DELAY_MS)
-    const until = new Date()
     let topics: string[]
+    let until: Date
     try {
-      topics = await changedTopics(this.db, this.apiUrl, since, until)
+      // By the database's clock, which stamps the changes: this process's may run apart from it.
+      until = await databaseClock(this.db)
+      // The first round goes on from where the last round of any replica left off: what changed while none
+      // ran (an import, a scheduled post going live) is named too. On the first start with a hub, from when
+      // this publisher was made.
+      const last = this.#since ?? (await pingedUntil(this.db)) ?? new Date(until.getTime() - (performance.now() - this.#made))
+      // From a little before: a write stamped before it but committed after is not missed.
+      topics = await changedTopics(this.db, this.apiUrl, new Date(last.getTime() - PUBLISH_DELAY_MS), until)
+      await keepPingedUntil(this.db, until)
     } catch (error) {
       this.log.warn({ err: error }, 'could not tell which feeds changed: the WebSub hub is not pinged this time')
       return

@@ -7,6 +7,8 @@ import pino from 'pino'
 import { FEED_FORMATS } from '../../src/feeds/feed-urls.js'
 import { HubPublisher, PUBLISH_DELAY_MS } from '../../src/feeds/websub.js'
 import { rowsOf } from '../../src/db/client.js'
+import { buildApp } from '../../src/app.js'
+import { loadConfig } from '../../src/config.js'
 import { build, testDatabase } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 
@@ -183,4 +185,37 @@ t.test('the feeds a public post leaves are pinged too: a tag taken off it, and e
   const draft = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Never out', markdown: 'Draft.', authors: ['ada-okafor'], tags: ['leaving'] } })
   topics = await pingedAfter(() => app.inject({ method: 'DELETE', url: `/v1/posts/${draft.json().data.id}`, headers }), 204, [])
   t.same([...topics], [], 'a draft deleted pings nothing')
+})
+
+t.test('a replica starting pings what changed while none ran, a tag renamed under its old slug too', async (t) => {
+  const hub = await fakeHub(t)
+  const database = await testDatabase(t)
+  const env = { LOG_LEVEL: 'silent', SITE_URL: 'https://blog.example.com', RATE_LIMIT_WRITES_PER_MINUTE: '0' }
+  const config = loadConfig({ ...env, WEBSUB_HUB: hub.url })
+  const feeds = (prefix: string) => ['feed.xml', 'feed.atom', 'feed.json'].map((file) => `${config.site.apiUrl}${prefix}/${file}`)
+  const first = await buildApp(config, { database })
+  await first.ready()
+  // Its first round marks how far the hub was told.
+  await sleep(PUBLISH_DELAY_MS * 2)
+  await first.close()
+  t.same(hub.pings, [], 'nothing had changed')
+
+  // While no replica with a hub runs (an import on the embedded database, say): a post, and a tag renamed.
+  const writer = await buildApp(loadConfig(env), { database })
+  const headers = await authHeaders(database.db)
+  const created = await writer.inject({
+    method: 'POST', url: '/v1/posts', headers, payload: { title: 'Written offline', markdown: 'Unheard.', authors: ['ada-okafor'], tags: ['offline'], status: 'published' },
+  })
+  t.equal(created.statusCode, 201)
+  t.equal((await writer.inject({ method: 'PATCH', url: '/v1/tags/data', headers, payload: { slug: 'data-engineering' } })).statusCode, 200)
+  await writer.close()
+
+  const second = await buildApp(config, { database })
+  await second.ready()
+  t.teardown(() => second.close())
+  const expected = [...feeds(''), ...feeds('/tags/offline'), ...feeds('/authors/ada-okafor'), ...feeds('/tags/data-engineering'), ...feeds('/tags/data')]
+  const topics = await topicsOnce(hub.pings, (seen) => expected.every((topic) => seen.has(topic)))
+  for (const topic of expected) t.ok(topics.has(topic), `${topic} is pinged once a replica starts`)
+  const [mark] = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from websub_state where pinged_until > now() - interval '1 minute'`))
+  t.equal(mark?.n, 1, 'the round is marked in the database, for the next replica to start')
 })

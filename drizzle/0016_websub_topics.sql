@@ -5,6 +5,13 @@ CREATE TABLE "feed_departures" (
 	CONSTRAINT "feed_departures_kind_target_id_pk" PRIMARY KEY("kind","target_id")
 );
 --> statement-breakpoint
+CREATE TABLE "websub_state" (
+	"id" integer PRIMARY KEY DEFAULT 1 NOT NULL,
+	"pinged_until" timestamp with time zone NOT NULL,
+	CONSTRAINT "websub_state_single_row" CHECK ("websub_state"."id" = 1)
+);
+
+--> statement-breakpoint
 -- WebSub (src/feeds/websub.ts) names the feeds that changed since its last round from what the posts are now:
 -- the tags and authors of public posts written since. A post that left a tag's or an author's feed (it was
 -- unpublished, put back to a later time or deleted, or the tag or author was taken off it) is no longer
