@@ -12,6 +12,18 @@ const prefixed = (name: string) => (name.startsWith(ID_PREFIX) ? name : `${ID_PR
 // `#` and `#top` go to the top of the page, by the browser's own rule; other fragments name an id.
 const ownFragment = (href: string) => href.startsWith('#') && href !== '#' && href.toLowerCase() !== '#top'
 
+/**
+ * What a post's html never holds: control characters, C0 (but tab, line feed and carriage return) and C1,
+ * which HTML calls parse errors and shown are boxes or terminal escapes; and what XML cannot carry, which
+ * feeds drop (feed-text.ts): the noncharacters U+FFFE and U+FFFF, and lone surrogates. Taken out of text and
+ * attribute values as they are read, not from the html made: `java&#127;script:` is a relative URL to a
+ * browser, and the sanitiser must check it as the `javascript:` it would become without the character.
+ */
+const UNSTORED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\udfff\ufffe\uffff]/gu
+
+/** The schemes a post's links may have (its images: http and https only). */
+export const LINK_SCHEMES: readonly string[] = ['http', 'https', 'mailto', 'tel']
+
 // An allowlist: what a blog post needs (headings, lists, tables, code, images, links, figures) and
 // nothing that runs (script, event handlers, style, iframes, javascript:/data: URLs).
 const options: sanitize.IOptions = {
@@ -53,11 +65,13 @@ const options: sanitize.IOptions = {
     section: ['footnotes'],
     h2: ['sr-only'],
   },
-  // A direction is one of HTML's three, or none; ids and anchor names are the post's own (ID_PREFIX).
+  // A direction is one of HTML's three, or none; ids and anchor names are the post's own (ID_PREFIX). Values
+  // lose what is never stored (UNSTORED) here, before their URLs' schemes are checked.
   transformTags: {
     '*': (tagName, attribs) => {
       const kept: Record<string, string> = {}
-      for (const [name, value] of Object.entries(attribs)) {
+      for (const [name, written] of Object.entries(attribs)) {
+        const value = written.replace(UNSTORED, '')
         if (name === 'dir' && !DIRECTIONS.has(value.toLowerCase())) continue
         kept[name] = (name === 'id' || name === 'name') && value ? prefixed(value)
           : name === 'href' && ownFragment(value) ? `#${prefixed(value.slice(1))}`
@@ -66,7 +80,7 @@ const options: sanitize.IOptions = {
       return { tagName, attribs: kept }
     },
   },
-  allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+  allowedSchemes: [...LINK_SCHEMES],
   allowedSchemesByTag: { img: ['http', 'https'] },
   allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'srcset'],
   allowProtocolRelative: true,
@@ -78,11 +92,11 @@ const options: sanitize.IOptions = {
   enforceHtmlBoundary: false,
   // `input` is there for Markdown task lists (`- [x] done`): a checkbox, and no other kind of field.
   exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
+  // Text (escaped already) without what is never stored, and a combining mark it starts with written as a
+  // character reference: after a tag's `>`, U+0338 would make `≯` of it once the html is composed (NFC, as
+  // stored text is: lib/unicode.ts), and the tag would run on into the text.
+  textFilter: (text) => text.replace(UNSTORED, '').replace(/^\p{M}/u, (mark) => `&#x${mark.codePointAt(0)!.toString(16)};`),
 }
-
-// Control characters, C0 (but tab, line feed and carriage return) and C1: HTML calls them parse errors, XML
-// cannot carry them (feeds strip them: feed-text.ts), and shown they are boxes or terminal escapes.
-const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
 
 /**
  * The version of the rules above, stored with each post's html (posts.sanitizer_version). Raise it with a
@@ -94,9 +108,12 @@ const CONTROLS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/g
  * - 2: ids kept on every element (before, only on links and headings, so a link to a footnote's `<li>` led
  *   nowhere). Markdown headings and footnotes came with it: the pass renders a post written in Markdown again.
  *   `<source>` and `<col>` written as the void elements they are, and a column's `span` kept.
+ * - 3: control characters and what XML cannot carry taken out of attribute values before their URLs are
+ *   checked (before, after: `java&#127;script:` passed as a relative URL, then lost the character and ran),
+ *   and a combining mark opening a text written as a reference.
  */
-export const SANITIZER_VERSION = 2
+export const SANITIZER_VERSION = 3
 
 export function sanitizeHtml(html: string): string {
-  return sanitize(html, options).replace(CONTROLS, '')
+  return sanitize(html, options)
 }

@@ -48,15 +48,19 @@ export async function backfillSanitizedHtml(db: Db, batch = 200): Promise<number
     if (rows.length === 0) break
     after = rows.at(-1)!.id
     // A post written in Markdown is rendered from it again: what older rules took from its html, its source
-    // still has. Only those whose html changes are written. One that cannot be made again (a body the
-    // renderer now fails on) keeps the html it has, which older rules made safe: a start must not fail on it.
+    // still has. Only those whose html changes are written. One whose Markdown cannot be rendered again (a
+    // body the renderer now fails on) has its html sanitised again instead: older rules may have let through
+    // what these refuse. A start must not fail on a post: one whose html cannot be either keeps it.
     const rewritten = rows.flatMap((row) => {
-      let prepared
-      try {
-        prepared = prepareContent(row.markdown !== null ? { markdown: row.markdown } : { html: row.html }, row.customExcerpt)
-      } catch {
-        return []
+      const prepare = (body: { markdown: string } | { html: string }) => {
+        try {
+          return prepareContent(body, row.customExcerpt)
+        } catch {
+          return undefined
+        }
       }
+      const prepared = (row.markdown !== null ? prepare({ markdown: row.markdown }) : undefined) ?? prepare({ html: row.html })
+      if (!prepared) return []
       const { markdown: _source, ...content } = prepared
       return content.html === row.html ? [] : [{ row, content }]
     })

@@ -1,4 +1,5 @@
 import { DomUtils, parseDocument } from 'htmlparser2'
+import { LINK_SCHEMES } from '../content/sanitize.js'
 
 // Everything outside XML 1.0's Char production (section 2.2): C0 controls other than tab, newline and
 // carriage return, lone surrogates (the `u` flag sees an unpaired half as a code point of its own), and
@@ -15,15 +16,27 @@ export function xmlSafe(text: string): string {
 const URL_ATTRIBUTES = ['href', 'src', 'cite', 'poster'] as const
 const SRCSET_ATTRIBUTES = ['srcset'] as const
 
-function absolute(url: string, base: string): string {
-  const trimmed = url.trim()
-  if (trimmed === '') return url
+// What a browser's URL parser takes off both ends of a URL (C0 controls and space), and nothing more: trim()
+// would take no-break and other Unicode spaces too, and make `javascript:` of what a browser reads as a path.
+const URL_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g
+// Whitespace as HTML's srcset parsing knows it: ASCII's.
+const SRCSET_SPACE = /[\t\n\f\r ]/
+
+/**
+ * The URL resolved against `base`, as a browser would resolve it; undefined when it leads to a scheme a
+ * post's links may not have (see LINK_SCHEMES): the html was sanitised before the feed read it, but its
+ * rewriting here must not make what the sanitiser would have refused.
+ */
+function absolute(url: string, base: string): string | undefined {
+  if (url.replace(URL_EDGES, '') === '') return url
+  let resolved: URL
   try {
-    return new URL(trimmed, base).href
+    resolved = new URL(url, base)
   } catch {
     // Not a URL a browser could resolve either: leave it as written.
     return url
   }
+  return LINK_SCHEMES.includes(resolved.protocol.slice(0, -1)) ? resolved.href : undefined
 }
 
 /**
@@ -33,9 +46,9 @@ function absolute(url: string, base: string): string {
 export function absoluteSrcset(srcset: string, base: string): string {
   const candidates: string[] = []
   let rest = srcset
-  while (rest.trim() !== '') {
-    rest = rest.replace(/^[\s,]+/, '')
-    const urlEnd = rest.search(/\s/)
+  while (rest.replace(/^[\t\n\f\r ]+/, '') !== '') {
+    rest = rest.replace(/^[\t\n\f\r ,]+/, '')
+    const urlEnd = rest.search(SRCSET_SPACE)
     let url = urlEnd === -1 ? rest : rest.slice(0, urlEnd)
     rest = urlEnd === -1 ? '' : rest.slice(urlEnd)
     let descriptor = ''
@@ -43,10 +56,11 @@ export function absoluteSrcset(srcset: string, base: string): string {
       url = url.replace(/,+$/, '')
     } else {
       const comma = rest.indexOf(',')
-      descriptor = (comma === -1 ? rest : rest.slice(0, comma)).trim()
+      descriptor = (comma === -1 ? rest : rest.slice(0, comma)).replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '')
       rest = comma === -1 ? '' : rest.slice(comma + 1)
     }
-    if (url) candidates.push(descriptor ? `${absolute(url, base)} ${descriptor}` : absolute(url, base))
+    const resolved = url ? absolute(url, base) : undefined
+    if (resolved !== undefined) candidates.push(descriptor ? `${resolved} ${descriptor}` : resolved)
   }
   return candidates.join(', ')
 }
@@ -63,14 +77,22 @@ export function absoluteHtml(html: string, base: string): string {
     document.children,
   )
   if (elements.length === 0) return html
+  // A link or a candidate that would lead to a refused scheme goes, as the sanitiser drops one.
+  const set = (el: (typeof elements)[number], name: string, value: string | undefined) => {
+    if (value === undefined) delete el.attribs[name]
+    else el.attribs[name] = value
+  }
   for (const el of elements) {
     for (const name of URL_ATTRIBUTES) {
       const value = el.attribs[name]
-      if (value !== undefined) el.attribs[name] = absolute(value, base)
+      if (value !== undefined) set(el, name, absolute(value, base))
     }
     for (const name of SRCSET_ATTRIBUTES) {
       const value = el.attribs[name]
-      if (value !== undefined) el.attribs[name] = absoluteSrcset(value, base)
+      if (value === undefined) continue
+      const resolved = absoluteSrcset(value, base)
+      // Every candidate refused: no srcset at all.
+      set(el, name, resolved === '' && value.replace(URL_EDGES, '') !== '' ? undefined : resolved)
     }
   }
   // `utf8` escapes only what markup needs (& < > and quotes in attributes) and keeps every other character as is.

@@ -95,6 +95,13 @@ t.test('XSS vectors posted through the API never reach the stored html', async (
   t.same(dangers(storedMd!.html), [], 'raw html inside Markdown is sanitised too')
 })
 
+t.test('sanitised html stays safe once composed (NFC), as stored text is: a combining mark never follows a tag', async (t) => {
+  const html = sanitizeHtml('<a href="https://x.example/">&#x338; onmouseover=alert(1) x</a><p>\u0338<b>\u20d2y</b></p>')
+  t.same(dangers(html.normalize('NFC')), [], 'no attribute comes out of the text')
+  t.equal(html, '<a href="https://x.example/">&#x338; onmouseover=alert(1) x</a><p>&#x338;<b>&#x20d2;y</b></p>', 'the mark written as a reference')
+  t.equal(html.normalize('NFC'), html, 'and the html is composed already')
+})
+
 t.test('control characters are dropped (but tabs and line breaks): a bell, a terminal escape, C1', async (t) => {
   t.equal(sanitizeHtml('<p>Bell\u0007 and ESC\u001b[31m red\u0085\u009b</p>\n<pre>a\tb\r\nc</pre>'), '<p>Bell and ESC[31m red</p>\n<pre>a\tb\r\nc</pre>')
 })

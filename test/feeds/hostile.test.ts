@@ -64,3 +64,31 @@ t.test('hostile titles, bodies and names never break a feed', async (t) => {
     }
   }
 })
+
+t.test('making links absolute never makes a script link of what a browser reads as a path', async (t) => {
+  const { app, database } = await build(t)
+  // Html as a post may hold it: each of these is a relative URL to a browser, which keeps a no-break space,
+  // a byte order mark, an ideographic space or a noncharacter in the URL. Trimmed as JavaScript trims, or
+  // with what XML cannot carry taken out, each would be `javascript:`.
+  const html = '<p><a href="\u00a0javascript:alert(1)">nbsp</a> <a href="\ufeffjavascript:alert(2)">bom</a> ' +
+    '<a href="java\ufffescript:alert(3)">noncharacter</a> <a href="\u3000javascript:alert(4)">ideographic</a> ' +
+    '<img src="java\uffffscript:alert(5)" srcset="java\uffffscript:alert(6) 1x, /ok.png 2x" alt="img"></p>'
+  await insertPost(database.db, { slug: 'relative-oddities', title: 'Relative oddities', html, publishedAt: new Date(Date.now() - 1000) })
+  // As a browser reads a URL attribute: C0 controls and spaces off both ends, tabs and newlines inside gone.
+  const scriptLinks = (content: string) => {
+    const found: string[] = []
+    for (const el of DomUtils.findAll((e) => true, parseDocument(content).children)) {
+      for (const [name, value] of Object.entries(el.attribs)) {
+        const urls = name === 'srcset' ? value.split(',').map((c) => c.trim().split(/[\t\n\f\r ]/)[0]!) : [value]
+        for (const url of urls) if (/^javascript:/i.test(url.replace(/^[\u0000-\u0020]+/, '').replace(/[\t\n\r]/g, ''))) found.push(`${el.name}[${name}]`)
+      }
+    }
+    return found
+  }
+  for (const format of FORMATS) {
+    const res = await app.inject(`/${FILES[format]}`)
+    const item = readFeed(format, res.body).items.find((i) => i.title === 'Relative oddities')!
+    t.same(scriptLinks(item.content), [], `${FILES[format]}: no script link`)
+    t.match(item.content, /srcset="https:\/\/blog\.example\.com\/ok\.png 2x"/, `${FILES[format]}: a refused candidate goes, the others stay`)
+  }
+})
