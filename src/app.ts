@@ -80,6 +80,9 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     bodyLimit: 1_048_576,
     connectionTimeout: HTTP_TIMEOUT_MS,
     requestTimeout: HTTP_TIMEOUT_MS,
+    // Node checks for requests past that time every 30 s by default, so a client sending its headers slowly
+    // held a connection up to twice as long: checked each second, it is cut when its time is up.
+    http: { connectionsCheckingInterval: 1_000 },
     // No limit on how long a plugin takes to start (Fastify's default is 10 s): the database's takes as long as
     // its migrations and the backfills after them, which may rightly take minutes (an index built over a large
     // table, another replica's migration waited for, an archive's html sanitised again under new rules). Its

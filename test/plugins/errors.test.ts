@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs'
 import { STATUS_CODES } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { PROBLEM_TYPES } from '../../src/lib/errors.js'
+import { HTTP_TIMEOUT_MS } from '../../src/lib/timeouts.js'
 import { build } from '../helper.js'
 import { authHeaders } from '../support/auth.js'
 import { responseValidator } from '../support/openapi.js'
@@ -326,6 +327,27 @@ t.test('every problem type is a page a person can read, and the README lists eac
   const unknown = await app.inject('/problems/no-such-problem')
   t.equal(unknown.statusCode, 404)
   t.match(unknown.headers['content-type'], /^application\/problem\+json/)
+})
+
+// The HTTP layer alone: once, on the embedded database.
+t.test('a client that sends its headers slowly gets its 408 at the request timeout (30 s), not up to 30 s later', { skip: process.env.TEST_DATABASE_URL ? 'the database plays no part' : false }, async (t) => {
+  const { app } = await build(t, { seed: false })
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as AddressInfo
+  const started = Date.now()
+  // A header line every 5 s: never idle long enough for the connection timeout, never a whole request.
+  const answer = await new Promise<string>((resolve, reject) => {
+    let received = ''
+    let header = 0
+    const socket = connect(port, '127.0.0.1', () => socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\n'))
+    const trickle = setInterval(() => socket.write(`X-Slow-${header++}: 1\r\n`), 5_000)
+    socket.setEncoding('latin1').on('data', (chunk) => (received += chunk))
+      .on('close', () => { clearInterval(trickle); resolve(received) }).on('error', (error) => { clearInterval(trickle); reject(error) })
+  })
+  const took = Date.now() - started
+  t.match(answer, /^HTTP\/1.1 408 /, 'a 408')
+  t.match(answer, /application\/problem\+json/)
+  t.ok(took >= HTTP_TIMEOUT_MS - 1_000 && took <= HTTP_TIMEOUT_MS + 5_000, `at about ${HTTP_TIMEOUT_MS / 1000} s (${took} ms)`)
 })
 
 t.test('a request the HTTP parser refuses still gets problem+json with a request id, and the connection closes', async (t) => {
