@@ -1,8 +1,7 @@
 CREATE TABLE "feed_departures" (
 	"kind" text NOT NULL,
 	"target_id" uuid NOT NULL,
-	"departed_at" timestamp with time zone NOT NULL,
-	CONSTRAINT "feed_departures_kind_target_id_pk" PRIMARY KEY("kind","target_id")
+	"departed_at" timestamp with time zone NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE "websub_state" (
@@ -10,21 +9,26 @@ CREATE TABLE "websub_state" (
 	"pinged_until" timestamp with time zone NOT NULL,
 	CONSTRAINT "websub_state_single_row" CHECK ("websub_state"."id" = 1)
 );
-
 --> statement-breakpoint
+CREATE INDEX "feed_departures_departed_at_idx" ON "feed_departures" USING btree ("departed_at");--> statement-breakpoint
 -- WebSub (src/feeds/websub.ts) names the feeds that changed since its last round from what the posts are now:
 -- the tags and authors of public posts written since. A post that left a tag's or an author's feed (it was
 -- unpublished, put back to a later time or deleted, or the tag or author was taken off it) is no longer
 -- among them, so the triggers below note each such departure in feed_departures, as it is made. Public means
 -- as the API reads it (src/modules/posts/visibility.ts): published, and its time come.
 --
--- One row per tag or author, its last departure. Upserted in the order of the ids, so that two writes whose
--- posts leave the same feeds wait for one another rather than deadlock. A deleted tag's or author's row is
--- left: it is read only joined to the tag or author.
+-- The table is a log: rows are only added, so two writes leaving the same feeds never wait for one another
+-- (a row per tag, updated, would make every write that unpublishes or retags posts of a popular tag queue
+-- behind the others, and deadlock them when they note tags and authors in other orders). Rows a week old
+-- are pruned as new ones come, skipping any another transaction prunes at the same time: a round reads
+-- the departures since the last one, and a replica starting, those since the last round of any.
 CREATE FUNCTION "quire_note_departures"(departed_kind text, target_ids uuid[]) RETURNS void LANGUAGE sql AS $$
   INSERT INTO "feed_departures" ("kind", "target_id", "departed_at")
-  SELECT departed_kind, t."id", clock_timestamp() FROM unnest(target_ids) AS t("id") GROUP BY t."id" ORDER BY t."id"
-  ON CONFLICT ("kind", "target_id") DO UPDATE SET "departed_at" = excluded."departed_at"
+    SELECT DISTINCT departed_kind, t."id", clock_timestamp() FROM unnest(target_ids) AS t("id");
+  -- Found through the index on departed_at (now(), not clock_timestamp(), which no index can be searched by:
+  -- every departure would read the whole log), and deleted by their addresses.
+  DELETE FROM "feed_departures" WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM "feed_departures" WHERE "departed_at" < now() - interval '7 days' FOR UPDATE SKIP LOCKED));
 $$;
 --> statement-breakpoint
 -- The feeds of every tag and author of these posts, as their links are now.
@@ -33,7 +37,10 @@ CREATE FUNCTION "quire_posts_departed"(post_ids uuid[]) RETURNS void LANGUAGE sq
   SELECT "quire_note_departures"('author', ARRAY(SELECT "author_id" FROM "post_authors" WHERE "post_id" = ANY (post_ids)));
 $$;
 --> statement-breakpoint
--- A public post deleted: before the row goes, while its links (deleted with it) are still there.
+-- A public post deleted: before its row goes, while its links (deleted with it, after it) are still there.
+-- Row by row, as no statement-level trigger sees both the post and its links: deleting many posts in one
+-- statement takes about 2.5 times as long (5.5 s rather than 2.1 for 20,000 public posts of the benchmark's
+-- archive).
 CREATE FUNCTION "quire_post_deleted_departs"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF OLD."status" = 'published' AND OLD."published_at" <= now() THEN

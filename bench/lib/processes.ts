@@ -1,6 +1,6 @@
 /** Child processes of a bench run: the server under test and the baseline, each on a free loopback port. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -89,21 +89,32 @@ export function cpuSecondsOf(pid: number): number | undefined {
 /**
  * The PostgreSQL server that `backendPid` (a connection's pg_backend_pid()) belongs to, when it runs on this
  * machine: its postmaster's pid, the parent of every one of its processes. Undefined when no such process
- * is here (a server on another host, or in a container's own pid namespace).
+ * is here (a server on another host, or in a container's own pid namespace). A `postgres` process of this
+ * machine that has that pid by chance is told apart by its working directory, the server's data directory
+ * (`dataDirectory`, when the server would say it), where this process may read it.
  */
-export function localPostmaster(backendPid: number): number | undefined {
+export function localPostmaster(backendPid: number, dataDirectory?: string): number | undefined {
   try {
     if (readFileSync(`/proc/${backendPid}/comm`, 'utf8').trim() !== 'postgres') return undefined
   } catch {
     return undefined
   }
   const parent = Number(statOf(backendPid)?.[1])
-  return parent > 1 ? parent : undefined
+  if (!(parent > 1)) return undefined
+  if (dataDirectory) {
+    try {
+      if (realpathSync(readlinkSync(`/proc/${parent}/cwd`)) !== realpathSync(dataDirectory)) return undefined
+    } catch {
+      // Not ours to read (another user's process), or no such directory here: the name is all there is.
+    }
+  }
+  return parent
 }
 
 /**
  * The CPU time each process of a PostgreSQL server (the postmaster and its children: backends, autovacuum,
- * the writers) has used so far, by pid, in seconds. A backend that exits takes its time with it.
+ * the writers) has used so far, by pid, in seconds: the whole server's, whatever database the work is for.
+ * A backend that exits takes its time with it.
  */
 export function postgresCpuSeconds(postmaster: number): Map<number, number> {
   const times = new Map<number, number>()

@@ -221,8 +221,9 @@ export function markdownReport(r: Report): string {
     'CPU / request: the CPU time (user and system, from /proc) the answering Node process spent per response ' +
       'while the scenario ran, PostgreSQL\'s own work not included. The load generator shares the machine: ' +
       'where it, not the server, is the bottleneck (small or large bodies), req/s measures it as much as the ' +
-      'server, and this column does not. PostgreSQL CPU / request: the same for the database server\'s processes, ' +
-      'when it runs on this machine (a backend that exits during a scenario takes its share with it).',
+      'server, and this column does not. PostgreSQL CPU / request: the same for all of the database server\'s ' +
+      'processes (autovacuum and any other database\'s work included), when it runs on this machine; a backend ' +
+      'that exits during a scenario takes its share with it.',
     '',
     `Server peak RSS (VmHWM): ${(r.memory.server.peakBytes / MB).toFixed(0)} MB, ${(r.memory.server.lastBytes / MB).toFixed(0)} MB at the end; ` +
       `baseline peak ${(r.memory.baseline.peakBytes / MB).toFixed(0)} MB.`,

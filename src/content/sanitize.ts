@@ -24,6 +24,18 @@ const UNSTORED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\ud
 /** The schemes a post's links may have (its images: http and https only). */
 export const LINK_SCHEMES: readonly string[] = ['http', 'https', 'mailto', 'tel']
 
+// Attributes that hold one URL (srcset's candidates the sanitiser checks one by one).
+const URL_ATTRIBUTES = new Set(['href', 'src', 'cite'])
+/**
+ * Whether a URL would name a refused scheme once Unicode spaces and format characters before it are gone. A
+ * browser reads `&#xa0;javascript:` as a path, and so does the sanitiser; a frontend that trims the links
+ * it rewrites (JavaScript's trim() takes no-break spaces and byte order marks) would make a script of it.
+ */
+function refusedOnceTrimmed(url: string): boolean {
+  const scheme = /^([a-z][a-z\d+.-]*):/i.exec(url.replace(/^[\s\p{Cf}]+/u, ''))?.[1]
+  return scheme !== undefined && !LINK_SCHEMES.includes(scheme.toLowerCase())
+}
+
 // An allowlist: what a blog post needs (headings, lists, tables, code, images, links, figures) and
 // nothing that runs (script, event handlers, style, iframes, javascript:/data: URLs).
 const options: sanitize.IOptions = {
@@ -73,6 +85,7 @@ const options: sanitize.IOptions = {
       for (const [name, written] of Object.entries(attribs)) {
         const value = written.replace(UNSTORED, '')
         if (name === 'dir' && !DIRECTIONS.has(value.toLowerCase())) continue
+        if (URL_ATTRIBUTES.has(name) && refusedOnceTrimmed(value)) continue
         kept[name] = (name === 'id' || name === 'name') && value ? prefixed(value)
           : name === 'href' && ownFragment(value) ? `#${prefixed(value.slice(1))}`
           : value
@@ -92,10 +105,8 @@ const options: sanitize.IOptions = {
   enforceHtmlBoundary: false,
   // `input` is there for Markdown task lists (`- [x] done`): a checkbox, and no other kind of field.
   exclusiveFilter: (frame) => frame.tag === 'input' && frame.attribs.type !== 'checkbox',
-  // Text (escaped already) without what is never stored, and a combining mark it starts with written as a
-  // character reference: after a tag's `>`, U+0338 would make `≯` of it once the html is composed (NFC, as
-  // stored text is: lib/unicode.ts), and the tag would run on into the text.
-  textFilter: (text) => text.replace(UNSTORED, '').replace(/^\p{M}/u, (mark) => `&#x${mark.codePointAt(0)!.toString(16)};`),
+  // Text (escaped already) without what is never stored.
+  textFilter: (text) => text.replace(UNSTORED, ''),
 }
 
 /**
@@ -110,10 +121,20 @@ const options: sanitize.IOptions = {
  *   `<source>` and `<col>` written as the void elements they are, and a column's `span` kept.
  * - 3: control characters and what XML cannot carry taken out of attribute values before their URLs are
  *   checked (before, after: `java&#127;script:` passed as a relative URL, then lost the character and ran),
- *   and a combining mark opening a text written as a reference.
+ *   and a combining mark after a tag written as a reference (marksApart).
  */
 export const SANITIZER_VERSION = 3
 
 export function sanitizeHtml(html: string): string {
-  return sanitize(html, options)
+  return marksApart(sanitize(html, options))
+}
+
+/**
+ * The html with each combining mark that follows a `>` written as a character reference, which is the same
+ * html to a browser. Composed (NFC, as text is stored: COMPOSED_TEXT in lib/schemas.ts), a mark would join
+ * the `>` of the tag before it (U+0338 makes `≯`), and the tag would run on into the text after it. A
+ * serialiser writes every other `>` as `&gt;`, but in an attribute's value, where a reference reads the same.
+ */
+export function marksApart(html: string): string {
+  return html.replace(/>(\p{M})/gu, (_, mark: string) => `>&#x${mark.codePointAt(0)!.toString(16)};`)
 }

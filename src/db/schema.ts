@@ -115,21 +115,22 @@ export const slugHistory = pgTable('slug_history', {
 ])
 
 /**
- * The feeds of tags and authors that a public post last left, and when: the post unpublished (or put back to
- * a later time) or deleted, or the tag or author taken off it. What the posts are now no longer names these
- * feeds, so triggers note each departure as it happens (see the feed_departures migration), and the WebSub
- * rounds (src/feeds/websub.ts) read them. One row per tag or author, its last departure.
+ * The feeds of tags and authors that a public post left, and when: the post unpublished (or put back to a
+ * later time) or deleted, or the tag or author taken off it. What the posts are now no longer names these
+ * feeds, so triggers note each departure as it happens (see the websub_topics migration), and the WebSub
+ * rounds (src/feeds/websub.ts) read them. A log, only ever added to (writes that share a tag never wait for
+ * one another here), and pruned as it grows old.
  */
 export const feedDepartures = pgTable('feed_departures', {
   kind: text('kind', { enum: ['tag', 'author'] }).notNull(),
   targetId: uuid('target_id').notNull(),
   departedAt: timestamp('departed_at', { withTimezone: true, mode: 'date' }).notNull(),
-}, (t) => [primaryKey({ columns: [t.kind, t.targetId] })])
+}, (t) => [index('feed_departures_departed_at_idx').on(t.departedAt)])
 
 /**
  * How far the WebSub hub has been told of changes (src/feeds/websub.ts): the moment, by the database's clock,
- * up to which a round of pings named the feeds that changed. A replica starting names those changed since,
- * made while none ran (an import, a scheduled post going live). One row.
+ * up to which a round of pings, every one of which the hub took, named the feeds that changed. A replica
+ * starting names those changed since, made while none ran (an import, a scheduled post going live). One row.
  */
 export const websubState = pgTable('websub_state', {
   id: integer('id').primaryKey().default(1),

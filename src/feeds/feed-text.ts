@@ -1,5 +1,5 @@
 import { DomUtils, parseDocument } from 'htmlparser2'
-import { LINK_SCHEMES } from '../content/sanitize.js'
+import { LINK_SCHEMES, marksApart } from '../content/sanitize.js'
 
 // Everything outside XML 1.0's Char production (section 2.2): C0 controls other than tab, newline and
 // carriage return, lone surrogates (the `u` flag sees an unpaired half as a code point of its own), and
@@ -95,6 +95,7 @@ export function absoluteHtml(html: string, base: string): string {
       set(el, name, resolved === '' && value.replace(URL_EDGES, '') !== '' ? undefined : resolved)
     }
   }
-  // `utf8` escapes only what markup needs (& < > and quotes in attributes) and keeps every other character as is.
-  return DomUtils.getOuterHTML(document.children, { encodeEntities: 'utf8' })
+  // `utf8` escapes only what markup needs (& < > and quotes in attributes) and keeps every other character as
+  // is: a combining mark the sanitiser wrote as a reference too, which must stay one (see marksApart).
+  return marksApart(DomUtils.getOuterHTML(document.children, { encodeEntities: 'utf8' }))
 }

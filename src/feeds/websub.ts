@@ -12,6 +12,8 @@ export const PUBLISH_DELAY_MS = 1_000
 /** How long the hub has to answer a ping, and how long before a failed one is sent once more. */
 const HUB_TIMEOUT_MS = 10_000
 const RETRY_AFTER_MS = 30_000
+/** How many pings are in flight at once. */
+const PING_CONCURRENCY = 8
 
 /**
  * The feeds (topics) whose content changed since `since`: those of the tags and authors of public posts
@@ -131,27 +133,43 @@ export class HubPublisher {
     try {
       // By the database's clock, which stamps the changes: this process's may run apart from it.
       until = await databaseClock(this.db)
-      // The first round goes on from where the last round of any replica left off: what changed while none
-      // ran (an import, a scheduled post going live) is named too. On the first start with a hub, from when
-      // this publisher was made.
-      const last = this.#since ?? (await pingedUntil(this.db)) ?? new Date(until.getTime() - (performance.now() - this.#made))
-      // From a little before: a write stamped before it but committed after is not missed.
-      topics = await changedTopics(this.db, this.apiUrl, new Date(last.getTime() - PUBLISH_DELAY_MS), until)
-      await keepPingedUntil(this.db, until)
+      // The first round goes on from the last round of any replica that the hub took whole: what changed
+      // while none ran (an import, a scheduled post going live) is named too.
+      const last = this.#since ?? (await pingedUntil(this.db))
+      // From a little before: a write stamped before it but committed after is not missed. On the first start
+      // with a hub, from when this publisher was made.
+      const since = last ? new Date(last.getTime() - PUBLISH_DELAY_MS) : new Date(until.getTime() - (performance.now() - this.#made))
+      topics = await changedTopics(this.db, this.apiUrl, since, until)
     } catch (error) {
       this.log.warn({ err: error }, 'could not tell which feeds changed: the WebSub hub is not pinged this time')
       return
     }
     this.#since = until
-    const failed = (await Promise.all(topics.map(async (topic) => ((await this.#ping(topic)) ? [] : [topic])))).flat()
-    if (failed.length === 0 || this.#closed) return
+    const failed = await this.#pingAll(topics)
+    if (failed.length === 0) {
+      // Kept once the hub took every ping: after a round it did not, a replica starting names its changes again.
+      await keepPingedUntil(this.db, until).catch((error: unknown) => this.log.warn({ err: error }, 'could not keep how far the WebSub hub was told'))
+      return
+    }
+    if (this.#closed) return
     for (const topic of failed) this.#failed.add(topic)
     this.#retry ??= setTimeout(() => {
       const topics = [...this.#failed]
       this.#failed.clear()
       this.#retry = undefined
-      void Promise.all(topics.map((topic) => this.#ping(topic)))
+      void this.#pingAll(topics)
     }, RETRY_AFTER_MS).unref()
+  }
+
+  /** The topics pinged, PING_CONCURRENCY at a time (a replica starting after days may name hundreds); those the hub did not take. */
+  async #pingAll(topics: string[]): Promise<string[]> {
+    const failed: string[] = []
+    for (let start = 0; start < topics.length; start += PING_CONCURRENCY) {
+      const batch = topics.slice(start, start + PING_CONCURRENCY)
+      const taken = await Promise.all(batch.map((topic) => this.#ping(topic)))
+      failed.push(...batch.filter((_, i) => !taken[i]))
+    }
+    return failed
   }
 
   /** One ping; whether the hub took it (a 2xx). */

@@ -1,4 +1,5 @@
 import sanitize from 'sanitize-html'
+import { LINK_SCHEMES } from '../content/sanitize.js'
 
 // The attributes that hold a URL (srcset holds several), on whatever element.
 const URL_ATTRIBUTES = new Set(['href', 'src', 'cite', 'poster'])
@@ -76,7 +77,7 @@ export function absoluteUrls(html: string, base: string | undefined): string {
     allowedAttributes: false,
     allowVulnerableTags: true,
     // The sanitiser's schemes, and data: (it decides which elements may have it).
-    allowedSchemes: ['http', 'https', 'mailto', 'tel', 'data'],
+    allowedSchemes: [...LINK_SCHEMES, 'data'],
     transformTags: {
       '*': (tagName, attribs) => {
         const resolved: sanitize.Attributes = {}

@@ -185,7 +185,9 @@ export function finishItem({ baseUrl, featureImage, ...draft }: ItemDraft, defau
     ...draft,
     ...(undated ? { status: 'draft' as const, undated: true as const } : {}),
     // A body of plain text (an RSS description often is) gets its paragraphs, as a reader would show it.
-    html: (/<[a-z!/]/i.test(draft.html) ? absoluteUrls(draft.html, baseUrl) : autop(draft.html)).normalize('NFC'),
+    // Composed first, as the API composes what it is sent: composed after its links are rewritten, a
+    // combining mark the rewriting wrote after a tag would join the tag's `>` (see marksApart).
+    html: /<[a-z!/]/i.test(draft.html) ? absoluteUrls(draft.html.normalize('NFC'), baseUrl) : autop(draft.html.normalize('NFC')),
     sourceId: draft.sourceId.trim(),
     title: finalTitle,
     excerpt: excerpt && excerptFits ? excerpt : null,

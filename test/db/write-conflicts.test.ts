@@ -223,3 +223,33 @@ t.test('a write that committed is answered with what it stored, even when no con
   pool.connect = connect as typeof pool.connect
   t.match((await app.inject('/v1/posts/written-under-load')).json().data, { title: 'Written under load', tags: [{ slug: 'committed-at-last' }] }, 'the writes were stored')
 })
+
+t.test('posts sharing tags leave their feeds at once, in any order: noting a departure waits for no other writer', { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const url = (database as { url?: string }).url!
+  const ids: string[] = []
+  for (const title of ['Shared one', 'Shared two']) {
+    const res = await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title, markdown: 'Both tags.', authors: ['ada-okafor'], tags: ['first-shared', 'second-shared'], status: 'published' } })
+    ids.push(res.json().data.id)
+  }
+  const tagId = async (slug: string) => (await database.db.select({ id: tags.id }).from(tags).where(eq(tags.slug, slug)))[0]!.id
+  const [first, second] = [await tagId('first-shared'), await tagId('second-shared')]
+  const writers = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })]
+  for (const writer of writers) {
+    await writer.connect()
+    t.teardown(() => writer.end())
+    await writer.query('begin')
+    await writer.query(`set local lock_timeout = '500ms'`)
+  }
+  const [a, b] = writers as [pg.Client, pg.Client]
+  // Each takes one tag off its post, then unpublishes it, noting the other tag: in opposite orders.
+  await t.resolves(a.query('delete from post_tags where post_id = $1 and tag_id = $2', [ids[0], second]), 'a tag off the first post')
+  await t.resolves(b.query('delete from post_tags where post_id = $1 and tag_id = $2', [ids[1], first]), 'the other tag off the second')
+  await t.resolves(a.query(`update posts set status = 'draft' where id = $1`, [ids[0]]), 'the first unpublished at once')
+  await t.resolves(b.query(`update posts set status = 'draft' where id = $1`, [ids[1]]), 'the second too')
+  await a.query('commit')
+  await b.query('commit')
+  const noted = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from feed_departures where kind = 'tag' and target_id in (${first}, ${second})`))
+  t.equal(noted[0]?.n, 4, 'each departure noted')
+})

@@ -37,6 +37,13 @@ t.test("an item's text is taken composed (NFC); its id, its image's address and 
   t.same(item.publishedAt, new Date('2024-01-02T10:00:00Z'))
 })
 
+t.test('a body whose links are rewritten keeps a combining mark after a tag as text: composed before, it joins no tag', async (t) => {
+  const { item } = finishItem({ ...draft('Cover'), html: '<p><a href="/x">link</a>&#x338; after <b>&#x338; onmouseover=alert(5) z</b></p>' }, [])
+  t.match(item.html, /href="https:\/\/old\.example\.org\/x"/, 'the link was made absolute')
+  t.match(item.html, /onmouseover=alert\(5\) z<\/b>/, 'the text after the mark is text still')
+  t.notMatch(item.html, /<b[^>]*onmouseover/, 'not an attribute of the tag')
+})
+
 t.test('an item hashes as it did when every tag carried a slug, given or made from its name: a re-run leaves items imported before as they are', async (t) => {
   const { item } = finishItem({ ...draft('Cover'), tags: [{ name: 'PostgreSQL' }, { name: 'Databases', slug: 'dbs' }] }, [])
   t.same(item.tags, [{ name: 'PostgreSQL' }, { name: 'Databases', slug: 'dbs' }], 'a slug only where the source gives one')

@@ -33,7 +33,7 @@ function postFilters(q: PostListQuery, visibility: Visibility): PostFilters {
     featured: q.featured,
     publishedAfter: instant(q.publishedAfter),
     publishedBefore: instant(q.publishedBefore),
-    // Composed (NFC) as stored text is (lib/unicode.ts): "résumé" typed either way finds the same posts.
+    // Composed (NFC) as stored text is (COMPOSED_TEXT, lib/schemas.ts): "résumé" typed either way finds the same posts.
     q: q.q?.normalize('NFC').trim() || undefined,
   }
 }

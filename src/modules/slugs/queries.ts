@@ -1,5 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm'
 import { rowsOf, type Executor } from '../../db/client.js'
+import { writeMoment } from '../../db/transaction.js'
 import { authors, posts, slugHistory, tags, type ResourceKind } from '../../db/schema.js'
 import { NotFoundError } from '../../lib/errors.js'
 import { isUuid } from '../../lib/schemas.js'
@@ -77,9 +78,10 @@ export async function recordSlugChange(
 ): Promise<void> {
   if (oldSlug === newSlug) return
   if (kind !== 'post') await claimSlug(tx, kind, newSlug)
-  const insert = tx.insert(slugHistory).values({ kind, oldSlug, targetId })
+  // Stamped by the database's clock as the write makes it, as every change a WebSub round reads (websub.ts).
+  const insert = tx.insert(slugHistory).values({ kind, oldSlug, targetId, createdAt: writeMoment() })
   const target = [slugHistory.kind, slugHistory.oldSlug]
-  await (wasPublic ? insert.onConflictDoUpdate({ target, set: { targetId, createdAt: new Date() } }) : insert.onConflictDoNothing({ target }))
+  await (wasPublic ? insert.onConflictDoUpdate({ target, set: { targetId, createdAt: writeMoment() } }) : insert.onConflictDoNothing({ target }))
 }
 
 export async function forgetSlugs(tx: Executor, kind: ResourceKind, targetId: string): Promise<void> {
