@@ -76,10 +76,9 @@ const slugPool = publicSlugs.map((r) => `/v1/posts/${r.slug}`)
 const searchPool = searchQueries(1000).map((q) => `/v1/posts?limit=15&q=${encodeURIComponent(q)}`)
 const [pgVersion] = (await database.pool.query<{ v: string }>('select version() as v')).rows
 // The database server's own CPU time per response is read when it runs here (see postgresCpuSeconds).
-const backend = (await database.pool.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid
-// Only a superuser (or pg_read_all_settings) may read where the data is.
-const dataDirectory = (await database.pool.query<{ dir: string }>("select current_setting('data_directory') as dir").catch(() => undefined))?.rows[0]?.dir
-const postmaster = localPostmaster(backend, dataDirectory)
+const [server] = (await database.pool.query<{ pid: number; started: number }>(
+  'select pg_backend_pid() as pid, extract(epoch from pg_postmaster_start_time())::float8 as started')).rows
+const postmaster = localPostmaster(server!.pid, server!.started)
 // What the writes made beside some reads edit: a draft, and the oldest public post. An edit as the API's
 // sets the title, which rebuilds the post's search vectors.
 const idOf = async (where: string) => (await database.pool.query<{ id: string }>(`select id from posts where ${where} limit 1`)).rows[0]?.id

@@ -19,16 +19,12 @@ CREATE INDEX "feed_departures_departed_at_idx" ON "feed_departures" USING btree 
 --
 -- The table is a log: rows are only added, so two writes leaving the same feeds never wait for one another
 -- (a row per tag, updated, would make every write that unpublishes or retags posts of a popular tag queue
--- behind the others, and deadlock them when they note tags and authors in other orders). Rows a week old
--- are pruned as new ones come, skipping any another transaction prunes at the same time: a round reads
--- the departures since the last one, and a replica starting, those since the last round of any.
+-- behind the others, and deadlock them when they note tags and authors in other orders). The rounds read
+-- the departures since the last one, and a replica starting, those since the last round of any; the old
+-- ones are pruned outside any write (pruneFeedDepartures in src/feeds/websub.ts).
 CREATE FUNCTION "quire_note_departures"(departed_kind text, target_ids uuid[]) RETURNS void LANGUAGE sql AS $$
   INSERT INTO "feed_departures" ("kind", "target_id", "departed_at")
     SELECT DISTINCT departed_kind, t."id", clock_timestamp() FROM unnest(target_ids) AS t("id");
-  -- Found through the index on departed_at (now(), not clock_timestamp(), which no index can be searched by:
-  -- every departure would read the whole log), and deleted by their addresses.
-  DELETE FROM "feed_departures" WHERE ctid = ANY (ARRAY(
-    SELECT ctid FROM "feed_departures" WHERE "departed_at" < now() - interval '7 days' FOR UPDATE SKIP LOCKED));
 $$;
 --> statement-breakpoint
 -- The feeds of every tag and author of these posts, as their links are now.
@@ -39,8 +35,8 @@ $$;
 --> statement-breakpoint
 -- A public post deleted: before its row goes, while its links (deleted with it, after it) are still there.
 -- Row by row, as no statement-level trigger sees both the post and its links: deleting many posts in one
--- statement takes about 2.5 times as long (5.5 s rather than 2.1 for 20,000 public posts of the benchmark's
--- archive).
+-- statement takes three to four times as long (5.9 s rather than 1.6 for 20,000 public posts of the
+-- benchmark's archive).
 CREATE FUNCTION "quire_post_deleted_departs"() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF OLD."status" = 'published' AND OLD."published_at" <= now() THEN

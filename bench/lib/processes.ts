@@ -1,6 +1,6 @@
 /** Child processes of a bench run: the server under test and the baseline, each on a free loopback port. */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
-import { readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
@@ -86,29 +86,29 @@ export function cpuSecondsOf(pid: number): number | undefined {
   return fields && cpuSecondsIn(fields)
 }
 
+/** When a process started, from /proc (Linux): the boot time plus its start in clock ticks after boot, in seconds since the epoch. */
+function startedAt(pid: number): number | undefined {
+  const fields = statOf(pid)
+  const boot = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]
+  return fields && boot ? Number(boot) + Number(fields[19]) / CLOCK_TICKS : undefined
+}
+
 /**
  * The PostgreSQL server that `backendPid` (a connection's pg_backend_pid()) belongs to, when it runs on this
- * machine: its postmaster's pid, the parent of every one of its processes. Undefined when no such process
- * is here (a server on another host, or in a container's own pid namespace). A `postgres` process of this
- * machine that has that pid by chance is told apart by its working directory, the server's data directory
- * (`dataDirectory`, when the server would say it), where this process may read it.
+ * machine: its postmaster's pid, the parent of every one of its processes. The postmaster must have started
+ * when the server says it did (`startedAt`, pg_postmaster_start_time(), in seconds): a `postgres` process
+ * that has that pid by chance (the server being in a container's own pid namespace, or on another host) is
+ * not it. Undefined when none is.
  */
-export function localPostmaster(backendPid: number, dataDirectory?: string): number | undefined {
+export function localPostmaster(backendPid: number, serverStartedAt: number): number | undefined {
   try {
     if (readFileSync(`/proc/${backendPid}/comm`, 'utf8').trim() !== 'postgres') return undefined
   } catch {
     return undefined
   }
   const parent = Number(statOf(backendPid)?.[1])
-  if (!(parent > 1)) return undefined
-  if (dataDirectory) {
-    try {
-      if (realpathSync(readlinkSync(`/proc/${parent}/cwd`)) !== realpathSync(dataDirectory)) return undefined
-    } catch {
-      // Not ours to read (another user's process), or no such directory here: the name is all there is.
-    }
-  }
-  return parent
+  const started = parent > 1 ? startedAt(parent) : undefined
+  return started !== undefined && Math.abs(started - serverStartedAt) < 2 ? parent : undefined
 }
 
 /**

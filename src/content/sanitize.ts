@@ -24,17 +24,21 @@ const UNSTORED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\ud
 /** The schemes a post's links may have (its images: http and https only). */
 export const LINK_SCHEMES: readonly string[] = ['http', 'https', 'mailto', 'tel']
 
-// Attributes that hold one URL (srcset's candidates the sanitiser checks one by one).
+// Attributes that hold one URL, and the one that holds a list of image candidates.
 const URL_ATTRIBUTES = new Set(['href', 'src', 'cite'])
 /**
- * Whether a URL would name a refused scheme once Unicode spaces and format characters before it are gone. A
- * browser reads `&#xa0;javascript:` as a path, and so does the sanitiser; a frontend that trims the links
- * it rewrites (JavaScript's trim() takes no-break spaces and byte order marks) would make a script of it.
+ * Whether a URL would name a refused scheme once Unicode spaces and format characters before it are gone
+ * (and tabs and line breaks anywhere, which a browser's URL parser drops). A browser reads
+ * `&#xa0;javascript:` as a path, and so does the sanitiser; a frontend that trims the links it rewrites
+ * (JavaScript's trim() takes no-break spaces and byte order marks) would make a script of it.
  */
 function refusedOnceTrimmed(url: string): boolean {
-  const scheme = /^([a-z][a-z\d+.-]*):/i.exec(url.replace(/^[\s\p{Cf}]+/u, ''))?.[1]
+  const scheme = /^([a-z][a-z\d+.-]*):/i.exec(url.replace(/[\t\n\r]/g, '').replace(/^[\s\p{Cf}\u0000-\u0020]+/u, ''))?.[1]
   return scheme !== undefined && !LINK_SCHEMES.includes(scheme.toLowerCase())
 }
+/** The same of a srcset's candidates (a URL each, to the first ASCII space or the comma that ends it). */
+const srcsetRefusedOnceTrimmed = (srcset: string) =>
+  srcset.split(/,[\t\n\f\r ]/).some((candidate) => refusedOnceTrimmed(candidate.replace(/^[\t\n\f\r ,]+/, '').split(/[\t\n\f\r ]/)[0]!))
 
 // An allowlist: what a blog post needs (headings, lists, tables, code, images, links, figures) and
 // nothing that runs (script, event handlers, style, iframes, javascript:/data: URLs).
@@ -86,6 +90,7 @@ const options: sanitize.IOptions = {
         const value = written.replace(UNSTORED, '')
         if (name === 'dir' && !DIRECTIONS.has(value.toLowerCase())) continue
         if (URL_ATTRIBUTES.has(name) && refusedOnceTrimmed(value)) continue
+        if (name === 'srcset' && srcsetRefusedOnceTrimmed(value)) continue
         kept[name] = (name === 'id' || name === 'name') && value ? prefixed(value)
           : name === 'href' && ownFragment(value) ? `#${prefixed(value.slice(1))}`
           : value

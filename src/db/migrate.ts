@@ -8,6 +8,7 @@ import pg from 'pg'
 import type { PgliteDatabase } from 'drizzle-orm/pglite'
 import { backfillBodyText, backfillSanitizedHtml } from './backfill.js'
 import { rowsOf, type Database } from './client.js'
+import { pruneFeedDepartures } from './feed-departures.js'
 
 /** `drizzle/` at the project root, from `src/db` and from `dist/db` alike. */
 export const migrationsFolder = fileURLToPath(new URL('../../drizzle/', import.meta.url))
@@ -20,6 +21,7 @@ export async function migrate(database: Database): Promise<void> {
   await applyMigrations(database)
   await backfillBodyText(database.db)
   await backfillSanitizedHtml(database.db)
+  await pruneFeedDepartures(database.db)
 }
 
 async function applyMigrations(database: Database): Promise<void> {

@@ -1,6 +1,7 @@
 import { and, eq, gt, inArray, or, sql, type SQL } from 'drizzle-orm'
 import type { FastifyBaseLogger } from 'fastify'
 import { rowsOf, type Executor } from '../db/client.js'
+import { pruneFeedDepartures } from '../db/feed-departures.js'
 import { authors, feedDepartures, postAuthors, posts, postTags, slugHistory, tags, websubState } from '../db/schema.js'
 import { authorShownToPublic } from '../modules/authors/queries.js'
 import { isPublic } from '../modules/posts/visibility.js'
@@ -84,7 +85,10 @@ export class HubPublisher {
   #timer: NodeJS.Timeout | undefined
   /** Whether a round waits for the one running. */
   #waiting = false
-  /** The pings rounds could not make, made once more RETRY_AFTER_MS after the first of them failed. */
+  /**
+   * The pings rounds could not make, made again retryAfterMs after the first of them failed, and again, until
+   * the hub takes them. While there are some, this replica leaves the mark of how far the hub was told.
+   */
   #failed = new Set<string>()
   #retry: NodeJS.Timeout | undefined
   #running: Promise<void> | undefined
@@ -95,6 +99,7 @@ export class HubPublisher {
     private readonly apiUrl: string,
     private readonly db: Executor,
     private readonly log: FastifyBaseLogger,
+    private readonly retryAfterMs = RETRY_AFTER_MS,
   ) {}
 
   /** A first round, after PUBLISH_DELAY_MS: the changes since the last round any replica made (see websubState). */
@@ -111,13 +116,18 @@ export class HubPublisher {
       // one already waiting to follow it will name these changes too (it names all since the last round).
       if (this.#waiting) return
       this.#waiting = true
-      const round = (this.#running ?? Promise.resolve()).then(() => {
+      this.#then(async () => {
         this.#waiting = false
-        return this.#closed ? undefined : this.#publish()
+        await this.#publish()
       })
-      this.#running = round
-      void round.finally(() => { if (this.#running === round) this.#running = undefined })
     }, PUBLISH_DELAY_MS)
+  }
+
+  /** Runs `work` after the work running, one at a time (a retry too), unless closed meanwhile; close waits for it. */
+  #then(work: () => Promise<void>): void {
+    const next = (this.#running ?? Promise.resolve()).then(() => (this.#closed ? undefined : work()))
+    this.#running = next
+    void next.finally(() => { if (this.#running === next) this.#running = undefined })
   }
 
   async close(): Promise<void> {
@@ -145,26 +155,39 @@ export class HubPublisher {
       return
     }
     this.#since = until
-    const failed = await this.#pingAll(topics)
-    if (failed.length === 0) {
-      // Kept once the hub took every ping: after a round it did not, a replica starting names its changes again.
-      await keepPingedUntil(this.db, until).catch((error: unknown) => this.log.warn({ err: error }, 'could not keep how far the WebSub hub was told'))
+    for (const topic of await this.#pingAll(topics)) this.#failed.add(topic)
+    await this.#settle()
+  }
+
+  /**
+   * After pings: none outstanding, the mark moves to the last round's end (a replica starting after one that
+   * failed names its changes again) and old departures are pruned; otherwise those that failed are made
+   * again retryAfterMs (RETRY_AFTER_MS) later.
+   */
+  async #settle(): Promise<void> {
+    if (this.#failed.size === 0) {
+      await keepPingedUntil(this.db, this.#since!).catch((error: unknown) => this.log.warn({ err: error }, 'could not keep how far the WebSub hub was told'))
+      await pruneFeedDepartures(this.db).catch((error: unknown) => this.log.warn({ err: error }, 'could not prune the feeds\' departures'))
       return
     }
     if (this.#closed) return
-    for (const topic of failed) this.#failed.add(topic)
     this.#retry ??= setTimeout(() => {
-      const topics = [...this.#failed]
-      this.#failed.clear()
       this.#retry = undefined
-      void this.#pingAll(topics)
-    }, RETRY_AFTER_MS).unref()
+      this.#then(async () => {
+        const topics = [...this.#failed]
+        this.#failed.clear()
+        for (const topic of await this.#pingAll(topics)) this.#failed.add(topic)
+        await this.#settle()
+      })
+    }, this.retryAfterMs).unref()
   }
 
   /** The topics pinged, PING_CONCURRENCY at a time (a replica starting after days may name hundreds); those the hub did not take. */
   async #pingAll(topics: string[]): Promise<string[]> {
     const failed: string[] = []
     for (let start = 0; start < topics.length; start += PING_CONCURRENCY) {
+      // Closing waits for one batch at most: those not pinged count as failed (the mark stays).
+      if (this.#closed) return [...failed, ...topics.slice(start)]
       const batch = topics.slice(start, start + PING_CONCURRENCY)
       const taken = await Promise.all(batch.map((topic) => this.#ping(topic)))
       failed.push(...batch.filter((_, i) => !taken[i]))

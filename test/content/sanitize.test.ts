@@ -95,6 +95,12 @@ t.test('XSS vectors posted through the API never reach the stored html', async (
   t.same(dangers(storedMd!.html), [], 'raw html inside Markdown is sanitised too')
 })
 
+t.test('a URL a frontend\'s trim() would make a script is dropped, though a browser reads it as a path', async (t) => {
+  t.equal(sanitizeHtml('<a href="&#xa0;java&#x9;script:alert(1)">x</a>'), '<a>x</a>', 'a no-break space before, a tab inside')
+  t.equal(sanitizeHtml('<a href="&#xa0;docs/setup">x</a>'), '<a href="\u00a0docs/setup">x</a>', 'a path stays as written')
+  t.equal(sanitizeHtml('<img src="x.png" srcset="/a.png 1x, &#xa0;javascript:alert(1) 2x" alt="">'), '<img src="x.png" alt="" />', 'a srcset with such a candidate goes whole')
+})
+
 t.test('sanitised html stays safe once composed (NFC), as stored text is: a combining mark never follows a tag', async (t) => {
   const html = sanitizeHtml('<a href="https://x.example/">&#x338; onmouseover=alert(1) x</a><p>\u0338<b>\u20d2y</b></p>')
   t.same(dangers(html.normalize('NFC')), [], 'no attribute comes out of the text')

@@ -7,6 +7,7 @@ import pino from 'pino'
 import { FEED_FORMATS } from '../../src/feeds/feed-urls.js'
 import { changedTopics, HubPublisher, PUBLISH_DELAY_MS } from '../../src/feeds/websub.js'
 import { rowsOf } from '../../src/db/client.js'
+import { pruneFeedDepartures } from '../../src/db/feed-departures.js'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { build, testDatabase } from '../helper.js'
@@ -17,13 +18,14 @@ interface Ping { method: string; contentType: string | undefined; fields: Record
 /** A hub that takes every ping (or refuses while `refusing`), and what it was sent. */
 async function fakeHub(t: Test) {
   const pings: Ping[] = []
-  const state = { refusing: false }
+  const state: { refusing: boolean | ((topic: string) => boolean) } = { refusing: false }
   const server = createServer((request: IncomingMessage, response) => {
     let body = ''
     request.on('data', (chunk) => (body += chunk))
     request.on('end', () => {
       pings.push({ method: request.method!, contentType: request.headers['content-type'], fields: Object.fromEntries(new URLSearchParams(body)) })
-      response.writeHead(state.refusing ? 503 : 204).end()
+      const refused = typeof state.refusing === 'function' ? state.refusing(new URLSearchParams(body).get('hub.url') ?? '') : state.refusing
+      response.writeHead(refused ? 503 : 204).end()
     })
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -259,4 +261,46 @@ t.test('how far the hub was told moves only with a round it took whole: after on
   t.ok(topics.has('https://api.example.com/tags/lonely/feed.xml'), 'a replica starting pings the refused round\'s feeds again')
   await sleep(200)
   t.ok((await mark())! > before!, 'and, taken whole, moves the mark')
+})
+
+t.test('after a ping the hub refused, the mark waits for it: a round taken whole meanwhile does not move it, the retry taken does', async (t) => {
+  const hub = await fakeHub(t)
+  const database = await testDatabase(t)
+  const mark = async () => rowsOf<{ at: string | null }>(await database.db.execute(sql`select max(pinged_until)::text as at from websub_state`))[0]?.at ?? null
+  await database.db.execute(sql`insert into websub_state (id, pinged_until) values (1, clock_timestamp())`)
+  const before = await mark()
+  const publisher = new HubPublisher(hub.url, 'https://api.example.com', database.db, pino({ level: 'silent' }), PUBLISH_DELAY_MS * 4)
+  t.teardown(() => publisher.close())
+  const lonely = 'https://api.example.com/tags/lonely/feed.xml'
+  hub.state.refusing = (topic) => topic === lonely
+  await editLonelyTag(database)
+  publisher.changed()
+  await topicsOnce(hub.pings, (seen) => seen.has(lonely))
+  hub.state.refusing = false
+  // A second round, every ping of it taken, while the first one's refused ping waits for its retry.
+  await database.db.execute(sql`insert into tags (slug, name) values ('other-lonely', 'Other lonely')`)
+  publisher.changed()
+  await topicsOnce(hub.pings, (seen) => seen.has('https://api.example.com/tags/other-lonely/feed.xml'))
+  await sleep(300)
+  t.equal(await mark(), before, 'the mark waits while a ping is outstanding')
+  hub.pings.length = 0
+  await topicsOnce(hub.pings, (seen) => seen.has(lonely))
+  await sleep(300)
+  t.ok(hub.pings.some((p) => p.fields['hub.url'] === lonely), 'the refused ping is made again')
+  t.ok((await mark())! > before!, 'and once the hub took it, the mark moves')
+})
+
+t.test('departures are pruned once a week old and behind how far the hub was told, not before', async (t) => {
+  const database = await testDatabase(t)
+  const tagId = rowsOf<{ id: string }>(await database.db.execute(sql`select id from tags order by slug limit 1`))[0]!.id
+  await database.db.execute(sql`insert into feed_departures (kind, target_id, departed_at) values
+    ('tag', ${tagId}, now() - interval '8 days'), ('tag', ${tagId}, now() - interval '1 day')`)
+  const ages = async () => rowsOf<{ days: number }>(await database.db.execute(sql`
+    select round(extract(epoch from now() - departed_at) / 86400)::int as days from feed_departures order by departed_at`)).map((r) => r.days)
+  await database.db.execute(sql`insert into websub_state (id, pinged_until) values (1, now() - interval '9 days')`)
+  await pruneFeedDepartures(database.db)
+  t.same(await ages(), [8, 1], 'a week old, but after the mark: a replica starting still needs it')
+  await database.db.execute(sql`update websub_state set pinged_until = now()`)
+  await pruneFeedDepartures(database.db)
+  t.same(await ages(), [1], 'a week old and behind the mark: pruned')
 })
