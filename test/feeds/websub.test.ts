@@ -237,12 +237,17 @@ t.test('a replica starting pings what changed while none ran, a tag renamed unde
   t.equal(mark?.n, 1, 'the round is marked in the database, for the next replica to start')
 })
 
-t.test('how far the hub was told moves only with a round it took whole: after one it refused, a replica starting names those changes again', async (t) => {
-  const hub = await fakeHub(t)
+/** A database whose mark of how far the hub was told is now (`before`), and a reader of the mark. */
+async function markedDatabase(t: Test) {
   const database = await testDatabase(t)
   const mark = async () => rowsOf<{ at: string | null }>(await database.db.execute(sql`select max(pinged_until)::text as at from websub_state`))[0]?.at ?? null
   await database.db.execute(sql`insert into websub_state (id, pinged_until) values (1, clock_timestamp())`)
-  const before = await mark()
+  return { database, mark, before: await mark() }
+}
+
+t.test('how far the hub was told moves only with a round it took whole: after one it refused, a replica starting names those changes again', async (t) => {
+  const hub = await fakeHub(t)
+  const { database, mark, before } = await markedDatabase(t)
   const publisher = new HubPublisher(hub.url, 'https://api.example.com', database.db, pino({ level: 'silent' }))
   t.teardown(() => publisher.close())
   hub.state.refusing = true
@@ -265,10 +270,7 @@ t.test('how far the hub was told moves only with a round it took whole: after on
 
 t.test('after a ping the hub refused, the mark waits for it: a round taken whole meanwhile does not move it, the retry taken does', async (t) => {
   const hub = await fakeHub(t)
-  const database = await testDatabase(t)
-  const mark = async () => rowsOf<{ at: string | null }>(await database.db.execute(sql`select max(pinged_until)::text as at from websub_state`))[0]?.at ?? null
-  await database.db.execute(sql`insert into websub_state (id, pinged_until) values (1, clock_timestamp())`)
-  const before = await mark()
+  const { database, mark, before } = await markedDatabase(t)
   const publisher = new HubPublisher(hub.url, 'https://api.example.com', database.db, pino({ level: 'silent' }), PUBLISH_DELAY_MS * 4)
   t.teardown(() => publisher.close())
   const lonely = 'https://api.example.com/tags/lonely/feed.xml'
