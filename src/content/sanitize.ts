@@ -24,7 +24,7 @@ const UNSTORED = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ud800-\ud
 /** The schemes a post's links may have (its images: http and https only). */
 export const LINK_SCHEMES: readonly string[] = ['http', 'https', 'mailto', 'tel']
 
-// Attributes that hold one URL, and the one that holds a list of image candidates.
+// Attributes that hold one URL (srcset, which holds a list of image candidates, is checked one by one).
 const URL_ATTRIBUTES = new Set(['href', 'src', 'cite'])
 /**
  * Whether a URL would name a refused scheme once Unicode spaces and format characters before it are gone
@@ -125,8 +125,9 @@ const options: sanitize.IOptions = {
  *   nowhere). Markdown headings and footnotes came with it: the pass renders a post written in Markdown again.
  *   `<source>` and `<col>` written as the void elements they are, and a column's `span` kept.
  * - 3: control characters and what XML cannot carry taken out of attribute values before their URLs are
- *   checked (before, after: `java&#127;script:` passed as a relative URL, then lost the character and ran),
- *   and a combining mark after a tag written as a reference (marksApart).
+ *   checked (before, after: `java&#127;script:` passed as a relative URL, then lost the character and ran);
+ *   URLs refused that a frontend's trim() would make a script of (refusedOnceTrimmed); and a combining mark
+ *   after a tag written as a reference (marksApart).
  */
 export const SANITIZER_VERSION = 3
 

@@ -10,7 +10,7 @@ import { FEED_FORMATS, feedLinks } from './feed-urls.js'
 
 /** Changes heard within this long go to the hub together: an import's thousand posts make one round of pings. */
 export const PUBLISH_DELAY_MS = 1_000
-/** How long the hub has to answer a ping, and how long before a failed one is sent once more. */
+/** How long the hub has to answer a ping, and how long before failed ones are sent again. */
 const HUB_TIMEOUT_MS = 10_000
 const RETRY_AFTER_MS = 30_000
 /** How many pings are in flight at once. */
@@ -73,8 +73,9 @@ async function keepPingedUntil(db: Executor, until: Date): Promise<void> {
  * Tells the WebSub hub feeds advertise (WEBSUB_HUB) which of them changed, as the hubs in use take it
  * (`hub.mode=publish`, `hub.url`: the topic), so that subscribers get the change pushed rather than find it
  * when they next poll. Called on every change to the public content (ContentVersion.onChange); the pings
- * wait PUBLISH_DELAY_MS to gather a burst, name the feeds changed since the last round, and are sent once
- * more after a failure. Each replica pings for the changes it hears: a hub fetches a topic once for several.
+ * wait PUBLISH_DELAY_MS to gather a burst, name the feeds changed since the last round, and are sent again
+ * after a failure until the hub takes them. Each replica pings for the changes it hears: a hub fetches a
+ * topic once for several.
  * A replica starting makes a round at once (see start), for what changed while none ran.
  */
 export class HubPublisher {
