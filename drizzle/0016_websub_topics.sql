@@ -21,7 +21,7 @@ CREATE INDEX "feed_departures_departed_at_idx" ON "feed_departures" USING btree 
 -- (a row per tag, updated, would make every write that unpublishes or retags posts of a popular tag queue
 -- behind the others, and deadlock them when they note tags and authors in other orders). The rounds read
 -- the departures since the last one, and a replica starting, those since the last round of any; the old
--- ones are pruned outside any write (pruneFeedDepartures in src/feeds/websub.ts).
+-- ones are pruned outside any write (pruneFeedDepartures in src/db/feed-departures.ts).
 CREATE FUNCTION "quire_note_departures"(departed_kind text, target_ids uuid[]) RETURNS void LANGUAGE sql AS $$
   INSERT INTO "feed_departures" ("kind", "target_id", "departed_at")
     SELECT DISTINCT departed_kind, t."id", clock_timestamp() FROM unnest(target_ids) AS t("id");
