@@ -119,7 +119,13 @@ export async function watchContentVersion(database: Database, log: FastifyBaseLo
       scheduledTimer = setTimeout(() => { epoch++; refresh(); changed() }, Math.max(0, nextScheduledMs - Date.now())).unref()
     }
     if (version === undefined) return
-    if (version > heard) heard = version
+    // A version read before its notification is heard is a change all the same (the notification, when it
+    // comes, announces nothing new): its listeners are told now, or never.
+    if (version > heard) {
+      const before = heard
+      heard = version
+      if (before > 0) changed()
+    }
     // A replica that has just started (or reconnected) has heard nothing yet, but trusts only what it read.
     confirm(version)
   }

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pino from 'pino'
 import t from 'tap'
-import type { Database } from '../../src/db/client.js'
+import { sql } from 'drizzle-orm'
+import { rowsOf, type Database } from '../../src/db/client.js'
 import { RETRY_FIRST_MS, watchContentVersion } from '../../src/db/content-version.js'
 import { tags } from '../../src/db/schema.js'
 import { testDatabase } from '../helper.js'
@@ -111,4 +112,24 @@ t.test('after an outage the content listener logs, once, that it is listening ag
   t.match(back[0], { msg: 'content listener is listening again', downMs: Number, failedAttempts: Number })
   t.ok((back[0]!.failedAttempts as number) >= 2, 'with the attempts that failed')
   t.equal(listener().at(-1), back[0], 'after the warnings')
+})
+
+t.test('a newer version read than the one heard is a change its listeners are told of (its own notification, when it comes, announces nothing new)', async (t) => {
+  const database = await testDatabase(t)
+  const version = await watchContentVersion(database, pino({ level: 'silent' }))
+  t.teardown(() => version.close())
+  let told = 0
+  version.onChange(() => told++)
+  const [row] = rowsOf<{ v: string }>(await database.db.execute(sql`select version::text as v from content_state`))
+  const start = Number(row!.v)
+  // Two changes, the second committed before the first is heard: the read that hearing the first makes
+  // finds the second, whose notification then names a version already known.
+  await database.db.execute(sql`update content_state set version = version + 2`)
+  await database.db.execute(sql`select pg_notify('quire_content', ${String(start + 1)})`)
+  const deadline = Date.now() + 5_000
+  while (version.known() < start + 2 && Date.now() < deadline) await sleep(20)
+  await database.db.execute(sql`select pg_notify('quire_content', ${String(start + 2)})`)
+  await sleep(200)
+  t.equal(version.known(), start + 2, 'the second change is read')
+  t.equal(told, 2, 'and each change is told: the one heard, the one read')
 })
