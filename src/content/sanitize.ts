@@ -1,4 +1,5 @@
 import sanitize from 'sanitize-html'
+import { srcsetCandidates } from './srcset.js'
 
 const DIRECTIONS = new Set(['ltr', 'rtl', 'auto'])
 
@@ -36,9 +37,6 @@ function refusedOnceTrimmed(url: string): boolean {
   const scheme = /^([a-z][a-z\d+.-]*):/i.exec(url.replace(/[\t\n\r]/g, '').replace(/^[\s\p{Cf}\u0000-\u0020]+/u, ''))?.[1]
   return scheme !== undefined && !LINK_SCHEMES.includes(scheme.toLowerCase())
 }
-/** The same of a srcset's candidates (a URL each, to the first ASCII space or the comma that ends it). */
-const srcsetRefusedOnceTrimmed = (srcset: string) =>
-  srcset.split(/,[\t\n\f\r ]/).some((candidate) => refusedOnceTrimmed(candidate.replace(/^[\t\n\f\r ,]+/, '').split(/[\t\n\f\r ]/)[0]!))
 
 // An allowlist: what a blog post needs (headings, lists, tables, code, images, links, figures) and
 // nothing that runs (script, event handlers, style, iframes, javascript:/data: URLs).
@@ -90,7 +88,7 @@ const options: sanitize.IOptions = {
         const value = written.replace(UNSTORED, '')
         if (name === 'dir' && !DIRECTIONS.has(value.toLowerCase())) continue
         if (URL_ATTRIBUTES.has(name) && refusedOnceTrimmed(value)) continue
-        if (name === 'srcset' && srcsetRefusedOnceTrimmed(value)) continue
+        if (name === 'srcset' && srcsetCandidates(value).some(({ url }) => refusedOnceTrimmed(url))) continue
         kept[name] = (name === 'id' || name === 'name') && value ? prefixed(value)
           : name === 'href' && ownFragment(value) ? `#${prefixed(value.slice(1))}`
           : value

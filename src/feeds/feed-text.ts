@@ -1,5 +1,6 @@
 import { DomUtils, parseDocument } from 'htmlparser2'
 import { LINK_SCHEMES, marksApart } from '../content/sanitize.js'
+import { srcsetCandidates } from '../content/srcset.js'
 
 // Everything outside XML 1.0's Char production (section 2.2): C0 controls other than tab, newline and
 // carriage return, lone surrogates (the `u` flag sees an unpaired half as a code point of its own), and
@@ -19,8 +20,6 @@ const SRCSET_ATTRIBUTES = ['srcset'] as const
 // What a browser's URL parser takes off both ends of a URL (C0 controls and space), and nothing more: trim()
 // would take no-break and other Unicode spaces too, and make `javascript:` of what a browser reads as a path.
 const URL_EDGES = /^[\u0000-\u0020]+|[\u0000-\u0020]+$/g
-// Whitespace as HTML's srcset parsing knows it: ASCII's.
-const SRCSET_SPACE = /[\t\n\f\r ]/
 
 /**
  * The URL resolved against `base`, as a browser would resolve it; undefined when it leads to a scheme a
@@ -39,30 +38,12 @@ function absolute(url: string, base: string): string | undefined {
   return LINK_SCHEMES.includes(resolved.protocol.slice(0, -1)) ? resolved.href : undefined
 }
 
-/**
- * `srcset` is "url [descriptor], url [descriptor]": a URL runs to the next whitespace, and a comma ends a
- * candidate only outside the descriptor. URLs may themselves contain commas, so a plain split would break them.
- */
+/** A srcset with each candidate's URL made absolute, and the candidates with a refused scheme left out (see absolute). */
 export function absoluteSrcset(srcset: string, base: string): string {
-  const candidates: string[] = []
-  let rest = srcset
-  while (rest.replace(/^[\t\n\f\r ]+/, '') !== '') {
-    rest = rest.replace(/^[\t\n\f\r ,]+/, '')
-    const urlEnd = rest.search(SRCSET_SPACE)
-    let url = urlEnd === -1 ? rest : rest.slice(0, urlEnd)
-    rest = urlEnd === -1 ? '' : rest.slice(urlEnd)
-    let descriptor = ''
-    if (url.endsWith(',')) {
-      url = url.replace(/,+$/, '')
-    } else {
-      const comma = rest.indexOf(',')
-      descriptor = (comma === -1 ? rest : rest.slice(0, comma)).replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, '')
-      rest = comma === -1 ? '' : rest.slice(comma + 1)
-    }
-    const resolved = url ? absolute(url, base) : undefined
-    if (resolved !== undefined) candidates.push(descriptor ? `${resolved} ${descriptor}` : resolved)
-  }
-  return candidates.join(', ')
+  return srcsetCandidates(srcset).flatMap(({ url, descriptor }) => {
+    const resolved = absolute(url, base)
+    return resolved === undefined ? [] : [descriptor ? `${resolved} ${descriptor}` : resolved]
+  }).join(', ')
 }
 
 /**

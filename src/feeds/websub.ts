@@ -53,7 +53,7 @@ export async function changedTopics(db: Executor, apiUrl: string, since: Date, u
 }
 
 /** The database's clock now (as JSON: an ISO string, whichever driver reads it). */
-async function databaseClock(db: Executor): Promise<Date> {
+export async function databaseClock(db: Executor): Promise<Date> {
   const [row] = rowsOf<{ now: string }>(await db.execute(sql`select to_json(clock_timestamp()) #>> '{}' as now`))
   return new Date(row!.now)
 }

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import pino from 'pino'
 import { FEED_FORMATS } from '../../src/feeds/feed-urls.js'
-import { changedTopics, HubPublisher, PUBLISH_DELAY_MS } from '../../src/feeds/websub.js'
+import { changedTopics, databaseClock, HubPublisher, PUBLISH_DELAY_MS } from '../../src/feeds/websub.js'
 import { rowsOf } from '../../src/db/client.js'
 import { pruneFeedDepartures } from '../../src/db/feed-departures.js'
 import { buildApp } from '../../src/app.js'
@@ -161,10 +161,9 @@ t.test('the feeds a public post leaves are pinged too: a tag taken off it, and e
    * after it (a round's pings also name again the last second before the round before, whatever that was).
    */
   const namedBy = async (write: () => Promise<{ statusCode: number }>, status: number) => {
-    const clock = async () => new Date(rowsOf<{ now: string }>(await database.db.execute(sql`select to_json(clock_timestamp()) #>> '{}' as now`))[0]!.now)
-    const before = await clock()
+    const before = await databaseClock(database.db)
     t.equal((await write()).statusCode, status)
-    return changedTopics(database.db, config.site.apiUrl, before, await clock())
+    return changedTopics(database.db, config.site.apiUrl, before, await databaseClock(database.db))
   }
   const created = await app.inject({
     method: 'POST', url: '/v1/posts', headers,
