@@ -49,8 +49,8 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
       const keyset = requestedKeyset(cursors, scope, request.query, COUNT_SORT_ARITY[sort])
       const listed = await r.list(app.db, sort, { page, limit }, { keyset, count, visibility: request.apiKey ? 'all' : 'public' })
       const { rows, total, hasMore } = listed
-      const meta = listMeta({ page, limit }, total, rows.length, pageCursors(cursors, scope, listed, (row) => r.keysetOf(row, sort), keyset), keyset !== undefined)
-      reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, keyset ? 'cursor' : 'page', hasMore))
+      const meta = listMeta({ page, limit }, total, rows.length, hasMore, pageCursors(cursors, scope, listed, (row) => r.keysetOf(row, sort), keyset), keyset !== undefined)
+      reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, keyset ? 'cursor' : 'page'))
       return { data: rows.map((row) => r.serialize(row, config.site)), meta }
     })
 

@@ -210,8 +210,14 @@ export const PageMetaSchema = Type.Object(
       description: 'Only on a search (`q`) that matched more than 1,000 posts: the first 1,000 in the list\'s order (newest first when ' +
         'ranked by relevance) are ranked, counted in `total` and reached by `page`; a `cursor` (with a `sort`) goes on past them.',
     })),
+    nextPage: Type.Optional(Nullable(Type.Integer({
+      minimum: 2,
+      examples: [2],
+      description: 'On a page reached by `page`: the next page\'s number, null on the last page (with `count=false` too).',
+    }))),
     nextCursor: Type.Optional(Nullable(Type.String({
-      description: 'Pass as `cursor` for the next items (keyset paging, cost independent of depth); null on the last page.',
+      description: 'Pass as `cursor` for the next items (keyset paging, cost independent of depth); null on the last page. ' +
+        'Absent where the list has no cursors: a search ranked by relevance (no `sort`) and lists of drafts page by `page` alone.',
     }))),
     prevCursor: Type.Optional(Nullable(Type.String({
       description: 'On a page reached by `cursor`: pass as `cursor` for the items before this page; null on the first.',

@@ -72,11 +72,11 @@ export const postRoutes: FastifyPluginAsyncTypebox<{ config: Config; cursors: Cu
     // A list of drafts (or a ranked search) has no keyset to go on from: no cursor.
     const cursorsOfPage = sort && visibility !== 'draft' && visibility !== 'all'
       ? pageCursors(cursors, scope, listed, (row) => keysetOf(row, sort), keyset)
-      : { nextCursor: null, prevCursor: null }
-    const meta = { ...listMeta({ page: page ?? 1, limit }, total, rows.length, cursorsOfPage, keyset !== undefined), ...(truncated ? { truncated } : {}) }
+      : undefined
+    const meta = { ...listMeta({ page: page ?? 1, limit }, total, rows.length, nextPage, cursorsOfPage, keyset !== undefined), ...(truncated ? { truncated } : {}) }
     const ids = rows.map((r) => r.id)
     const [links, snippets] = await Promise.all([loadPostLinks(app.db, ids), filters.q ? searchSnippets(app.db, ids, filters.q) : undefined])
-    reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, keyset ? 'cursor' : 'page', nextPage))
+    reply.header('link', linkHeader(publicPath(config.site.apiPath, request.url), meta, keyset ? 'cursor' : 'page'))
     return { data: rows.map((row) => toPostSummary(row, links, config.site, snippets?.get(row.id))), meta }
   })
 

@@ -184,6 +184,22 @@ t.test('full-text search on GET /v1/posts?q=', async (t) => {
     t.same(oldest, [...oldest].sort(), 'an explicit sort wins over relevance')
   })
 
+  t.test('a ranked search names its next page, counted or not, and offers no cursor it cannot follow', async (t) => {
+    const { total } = (await search('postgresql', '&limit=100')).body.meta
+    const lastPage = Math.ceil(total / 2)
+    for (const extra of ['', '&count=false']) {
+      const first = await search('postgresql', `&limit=2${extra}`)
+      t.match(first.body.meta, { page: 1, nextPage: 2 }, `page 1${extra}`)
+      t.notOk('nextCursor' in first.body.meta, `no nextCursor: relevance has no keyset${extra}`)
+      t.match(first.res.headers.link, /page=2>; rel="next"/)
+      const last = await search('postgresql', `&limit=2&page=${lastPage}${extra}`)
+      t.equal(last.body.meta.nextPage, null, `the last page says so${extra}`)
+      t.notMatch(last.res.headers.link, /rel="next"/)
+    }
+    const sorted = (await search('postgresql', '&limit=2&sort=-publishedAt')).body.meta
+    t.match(sorted, { nextPage: 2, nextCursor: String }, 'with a sort, both')
+  })
+
   t.test('drafts are never found', async (t) => {
     await app.inject({ method: 'POST', url: '/v1/posts', headers, payload: { title: 'Secret zephyrine draft', markdown: 'x', authors: ['ada-okafor'] } })
     t.notOk(slugs((await search('zephyrine')).body).includes('secret-zephyrine-draft'))

@@ -16,7 +16,7 @@ t.test('GET /v1/tags', async (t) => {
     const res = await app.inject('/v1/tags?limit=100')
     t.equal(res.statusCode, 200)
     const { data, meta } = res.json()
-    t.same(meta, { page: 1, limit: 100, total: demo.tags.length, totalPages: 1, nextCursor: null })
+    t.same(meta, { page: 1, limit: 100, total: demo.tags.length, totalPages: 1, nextPage: null, nextCursor: null })
     t.same(data.map((x: { name: string }) => x.name), demo.tags.map((x) => x.name).sort((a, b) => a.localeCompare(b)))
     for (const tag of data) t.equal(tag.postCount, expectedCount(tag.slug), `${tag.slug} postCount`)
     const architecture = data.find((x: { slug: string }) => x.slug === 'architecture')
