@@ -27,6 +27,8 @@ export const tags = pgTable('tags', {
   slug: text('slug').notNull().unique(),
   name: text('name').notNull(),
   description: text('description'),
+  /** Brought in by a post the public could not see yet: hidden until one of its posts is public (see shownToPublic). */
+  hiddenUntilPublished: boolean('hidden_until_published').notNull().default(false),
   ...timestamps,
 }, (t) => [index('tags_name_key_idx').on(alphabetical(t.name), t.id)])
 

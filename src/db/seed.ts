@@ -80,7 +80,7 @@ export async function seedDemoArchive(db: Db): Promise<{ posts: number } | { exi
         updatedAt: publishedAt ?? undefined,
       })
       await setPostAuthors(tx, postId, await authorIdsFor(tx, post.authors))
-      await setPostTags(tx, postId, await tagIdsFor(tx, post.tags))
+      await setPostTags(tx, postId, await tagIdsFor(tx, post.tags, { status: post.status ?? 'published', publishedAt }))
     }
     return { posts: archive.posts.length }
   })

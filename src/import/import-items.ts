@@ -4,7 +4,7 @@ import { posts } from '../db/schema.js'
 import { writeTransaction } from '../db/transaction.js'
 import { uniqueSlugFor } from '../lib/unique-slug.js'
 import {
-  idsNamedCreating, insertPost, lockPost, setPostAuthors, setPostTags, updatePostRow, type PostValues,
+  idsNamedCreating, insertPost, lockPost, setPostAuthors, setPostTags, updatePostRow, type LinkedPost, type PostValues,
 } from '../modules/posts/write-queries.js'
 import { contentHash, type ImportItem, type ParsedFeed } from './item.js'
 import { insertImported, loadImported, updateImported, type ImportedItem } from './queries.js'
@@ -106,10 +106,10 @@ function postValues(item: ImportItem): Omit<PostValues, 'slug'> {
   }
 }
 
-/** Authors and tags by name (tags else by the slug the source gives), found or created (see idsNamedCreating). */
-async function linkPost(tx: Tx, postId: string, item: ImportItem): Promise<void> {
-  await setPostAuthors(tx, postId, await idsNamedCreating(tx, 'author', item.authors.map((name) => ({ name }))))
-  await setPostTags(tx, postId, await idsNamedCreating(tx, 'tag', item.tags))
+/** Authors and tags by name (tags else by the slug the source gives), found or created for `post` as written (see idsNamedCreating). */
+async function linkPost(tx: Tx, postId: string, item: ImportItem, post: LinkedPost): Promise<void> {
+  await setPostAuthors(tx, postId, await idsNamedCreating(tx, 'author', item.authors.map((name) => ({ name })), post))
+  await setPostTags(tx, postId, await idsNamedCreating(tx, 'tag', item.tags, post))
 }
 
 async function createFrom(tx: Tx, source: string, item: ImportItem, hash: string): Promise<string> {
@@ -122,7 +122,7 @@ async function createFrom(tx: Tx, source: string, item: ImportItem, hash: string
   const past = (date: Date | null) => (date && date > now ? now : date ?? undefined)
   const createdAt = past(item.publishedAt ?? item.updatedAt)
   const postId = await insertPost(tx, { slug, ...postValues(item), createdAt, updatedAt: past(item.updatedAt) ?? createdAt })
-  await linkPost(tx, postId, item)
+  await linkPost(tx, postId, item, item)
   await insertImported(tx, source, item.sourceId, { postId, contentHash: hash })
   return postId
 }
@@ -132,9 +132,10 @@ async function updateFrom(tx: Tx, source: string, item: ImportItem, hash: string
   if (!current) throw new Error('its post was deleted while importing')
   // The slug stays: it may have been published, or renamed in Quire since. So do the status and date of an
   // item the source gives no date: an editor dated and published it, or not, in Quire.
-  const { status: _status, publishedAt: _publishedAt, ...values } = postValues(item)
-  await updatePostRow(tx, current.id, item.undated ? values : postValues(item))
-  await linkPost(tx, current.id, item)
+  const all = postValues(item)
+  const { status: _status, publishedAt: _publishedAt, ...undated } = all
+  await updatePostRow(tx, current.id, item.undated ? undated : all)
+  await linkPost(tx, current.id, item, item.undated ? current : item)
   await updateImported(tx, source, item.sourceId, hash)
   return current.id
 }

@@ -17,6 +17,8 @@ interface LinkedResource<Row, Out, Listed extends Row = Row> {
   /** Plural path segment and OpenAPI tag: `tags`, `authors`. */
   plural: string
   singular: string
+  /** Which of them the public sees (see shownToPublic in post-counts.ts), for the list's description. */
+  shown: string
   schemas: { list: TSchema; one: TSchema }
   list: (db: Executor, sort: CountSort, page: PageRequest, options: KeysetOptions & { visibility: LinkedVisibility }) => Promise<{ rows: Listed[]; total: number | undefined; hasMore: boolean; hasPrevious: boolean }>
   keysetOf: (row: Listed, sort: CountSort) => CursorValue[]
@@ -37,7 +39,7 @@ export function linkedResourceRoutes<Row, Out, Listed extends Row>(r: LinkedReso
         tags: [r.plural],
         operationId: `list${Plural}`,
         summary: `List ${r.plural} with their published-post counts`,
-        description: `${Name}s that only unpublished posts have (a draft's new ${r.singular}) are listed and read by key holders only, and have no feed, until one of their posts is out.`,
+        description: `${r.shown} Those it does not show are listed and read by key holders only, and have no feed.`,
         querystring: LinkedListQuerySchema,
         security: readSecurity,
         response: { 200: r.schemas.list, ...problemResponses(400, 401) },

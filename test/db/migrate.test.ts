@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/pglite'
 import { migrate as drizzleMigrate } from 'drizzle-orm/pglite/migrator'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createDb, rowsOf } from '../../src/db/client.js'
@@ -14,19 +14,25 @@ import { backfillSanitizedHtml } from '../../src/db/backfill.js'
 import { SANITIZER_VERSION } from '../../src/content/sanitize.js'
 import { build, migratingElsewhere, nextSecondAfter, writeBehindApp } from '../helper.js'
 
-t.test('an archive created before search becomes searchable by migrating, with no manual step', async (t) => {
-  // The migrations as they were before search (0000-0002), applied to a fresh embedded database.
+/** A fresh embedded database with the migrations before the one tagged `first` applied (0003: 0000-0002). */
+async function migratedBefore(t: Test, first: string) {
   const old = mkdtempSync(join(tmpdir(), 'quire-old-migrations-'))
   t.teardown(() => rmSync(old, { recursive: true, force: true }))
   cpSync(migrationsFolder, old, { recursive: true })
   const journal = JSON.parse(readFileSync(join(old, 'meta/_journal.json'), 'utf8'))
-  journal.entries = journal.entries.filter((e: { tag: string }) => e.tag < '0003')
+  journal.entries = journal.entries.filter((e: { tag: string }) => e.tag < first)
   writeFileSync(join(old, 'meta/_journal.json'), JSON.stringify(journal))
 
   const database = await createDb({ databaseUrl: undefined, dataDir: 'memory://' })
   t.teardown(() => database.close())
   await drizzleMigrate(drizzle(database.kind === 'pglite' ? database.client : (undefined as never)), { migrationsFolder: old })
-  t.ok((await pendingMigrations(database)) > 0, 'the search migration is pending')
+  t.ok((await pendingMigrations(database)) > 0, `${first} is pending`)
+  return database
+}
+
+t.test('an archive created before search becomes searchable by migrating, with no manual step', async (t) => {
+  // The migrations as they were before search (0000-0002).
+  const database = await migratedBefore(t, '0003')
 
   // A post written by the old code: no body_text, no search vector.
   await database.db.execute(sql`
@@ -56,6 +62,31 @@ t.test('an archive created before search becomes searchable by migrating, with n
   // Its site feed was named by its URL before there was a site id: it keeps that name (RFC 4287 4.2.6).
   const atom = (await app.inject('/feed.atom')).body
   t.equal(/<id>([^<]+)<\/id>/.exec(atom)?.[1], 'http://localhost:3000/feed.atom', 'the site feed keeps its id')
+})
+
+t.test('tags that only unpublished posts had stay hidden by migrating; the others stay shown', async (t) => {
+  const database = await migratedBefore(t, '0017')
+  // As 0016 left things: shown unless posts have the tag and none of them is public.
+  await database.db.execute(sql`
+    with a as (insert into authors (slug, name) values ('writer', 'Writer') returning id),
+         p as (insert into posts (slug, title, excerpt, html, status, published_at, word_count, reading_time_minutes) values
+           ('out', 'Out', 'x', '<p>x</p>', 'published', now() - interval '1 day', 1, 1),
+           ('soon', 'Soon', 'x', '<p>x</p>', 'published', now() + interval '1 day', 1, 1),
+           ('draft', 'Draft', 'x', '<p>x</p>', 'draft', null, 1, 1) returning id, slug),
+         t as (insert into tags (slug, name) values ('public', 'Public'), ('scheduled', 'Scheduled'), ('drafted', 'Drafted'), ('alone', 'Alone') returning id, slug),
+         pa as (insert into post_authors (post_id, author_id, position) select p.id, a.id, 0 from p, a)
+    insert into post_tags (post_id, tag_id, position) select p.id, t.id, (row_number() over (partition by p.id))::int - 1 from p join t on (p.slug, t.slug) in (('out', 'public'), ('soon', 'scheduled'), ('draft', 'drafted'), ('draft', 'public'))`)
+  await migrate(database)
+  const rows = rowsOf<{ slug: string; hidden_until_published: boolean }>(await database.db.execute(sql`select slug, hidden_until_published from tags order by slug`))
+  t.same(rows, [
+    { slug: 'alone', hidden_until_published: false },
+    { slug: 'drafted', hidden_until_published: true },
+    { slug: 'public', hidden_until_published: false },
+    { slug: 'scheduled', hidden_until_published: true },
+  ])
+  const app = await buildApp(loadConfig({ LOG_LEVEL: 'silent' }), { database })
+  t.teardown(() => app.close())
+  t.same((await app.inject('/v1/tags')).json().data.map((tag: { slug: string }) => tag.slug), ['alone', 'public'], 'the public sees what it saw before')
 })
 
 t.test('html stored before the sanitiser had versions is sanitised again by migrating: ids prefixed, Last-Modified moved, updated_at kept', async (t) => {

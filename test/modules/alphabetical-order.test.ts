@@ -19,12 +19,17 @@ t.test('lists sorted by title or name read alphabetically, case and accents asid
   const write = async (url: string, payload: object) => {
     const res = await app.inject({ method: 'POST', url, headers, payload })
     t.equal(res.statusCode, 201, `${url} ${JSON.stringify(payload)}`)
+    return res.json().data as { slug: string }
   }
+  const authors: string[] = []
   for (const name of NAMES) {
     await write('/v1/tags', { name })
-    await write('/v1/authors', { name })
+    authors.push((await write('/v1/authors', { name })).slug)
   }
-  for (const title of POST_TITLES) await write('/v1/posts', { title, markdown: 'Body.', authors: ['ada-okafor'], status: 'published' })
+  // Each author with a post out, which the public sees them by.
+  for (const [i, title] of POST_TITLES.entries()) {
+    await write('/v1/posts', { title, markdown: 'Body.', authors: ['ada-okafor', authors[i % authors.length]], status: 'published' })
+  }
 
   /** Every item of a list, following nextCursor from the first page. */
   const walk = async (url: string) => {

@@ -75,3 +75,62 @@ t.test('an old slug of a hidden tag, author or draft redirects key holders only:
   t.equal((await app.inject('/v1/authors/hidden-writer')).headers.location, '/v1/authors/globex-ceo')
   t.equal((await app.inject('/v1/posts/codename/related?limit=2')).headers.location, '/v1/posts/globex-announcement/related?limit=2')
 })
+
+// A trial's finding: whether the public saw a tag followed a draft's links, both ways.
+t.test('a draft\'s links show or hide nothing: a tag it brought in stays hidden when it goes, and a public tag stays public when a draft uses it', async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const write = (method: string, url: string, payload?: object) => app.inject({ method: method as 'POST', url, headers, ...(payload ? { payload } : {}) })
+  const seen = async (slug: string) => ({
+    read: (await app.inject(`/v1/tags/${slug}`)).statusCode,
+    feed: (await app.inject(`/tags/${slug}/feed.xml`)).statusCode,
+    listed: ((await app.inject('/v1/tags?limit=100')).json().data as { slug: string }[]).some((tag) => tag.slug === slug),
+  })
+  const tagCount = async () => (await app.inject('/v1/site')).json().data.counts.tags as number
+  const before = await tagCount()
+
+  const secret = await write('POST', '/v1/posts', { title: 'Secret draft', markdown: 'x', authors: ['ada-okafor'], tags: ['secret-acquisition'] })
+  const retagged = await write('POST', '/v1/posts', { title: 'Another secret', markdown: 'x', authors: ['ada-okafor'], tags: ['secret-two'] })
+  t.equal(secret.statusCode, 201)
+  t.same(await seen('secret-acquisition'), { read: 404, feed: 404, listed: false }, 'hidden while its draft has it')
+  t.equal((await write('DELETE', `/v1/posts/${secret.json().data.id}`)).statusCode, 204)
+  t.same(await seen('secret-acquisition'), { read: 404, feed: 404, listed: false }, 'still hidden once the draft is deleted')
+  t.equal((await write('PATCH', `/v1/posts/${retagged.json().data.id}`, { tags: ['architecture'] })).statusCode, 200)
+  t.same(await seen('secret-two'), { read: 404, feed: 404, listed: false }, 'and once the draft is retagged')
+  t.equal(await tagCount(), before, "the site's count of tags is as it was")
+  t.equal((await app.inject({ url: '/v1/tags/secret-acquisition', headers })).statusCode, 200, 'a key holder still reads it')
+
+  t.equal((await write('POST', '/v1/tags', { name: 'Flip Tag' })).statusCode, 201)
+  t.same(await seen('flip-tag'), { read: 200, feed: 200, listed: true }, 'a tag written on its own is public')
+  const flip = await write('POST', '/v1/posts', { title: 'Flip draft', markdown: 'x', authors: ['ada-okafor'], tags: ['flip-tag'] })
+  t.equal(flip.statusCode, 201)
+  t.same(await seen('flip-tag'), { read: 200, feed: 200, listed: true }, 'and stays so while a draft uses it')
+  t.equal(await tagCount(), before + 1)
+
+  // Published, then unpublished: shown while the post is out, hidden again after.
+  t.equal((await write('PATCH', `/v1/posts/${retagged.json().data.id}`, { tags: ['secret-two'], status: 'published' })).statusCode, 200)
+  t.same(await seen('secret-two'), { read: 200, feed: 200, listed: true }, 'a hidden tag is shown once a post of it is out')
+  t.equal((await write('PATCH', `/v1/posts/${retagged.json().data.id}`, { status: 'draft' })).statusCode, 200)
+  t.same(await seen('secret-two'), { read: 404, feed: 404, listed: false }, 'and hidden again when it is not')
+})
+
+t.test('an author is public once a post of theirs is out, whatever drafts they have', async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const write = (method: string, url: string, payload?: object) => app.inject({ method: method as 'POST', url, headers, ...(payload ? { payload } : {}) })
+  const seen = async (slug: string) => ({
+    read: (await app.inject(`/v1/authors/${slug}`)).statusCode,
+    feed: (await app.inject(`/authors/${slug}/feed.xml`)).statusCode,
+    listed: ((await app.inject('/v1/authors?limit=100')).json().data as { slug: string }[]).some((author) => author.slug === slug),
+  })
+  t.equal((await write('POST', '/v1/authors', { name: 'New Hire' })).statusCode, 201)
+  t.same(await seen('new-hire'), { read: 404, feed: 404, listed: false }, 'no post yet: not shown')
+  const post = await write('POST', '/v1/posts', { title: 'First post', markdown: 'x', authors: ['new-hire'] })
+  t.same(await seen('new-hire'), { read: 404, feed: 404, listed: false }, 'a draft only: not shown')
+  t.equal((await write('PATCH', `/v1/posts/${post.json().data.id}`, { status: 'published' })).statusCode, 200)
+  t.same(await seen('new-hire'), { read: 200, feed: 200, listed: true }, 'shown once the post is out')
+  t.equal((await write('POST', '/v1/posts', { title: 'Second, a draft', markdown: 'x', authors: ['new-hire'] })).statusCode, 201)
+  t.same(await seen('new-hire'), { read: 200, feed: 200, listed: true }, 'and a draft of theirs changes nothing')
+  const authors = (await app.inject('/v1/authors?limit=100')).json()
+  t.equal((await app.inject('/v1/site')).json().data.counts.authors, authors.meta.total, "the site's count is the listed authors'")
+})

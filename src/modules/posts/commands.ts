@@ -66,7 +66,7 @@ export async function createPost(db: Db, content: ContentPreparer, input: PostCr
     }
     const postId = await insertPost(tx, values)
     await setPostAuthors(tx, postId, authorIds)
-    await setPostTags(tx, postId, await tagIdsFor(tx, input.tags ?? []))
+    await setPostTags(tx, postId, await tagIdsFor(tx, input.tags ?? [], { status, publishedAt: values.publishedAt ?? null }))
     return (await representPost(tx, postId, site))!
   })
 }
@@ -116,7 +116,7 @@ export async function updatePost(
       await recordSlugChange(tx, 'post', id, current.slug, patch.slug, isPublicRow(current))
     }
     if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
-    if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags))
+    if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags, { status: values.status ?? current.status, publishedAt: values.publishedAt !== undefined ? values.publishedAt : current.publishedAt }))
     await updatePostRow(tx, id, values)
     // Whether the excerpt is the post's own is not shown: setting or clearing it is a change all the same.
     const hidden: [unknown, unknown] = [current.customExcerpt, values.customExcerpt === undefined ? current.customExcerpt : values.customExcerpt]

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, exists, getTableColumns, notExists, or, sql, type InferSelectModel } from 'drizzle-orm'
+import { and, asc, count, desc, eq, exists, getTableColumns, not, or, sql, type InferSelectModel } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Executor } from '../../db/client.js'
 import { posts } from '../../db/schema.js'
@@ -17,9 +17,11 @@ export const COUNT_SORT_ARITY: Record<CountSort, number> = { name: 2, '-postCoun
 
 /**
  * Reads for a resource linked to posts (tags, authors): rows with their published-post count, listed by
- * name or by count, or found by slug. One query shape serves both resources.
+ * name or by count, or found by slug. One query shape serves both resources. `hidden`: the column of rows
+ * hidden until one of their posts is public (tags'); without it (authors), every row is, and the public sees
+ * those a public post has.
  */
-export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { resourceId: PgColumn; postId: PgColumn }) {
+export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { resourceId: PgColumn; postId: PgColumn }, hidden?: PgColumn) {
   type Row = InferSelectModel<T> & { postCount: number }
   /** A list's row: with the name as sort=name orders it (see alphabetical), for its cursor. */
   type ListedRow = Row & { nameKey: string }
@@ -28,15 +30,16 @@ export function linkedResourceQueries<T extends LinkedTable>(table: T, link: { r
   const nameKey = alphabetical(table.name)
 
   /**
-   * Whether the public sees a row: unless posts have it and none of them is public yet. A tag first written
-   * with a draft or a scheduled post would otherwise tell what the post is about before it is out (listed,
-   * with its feed, and pinged to the WebSub hub). One that no post has (written through /v1/tags) is shown.
+   * Whether the public sees a row: when a public post has it, or when it is not hidden (see `hidden`). A tag
+   * brought in by a draft, a scheduled post or an import of one is hidden until one of its posts is out: it
+   * would otherwise tell what the post is about before then (listed, with its feed, and pinged to the WebSub
+   * hub). Any other tag is shown, whatever drafts use it; an author, once a post of theirs is out (as Ghost's
+   * Content API shows authors). A draft's links change nothing the public sees.
    */
   function shownToPublic(db: Executor) {
-    return or(
-      notExists(db.select({ one: sql`1` }).from(link.resourceId.table).where(eq(link.resourceId, table.id))),
-      exists(db.select({ one: sql`1` }).from(link.resourceId.table).innerJoin(posts, eq(posts.id, link.postId)).where(and(eq(link.resourceId, table.id), isPublic()))),
-    )!
+    const hasPublicPost = exists(db.select({ one: sql`1` }).from(link.resourceId.table).innerJoin(posts, eq(posts.id, link.postId))
+      .where(and(eq(link.resourceId, table.id), isPublic())))
+    return hidden ? or(not(hidden), hasPublicPost)! : hasPublicPost
   }
   const shownTo = (db: Executor, visibility: LinkedVisibility) => (visibility === 'public' ? shownToPublic(db) : undefined)
 

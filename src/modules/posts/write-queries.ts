@@ -11,6 +11,7 @@ import { uniqueSlugFor } from '../../lib/unique-slug.js'
 import { idsBySlug } from '../slugs/queries.js'
 import { TAG_NAME_MAX_LENGTH } from '../tags/schemas.js'
 import { postColumns, type PostRow } from './queries.js'
+import { isPublicRow } from './visibility.js'
 
 export type PostValues = Omit<typeof posts.$inferInsert, 'id'>
 
@@ -48,18 +49,27 @@ function byName([, a]: [number, { name: string }], [, b]: [number, { name: strin
   return x < y ? -1 : x > y ? 1 : 0
 }
 
+/** The post a write links tags to, as it is once written. */
+export type LinkedPost = { status: string; publishedAt: Date | null }
+
 /**
- * Ids for (slug, name) pairs, in the order given, creating the rows that do not exist yet (never renaming
- * one). An old slug names the row that has it now: a post given a tag's old slug gets that tag, rather than
- * a new one that would take the slug from its redirect. `existing` may name the row a missing pair stands
- * for after all (or refuse it); the others are created.
+ * Whether the tags a write brings in for `post` are hidden until one of their posts is public (see
+ * shownToPublic in post-counts.ts): when the post itself is not public yet (a draft, a scheduled post).
  */
-async function idsCreating(
-  tx: Executor, table: typeof tags | typeof authors, rows: { slug: string; name: string }[],
+const hiddenFor = (post: LinkedPost) => !isPublicRow(post)
+
+/**
+ * Tag ids for (slug, name) pairs, in the order given, creating the tags that do not exist yet (never renaming
+ * one), hidden as `post` asks (see hiddenFor). An old slug names the tag that has it now: a post given a
+ * tag's old slug gets that tag, rather than a new one that would take the slug from its redirect.
+ * `existing` may name the tag a missing pair stands for after all (or refuse it); the others are created.
+ */
+async function tagIdsCreating(
+  tx: Executor, rows: { slug: string; name: string }[], post: LinkedPost,
   existing?: (row: { slug: string; name: string }, index: number) => Promise<string | undefined>,
 ): Promise<string[]> {
   if (rows.length === 0) return []
-  const known = await idsOf(tx, table, rows.map((r) => r.slug))
+  const known = await idsOf(tx, tags, rows.map((r) => r.slug))
   const missing: { slug: string; name: string }[] = []
   // In the order of their names: `existing` may lock a name (see rowNamed), and two writes locking two names
   // in opposite orders would wait for each other.
@@ -70,8 +80,9 @@ async function idsCreating(
     else missing.push(row)
   }
   if (missing.length === 0) return rows.map((r) => known.get(r.slug)!)
-  await tx.insert(table).values(missing).onConflictDoNothing({ target: table.slug })
-  const ids = await idsOf(tx, table, missing.map((r) => r.slug))
+  const hiddenUntilPublished = hiddenFor(post)
+  await tx.insert(tags).values(missing.map((row) => ({ ...row, hiddenUntilPublished }))).onConflictDoNothing({ target: tags.slug })
+  const ids = await idsOf(tx, tags, missing.map((r) => r.slug))
   return rows.map((r) => known.get(r.slug) ?? ids.get(r.slug)!)
 }
 
@@ -100,13 +111,14 @@ export async function authorIdsFor(tx: Executor, slugs: string[], field = '/auth
 
 /**
  * Tag ids for slugs, in the order given, creating the tags that do not exist yet, named from the slug
- * (`event-sourcing`: "Event sourcing"). A tag given twice is a field error, and so is a new tag whose name
- * another tag has (a 409, as POST /v1/tags answers): that tag is the one to give.
+ * (`event-sourcing`: "Event sourcing"), hidden until published when `post` is not public (see hiddenFor). A
+ * tag given twice is a field error, and so is a new tag whose name another tag has (a 409, as POST /v1/tags
+ * answers): that tag is the one to give.
  */
-export async function tagIdsFor(tx: Executor, slugs: string[], field = '/tags'): Promise<string[]> {
+export async function tagIdsFor(tx: Executor, slugs: string[], post: LinkedPost, field = '/tags'): Promise<string[]> {
   // Within the longest name a tag takes: one read and sent back as it is must not be refused.
   const nameOf = (slug: string) => clip(slug.split('-').map((w, i) => (i === 0 ? w[0]!.toUpperCase() + w.slice(1) : w)).join(' '), TAG_NAME_MAX_LENGTH)
-  const ids = await idsCreating(tx, tags, slugs.map((slug) => ({ slug, name: nameOf(slug) })), async ({ slug, name }, index) => {
+  const ids = await tagIdsCreating(tx, slugs.map((slug) => ({ slug, name: nameOf(slug) })), post, async ({ slug, name }, index) => {
     const holder = await rowNamed(tx, 'tag', tags, name)
     // The tag itself, made by a write that committed while this one waited for its name.
     if (holder?.slug === slug) return holder.id
@@ -136,9 +148,9 @@ async function rowBySlugOfName(tx: Executor, kind: 'tag' | 'author', name: strin
  * without case: the first by slug, when people share a name); else the one with the slug the source gives
  * (current or old: WordPress's); else, when it gives none, the one with the slug the name makes (see
  * rowBySlugOfName); else a new one, with the source's slug or one made from its name (`c-2` for "C#" when
- * "C++" has `c`).
+ * "C++" has `c`); a new tag hidden until published when `post` is not public (see hiddenFor).
  */
-export async function idsNamedCreating(tx: Executor, kind: 'tag' | 'author', named: { name: string; slug?: string }[]): Promise<string[]> {
+export async function idsNamedCreating(tx: Executor, kind: 'tag' | 'author', named: { name: string; slug?: string }[], post: LinkedPost): Promise<string[]> {
   const table = tableOf(kind)
   const ids: string[] = []
   // In the order of their names: rowNamed locks each name, and two imports locking two names in opposite
@@ -151,7 +163,10 @@ export async function idsNamedCreating(tx: Executor, kind: 'tag' | 'author', nam
   // Made in the order given: of two names making one slug, the first named has it.
   for (const [index, { name, slug }] of named.entries()) {
     if (ids[index]) continue
-    const [row] = await tx.insert(table).values({ name, slug: slug ?? (await uniqueSlugFor(tx, table, name, kind)) }).returning({ id: table.id })
+    const values = { name, slug: slug ?? (await uniqueSlugFor(tx, table, name, kind)) }
+    const [row] = kind === 'tag'
+      ? await tx.insert(tags).values({ ...values, hiddenUntilPublished: hiddenFor(post) }).returning({ id: tags.id })
+      : await tx.insert(authors).values(values).returning({ id: authors.id })
     ids[index] = row!.id
   }
   return ids
@@ -162,8 +177,7 @@ const once = (ids: string[]) => [...new Set(ids)]
 
 /**
  * A post's authors or tags, in this order, unless they are those it has: a draft saved with the same ones
- * rewrites no link (each written link is a change the content version may have to announce: see the
- * link_visibility_advances migration).
+ * rewrites no link (a published post's written link is a change the content version announces).
  */
 async function setLinks(tx: Executor, links: typeof postAuthors | typeof postTags, postId: string, ids: string[]): Promise<void> {
   const linkedId = links === postTags ? postTags.tagId : postAuthors.authorId

@@ -7,6 +7,7 @@ export const tagRoutes = linkedResourceRoutes({
   kind: 'tag',
   plural: 'tags',
   singular: 'tag',
+  shown: `The public sees every tag but those a draft or a scheduled post brought in, until one of their posts is out: a draft's links change nothing it sees.`,
   schemas: { list: TagListResponseSchema, one: TagResponseSchema },
   list: listTags,
   find: findTag,
