@@ -253,3 +253,38 @@ t.test('posts sharing tags leave their feeds at once, in any order: noting a dep
   const noted = rowsOf<{ n: number }>(await database.db.execute(sql`select count(*)::int as n from feed_departures where kind = 'tag' and target_id in (${first}, ${second})`))
   t.equal(noted[0]?.n, 4, 'each departure noted')
 })
+
+t.test('a post written with a tag or author another writer is deleting: the tag is made again, the author is unknown; never "in use"', { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
+  const { app, database } = await build(t)
+  const headers = await authHeaders(database.db)
+  const url = (database as { url?: string }).url!
+  const other = new pg.Client({ connectionString: url })
+  await other.connect()
+  t.teardown(() => other.end())
+  const waiting = async () => Number((await other.query<{ n: string }>(
+    `select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`)).rows[0]!.n)
+  /** Sends `payload` while `other` deletes what `deleting` selects, and commits that once the write waits for it. */
+  const writeDuring = async (deleting: string, payload: object) => {
+    await other.query('begin')
+    await other.query(deleting)
+    const write = app.inject({ method: 'POST', url: '/v1/posts', headers, payload })
+    for (let i = 0; i < 500 && (await waiting()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
+    t.equal(await waiting(), 1, 'the write waits for the delete')
+    await other.query('commit')
+    return write
+  }
+
+  const created = await app.inject({ method: 'POST', url: '/v1/tags', headers, payload: { name: 'Short lived' } })
+  t.equal(created.statusCode, 201)
+  const tagged = await writeDuring(`delete from tags where slug = 'short-lived'`, { title: 'Racing a delete', markdown: 'x', authors: ['ada-okafor'], tags: ['short-lived'] })
+  t.equal(tagged.statusCode, 201, 'the post is written')
+  t.same(tagged.json().data.tags.map((tag: { slug: string }) => tag.slug), ['short-lived'], 'with the tag, made again as any unknown one')
+  const [remade] = await database.db.select({ id: tags.id }).from(tags).where(eq(tags.slug, 'short-lived'))
+  t.ok(remade && remade.id !== created.json().data.id, 'a new tag')
+
+  t.equal((await app.inject({ method: 'POST', url: '/v1/authors', headers, payload: { name: 'Leaving Soon' } })).statusCode, 201)
+  const authored = await writeDuring(`delete from authors where slug = 'leaving-soon'`, { title: 'Racing a goodbye', markdown: 'x', authors: ['leaving-soon'] })
+  t.equal(authored.statusCode, 400, 'an author deleted meanwhile is no author')
+  t.same(authored.json().errors, [{ in: 'body', name: '/authors/0', message: 'is "leaving-soon", which is no author\'s slug' }])
+  t.equal((await database.db.select().from(posts).where(eq(posts.slug, 'racing-a-goodbye'))).length, 0, 'nothing stored')
+})

@@ -3,7 +3,7 @@ import type { Executor } from '../../db/client.js'
 import { authors, postAuthors, posts, postTags, tags } from '../../db/schema.js'
 import { writeMoment } from '../../db/transaction.js'
 import { clip } from '../../content/derive.js'
-import { InvalidFieldsError } from '../../lib/errors.js'
+import { InvalidFieldsError, WriteConflictError } from '../../lib/errors.js'
 import { nameTaken, rowNamed } from '../../lib/linked-resource-commands.js'
 import { refCondition } from '../../lib/ref.js'
 import { slugFrom } from '../../lib/slugs.js'
@@ -59,12 +59,40 @@ export type LinkedPost = { status: string; publishedAt: Date | null }
 const hiddenFor = (post: LinkedPost) => !isPublicRow(post)
 
 /**
+ * Those of `ids` still stored, locked (FOR KEY SHARE) until the write commits: a tag or author deleted by
+ * another write after it was looked up is then not linked (a foreign key violation, which would answer
+ * "in use"), and one deleted from now on waits for this write. Read committed: a row whose delete committed
+ * meanwhile is not returned.
+ */
+async function lockedIds(tx: Executor, table: typeof tags | typeof authors, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set()
+  const rows = await tx.select({ id: table.id }).from(table).where(inArray(table.id, ids)).orderBy(table.id).for('key share')
+  return new Set(rows.map((row) => row.id))
+}
+
+/** How many times a tag deleted meanwhile is made again before the write is answered as a conflict (a 503 to retry). */
+const TAG_LOOKUPS = 3
+
+/**
  * Tag ids for (slug, name) pairs, in the order given, creating the tags that do not exist yet (never renaming
- * one), hidden as `post` asks (see hiddenFor). An old slug names the tag that has it now: a post given a
+ * one), hidden as `post` asks (see hiddenFor), and locked (see lockedIds): one deleted by another write
+ * meanwhile is made again, as any unknown tag is. An old slug names the tag that has it now: a post given a
  * tag's old slug gets that tag, rather than a new one that would take the slug from its redirect.
  * `existing` may name the tag a missing pair stands for after all (or refuse it); the others are created.
  */
 async function tagIdsCreating(
+  tx: Executor, rows: { slug: string; name: string }[], post: LinkedPost,
+  existing?: (row: { slug: string; name: string }, index: number) => Promise<string | undefined>,
+): Promise<string[]> {
+  for (let lookup = 1; lookup <= TAG_LOOKUPS; lookup++) {
+    const ids = await tagIdsFound(tx, rows, post, existing)
+    const kept = await lockedIds(tx, tags, ids)
+    if (ids.every((id) => kept.has(id))) return ids
+  }
+  throw new WriteConflictError({ cause: new Error('a tag was deleted by another write each time it was looked up') })
+}
+
+async function tagIdsFound(
   tx: Executor, rows: { slug: string; name: string }[], post: LinkedPost,
   existing?: (row: { slug: string; name: string }, index: number) => Promise<string | undefined>,
 ): Promise<string[]> {
@@ -103,7 +131,10 @@ function assertDistinct(kind: 'tag' | 'author', ids: string[], slugs: string[], 
 
 /** Author ids for slugs, in the order given; every unknown slug, and every author given twice, is a named field error. */
 export async function authorIdsFor(tx: Executor, slugs: string[], field = '/authors'): Promise<string[]> {
-  const ids = await idsOf(tx, authors, slugs)
+  const found = await idsOf(tx, authors, slugs)
+  // Locked (see lockedIds): one deleted by another write meanwhile is no author's slug.
+  const kept = await lockedIds(tx, authors, [...found.values()])
+  const ids = new Map([...found].filter(([, id]) => kept.has(id)))
   const unknown = slugs.flatMap((slug, i) => (ids.has(slug) ? [] : [{ in: 'body' as const, name: `${field}/${i}`, message: `is "${slug}", which is no author's slug` }]))
   if (unknown.length > 0) throw new InvalidFieldsError(unknown)
   return assertDistinct('author', slugs.map((slug) => ids.get(slug)!), slugs, field)
