@@ -5,7 +5,7 @@ import { bearerSecurity } from '../plugins/auth.js'
 import { preconditionsOf, representationEtag } from './conditional.js'
 import { createLinked, deleteLinked, updateLinked, type LinkedResourceStore } from './linked-resource-commands.js'
 import { withArticle } from './linked-resource-routes.js'
-import { PreconditionHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from './schemas.js'
+import { NoContentResponse, NoQuerySchema, PreconditionHeadersSchema, problemResponses, RefParamsSchema } from './schemas.js'
 import { publicPath } from './urls.js'
 
 interface LinkedWrites<Out> {
@@ -35,6 +35,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
         operationId: `create${Name}`,
         summary: `Create ${withArticle(w.singular)}`,
         description: 'The slug is derived from the name (and made unique) when none is given.',
+        querystring: NoQuerySchema,
         body: w.schemas.create,
         response: { 201: { ...w.schemas.one, description: 'Created: `Location` names it.' }, ...problemResponses(400, 401, 409, 413, 415) },
       },
@@ -51,6 +52,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
         summary: `Change ${withArticle(w.singular)}`,
         description: 'Only the fields given change; a new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
         params: RefParamsSchema,
+        querystring: NoQuerySchema,
         headers: PreconditionHeadersSchema,
         body: w.schemas.patch,
         response: { 200: w.schemas.one, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
@@ -68,6 +70,7 @@ export function linkedResourceWriteRoutes<Out>(w: LinkedWrites<Out>): FastifyPlu
         summary: `Delete ${withArticle(w.singular)}`,
         description: w.onDelete,
         params: RefParamsSchema,
+        querystring: NoQuerySchema,
         headers: PreconditionHeadersSchema,
         response: { 204: NoContentResponse, ...problemResponses(...w.deleteStatuses) },
       },

@@ -111,8 +111,9 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(patch.json().errors, [
       { in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' },
       { in: 'body', name: '/title', message: 'must be string' },
+      { in: 'query', name: '/colour', message: 'is not a known field' },
     ])
-    t.equal(patch.json().detail, 'path idOrSlug must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens); body title must be string')
+    t.equal(patch.json().detail, 'path idOrSlug must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens); body title must be string; query colour is not a known field')
     const read = await app.inject('/v1/posts/NOPE?limit=1&colour=red')
     t.same(read.json().errors, [
       { in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' },
@@ -125,6 +126,24 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
       { in: 'body', name: '/', message: 'is missing: send a JSON object' },
     ])
     t.same((await app.inject({ url: '/v1/posts?status=all&limit=100', headers })).json(), before, 'nothing was stored')
+  })
+
+  t.test('a write refuses query parameters it does not take, as a read does, and changes nothing', async (t) => {
+    const headers = await authHeaders(database.db)
+    const tags = async () => (await app.inject({ url: '/v1/tags?limit=100', headers })).json().data.map((tag: { slug: string }) => tag.slug)
+    const before = await tags()
+    for (const [method, url, payload] of [
+      ['POST', '/v1/tags?dryRun=true', { name: 'Not Made' }],
+      ['PATCH', `/v1/tags/${before[0]}?force=true`, { description: 'Not changed' }],
+      ['DELETE', `/v1/tags/${before[0]}?force=true`, undefined],
+      ['POST', '/v1/posts?publish=now', { title: 'Not made', markdown: 'x', authors: ['ada-okafor'] }],
+    ] as const) {
+      const res = await app.inject({ method, url, headers, ...(payload ? { payload } : {}) })
+      t.equal(res.statusCode, 400, `${method} ${url}`)
+      t.match(res.json().errors, [{ in: 'query', message: 'is not a known field' }], `${method} ${url}: the parameter named`)
+    }
+    t.same(await tags(), before, 'nothing was stored')
+    t.equal((await app.inject({ url: '/v1/posts/not-made', headers })).statusCode, 404)
   })
 
   t.test('each bad field gets one message that says what would do', async (t) => {

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify'
 import type { Config } from '../../config.js'
 import type { ContentPreparer } from '../../content/prepare-off-thread.js'
 import { preconditionsOf, representationEtag } from '../../lib/conditional.js'
-import { PreconditionHeadersSchema, RefParamsSchema, NoContentResponse, problemResponses } from '../../lib/schemas.js'
+import { NoContentResponse, NoQuerySchema, PreconditionHeadersSchema, problemResponses, RefParamsSchema } from '../../lib/schemas.js'
 import { publicPath } from '../../lib/urls.js'
 import { bearerSecurity } from '../../plugins/auth.js'
 import { createPost, deletePost, updatePost } from './commands.js'
@@ -27,6 +27,7 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config; conten
         'A draft unless `status` is `published`; a future `publishedAt` schedules it. ' +
         'A body that cannot be rendered within POST_RENDER_TIMEOUT_MS (3 s by default) is a 400.',
       security: bearerSecurity,
+      querystring: NoQuerySchema,
       body: PostCreateBodySchema,
       response: { 201: { ...PostResponseSchema, description: 'Created: `Location` names the post.' }, ...problemResponses(400, 401, 409, 413, 415) },
     },
@@ -43,6 +44,7 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config; conten
       description: 'Only the fields given change. A new slug keeps the old one answering 301. Send `If-Match` to avoid lost updates.',
       security: bearerSecurity,
       params: RefParamsSchema,
+      querystring: NoQuerySchema,
       headers: PreconditionHeadersSchema,
       body: PostPatchBodySchema,
       response: { 200: PostResponseSchema, ...problemResponses(400, 401, 404, 409, 412, 413, 415) },
@@ -60,6 +62,7 @@ export const postWriteRoutes: FastifyPluginAsyncTypebox<{ config: Config; conten
       summary: 'Delete a post',
       security: bearerSecurity,
       params: RefParamsSchema,
+      querystring: NoQuerySchema,
       headers: PreconditionHeadersSchema,
       response: { 204: NoContentResponse, ...problemResponses(400, 401, 404, 412, 413, 415) },
     },
