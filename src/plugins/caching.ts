@@ -434,8 +434,9 @@ export const cachingPlugin = fp<CachingOptions>(
 
     const cacheHeaders = (request: FastifyRequest, reply: FastifyReply) => {
       if (!reply.hasHeader('cache-control')) {
-        const privacy = request.headers.authorization ? 'private' : 'public'
-        reply.header('cache-control', `${privacy}, max-age=${maxAge}`)
+        // A key holder's read (an editor's) is revalidated every time: a browser keeping it for max-age would
+        // show the editor a post, or a list of drafts, from before the write it just made to another URL.
+        reply.header('cache-control', request.headers.authorization ? 'private, no-cache' : `public, max-age=${maxAge}`)
       }
       varyOn(reply, 'Accept-Encoding', 'Authorization')
     }
