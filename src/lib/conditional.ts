@@ -114,7 +114,12 @@ export async function assertPreconditions<T>(
   let currentEtag: string | undefined
   const etag = async () => (currentEtag ??= etagOf(await current()))
   if (ifMatch !== undefined) {
-    if (!etagList(ifMatch).includes('*') && !matchesIfMatch(ifMatch, await etag())) {
+    const tags = etagList(ifMatch)
+    if (!tags.includes('*') && !matchesIfMatch(ifMatch, await etag())) {
+      // A weak tag never matches (RFC 9110 13.1.1), whatever the resource: "changed since" would not be why.
+      if (tags.length > 0 && tags.every((tag) => tag.startsWith('W/'))) {
+        throw new PreconditionFailedError('If-Match takes strong tags, and a weak one (W/"…") matches nothing (RFC 9110 13.1.1): send the ETag as a GET of the resource gives it (a proxy that compresses responses may have weakened it)')
+      }
       throw new PreconditionFailedError('The resource changed since the version in If-Match: fetch it again and reapply your change')
     }
   } else if (ifUnmodifiedSince !== undefined && changedSince(ifUnmodifiedSince, lastModified)) {

@@ -264,6 +264,8 @@ export function fieldMessages(issues: ValidationIssue[]): { name: string; messag
       : v.keyword === 'maxLength' ? `must have at most ${params.limit} characters`
       : v.keyword === 'minItems' ? `must have at least ${params.limit} ${params.limit === 1 ? 'item' : 'items'}`
       : v.keyword === 'maxItems' ? `must have at most ${params.limit} items`
+      // Only PATCH bodies have one (1): an empty one changes nothing.
+      : v.keyword === 'minProperties' ? `must name at least ${params.limit === 1 ? 'one field' : `${params.limit} fields`} to change`
       // ajv: "must NOT have duplicate items (items ## 1 and 0 are identical)".
       : v.keyword === 'uniqueItems' ? `must not repeat a value (items ${Math.min(params.i!, params.j!)} and ${Math.max(params.i!, params.j!)} are the same)`
       : v.keyword === 'enum' && params.allowedValues ? `must be one of: ${params.allowedValues.join(', ')}`

@@ -288,6 +288,7 @@ t.test('the post write API', async (t) => {
     const current = patched.headers.etag as string
     const weak = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': `W/${current}` }, payload: { featured: true } })
     t.equal(weak.statusCode, 412)
+    t.match(weak.json().detail, /^If-Match takes strong tags, and a weak one/, 'saying why: a weak tag never matches, changed or not')
     const listed = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': `"stale", ${gzipped.headers.etag}` }, payload: { featured: true } })
     t.equal(listed.statusCode, 200)
     const star = await app.inject({ method: 'PATCH', url: `/v1/posts/${id}`, headers: { ...headers, 'if-match': '*' }, payload: { featured: false } })
@@ -441,6 +442,7 @@ t.test('the post write API', async (t) => {
     t.match(huge.headers['content-type'], /problem\+json/)
     const patchEmpty = await app.inject({ method: 'PATCH', url: '/v1/posts/00000000-0000-4000-8000-000000000000', headers, payload: {} })
     t.equal(patchEmpty.statusCode, 400, 'an empty PATCH')
+    t.equal(patchEmpty.json().detail, 'body (root) must name at least one field to change')
     const patchMissing = await app.inject({ method: 'PATCH', url: '/v1/posts/00000000-0000-4000-8000-000000000000', headers, payload: { featured: true } })
     t.equal(patchMissing.statusCode, 404, 'PATCH of an unknown id')
     t.equal((await app.inject({ method: 'PATCH', url: '/v1/posts/Not_A_Ref', headers, payload: { featured: true } })).statusCode, 400, 'a malformed id or slug')
