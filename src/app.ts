@@ -9,11 +9,11 @@ import { serviceSecret } from './db/secrets.js'
 import { feedRoutes } from './feeds/routes.js'
 import { HubPublisher } from './feeds/websub.js'
 import { CursorCodec } from './lib/cursor.js'
-import { MalformedBodyError, UnsupportedMediaTypeError } from './lib/errors.js'
+import { InvalidFieldsError, MalformedBodyError, UnsupportedMediaTypeError } from './lib/errors.js'
 import { loggedError } from './lib/logged-error.js'
 import { PageMetaSchema, ProblemSchema } from './lib/schemas.js'
 import { HTTP_TIMEOUT_MS } from './lib/timeouts.js'
-import { requestValidatorCompiler } from './lib/validation.js'
+import { badlyEncodedParameter, requestValidatorCompiler } from './lib/validation.js'
 import { AuthorRefSchema, AuthorSchema } from './modules/authors/schemas.js'
 import { FeatureImageSchema, PostSchema, PostSummarySchema } from './modules/posts/schemas.js'
 import { TagRefSchema, TagSchema } from './modules/tags/schemas.js'
@@ -147,6 +147,14 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
   await app.register(rateLimitPlugin, { config })
   await app.register(notFoundPlugin, { apiPath: config.site.apiPath, limit: app.rateLimit() })
   await app.register(dbPlugin, { config, database: options.database })
+  // Before every other request hook that reads the query (the response cache's): a query whose
+  // percent-encoding is broken is refused, as a path's is, rather than read as the literal text.
+  app.addHook('preValidation', (request, _reply, done) => {
+    const at = request.url.indexOf('?')
+    const name = at < 0 ? undefined : badlyEncodedParameter(request.url.slice(at + 1))
+    if (name === undefined) return done()
+    done(new InvalidFieldsError([{ in: 'query', name: `/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, message: 'is not percent-encoded UTF-8: each % takes two hex digits, and escaped bytes must spell UTF-8 (é is %C3%A9)' }]))
+  })
   // Without CURSOR_SECRET, the database's own: every replica, and every restart, signs cursors alike (a
   // list's ETag hashes its body, nextCursor included).
   const cursors = new CursorCodec(config.cursorSecret ? Buffer.from(config.cursorSecret) : await serviceSecret(app.db, 'cursor'))

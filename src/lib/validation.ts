@@ -69,6 +69,29 @@ function withFormats(ajv: Ajv): Ajv {
   return ajv
 }
 
+/**
+ * The first query parameter, by its name, whose percent-encoding is broken: a `%` without two hex digits
+ * after it, or escapes that are not UTF-8 (`%FF`). Fastify's parser keeps such text as it is, so `?q=%FF`
+ * would be a search for "ff"; a path with them is refused already (FST_ERR_BAD_URL).
+ */
+export function badlyEncodedParameter(query: string): string | undefined {
+  const decodes = (text: string) => {
+    try {
+      decodeURIComponent(text)
+      return true
+    } catch {
+      return false
+    }
+  }
+  for (const pair of query.split('&')) {
+    if (!pair.includes('%') || decodes(pair)) continue
+    const at = pair.indexOf('=')
+    const name = at < 0 ? pair : pair.slice(0, at)
+    return decodes(name) ? decodeURIComponent(name.replace(/\+/g, ' ')) : name
+  }
+  return undefined
+}
+
 /** How deep a request's values may nest: the API's own bodies go three levels deep (`featureImage.url`). */
 export const MAX_NESTING = 32
 

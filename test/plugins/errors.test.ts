@@ -229,6 +229,15 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     }
   })
 
+  t.test('a query whose percent-encoding is broken is refused, as a path is, not read as the literal text', async (t) => {
+    for (const [url, name] of [['/v1/posts?q=%FF', '/q'], ['/v1/posts?q=100%', '/q'], ['/v1/posts?limit=5&q=%E0%A4%A', '/q'], ['/feed.xml?utm_source=%zz', '/utm_source'], ['/v1/posts?a%2Fb%7E=%zz', '/a~1b~0']] as const) {
+      const res = await app.inject(url)
+      assertProblem(t, res, 400, url)
+      t.same(res.json().errors, [{ in: 'query', name, message: 'is not percent-encoded UTF-8: each % takes two hex digits, and escaped bytes must spell UTF-8 (é is %C3%A9)' }], url)
+    }
+    t.equal((await app.inject('/v1/posts?q=%C3%A9t%C3%A9+100%25')).statusCode, 200, 'well encoded, accents and a percent sign alike')
+  })
+
   t.test('a browser may read those problems too, from an allowed origin', async (t) => {
     const { app } = await build(t, { seed: false, env: { CORS_ORIGINS: 'https://app.example.com' } })
     const allowed = await app.inject({ url: '/v1/posts/%zz', headers: { origin: 'https://app.example.com' } })
