@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import {
-  ConflictError, DatabaseUnavailableError, InvalidFieldsError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError,
+  ConflictError, DatabaseUnavailableError, InvalidFieldsError, NotFoundError, PROBLEM_TYPES, UnsupportedMediaTypeError, type FieldError,
 } from '../lib/errors.js'
 import { MAX_REPORTED_FIELDS, PATTERN_MESSAGES, type Problem } from '../lib/schemas.js'
 import { publicPath } from '../lib/urls.js'
@@ -78,6 +78,13 @@ export const errorsPlugin = fp<{ apiPath: string }>(
     app.setErrorHandler((error: FastifyError, request, reply) => {
       if (error.validation) {
         const failed = (error.validationContext ?? 'body') as HttpPart
+        // A path that names nothing is not found, whatever its shape (`/v1/posts/Hello-World`): a frontend
+        // passing its route's parameter through shows its 404 page, as /v1/resolve answers for the path. The
+        // problem says what an id or slug looks like; the rest of the request is not looked at.
+        if (failed === 'params') {
+          const shape = fieldMessages(error.validation).map(({ name, message }) => `its ${name.slice(1)} ${message}`).join('; ')
+          return renderError(request, reply, apiPath, new NotFoundError(`Nothing answers to ${publicPath(apiPath, request.url.split('?')[0]!)}: ${shape}`))
+        }
         const issues = validationIssues(request, failed in PARTS ? failed : 'body', error.validation)
         // The first MAX_REPORTED_FIELDS: a body of a few hundred kilobytes can hold a hundred thousand bad
         // values, and a problem naming each would be megabytes.

@@ -105,26 +105,25 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
   t.test('a request bad in several parts hears of each of them at once, and changes nothing', async (t) => {
     const headers = await authHeaders(database.db)
     const before = (await app.inject({ url: '/v1/posts?status=all&limit=100', headers })).json()
-    const patch = await app.inject({ method: 'PATCH', url: '/v1/posts/NOPE?colour=red', headers, payload: { title: 5 } })
+    const patch = await app.inject({ method: 'PATCH', url: '/v1/posts/nope?colour=red', headers, payload: { title: 5 } })
     t.equal(patch.statusCode, 400)
     t.match(patch.headers['content-type'], /^application\/problem\+json/)
     t.same(patch.json().errors, [
-      { in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' },
       { in: 'body', name: '/title', message: 'must be string' },
       { in: 'query', name: '/colour', message: 'is not a known field' },
     ])
-    t.equal(patch.json().detail, 'path idOrSlug must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens); body title must be string; query colour is not a known field')
-    const read = await app.inject('/v1/posts/NOPE?limit=1&colour=red')
+    t.equal(patch.json().detail, 'body title must be string; query colour is not a known field')
+    const read = await app.inject('/v1/posts/nope?limit=1&colour=red')
     t.same(read.json().errors, [
-      { in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' },
       { in: 'query', name: '/limit', message: 'is not a known field' },
       { in: 'query', name: '/colour', message: 'is not a known field' },
     ])
-    const bodiless = await app.inject({ method: 'PATCH', url: '/v1/tags/NOPE', headers })
-    t.same(bodiless.json().errors, [
-      { in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' },
-      { in: 'body', name: '/', message: 'is missing: send a JSON object' },
-    ])
+    const bodiless = await app.inject({ method: 'PATCH', url: '/v1/tags/nope', headers })
+    t.same(bodiless.json().errors, [{ in: 'body', name: '/', message: 'is missing: send a JSON object' }])
+    // A path that names nothing is a 404 before anything else is looked at.
+    const nowhere = await app.inject({ method: 'PATCH', url: '/v1/posts/NOPE?colour=red', headers, payload: { title: 5 } })
+    t.equal(nowhere.statusCode, 404)
+    t.equal(nowhere.json().detail, 'Nothing answers to /v1/posts/NOPE: its idOrSlug must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)')
     t.same((await app.inject({ url: '/v1/posts?status=all&limit=100', headers })).json(), before, 'nothing was stored')
   })
 
@@ -153,9 +152,9 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.same(await errorsOf('/v1/posts?limit=5&limit=6'), [{ in: 'query', name: '/limit', message: 'must be given once' }], 'not "must be integer"')
     t.same(await errorsOf('/v1/posts?tag=data&tag=frontend'), [{ in: 'query', name: '/tag', message: 'must be given once' }])
     // Patterns and formats in words, not as the expression or the format's name.
-    t.same(await errorsOf('/v1/posts/NOPE'), [{ in: 'path', name: '/idOrSlug', message: 'must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)' }])
+    t.equal((await app.inject('/v1/posts/NOPE')).json().detail, 'Nothing answers to /v1/posts/NOPE: its idOrSlug must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)')
     t.same(await errorsOf('/v1/posts?tag=Data'), [{ in: 'query', name: '/tag', message: 'must be slugs (lowercase letters, digits and single hyphens), comma-separated, at most 50' }])
-    t.same(await errorsOf('/tags/Data/feed.xml'), [{ in: 'path', name: '/slug', message: 'must be a slug: lowercase letters, digits and single hyphens' }])
+    t.equal((await app.inject('/tags/Data/feed.xml')).json().detail, 'Nothing answers to /tags/Data/feed.xml: its slug must be a slug: lowercase letters, digits and single hyphens')
     t.same(await errorsOf('/v1/posts?cursor=page-two'), [{ in: 'query', name: '/cursor', message: "must be a cursor as a list's meta.nextCursor gives it" }])
     t.same(await errorsOf('/v1/resolve'), [{ in: 'query', name: '/path', message: 'is required' }], "not \"must have required property 'path'\"")
     t.same(await errorsOf('/v1/posts?=x'), [{ in: 'query', name: '/', message: 'is not a known field' }], 'a parameter with no name is unknown too (its pointer, RFC 6901: "/")')
@@ -195,9 +194,10 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     t.equal((await app.inject('/v1/posts?limit=100')).json().data.length, 0, 'nothing was stored')
   })
 
-  t.test('an over-long slug is a 400, not a 500', async (t) => {
+  t.test('an over-long slug is a 404 (nothing has one), not a 500', async (t) => {
     const res = await app.inject(`/v1/posts/${'a'.repeat(121)}`)
-    t.equal(res.statusCode, 400)
+    t.equal(res.statusCode, 404)
+    t.match(res.json().detail, /its idOrSlug must have at most 120 characters$/)
   })
 
   /** A problem answered with the status, and the headers every response carries. */
@@ -250,9 +250,15 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
   })
 
   t.test('text holding U+0000 is a 400 naming the field, in a query, a path or a body, never a 500', async (t) => {
-    for (const url of ['/v1/posts?q=%00', '/v1/posts?q=a%00b', '/v1/posts?tag=a%00', '/v1/posts/a%00b', '/v1/tags/%00', '/v1/resolve?path=/posts/%00', '/v1/posts?q=x&q=%00']) {
+    for (const url of ['/v1/posts?q=%00', '/v1/posts?q=a%00b', '/v1/posts?tag=a%00', '/v1/resolve?path=/posts/%00', '/v1/posts?q=x&q=%00']) {
       const res = await app.inject(url)
       assertProblem(t, res, 400, url)
+      t.match(res.json().detail, /U\+0000/, url)
+    }
+    // In a path: it names nothing.
+    for (const url of ['/v1/posts/a%00b', '/v1/tags/%00']) {
+      const res = await app.inject(url)
+      assertProblem(t, res, 404, url)
       t.match(res.json().detail, /U\+0000/, url)
     }
     t.match((await app.inject('/v1/posts?q=a%00b')).json().errors, [{ in: 'query', name: '/q' }])

@@ -192,14 +192,17 @@ t.test('GET /v1/posts/:slug', async (t) => {
     t.same(cells.authors.map((a: { slug: string }) => a.slug), ['ada-okafor', 'nadia-haddad'])
   })
 
-  t.test('answers 404 problem+json for an unknown slug and 400 for a malformed one', async (t) => {
+  t.test('answers 404 problem+json for an unknown slug, and for a malformed one, saying what a slug is', async (t) => {
     const missing = await app.inject('/v1/posts/no-such-post')
     t.equal(missing.statusCode, 404)
     t.match(missing.headers['content-type'], /^application\/problem\+json/)
     t.match(missing.json(), { type: '/problems/not-found', status: 404, detail: /no-such-post/ })
     const bad = await app.inject('/v1/posts/Not_A_Slug')
-    t.equal(bad.statusCode, 400)
-    t.equal(bad.json().errors[0].in, 'path')
+    t.equal(bad.statusCode, 404)
+    t.match(bad.json(), {
+      type: '/problems/not-found',
+      detail: 'Nothing answers to /v1/posts/Not_A_Slug: its idOrSlug must be an id (a UUID) or a slug (lowercase letters, digits and single hyphens)',
+    })
   })
 
   t.test('answers 301 to the current slug for an old one', async (t) => {

@@ -445,7 +445,7 @@ t.test('the post write API', async (t) => {
     t.equal(patchEmpty.json().detail, 'body (root) must name at least one field to change')
     const patchMissing = await app.inject({ method: 'PATCH', url: '/v1/posts/00000000-0000-4000-8000-000000000000', headers, payload: { featured: true } })
     t.equal(patchMissing.statusCode, 404, 'PATCH of an unknown id')
-    t.equal((await app.inject({ method: 'PATCH', url: '/v1/posts/Not_A_Ref', headers, payload: { featured: true } })).statusCode, 400, 'a malformed id or slug')
+    t.equal((await app.inject({ method: 'PATCH', url: '/v1/posts/Not_A_Ref', headers, payload: { featured: true } })).statusCode, 404, 'a malformed id or slug: nothing has it')
     t.equal(await postCount(), before, 'nothing was stored')
   })
 
