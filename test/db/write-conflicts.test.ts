@@ -1,4 +1,4 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { eq, sql } from 'drizzle-orm'
 import pg from 'pg'
 import { rowsOf } from '../../src/db/client.js'
@@ -90,6 +90,16 @@ t.test('the write API: a write rolled back for a deadlock is run again; one that
 
 const adminUrl = process.env.TEST_DATABASE_URL
 
+/** A writer of its own on the test database (PostgreSQL), and how many of the database's other sessions wait for a lock. */
+async function otherWriter(t: Test, database: object) {
+  const other = new pg.Client({ connectionString: (database as { url?: string }).url! })
+  await other.connect()
+  t.teardown(() => other.end())
+  const waiting = async () => Number((await other.query<{ n: string }>(
+    `select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`)).rows[0]!.n)
+  return { other, waiting }
+}
+
 t.test('a tag renamed while a post that has it is being written: neither waits for the other in a cycle', { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
   const { app, database } = await build(t)
   const { db } = database
@@ -97,20 +107,15 @@ t.test('a tag renamed while a post that has it is being written: neither waits f
   const [tag] = await db.select().from(tags).where(eq(tags.slug, 'testing'))
   const [link] = await db.select({ postId: postTags.postId }).from(postTags).where(eq(postTags.tagId, tag!.id)).limit(1)
   const postId = link!.postId
-  const url = (database as { url?: string }).url!
 
   // A writer of its own, as a post's PATCH locks: the post first, then (adding a tag) the tag, as its foreign
   // key does (KEY SHARE).
-  const other = new pg.Client({ connectionString: url })
-  await other.connect()
-  t.teardown(() => other.end())
+  const { other, waiting } = await otherWriter(t, database)
   await other.query('begin')
   await other.query('select 1 from posts where id = $1 for update', [postId])
 
   // The rename (a new name and slug) locks the tag, then waits for the post, whose representation it changes.
   const rename = app.inject({ method: 'PATCH', url: `/v1/tags/${tag!.id}`, headers, payload: { name: 'Renamed under load', slug: 'renamed-under-load' } })
-  const waiting = async () => Number((await other.query<{ n: string }>(
-    `select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`)).rows[0]!.n)
   for (let i = 0; i < 500 && (await waiting()) === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10))
   t.equal(await waiting(), 1, 'the rename waits for the post')
 
@@ -139,13 +144,10 @@ t.test('a tag renamed while a post that has it is being written: neither waits f
 t.test("a post's edit that waited for another writer is dated after the wait, not when it began", { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
   const { app, database } = await build(t)
   const headers = await authHeaders(database.db)
-  const url = (database as { url?: string }).url!
   const [post] = await database.db.select({ id: posts.id }).from(posts).where(eq(posts.slug, 'slos-for-internal-platforms'))
 
   // Another writer holds the post: the edit begins, then waits.
-  const other = new pg.Client({ connectionString: url })
-  await other.connect()
-  t.teardown(() => other.end())
+  const { other } = await otherWriter(t, database)
   await other.query('begin')
   await other.query('select 1 from posts where id = $1 for update', [post!.id])
   const began = Date.now()
@@ -165,10 +167,7 @@ t.test("a post's edit that waited for another writer is dated after the wait, no
 t.test("a tag's edit that waited for another writer is dated after the wait too (its If-Unmodified-Since compares with that date)", { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
   const { app, database } = await build(t)
   const headers = await authHeaders(database.db)
-  const url = (database as { url?: string }).url!
-  const other = new pg.Client({ connectionString: url })
-  await other.connect()
-  t.teardown(() => other.end())
+  const { other } = await otherWriter(t, database)
   await other.query('begin')
   await other.query(`select 1 from tags where slug = 'culture' for update`)
   const edit = app.inject({ method: 'PATCH', url: '/v1/tags/culture', headers, payload: { description: 'People first.' } })
@@ -257,12 +256,7 @@ t.test('posts sharing tags leave their feeds at once, in any order: noting a dep
 t.test('a post written with a tag or author another writer is deleting: the tag is made again, the author is unknown; never "in use"', { skip: adminUrl ? false : 'needs a real PostgreSQL (PGlite runs one statement at a time): set TEST_DATABASE_URL' }, async (t) => {
   const { app, database } = await build(t)
   const headers = await authHeaders(database.db)
-  const url = (database as { url?: string }).url!
-  const other = new pg.Client({ connectionString: url })
-  await other.connect()
-  t.teardown(() => other.end())
-  const waiting = async () => Number((await other.query<{ n: string }>(
-    `select count(*) as n from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and wait_event_type = 'Lock'`)).rows[0]!.n)
+  const { other, waiting } = await otherWriter(t, database)
   /** Sends `payload` while `other` deletes what `deleting` selects, and commits that once the write waits for it. */
   const writeDuring = async (deleting: string, payload: object) => {
     await other.query('begin')

@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import t from 'tap'
 import { changedTopics } from '../../src/feeds/websub.js'
 import { build } from '../helper.js'
@@ -76,16 +77,19 @@ t.test('an old slug of a hidden tag, author or draft redirects key holders only:
   t.equal((await app.inject('/v1/posts/codename/related?limit=2')).headers.location, '/v1/posts/globex-announcement/related?limit=2')
 })
 
+/** What the public gets of a tag or author: its read, its feed, and whether the list has it. */
+const seenBy = (app: FastifyInstance, plural: 'tags' | 'authors') => async (slug: string) => ({
+  read: (await app.inject(`/v1/${plural}/${slug}`)).statusCode,
+  feed: (await app.inject(`/${plural}/${slug}/feed.xml`)).statusCode,
+  listed: ((await app.inject(`/v1/${plural}?limit=100`)).json().data as { slug: string }[]).some((row) => row.slug === slug),
+})
+
 // A trial's finding: whether the public saw a tag followed a draft's links, both ways.
 t.test('a draft\'s links show or hide nothing: a tag it brought in stays hidden when it goes, and a public tag stays public when a draft uses it', async (t) => {
   const { app, database } = await build(t)
   const headers = await authHeaders(database.db)
   const write = (method: string, url: string, payload?: object) => app.inject({ method: method as 'POST', url, headers, ...(payload ? { payload } : {}) })
-  const seen = async (slug: string) => ({
-    read: (await app.inject(`/v1/tags/${slug}`)).statusCode,
-    feed: (await app.inject(`/tags/${slug}/feed.xml`)).statusCode,
-    listed: ((await app.inject('/v1/tags?limit=100')).json().data as { slug: string }[]).some((tag) => tag.slug === slug),
-  })
+  const seen = seenBy(app, 'tags')
   const tagCount = async () => (await app.inject('/v1/site')).json().data.counts.tags as number
   const before = await tagCount()
 
@@ -118,11 +122,7 @@ t.test('an author is public once a post of theirs is out, whatever drafts they h
   const { app, database } = await build(t)
   const headers = await authHeaders(database.db)
   const write = (method: string, url: string, payload?: object) => app.inject({ method: method as 'POST', url, headers, ...(payload ? { payload } : {}) })
-  const seen = async (slug: string) => ({
-    read: (await app.inject(`/v1/authors/${slug}`)).statusCode,
-    feed: (await app.inject(`/authors/${slug}/feed.xml`)).statusCode,
-    listed: ((await app.inject('/v1/authors?limit=100')).json().data as { slug: string }[]).some((author) => author.slug === slug),
-  })
+  const seen = seenBy(app, 'authors')
   t.equal((await write('POST', '/v1/authors', { name: 'New Hire' })).statusCode, 201)
   t.same(await seen('new-hire'), { read: 404, feed: 404, listed: false }, 'no post yet: not shown')
   const post = await write('POST', '/v1/posts', { title: 'First post', markdown: 'x', authors: ['new-hire'] })
