@@ -116,7 +116,9 @@ export async function updatePost(
       await recordSlugChange(tx, 'post', id, current.slug, patch.slug, isPublicRow(current))
     }
     if (patch.authors) await setPostAuthors(tx, id, await authorIdsFor(tx, patch.authors))
-    if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags, { status: values.status ?? current.status, publishedAt: values.publishedAt !== undefined ? values.publishedAt : current.publishedAt }))
+    // The post as written: a tag it brings in is hidden until published unless the post is out.
+    const written = { status: values.status ?? current.status, publishedAt: values.publishedAt !== undefined ? values.publishedAt : current.publishedAt }
+    if (patch.tags) await setPostTags(tx, id, await tagIdsFor(tx, patch.tags, written))
     await updatePostRow(tx, id, values)
     // Whether the excerpt is the post's own is not shown: setting or clearing it is a change all the same.
     const hidden: [unknown, unknown] = [current.customExcerpt, values.customExcerpt === undefined ? current.customExcerpt : values.customExcerpt]
