@@ -177,9 +177,13 @@ t.test('the feeds a public post leaves are pinged too: a tag taken off it, and e
   let topics = await pingedAfter(patch({ tags: ['staying'] }), 200, feeds('/tags/leaving'))
   for (const topic of feeds('/tags/leaving')) t.ok(topics.has(topic), `${topic} is pinged when the tag is taken off the post`)
 
+  const beforeUnpublish = await databaseClock(database.db)
   topics = await pingedAfter(patch({ status: 'draft' }), 200, [...feeds('/tags/staying'), ...feeds('/authors/ada-okafor')])
   for (const topic of [...feeds('/tags/staying'), ...feeds('/authors/ada-okafor')]) t.ok(topics.has(topic), `${topic} is pinged when the post is unpublished`)
-  t.notOk(topics.has(feeds('/tags/leaving')[0]!), 'not the tag the post had left before')
+  // Read off the unpublish's own window: its round's pings may name again the second before the round before
+  // (a round started early by a change heard before the retag), which a slow machine made flaky here.
+  const named = await changedTopics(database.db, config.site.apiUrl, beforeUnpublish, await databaseClock(database.db))
+  t.notOk(named.includes(feeds('/tags/leaving')[0]!), 'not the tag the post had left before')
 
   // A draft leaves no feed: taking a tag off it, or deleting it, names none.
   t.same(await namedBy(patch({ tags: ['leaving'] }), 200), [], 'a draft retagged names no feed')

@@ -10,7 +10,7 @@ t.test('request ids', async (t) => {
     const ok = await app.inject({ url: '/v1/tags', headers: { 'x-request-id': 'edge-7f3a:42' } })
     t.equal(ok.headers['x-request-id'], 'edge-7f3a:42')
     const problem = await app.inject({ url: '/v1/tags/NOT_A_SLUG', headers: { 'x-request-id': 'trace-me-123' } })
-    t.equal(problem.statusCode, 400)
+    t.equal(problem.statusCode, 404)
     t.equal(problem.headers['x-request-id'], 'trace-me-123')
     t.equal(problem.json().requestId, 'trace-me-123')
   })
