@@ -213,6 +213,18 @@ t.test('an RSS item without a pubDate arrives as a draft, and a re-run leaves it
   t.same(updated, { status: 'published', publishedAt: dated, excerpt: 'Some other time.' }, 'the text follows the source; the editor\'s status and date stay')
 })
 
+t.test('a tag an imported draft brings in is hidden until a post of it is out; one a published item brings in is shown', async (t) => {
+  const database = await testDatabase(t, { seed: false })
+  const rss = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>Mixed</title><link>https://mixed.example.org/</link><description>d</description>
+  <item><title>Out</title><link>https://mixed.example.org/out</link><pubDate>Mon, 06 May 2024 07:08:09 GMT</pubDate><category>Open Topic</category><description>Here.</description></item>
+  <item><title>Undated</title><link>https://mixed.example.org/undated</link><category>Secret Topic</category><description>Soon.</description></item>
+</channel></rss>`
+  t.match(await importFeed(database.db, parseFeed(rss)), { created: 2, errors: [] })
+  const rows = await database.db.select({ slug: tags.slug, hidden: tags.hiddenUntilPublished }).from(tags).orderBy(tags.slug)
+  t.same(rows, [{ slug: 'open-topic', hidden: false }, { slug: 'secret-topic', hidden: true }])
+})
+
 t.test('a post scheduled at its source is scheduled here, created and updated no later than the import', async (t) => {
   const database = await testDatabase(t, { seed: false })
   const rss = `<?xml version="1.0" encoding="UTF-8"?>
