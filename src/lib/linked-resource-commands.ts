@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, sql } from 'drizzle-orm'
+import { and, count, eq, inArray, ne, sql } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import { lockFor } from '../db/advisory-lock.js'
 import type { Db, Executor } from '../db/client.js'
@@ -121,9 +121,15 @@ export async function updateLinked<Out>(
 
 export async function deleteLinked<Out>(store: LinkedResourceStore<Out>, db: Db, idOrSlug: string, preconditions: Preconditions<Out>): Promise<void> {
   await writeTransaction(db, async (tx) => {
-    const { id } = (await lockForWrite(store, tx, idOrSlug, preconditions)).current
+    const { id, slug } = (await lockForWrite(store, tx, idOrSlug, preconditions)).current
+    // One that posts keep (an author) is refused while they have it, saying how many: the database refuses
+    // it too (a post taking it meanwhile), but says neither which nor how many. Drafts count.
+    if (!store.links.removedOnDelete) {
+      const [row] = await tx.select({ n: count() }).from(store.links.table).where(eq(store.links.linkedId, id))
+      if (row && row.n > 0) throw Object.assign(new ConflictError(`The ${store.kind} ${slug} still has ${row.n} ${row.n === 1 ? 'post' : 'posts'} (drafts included): give them another ${store.kind}, or delete them, first`), { code: 'QUIRE_IN_USE' })
+    }
     await forgetSlugs(tx, store.kind, id)
-    // The posts that had it lose it. (One still linked to posts is refused instead, by the database.)
+    // The posts that had it lose it.
     if (store.links.removedOnDelete) await touchLinkedPosts(store, tx, id)
     await tx.delete(store.table).where(eq(store.table.id, id))
   })

@@ -29,6 +29,7 @@ t.test('the author write API', async (t) => {
     const refused = await app.inject({ method: 'DELETE', url: `/v1/authors/${data.id}`, headers })
     t.equal(refused.statusCode, 409)
     t.match(refused.json(), { type: '/problems/conflict', status: 409 })
+    t.equal(refused.json().detail, 'The author zoe-fischer still has 1 post (drafts included): give them another author, or delete them, first', 'saying whose and how many')
     t.equal((await app.inject('/v1/authors/zoe-fischer')).statusCode, 200, 'still there')
     const post = (await app.inject('/v1/posts/by-zoe')).json().data
     await app.inject({ method: 'DELETE', url: `/v1/posts/${post.id}`, headers })
