@@ -32,7 +32,7 @@ import { authPlugin } from './plugins/auth.js'
 import { cachingPlugin } from './plugins/caching.js'
 import { compressionPlugin } from './plugins/compression.js'
 import { dbPlugin } from './plugins/db.js'
-import { clientErrorProblem, errorsPlugin, frameworkProblem, notFoundPlugin } from './plugins/errors.js'
+import { clientErrorProblem, errorsPlugin, frameworkProblem, MAX_PARAM_LENGTH, notFoundPlugin } from './plugins/errors.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { rateLimitPlugin } from './plugins/rate-limit.js'
@@ -90,7 +90,7 @@ export async function buildApp(config: Config, options: BuildOptions = {}): Prom
     pluginTimeout: 0,
     // The shutdown plugin answers those with a problem of its own.
     return503OnClosing: false,
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: frameworkProblem(config.site.apiPath, (request) => ({ ...security, ...corsHeaders(config.corsOrigins, request.headers.origin) })),
     clientErrorHandler: clientErrorProblem(security),
   }).withTypeProvider<TypeBoxTypeProvider>()

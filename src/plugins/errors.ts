@@ -152,6 +152,9 @@ export const notFoundPlugin = fp<{ apiPath: string; limit: preHandlerAsyncHookHa
   { name: 'not-found', dependencies: ['errors', 'rate-limit'] },
 )
 
+/** The longest path segment the router takes (Fastify's maxParamLength): a longer one is a 414. */
+export const MAX_PARAM_LENGTH = 200
+
 /**
  * Fastify's `frameworkErrors`: a URL it cannot route (malformed percent-encoding, a path segment longer than
  * maxParamLength) is answered before any hook runs, so the headers every response carries (`headersFor`:
@@ -161,6 +164,11 @@ export const notFoundPlugin = fp<{ apiPath: string; limit: preHandlerAsyncHookHa
 export function frameworkProblem(apiPath: string, headersFor: (request: FastifyRequest) => Record<string, string>) {
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     reply.headers(headersFor(request)).header('x-request-id', request.id)
+    // In this API's words, not the router's ("'/v1/posts/aaaa…' is exceeding the max param length"), which
+    // repeats the whole path.
+    if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+      error = Object.assign(new Error(`A path segment is longer than ${MAX_PARAM_LENGTH} characters: no id or slug is that long`), { code: error.code, statusCode: error.statusCode }) as FastifyError
+    }
     return renderError(request, reply, apiPath, error)
   }
 }

@@ -218,7 +218,7 @@ t.test('errors are RFC 9457 problem+json', async (t) => {
     }
     const long = await app.inject(`/v1/posts/${'a'.repeat(201)}`)
     assertProblem(t, long, 414, 'a 201-character slug')
-    t.match(long.json(), { type: '/problems/uri-too-long', title: 'URI too long' })
+    t.match(long.json(), { type: '/problems/uri-too-long', title: 'URI too long', detail: 'A path segment is longer than 200 characters: no id or slug is that long' })
     // The document declares it on every operation with a path parameter.
     const check = responseValidator()
     for (const [method, url] of [['GET', '/v1/posts/'], ['PATCH', '/v1/tags/'], ['GET', '/tags/'], ['GET', '/v1/authors/']] as const) {
