@@ -65,13 +65,14 @@ export async function seedDemoArchive(db: Db): Promise<{ posts: number } | { exi
     for (const post of archive.posts) {
       const content = prepareContent({ markdown: archive.bodies.get(post.slug) ?? '' }, post.excerpt)
       const publishedAt = post.publishedAt ? new Date(post.publishedAt) : null
+      const status = post.status ?? 'published'
       const postId = await insertPost(tx, {
         slug: post.slug,
         title: post.title,
         ...content,
         customExcerpt: post.excerpt ?? null,
         featured: post.featured ?? false,
-        status: post.status ?? 'published',
+        status,
         publishedAt,
         featureImageUrl: post.featureImage?.url ?? null,
         featureImageAlt: post.featureImage?.alt ?? null,
@@ -80,7 +81,7 @@ export async function seedDemoArchive(db: Db): Promise<{ posts: number } | { exi
         updatedAt: publishedAt ?? undefined,
       })
       await setPostAuthors(tx, postId, await authorIdsFor(tx, post.authors))
-      await setPostTags(tx, postId, await tagIdsFor(tx, post.tags, { status: post.status ?? 'published', publishedAt }))
+      await setPostTags(tx, postId, await tagIdsFor(tx, post.tags, { status, publishedAt }))
     }
     return { posts: archive.posts.length }
   })
